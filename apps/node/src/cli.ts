@@ -1,0 +1,40 @@
+import { Command, CommanderError } from "commander";
+import { MassaTsError } from "@massa-ts/models";
+import { registerKeygen } from "./commands/keygen.js";
+
+export const VERSION = "0.1.0";
+
+/** An error the CLI reports as one line on stderr with a non-zero exit code. */
+export class CliError extends Error {}
+
+export function buildProgram(): Command {
+  const program = new Command()
+    .name("massa-ts")
+    .description("massa-ts: a Massa full node in TypeScript")
+    .version(VERSION)
+    .showHelpAfterError()
+    .exitOverride();
+  registerKeygen(program);
+  return program;
+}
+
+/** Runs the CLI with `argv` (without node and script); returns the process exit code. */
+export async function runCli(argv: string[]): Promise<number> {
+  // `pnpm run x -- args` passes a literal "--" first: tolerate it.
+  const args = argv[0] === "--" ? argv.slice(1) : argv;
+  const program = buildProgram();
+  try {
+    await program.parseAsync(args, { from: "user" });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // commander already printed help / the usage error
+      return e.exitCode;
+    }
+    if (e instanceof CliError || e instanceof MassaTsError) {
+      process.stderr.write(`massa-ts: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}

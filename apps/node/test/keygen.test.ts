@@ -1,0 +1,26 @@
+import { describe, expect, it } from "vitest";
+import { Address, SecretKey, blake3 } from "@massa-ts/models";
+import { runCliProcess } from "./cli-helper.ts";
+
+describe("massa-ts keygen", () => {
+  it("prints a usable key pair whose address derives from the public key", () => {
+    const res = runCliProcess(["keygen", "--json"]);
+    expect(res.code, res.stderr).toBe(0);
+    const out = JSON.parse(res.stdout) as { secretKey: string; publicKey: string; address: string };
+    const sk = SecretKey.fromString(out.secretKey);
+    expect(sk.publicKey.toString()).toBe(out.publicKey);
+    expect(Address.fromPublicKey(sk.publicKey).toString()).toBe(out.address);
+    const msg = blake3(Uint8Array.of(7));
+    expect(sk.publicKey.verify(msg, sk.sign(msg))).toBe(true);
+  });
+  it("has --help for the command", () => {
+    const res = runCliProcess(["keygen", "--help"]);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/generate a new Ed25519 key pair/);
+  });
+  it("rejects an unknown command with a non-zero exit", () => {
+    const res = runCliProcess(["no-such-command"]);
+    expect(res.code).not.toBe(0);
+    expect(res.stderr).toMatch(/unknown command/);
+  });
+});

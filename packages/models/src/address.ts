@@ -1,0 +1,108 @@
+import { compareBytes, toHex } from "./bytes.js";
+import { DecodeError } from "./errors.js";
+import { blake3, decodeBs58Check, encodeBs58Check } from "./hash.js";
+import type { PublicKey } from "./keys.js";
+import type { ByteReader, ByteWriter } from "./reader.js";
+
+export type AddressKind = "user" | "sc";
+export const ADDRESS_VERSION = 0;
+/** Binary size of a version-0 address: `varint(kind) ‖ varint(version) ‖ 32-byte hash`. */
+export const ADDRESS_SIZE = 34;
+
+/**
+ * A Massa address: `AU…` (user, BLAKE3 of the 33-byte public key) or `AS…` (smart contract).
+ * `bytes` is the 34-byte binary form `kind ‖ version ‖ hash`, whose lexicographic order is Massa's
+ * address order (user before SC, then hash bytes unsigned): sort with {@link compareAddresses}.
+ */
+export class Address {
+  readonly kind: AddressKind;
+  readonly hash: Uint8Array;
+  /** Binary form, 34 bytes. */
+  readonly bytes: Uint8Array;
+  private text: string | undefined;
+
+  constructor(kind: AddressKind, hash: Uint8Array) {
+    if (hash.length !== 32) throw new DecodeError("address", `hash must be 32 bytes, got ${hash.length}`);
+    this.kind = kind;
+    this.hash = hash;
+    const b = new Uint8Array(ADDRESS_SIZE);
+    b[0] = kind === "user" ? 0 : 1;
+    b[1] = ADDRESS_VERSION;
+    b.set(hash, 2);
+    this.bytes = b;
+  }
+
+  static fromPublicKey(pk: PublicKey): Address {
+    return new Address("user", blake3(pk.toBytes()));
+  }
+
+  static fromString(text: string, field = "address"): Address {
+    if (
+      typeof text !== "string" ||
+      text.length < 3 ||
+      text[0] !== "A" ||
+      (text[1] !== "U" && text[1] !== "S")
+    ) {
+      throw new DecodeError(field, `"${String(text).slice(0, 60)}" is not an address (expected AU… or AS…)`);
+    }
+    const payload = decodeBs58Check(text.slice(2), field);
+    if (payload.length !== 33)
+      throw new DecodeError(field, `payload must be 33 bytes, got ${payload.length}`);
+    if (payload[0] !== ADDRESS_VERSION)
+      throw new DecodeError(field, `unsupported address version ${payload[0]}`);
+    const a = new Address(text[1] === "U" ? "user" : "sc", payload.slice(1));
+    a.text = text;
+    return a;
+  }
+
+  static fromBytes(bytes: Uint8Array, field = "address"): Address {
+    if (bytes.length !== ADDRESS_SIZE)
+      throw new DecodeError(field, `expected ${ADDRESS_SIZE} bytes, got ${bytes.length}`);
+    const kind = bytes[0];
+    if (kind !== 0 && kind !== 1) throw new DecodeError(field, `unknown address kind ${kind}`);
+    if (bytes[1] !== ADDRESS_VERSION) throw new DecodeError(field, `unsupported address version ${bytes[1]}`);
+    return new Address(kind === 0 ? "user" : "sc", bytes.slice(2));
+  }
+
+  static deserialize(r: ByteReader, field = "address"): Address {
+    const kind = r.readVarint(`${field}.kind`, 1n);
+    const version = r.readVarint(`${field}.version`);
+    if (version !== BigInt(ADDRESS_VERSION))
+      throw new DecodeError(field, `unsupported address version ${version}`);
+    return new Address(kind === 0n ? "user" : "sc", r.readBytes(32, `${field}.hash`).slice());
+  }
+
+  serialize(w: ByteWriter): void {
+    w.bytes(this.bytes);
+  }
+
+  toString(): string {
+    this.text ??= `A${this.kind === "user" ? "U" : "S"}${encodeBs58Check(this.bytes.subarray(1))}`;
+    return this.text;
+  }
+
+  toJSON(): string {
+    return this.toString();
+  }
+
+  /** Hex of the 34 bytes: a Map key that sorts like the address. */
+  get key(): string {
+    return toHex(this.bytes);
+  }
+
+  /** Thread of the address: `hash[0] >> (8 − log2(threadCount))` for users, 0 for smart contracts. */
+  thread(threadCount: number): number {
+    if (this.kind === "sc") return 0;
+    const bits = 31 - Math.clz32(threadCount);
+    return bits === 0 ? 0 : this.hash[0]! >> (8 - bits);
+  }
+
+  equals(other: Address): boolean {
+    return compareBytes(this.bytes, other.bytes) === 0;
+  }
+}
+
+/** Massa's address order (user before SC, then the hash bytes unsigned). Never sort address strings. */
+export function compareAddresses(a: Address, b: Address): number {
+  return compareBytes(a.bytes, b.bytes);
+}

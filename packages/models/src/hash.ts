@@ -1,0 +1,56 @@
+import { createHash } from "node:crypto";
+import { blake3 as nobleBlake3 } from "@noble/hashes/blake3.js";
+import { createBase58check } from "@scure/base";
+import { concatBytes, u64be } from "./bytes.js";
+import { DecodeError } from "./errors.js";
+
+/** Size of a Massa hash (BLAKE3-256) in bytes. */
+export const HASH_SIZE = 32;
+
+/** BLAKE3-256 of `data` (Massa's `Hash::compute_from`). */
+export function blake3(data: Uint8Array): Uint8Array {
+  return nobleBlake3(data);
+}
+
+/** BLAKE3 in extendable-output mode, `outputLength` bytes (the final-state hash uses 512). */
+export function blake3Xof(data: Uint8Array, outputLength: number): Uint8Array {
+  return nobleBlake3(data, { dkLen: outputLength });
+}
+
+/** BLAKE3 over `u64be(len) ‖ part` for each part (Massa's `Hash::compute_from_tuple`). */
+export function blake3Tuple(parts: Uint8Array[]): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  for (const p of parts) chunks.push(u64be(p.length), p);
+  return blake3(concatBytes(...chunks));
+}
+
+function sha256(data: Uint8Array): Uint8Array {
+  return createHash("sha256").update(data).digest();
+}
+
+const bs58check = createBase58check(sha256);
+
+/** Bitcoin-alphabet base58 with a 4-byte double-SHA-256 checksum (Rust `bs58::with_check`). */
+export function encodeBs58Check(payload: Uint8Array): string {
+  return bs58check.encode(payload);
+}
+
+export function decodeBs58Check(text: string, field: string): Uint8Array {
+  if (text.length === 0 || text.length > 200) throw new DecodeError(field, "bad base58check length");
+  try {
+    return bs58check.decode(text);
+  } catch (e) {
+    throw new DecodeError(field, `invalid base58check (${(e as Error).message})`, { cause: e });
+  }
+}
+
+/** Text form of a plain hash (e.g. `operation_merkle_root` in JSON): base58check of the 32 bytes. */
+export function hashToString(hash: Uint8Array): string {
+  return encodeBs58Check(hash);
+}
+
+export function hashFromString(text: string, field = "hash"): Uint8Array {
+  const b = decodeBs58Check(text, field);
+  if (b.length !== HASH_SIZE) throw new DecodeError(field, `expected ${HASH_SIZE} bytes, got ${b.length}`);
+  return b;
+}

@@ -1,0 +1,27 @@
+export { ADDRESS_SIZE, ADDRESS_VERSION, Address, type AddressKind, compareAddresses } from "./address.js";
+export { Amount } from "./amount.js";
+export { bytesEqual, compareBytes, concatBytes, fromHex, toHex, u32le, u64be } from "./bytes.js";
+export { AmountError, DecodeError, MassaTsError, ModelsError } from "./errors.js";
+export {
+  blake3,
+  blake3Tuple,
+  blake3Xof,
+  decodeBs58Check,
+  encodeBs58Check,
+  HASH_SIZE,
+  hashFromString,
+  hashToString,
+} from "./hash.js";
+export { BlockId, EndorsementId, ID_VERSION, OperationId } from "./ids.js";
+export {
+  KEY_VERSION,
+  PUBLIC_KEY_SIZE,
+  PublicKey,
+  SECRET_KEY_SIZE,
+  SecretKey,
+  SIGNATURE_SIZE,
+  Signature,
+} from "./keys.js";
+export { ByteReader, ByteWriter } from "./reader.js";
+export { MASSA_SLOT_CONFIG, Slot, type SlotConfig, validateSlotConfig } from "./slot.js";
+export { decodeVarint, encodeVarint, varintLength } from "./varint.js";

@@ -1,0 +1,182 @@
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+  sign as nodeSign,
+  verify as nodeVerify,
+} from "node:crypto";
+import { concatBytes } from "./bytes.js";
+import { DecodeError } from "./errors.js";
+import { decodeBs58Check, encodeBs58Check } from "./hash.js";
+import type { ByteReader, ByteWriter } from "./reader.js";
+
+/** Key and signature format version (the leading varint of every key). Massa uses 0. */
+export const KEY_VERSION = 0;
+export const PUBLIC_KEY_SIZE = 33;
+export const SECRET_KEY_SIZE = 33;
+export const SIGNATURE_SIZE = 65;
+
+const SPKI_PREFIX = Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00]);
+const PKCS8_PREFIX = Uint8Array.from([
+  0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+]);
+
+/** An Ed25519 signature (`varint(0) ‖ 64 bytes`), text form bs58check without prefix. */
+export class Signature {
+  /** The raw 64-byte Ed25519 signature. */
+  readonly raw: Uint8Array;
+  constructor(raw: Uint8Array) {
+    if (raw.length !== 64) throw new DecodeError("signature", `expected 64 raw bytes, got ${raw.length}`);
+    this.raw = raw;
+  }
+  /** 65 bytes: version varint then the signature. */
+  toBytes(): Uint8Array {
+    return concatBytes(Uint8Array.of(KEY_VERSION), this.raw);
+  }
+  static fromBytes(bytes: Uint8Array, field = "signature"): Signature {
+    if (bytes.length !== SIGNATURE_SIZE)
+      throw new DecodeError(field, `expected ${SIGNATURE_SIZE} bytes, got ${bytes.length}`);
+    if (bytes[0] !== KEY_VERSION) throw new DecodeError(field, `unsupported signature version ${bytes[0]}`);
+    return new Signature(bytes.slice(1));
+  }
+  toString(): string {
+    return encodeBs58Check(this.toBytes());
+  }
+  static fromString(text: string, field = "signature"): Signature {
+    return Signature.fromBytes(decodeBs58Check(text, field), field);
+  }
+  serialize(w: ByteWriter): void {
+    w.u8(KEY_VERSION).bytes(this.raw);
+  }
+  static deserialize(r: ByteReader, field = "signature"): Signature {
+    return Signature.fromBytes(r.readBytes(SIGNATURE_SIZE, field), field);
+  }
+}
+
+/** An Ed25519 public key, text form `P` + bs58check(`varint(0) ‖ 32 bytes`). */
+export class PublicKey {
+  /** The raw 32-byte Ed25519 point. */
+  readonly raw: Uint8Array;
+  private keyObject: KeyObject | undefined;
+  private cachedBytes: Uint8Array | undefined;
+
+  constructor(raw: Uint8Array) {
+    if (raw.length !== 32) throw new DecodeError("public key", `expected 32 raw bytes, got ${raw.length}`);
+    this.raw = raw;
+  }
+
+  /** The 33-byte versioned form that Massa hashes and sends. */
+  toBytes(): Uint8Array {
+    this.cachedBytes ??= concatBytes(Uint8Array.of(KEY_VERSION), this.raw);
+    return this.cachedBytes;
+  }
+
+  static fromBytes(bytes: Uint8Array, field = "public key"): PublicKey {
+    if (bytes.length !== PUBLIC_KEY_SIZE)
+      throw new DecodeError(field, `expected ${PUBLIC_KEY_SIZE} bytes, got ${bytes.length}`);
+    if (bytes[0] !== KEY_VERSION) throw new DecodeError(field, `unsupported key version ${bytes[0]}`);
+    return new PublicKey(bytes.slice(1));
+  }
+
+  toString(): string {
+    return `P${encodeBs58Check(this.toBytes())}`;
+  }
+
+  static fromString(text: string, field = "public key"): PublicKey {
+    if (typeof text !== "string" || !text.startsWith("P"))
+      throw new DecodeError(field, 'must start with "P"');
+    return PublicKey.fromBytes(decodeBs58Check(text.slice(1), field), field);
+  }
+
+  serialize(w: ByteWriter): void {
+    w.bytes(this.toBytes());
+  }
+
+  static deserialize(r: ByteReader, field = "public key"): PublicKey {
+    return PublicKey.fromBytes(r.readBytes(PUBLIC_KEY_SIZE, field), field);
+  }
+
+  /** Node's KeyObject for this key (cached); throws a DecodeError if the point is not a valid key. */
+  toKeyObject(): KeyObject {
+    if (!this.keyObject) {
+      try {
+        this.keyObject = createPublicKey({
+          key: Buffer.from(concatBytes(SPKI_PREFIX, this.raw)),
+          format: "der",
+          type: "spki",
+        });
+      } catch (e) {
+        throw new DecodeError("public key", "not a valid Ed25519 public key", { cause: e });
+      }
+    }
+    return this.keyObject;
+  }
+
+  /** Verifies an Ed25519 signature over `message` (in Massa, always a 32-byte hash). */
+  verify(message: Uint8Array, signature: Signature): boolean {
+    let key: KeyObject;
+    try {
+      key = this.toKeyObject();
+    } catch {
+      return false;
+    }
+    return nodeVerify(null, message, key, signature.raw);
+  }
+
+  equals(other: PublicKey): boolean {
+    return Buffer.compare(this.raw, other.raw) === 0;
+  }
+}
+
+/** An Ed25519 secret key, text form `S` + bs58check(`varint(0) ‖ 32-byte seed`). */
+export class SecretKey {
+  /** The raw 32-byte seed. */
+  readonly raw: Uint8Array;
+  private readonly keyObject: KeyObject;
+  readonly publicKey: PublicKey;
+
+  constructor(raw: Uint8Array) {
+    if (raw.length !== 32) throw new DecodeError("secret key", `expected 32 raw bytes, got ${raw.length}`);
+    this.raw = raw;
+    this.keyObject = createPrivateKey({
+      key: Buffer.from(concatBytes(PKCS8_PREFIX, raw)),
+      format: "der",
+      type: "pkcs8",
+    });
+    const spki = createPublicKey(this.keyObject).export({ format: "der", type: "spki" });
+    this.publicKey = new PublicKey(new Uint8Array(spki.subarray(spki.length - 32)));
+  }
+
+  static generate(): SecretKey {
+    const { privateKey } = generateKeyPairSync("ed25519");
+    const der = privateKey.export({ format: "der", type: "pkcs8" });
+    return new SecretKey(new Uint8Array(der.subarray(der.length - 32)));
+  }
+
+  toBytes(): Uint8Array {
+    return concatBytes(Uint8Array.of(KEY_VERSION), this.raw);
+  }
+
+  static fromBytes(bytes: Uint8Array, field = "secret key"): SecretKey {
+    if (bytes.length !== SECRET_KEY_SIZE)
+      throw new DecodeError(field, `expected ${SECRET_KEY_SIZE} bytes, got ${bytes.length}`);
+    if (bytes[0] !== KEY_VERSION) throw new DecodeError(field, `unsupported key version ${bytes[0]}`);
+    return new SecretKey(bytes.slice(1));
+  }
+
+  toString(): string {
+    return `S${encodeBs58Check(this.toBytes())}`;
+  }
+
+  static fromString(text: string, field = "secret key"): SecretKey {
+    if (typeof text !== "string" || !text.startsWith("S"))
+      throw new DecodeError(field, 'must start with "S"');
+    return SecretKey.fromBytes(decodeBs58Check(text.slice(1), field), field);
+  }
+
+  /** Ed25519 signature of `message` (in Massa, always a 32-byte hash). */
+  sign(message: Uint8Array): Signature {
+    return new Signature(new Uint8Array(nodeSign(null, message, this.keyObject)));
+  }
+}

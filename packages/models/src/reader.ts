@@ -1,0 +1,96 @@
+import { DecodeError } from "./errors.js";
+import { decodeVarint, encodeVarint } from "./varint.js";
+
+const U64_MAX = (1n << 64n) - 1n;
+
+/** Bounded cursor over untrusted bytes. Every read names its field; nothing reads past the end. */
+export class ByteReader {
+  readonly bytes: Uint8Array;
+  offset: number;
+  constructor(bytes: Uint8Array, offset = 0) {
+    this.bytes = bytes;
+    this.offset = offset;
+  }
+  get remaining(): number {
+    return this.bytes.length - this.offset;
+  }
+  readU8(field: string): number {
+    if (this.offset >= this.bytes.length) throw new DecodeError(field, "unexpected end of input");
+    return this.bytes[this.offset++]!;
+  }
+  readBytes(n: number, field: string): Uint8Array {
+    if (n < 0 || this.offset + n > this.bytes.length) {
+      throw new DecodeError(field, `needs ${n} bytes, only ${this.remaining} left`);
+    }
+    const out = this.bytes.subarray(this.offset, this.offset + n);
+    this.offset += n;
+    return out;
+  }
+  readVarint(field: string, max: bigint = U64_MAX): bigint {
+    const { value, length } = decodeVarint(this.bytes, this.offset, field, max);
+    this.offset += length;
+    return value;
+  }
+  /** A varint that must fit in a JS safe integer (periods, counts, lengths). */
+  readVarintNumber(field: string, max: number = Number.MAX_SAFE_INTEGER): number {
+    return Number(this.readVarint(field, BigInt(max)));
+  }
+  /** `varint u64 length ‖ bytes`, with the length bounded by `maxLength`. */
+  readLengthPrefixed(field: string, maxLength: number): Uint8Array {
+    const len = this.readVarintNumber(`${field}.length`, maxLength);
+    return this.readBytes(len, field);
+  }
+  readU64BE(field: string): bigint {
+    const b = this.readBytes(8, field);
+    return new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0);
+  }
+  expectEnd(field: string): void {
+    if (this.remaining !== 0) throw new DecodeError(field, `${this.remaining} unexpected trailing bytes`);
+  }
+}
+
+/** Growable output buffer for serializers. */
+export class ByteWriter {
+  private buf: Uint8Array;
+  private len = 0;
+  constructor(initial = 256) {
+    this.buf = new Uint8Array(initial);
+  }
+  private ensure(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < this.len + n) cap *= 2;
+    const next = new Uint8Array(cap);
+    next.set(this.buf.subarray(0, this.len));
+    this.buf = next;
+  }
+  u8(v: number): this {
+    this.ensure(1);
+    this.buf[this.len++] = v;
+    return this;
+  }
+  bytes(b: Uint8Array): this {
+    this.ensure(b.length);
+    this.buf.set(b, this.len);
+    this.len += b.length;
+    return this;
+  }
+  varint(v: number | bigint): this {
+    return this.bytes(encodeVarint(v));
+  }
+  lengthPrefixed(b: Uint8Array): this {
+    return this.varint(b.length).bytes(b);
+  }
+  u64be(v: bigint | number): this {
+    this.ensure(8);
+    new DataView(this.buf.buffer, this.buf.byteOffset).setBigUint64(this.len, BigInt(v));
+    this.len += 8;
+    return this;
+  }
+  get length(): number {
+    return this.len;
+  }
+  finish(): Uint8Array {
+    return this.buf.slice(0, this.len);
+  }
+}

@@ -1,0 +1,63 @@
+import { Address, Amount, BlockId, blake3, EndorsementId, SecretKey, Slot, toHex } from "@massa-ts/models";
+import { describe, expect, it } from "vitest";
+
+const cfg = { threadCount: 32, periodsPerCycle: 128, t0: 16_000, genesisTimestamp: 1_000 };
+
+describe("primitives", () => {
+  it("blake3 matches the published vector", () => {
+    expect(toHex(blake3(new TextEncoder().encode("abc")))).toBe(
+      "6437b3ac38465133ffb63b75273a8db548c558465d79db03fd359c6cd5bd9d85",
+    );
+  });
+  it("address text from Massa's Rust test vector", () => {
+    const h = blake3(new TextEncoder().encode("ADDR"));
+    expect(new Address("user", h).toString()).toBe("AU12fZLkHnLED3okr8Lduyty7dz9ZKkd24xMCc2JJWPcdmfn2eUEx");
+    expect(new Address("sc", h).toString().startsWith("AS12fZLk")).toBe(true);
+    expect(
+      Address.fromString("AU12fZLkHnLED3okr8Lduyty7dz9ZKkd24xMCc2JJWPcdmfn2eUEx").equals(
+        new Address("user", h),
+      ),
+    ).toBe(true);
+    expect(new EndorsementId(blake3(new TextEncoder().encode("edm"))).toString()).toBe(
+      "E12Uy7hrAUHpmHQTWu68p17v7VtZJ6syBTWEJH6jwMTWJB6fdSc7",
+    );
+  });
+  it("keys: the massa-web3 vector for secret bytes 01..20", () => {
+    const sk = SecretKey.fromBytes(Uint8Array.from({ length: 33 }, (_, i) => i));
+    expect(sk.toString()).toBe("S1SkB92YpWm4Q2ijQHH34cqbKkCZWszsiQgHVjtNeFF2Ds6STz");
+    expect(sk.publicKey.toString()).toBe("P1vbsq4Ykzba7ibBjHoxJuFdDe4pZfzbPAUJAfF76vF5h4Y2aCE");
+    const addr = Address.fromPublicKey(sk.publicKey);
+    expect(addr.toString()).toBe("AU12bhXUwWnDdi2WHqp4ZX64BHcNyEuCb2EmxQCvbzRMrKPGafsU8");
+    expect(addr.thread(32)).toBe(26);
+    const msg = blake3(Uint8Array.of(1, 2, 3));
+    const sig = sk.sign(msg);
+    expect(sk.publicKey.verify(msg, sig)).toBe(true);
+    expect(sk.publicKey.verify(blake3(Uint8Array.of(1, 2, 4)), sig)).toBe(false);
+  });
+  it("amounts: text form both ways", () => {
+    expect(Amount.fromMas("0.40001").nano).toBe(400_010_000n);
+    expect(Amount.fromMas("100").toString()).toBe("100");
+    expect(Amount.fromNano(400_010_000n).toString()).toBe("0.40001");
+    expect(() => Amount.fromMas("1.0000000001")).toThrow(/decimals/);
+    expect(() => Amount.fromMas("-1")).toThrow(/not a decimal/);
+    expect(() => Amount.fromMas("18446744073.709551616")).toThrow(/maximum/);
+    expect(() => Amount.fromMas("1").sub(Amount.fromMas("2"))).toThrow(/negative/);
+  });
+  it("slots: order, neighbours, cycles, timestamps", () => {
+    const s = new Slot(127, 31);
+    expect(s.isLastOfCycle(cfg)).toBe(true);
+    expect(s.next(32).equals(new Slot(128, 0))).toBe(true);
+    expect(new Slot(128, 0).prev(32)!.equals(s)).toBe(true);
+    expect(new Slot(0, 0).prev(32)).toBeUndefined();
+    expect(s.cycle(128)).toBe(0);
+    expect(Slot.lastOfCycle(1, cfg).equals(new Slot(255, 31))).toBe(true);
+    expect(new Slot(2, 3).timestamp(cfg)).toBe(1_000 + 32_000 + 1_500);
+    expect(Slot.latestAt(1_000 + 32_000 + 1_999, cfg)!.equals(new Slot(2, 3))).toBe(true);
+    expect(Slot.compare(new Slot(1, 31), new Slot(2, 0))).toBe(-1);
+  });
+  it("genesis block id computed in the notes (thread 0) has the documented text form shape", () => {
+    expect(BlockId.fromString("B12LnGn6yQZtoam4jGMDs9DqTdDGoUHEbZjGhHksvp7icuvLptTu").toString()).toBe(
+      "B12LnGn6yQZtoam4jGMDs9DqTdDGoUHEbZjGhHksvp7icuvLptTu",
+    );
+  });
+});

@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// Sums every package's vitest JSON report (test-results/vitest.json) into one closing line:
+// "N passed, N failed". Exits non-zero if a report is missing, unreadable or has failures.
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+
+const root = new URL("..", import.meta.url).pathname;
+let passed = 0;
+let failed = 0;
+let missing = 0;
+for (const group of ["packages", "apps"]) {
+  const dir = join(root, group);
+  if (!existsSync(dir)) continue;
+  for (const name of readdirSync(dir)) {
+    const pkg = join(dir, name);
+    const pj = join(pkg, "package.json");
+    if (!existsSync(pj)) continue;
+    if (!JSON.parse(readFileSync(pj, "utf8")).scripts?.test) continue;
+    const report = join(pkg, "test-results", "vitest.json");
+    if (!existsSync(report)) {
+      process.stderr.write(`test-summary: no report from ${group}/${name} (its test run crashed or did not start)\n`);
+      missing++;
+      continue;
+    }
+    const r = JSON.parse(readFileSync(report, "utf8"));
+    passed += r.numPassedTests ?? 0;
+    failed += (r.numFailedTests ?? 0) + (r.success === false && !r.numFailedTests ? 1 : 0);
+  }
+}
+failed += missing;
+process.stdout.write(`${passed} passed, ${failed} failed\n`);
+process.exit(failed > 0 ? 1 : 0);
