@@ -1,6 +1,26 @@
 export { ADDRESS_SIZE, ADDRESS_VERSION, Address, type AddressKind, compareAddresses } from "./address.js";
 export { Amount } from "./amount.js";
+export {
+  Block,
+  type BlockHeaderContent,
+  type BlockLimits,
+  type Denunciation,
+  deserializeBlockHeaderContent,
+  genesisHeader,
+  headerSignedHash,
+  MASSA_BLOCK_LIMITS,
+  operationMerkleRoot,
+  SignedBlockHeader,
+  serializeBlockHeaderContent,
+} from "./block.js";
 export { bytesEqual, compareBytes, concatBytes, fromHex, toHex, u32le, u64be } from "./bytes.js";
+export {
+  deserializeEndorsementContent,
+  type EndorsementContent,
+  endorsementSignedHash,
+  SignedEndorsement,
+  serializeEndorsementContent,
+} from "./endorsement.js";
 export { AmountError, DecodeError, MassaTsError, ModelsError } from "./errors.js";
 export {
   blake3,
