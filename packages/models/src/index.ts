@@ -42,6 +42,20 @@ export {
   SIGNATURE_SIZE,
   Signature,
 } from "./keys.js";
+export {
+  computeOperationId,
+  deserializeOperationContent,
+  MASSA_OPERATION_LIMITS,
+  OPERATION_TYPES,
+  type OperationContent,
+  type OperationLimits,
+  type OperationPayload,
+  type OperationType,
+  parseSendOperationInput,
+  type SendOperationInput,
+  SignedOperation,
+  serializeOperationContent,
+} from "./operation.js";
 export { ByteReader, ByteWriter } from "./reader.js";
 export { MASSA_SLOT_CONFIG, Slot, type SlotConfig, validateSlotConfig } from "./slot.js";
 export { decodeVarint, encodeVarint, varintLength } from "./varint.js";

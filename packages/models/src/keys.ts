@@ -22,6 +22,28 @@ const PKCS8_PREFIX = Uint8Array.from([
   0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
 ]);
 
+/**
+ * Bounded cache of Node KeyObjects by raw public key (hex). Building a KeyObject costs about as much as a
+ * verification, and the same senders sign many operations, so decoders that make a fresh PublicKey per
+ * message still verify at full speed. Oldest entries are evicted first.
+ */
+const KEY_OBJECT_CACHE_SIZE = 8192;
+const keyObjectCache = new Map<string, KeyObject>();
+
+function cachedKeyObject(raw: Uint8Array): KeyObject {
+  const k = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString("hex");
+  let o = keyObjectCache.get(k);
+  if (!o) {
+    o = createPublicKey({ key: Buffer.from(concatBytes(SPKI_PREFIX, raw)), format: "der", type: "spki" });
+    if (keyObjectCache.size >= KEY_OBJECT_CACHE_SIZE) {
+      const oldest = keyObjectCache.keys().next().value;
+      if (oldest !== undefined) keyObjectCache.delete(oldest);
+    }
+    keyObjectCache.set(k, o);
+  }
+  return o;
+}
+
 /** An Ed25519 signature (`varint(0) ‖ 64 bytes`), text form bs58check without prefix. */
 export class Signature {
   /** The raw 64-byte Ed25519 signature. */
@@ -101,11 +123,7 @@ export class PublicKey {
   toKeyObject(): KeyObject {
     if (!this.keyObject) {
       try {
-        this.keyObject = createPublicKey({
-          key: Buffer.from(concatBytes(SPKI_PREFIX, this.raw)),
-          format: "der",
-          type: "spki",
-        });
+        this.keyObject = cachedKeyObject(this.raw);
       } catch (e) {
         throw new DecodeError("public key", "not a valid Ed25519 public key", { cause: e });
       }
