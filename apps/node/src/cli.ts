@@ -1,11 +1,12 @@
-import { Command, CommanderError } from "commander";
 import { MassaTsError } from "@massa-ts/models";
+import { Command, CommanderError } from "commander";
+import { registerInspectOperation } from "./commands/inspect-operation.js";
 import { registerKeygen } from "./commands/keygen.js";
+import { CliError } from "./errors.js";
+
+export { CliError };
 
 export const VERSION = "0.1.0";
-
-/** An error the CLI reports as one line on stderr with a non-zero exit code. */
-export class CliError extends Error {}
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerKeygen(program);
+  registerInspectOperation(program);
   return program;
 }
 

@@ -1,5 +1,5 @@
+import { Address, blake3, SecretKey } from "@massa-ts/models";
 import { describe, expect, it } from "vitest";
-import { Address, SecretKey, blake3 } from "@massa-ts/models";
 import { runCliProcess } from "./cli-helper.ts";
 
 describe("massa-ts keygen", () => {

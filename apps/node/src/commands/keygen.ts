@@ -1,5 +1,5 @@
-import type { Command } from "commander";
 import { Address, SecretKey } from "@massa-ts/models";
+import type { Command } from "commander";
 
 export function registerKeygen(program: Command): void {
   program
@@ -16,7 +16,9 @@ export function registerKeygen(program: Command): void {
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(out)}\n`);
       } else {
-        process.stdout.write(`Secret key: ${out.secretKey}\nPublic key: ${out.publicKey}\nAddress:    ${out.address}\n`);
+        process.stdout.write(
+          `Secret key: ${out.secretKey}\nPublic key: ${out.publicKey}\nAddress:    ${out.address}\n`,
+        );
       }
     });
 }
