@@ -1,0 +1,12 @@
+export { DrawError, WeightedAliasIndex } from "./alias.js";
+export {
+  type CycleDrawIndices,
+  CycleDraws,
+  type DrawConfig,
+  drawCycleIndices,
+  GENESIS_INDEX,
+  type SlotSelection,
+  sortRolls,
+} from "./draw.js";
+export { drawSeed, INITIAL_DRAW_SEED, initialSeeds, packSeedBits } from "./seed.js";
+export { Xoshiro256pp } from "./xoshiro.js";
