@@ -180,14 +180,27 @@ export class WeightedAliasIndex {
       const vl = rng.lo;
       mul32(vl, sl, p, 0); // p0 = vl·sl
       mul32(vh, sl, p, 2); // p1 = vh·sl
-      mul32(vl, sh, p, 4); // p2 = vl·sh
-      mul32(vh, sh, p, 6); // p3 = vh·sh
-      const w0 = p[1]!;
-      const t1 = p[0]! + p[3]! + p[5]!; // < 3·2^32
-      const w1 = t1 % 4294967296;
-      const t2 = Math.floor(t1 / 4294967296) + p[2]! + p[4]! + p[7]!;
-      const w2 = t2 % 4294967296;
-      const w3 = Math.floor(t2 / 4294967296) + p[6]!;
+      let w0: number;
+      let w1: number;
+      let w2: number;
+      let w3: number;
+      if (sh === 0) {
+        // sum < 2^32 (the usual case): two partial products suffice.
+        w0 = p[1]!;
+        const t1 = p[0]! + p[3]!;
+        w1 = t1 % 4294967296;
+        w2 = p[2]! + Math.floor(t1 / 4294967296);
+        w3 = 0;
+      } else {
+        mul32(vl, sh, p, 4); // p2 = vl·sh
+        mul32(vh, sh, p, 6); // p3 = vh·sh
+        w0 = p[1]!;
+        const t1 = p[0]! + p[3]! + p[5]!; // < 3·2^32
+        w1 = t1 % 4294967296;
+        const t2 = Math.floor(t1 / 4294967296) + p[2]! + p[4]! + p[7]!;
+        w2 = t2 % 4294967296;
+        w3 = Math.floor(t2 / 4294967296) + p[6]!;
+      }
       if (w1 < this.weightZoneHi || (w1 === this.weightZoneHi && w0 <= this.weightZoneLo)) {
         rHi = w3;
         rLo = w2;
