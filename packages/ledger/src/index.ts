@@ -1,0 +1,33 @@
+export {
+  applyChangesToModel,
+  applyUpdateToEntry,
+  cloneEntry,
+  type Datastore,
+  defaultEntry,
+  type LayerRead,
+  type LedgerChange,
+  LedgerChanges,
+  type LedgerEntry,
+  type LedgerEntryUpdate,
+  LedgerError,
+  type LedgerModel,
+  mergeChange,
+  mergeUpdates,
+  sortedDatastore,
+} from "./changes.js";
+export type { KvRead, KvWrite } from "./kv.js";
+export {
+  applyLedgerChanges,
+  balanceKey,
+  bytecodeKey,
+  datastoreKey,
+  decodeBalanceValue,
+  decodeBytecodeValue,
+  endOfPrefix,
+  LEDGER_PREFIX,
+  LedgerReader,
+  LmdbKv,
+  MAX_DATASTORE_KEY_LENGTH,
+  MAX_DATASTORE_VALUE_LENGTH,
+  versionKey,
+} from "./store.js";
