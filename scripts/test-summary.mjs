@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Sums every package's vitest JSON report (test-results/vitest.json) into one closing line:
 // "N passed, N failed". Exits non-zero if a report is missing, unreadable or has failures.
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -18,7 +18,9 @@ for (const group of ["packages", "apps"]) {
     if (!JSON.parse(readFileSync(pj, "utf8")).scripts?.test) continue;
     const report = join(pkg, "test-results", "vitest.json");
     if (!existsSync(report)) {
-      process.stderr.write(`test-summary: no report from ${group}/${name} (its test run crashed or did not start)\n`);
+      process.stderr.write(
+        `test-summary: no report from ${group}/${name} (its test run crashed or did not start)\n`,
+      );
       missing++;
       continue;
     }

@@ -58,7 +58,7 @@ describe("genesis headers", () => {
       "AU12bmDrXHNzb5Ugv1PhEoq871uK6boy51bHx9wgKc6D3TLa6zyZ",
     );
     const h0 = genesisHeader(0, key);
-    expect(toHex(h0.contentBytes)).toBe(`00300000` + `00${toHex(blake3(new Uint8Array(0)))}0000`);
+    expect(toHex(h0.contentBytes)).toBe(`0030000000${toHex(blake3(new Uint8Array(0)))}0000`);
     expect(h0.id.toString()).toBe("B12LnGn6yQZtoam4jGMDs9DqTdDGoUHEbZjGhHksvp7icuvLptTu");
     expect(genesisHeader(31, key).id.toString()).toBe("B1toRY59cPvuFNxD6egDjQ3wE8fHQ1zTZ5UEeeQDZWgKbT4qiqY");
     expect(h0.verifySignature()).toBe(true);

@@ -32,7 +32,7 @@ export function drawSeed(
     throw new DrawError(`the seed of draw cycle ${drawCycle} needs the seed bits of cycle ${drawCycle - 2}`);
   const parts = [encodeVarint(drawCycle - 2), seedBitsOfDMinus2];
   if (drawCycle >= 3) {
-    if (!snapshotOfDMinus3 || snapshotOfDMinus3.length !== 512) {
+    if (snapshotOfDMinus3?.length !== 512) {
       throw new DrawError(
         `the seed of draw cycle ${drawCycle} needs the 512-byte state hash snapshot of cycle ${drawCycle - 3}`,
       );
