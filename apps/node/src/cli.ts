@@ -1,5 +1,6 @@
 import { MassaTsError } from "@massa-ts/models";
 import { Command, CommanderError } from "commander";
+import { registerDraws } from "./commands/draws.js";
 import { registerInspectOperation } from "./commands/inspect-operation.js";
 import { registerKeygen } from "./commands/keygen.js";
 import { CliError } from "./errors.js";
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerKeygen(program);
   registerInspectOperation(program);
+  registerDraws(program);
   return program;
 }
 

@@ -8,5 +8,6 @@ export {
   type SlotSelection,
   sortRolls,
 } from "./draw.js";
+export { type DrawsInput, drawFromInput, drawLines, parseDrawsInput } from "./input.js";
 export { drawSeed, INITIAL_DRAW_SEED, initialSeeds, packSeedBits } from "./seed.js";
 export { Xoshiro256pp } from "./xoshiro.js";
