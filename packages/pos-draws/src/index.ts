@@ -10,4 +10,5 @@ export {
 } from "./draw.js";
 export { type DrawsInput, drawFromInput, drawLines, parseDrawsInput } from "./input.js";
 export { drawSeed, INITIAL_DRAW_SEED, initialSeeds, packSeedBits } from "./seed.js";
+export { type CycleDrawInput, Selector, SelectorError, type SelectorOptions } from "./selector.js";
 export { Xoshiro256pp } from "./xoshiro.js";

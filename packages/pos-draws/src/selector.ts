@@ -1,0 +1,216 @@
+import { type Address, MassaTsError, Slot } from "@massa-ts/models";
+import { Piscina } from "piscina";
+import { type DrawConfig, GENESIS_INDEX, type SlotSelection } from "./draw.js";
+import type { DrawTask, DrawTaskResult } from "./selector-types.js";
+
+/** A selector query could not be answered (cycle not drawn yet, evicted, or its draw failed). */
+export class SelectorError extends MassaTsError {
+  readonly cycle: number;
+  constructor(code: string, cycle: number, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.cycle = cycle;
+  }
+}
+
+export interface SelectorOptions {
+  readonly config: DrawConfig;
+  readonly genesisAddress: Address;
+  /** Cycles kept in memory (Massa's SELECTOR_DRAW_CACHE_SIZE). Default 6. */
+  readonly cacheSize?: number;
+  /** Worker threads. Default 1 (draws of consecutive cycles arrive one per completed cycle). */
+  readonly threads?: number;
+}
+
+/** What cycle D is drawn from: its roll distribution (any order) and its 32-byte seed. */
+export interface CycleDrawInput {
+  readonly cycle: number;
+  readonly rolls: readonly (readonly [Address, bigint])[];
+  readonly seed: Uint8Array;
+}
+
+interface Drawn {
+  readonly addresses: readonly Address[];
+  readonly producers: Uint32Array;
+  readonly endorsers: Uint32Array;
+}
+
+type CycleState =
+  | { state: "pending"; promise: Promise<void> }
+  | { state: "ready"; draws: Drawn }
+  | { state: "failed"; error: SelectorError };
+
+function workerFile(): { filename: string; execArgv: string[] } {
+  const here = import.meta.url;
+  if (here.endsWith(".ts")) {
+    return {
+      filename: new URL("./draw.worker.ts", here).href,
+      execArgv: ["--conditions=@massa-ts/source", "--import", "tsx"],
+    };
+  }
+  return { filename: new URL("./draw.worker.js", here).href, execArgv: [] };
+}
+
+/**
+ * The selector service: `feedCycle` hands a cycle's draw to a Piscina worker pool and returns at once;
+ * queries answer from a bounded cache of the most recent cycles. The main thread never runs a draw.
+ */
+export class Selector {
+  readonly config: DrawConfig;
+  readonly genesisAddress: Address;
+  private readonly cacheSize: number;
+  private readonly pool: Piscina<DrawTask, DrawTaskResult>;
+  private readonly cycles = new Map<number, CycleState>();
+  private highestEvicted = -1;
+  private closed = false;
+
+  constructor(opts: SelectorOptions) {
+    this.config = opts.config;
+    this.genesisAddress = opts.genesisAddress;
+    this.cacheSize = opts.cacheSize ?? 6;
+    const threads = opts.threads ?? 1;
+    const { filename, execArgv } = workerFile();
+    this.pool = new Piscina<DrawTask, DrawTaskResult>({
+      filename,
+      execArgv,
+      minThreads: threads,
+      maxThreads: threads,
+      maxQueue: 64,
+    });
+  }
+
+  /** Starts drawing `input.cycle` in the pool and returns immediately. */
+  feedCycle(input: CycleDrawInput): void {
+    if (this.closed) throw new SelectorError("SELECTOR_CLOSED", input.cycle, "the selector is closed");
+    const n = input.rolls.length;
+    const addressBytes = new Uint8Array(n * 34);
+    const weights = new BigUint64Array(n);
+    input.rolls.forEach(([a, r], i) => {
+      addressBytes.set(a.bytes, i * 34);
+      weights[i] = r;
+    });
+    const addresses = input.rolls.map(([a]) => a);
+    const cycle = input.cycle;
+    const entry: { state: "pending"; promise: Promise<void> } = {
+      state: "pending",
+      promise: Promise.resolve(),
+    };
+    // A result only lands if this feed is still the cycle's current entry (not evicted or re-fed meanwhile).
+    const current = () => this.cycles.get(cycle) === entry;
+    entry.promise = this.pool
+      .run({ cycle, config: this.config, seed: input.seed, addressBytes, weights })
+      .then(
+        (res) => {
+          if (!current()) return;
+          const sorted = Array.from(res.order, (i) => addresses[i]!);
+          this.cycles.set(cycle, {
+            state: "ready",
+            draws: { addresses: sorted, producers: res.producers, endorsers: res.endorsers },
+          });
+        },
+        (e: unknown) => {
+          if (!current()) return;
+          const error = new SelectorError(
+            "DRAW_FAILED",
+            cycle,
+            `the draws of cycle ${cycle} failed: ${(e as Error).message}`,
+            { cause: e },
+          );
+          this.cycles.set(cycle, { state: "failed", error });
+        },
+      );
+    this.cycles.set(cycle, entry);
+    this.evict();
+  }
+
+  private evict(): void {
+    const keys = [...this.cycles.keys()].sort((a, b) => a - b);
+    while (keys.length > this.cacheSize) {
+      const c = keys.shift()!;
+      this.cycles.delete(c);
+      this.highestEvicted = Math.max(this.highestEvicted, c);
+    }
+  }
+
+  /** Resolves when the draws of `cycle` are available; rejects if they failed or the cycle was never fed. */
+  async waitForDraws(cycle: number): Promise<void> {
+    const s = this.cycles.get(cycle);
+    if (!s) throw this.missing(cycle);
+    if (s.state === "pending") await s.promise;
+    const after = this.cycles.get(cycle);
+    if (after?.state === "failed") throw after.error;
+    if (!after) throw this.missing(cycle);
+  }
+
+  private missing(cycle: number): SelectorError {
+    return cycle <= this.highestEvicted
+      ? new SelectorError(
+          "CYCLE_EVICTED",
+          cycle,
+          `the draws of cycle ${cycle} were evicted from the cache (it keeps ${this.cacheSize} cycles)`,
+        )
+      : new SelectorError(
+          "CYCLE_UNAVAILABLE",
+          cycle,
+          `the draws of cycle ${cycle} are not available: that cycle was not fed to the selector`,
+        );
+  }
+
+  private ready(cycle: number): Drawn {
+    const s = this.cycles.get(cycle);
+    if (!s) throw this.missing(cycle);
+    if (s.state === "pending")
+      throw new SelectorError("CYCLE_PENDING", cycle, `the draws of cycle ${cycle} are still being computed`);
+    if (s.state === "failed") throw s.error;
+    return s.draws;
+  }
+
+  /** Producer and endorsers of `slot`. */
+  getSelection(slot: Slot): SlotSelection {
+    const { periodsPerCycle, threadCount, endorsementCount: e } = this.config;
+    const cycle = slot.cycle(periodsPerCycle);
+    const d = this.ready(cycle);
+    const k = (slot.period - cycle * periodsPerCycle) * threadCount + slot.thread;
+    const p = d.producers[k]!;
+    const endorsements: Address[] = [];
+    for (let i = 0; i < e; i++) endorsements.push(d.addresses[d.endorsers[k * e + i]!]!);
+    return {
+      period: slot.period,
+      thread: slot.thread,
+      producer: p === GENESIS_INDEX ? this.genesisAddress : d.addresses[p]!,
+      endorsements,
+    };
+  }
+
+  getProducer(slot: Slot): Address {
+    return this.getSelection(slot).producer;
+  }
+
+  /** Slots `address` produces and endorsements it makes in `[from, to]` (all cycles must be drawn). */
+  getAddressSelections(
+    address: Address,
+    from: Slot,
+    to: Slot,
+  ): { producing: Slot[]; endorsing: { slot: Slot; index: number }[] } {
+    const producing: Slot[] = [];
+    const endorsing: { slot: Slot; index: number }[] = [];
+    const tc = this.config.threadCount;
+    for (let s: Slot | undefined = from; s && Slot.compare(s, to) <= 0; s = s.next(tc)) {
+      const sel = this.getSelection(s);
+      if (sel.producer.equals(address)) producing.push(s);
+      sel.endorsements.forEach((a, index) => {
+        if (a.equals(address)) endorsing.push({ slot: s!, index });
+      });
+    }
+    return { producing, endorsing };
+  }
+
+  /** Cycles currently in the cache, oldest first. */
+  cachedCycles(): number[] {
+    return [...this.cycles.keys()].sort((a, b) => a - b);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.pool.destroy();
+  }
+}

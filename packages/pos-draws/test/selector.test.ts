@@ -1,0 +1,103 @@
+import { randomBytes } from "node:crypto";
+import { Address, compareAddresses, Slot } from "@massa-ts/models";
+import { CycleDraws, Selector, SelectorError } from "@massa-ts/pos-draws";
+import { afterAll, describe, expect, it } from "vitest";
+
+const genesis = new Address("user", new Uint8Array(32));
+const small = { periodsPerCycle: 4, threadCount: 2, endorsementCount: 3 };
+const selectors: Selector[] = [];
+afterAll(async () => {
+  await Promise.all(selectors.map((s) => s.close()));
+});
+function selector(cfg = small, cacheSize = 6) {
+  const s = new Selector({ config: cfg, genesisAddress: genesis, cacheSize });
+  selectors.push(s);
+  return s;
+}
+const randomAddress = () => new Address(Math.random() < 0.1 ? "sc" : "user", new Uint8Array(randomBytes(32)));
+
+describe("Selector (Piscina pool)", () => {
+  it("answers with the draws of Massa's case E (Rust vector) for rolls given in any order", async () => {
+    const addrs = [randomAddress(), randomAddress(), randomAddress(), randomAddress()].sort(compareAddresses);
+    const weights = [3n, 0n, 5n, 1n];
+    const rolls = addrs.map((a, i) => [a, weights[i]!] as const).reverse();
+    const s = selector();
+    s.feedCycle({ cycle: 0, rolls, seed: Uint8Array.from({ length: 32 }, (_, i) => 31 - i) });
+    await s.waitForDraws(0);
+    // Case E, slot (3, 0): producer index 2, endorsers 0,3,0 (pos.md §8.2, from the Rust crates).
+    const sel = s.getSelection(new Slot(3, 0));
+    expect(sel.producer.equals(addrs[2]!)).toBe(true);
+    expect(sel.endorsements.map((a) => addrs.findIndex((b) => b.equals(a)))).toEqual([0, 3, 0]);
+    expect(s.getProducer(new Slot(0, 1)).equals(genesis)).toBe(true);
+    const mine = s.getAddressSelections(addrs[3]!, new Slot(0, 0), new Slot(3, 1));
+    expect(mine.producing).toEqual([]);
+    expect(mine.endorsing.map((e) => [e.slot.period, e.slot.thread, e.index])).toEqual([
+      [3, 0, 1],
+      [3, 1, 1],
+    ]);
+  });
+
+  it("draws off the main thread: the event loop keeps ticking during a 300 000-staker cycle", async () => {
+    const cfg = { periodsPerCycle: 128, threadCount: 32, endorsementCount: 16 };
+    const rolls = Array.from(
+      { length: 300_000 },
+      (_, i) => [randomAddress(), BigInt(1 + (i % 100))] as const,
+    );
+    const s = selector(cfg);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 2);
+    const t0 = performance.now();
+    const seed = new Uint8Array(randomBytes(32));
+    s.feedCycle({ cycle: 7, rolls, seed });
+    const fedIn = performance.now() - t0;
+    expect(() => s.getSelection(new Slot(7 * 128, 0))).toThrow(/still being computed/);
+    await s.waitForDraws(7);
+    clearInterval(timer);
+    expect(ticks).toBeGreaterThan(3);
+    expect(fedIn).toBeLessThan(2000);
+    // Same answer as drawing on this thread.
+    const ref = CycleDraws.draw(7, cfg, rolls, seed, genesis);
+    for (const [p, t] of [
+      [7 * 128, 0],
+      [7 * 128 + 5, 9],
+      [8 * 128 - 1, 31],
+    ] as const) {
+      const got = s.getSelection(new Slot(p, t));
+      const want = ref.selection(p, t);
+      expect(got.producer.toString()).toBe(want.producer.toString());
+      expect(got.endorsements.map(String)).toEqual(want.endorsements.map(String));
+    }
+  });
+
+  it("concurrent queries, eviction beyond the cache size, and clear errors", async () => {
+    const rolls = Array.from({ length: 20 }, (_, i) => [randomAddress(), BigInt(i + 1)] as const);
+    const s = selector(small, 2);
+    for (let c = 0; c < 4; c++) s.feedCycle({ cycle: c, rolls, seed: new Uint8Array(32).fill(c + 1) });
+    await Promise.all([s.waitForDraws(2), s.waitForDraws(3)]);
+    expect(s.cachedCycles()).toEqual([2, 3]);
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, async (_, i) => s.getProducer(new Slot(8 + (i % 8), i % 2)).toString()),
+    );
+    expect(answers).toHaveLength(50);
+    expect(() => s.getSelection(new Slot(0, 0))).toThrow(/evicted/);
+    await expect(s.waitForDraws(1)).rejects.toBeInstanceOf(SelectorError);
+    expect(() => s.getSelection(new Slot(40, 0))).toThrow(/not fed/);
+  });
+
+  it("a draw that fails in the worker surfaces as an error, not a hang", async () => {
+    const a = randomAddress();
+    const s = selector();
+    s.feedCycle({ cycle: 1, rolls: [[a, 0n]], seed: new Uint8Array(32).fill(9) });
+    await expect(s.waitForDraws(1)).rejects.toThrow(/zero rolls/);
+    expect(() => s.getSelection(new Slot(4, 0))).toThrow(/failed/);
+    s.feedCycle({
+      cycle: 2,
+      rolls: [
+        [a, 1n],
+        [a, 2n],
+      ],
+      seed: new Uint8Array(32).fill(9),
+    });
+    await expect(s.waitForDraws(2)).rejects.toThrow(/twice/);
+  });
+});
