@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { blake3, toHex } from "@massa-ts/models";
 import {
   DrawError,
@@ -169,4 +170,35 @@ describe("seed derivation", () => {
     );
     expect(() => drawSeed(3, packed)).toThrow(/snapshot/);
   });
+});
+
+interface RustCase {
+  name: string;
+  cycle: number;
+  periodsPerCycle: number;
+  threadCount: number;
+  endorsementCount: number;
+  seed: string;
+  weights: string[];
+  sha256: string;
+  firstLines: string[];
+}
+
+describe("vectors from this repository's Rust reference tool (tools/draws-ref)", () => {
+  const file = new URL("./vectors/rust-draws.json", import.meta.url);
+  const { cases } = JSON.parse(readFileSync(file, "utf8")) as { cases: RustCase[] };
+  for (const c of cases) {
+    it(c.name, () => {
+      const d = digest(
+        c.weights.map(BigInt),
+        Uint8Array.from(Buffer.from(c.seed, "hex")),
+        c.cycle,
+        c.periodsPerCycle,
+        c.threadCount,
+        c.endorsementCount,
+      );
+      expect(d.lines.slice(0, 3)).toEqual(c.firstLines.slice(0, 3));
+      expect(d.sha).toBe(c.sha256);
+    });
+  }
 });
