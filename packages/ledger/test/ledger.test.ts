@@ -22,13 +22,13 @@ const dir = mkdtempSync(join(tmpdir(), "massa-ts-ledger-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let dbn = 0;
 function freshDb() {
-  const root = open({
+  const root = open<Uint8Array, Uint8Array>({
     path: join(dir, `db-${dbn++}`),
     keyEncoding: "binary",
     encoding: "binary",
     compression: false,
   });
-  return { root, db: root as never as import("lmdb").Database<Uint8Array, Uint8Array> };
+  return { root, db: root };
 }
 
 const addr = (n: number) => new Address(n % 5 === 4 ? "sc" : "user", new Uint8Array(32).fill(n));
