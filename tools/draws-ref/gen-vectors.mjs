@@ -49,7 +49,7 @@ const cases = [
     ppc: 8,
     tc: 4,
     ec: 5,
-    seed: "fe".repeat(31) + "01",
+    seed: `${"fe".repeat(31)}01`,
     weights: weights(7, 2, M64 / 7n),
   },
   {
@@ -58,7 +58,7 @@ const cases = [
     ppc: 16,
     tc: 8,
     ec: 4,
-    seed: "00".repeat(31) + "07",
+    seed: `${"00".repeat(31)}07`,
     weights: weights(64, 3, 4n),
   },
 ];

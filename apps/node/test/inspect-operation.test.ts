@@ -59,7 +59,7 @@ describe("massa-ts inspect-operation", () => {
   });
 
   it("decodes RollBuy and RollSell, and reports a bad signature for another chain id", async () => {
-    for (const type of [OperationType.RollBuy, OperationType.RollSell]) {
+    for (const type of [OperationType.RollBuy, OperationType.RollSell] as const) {
       const op = await web3Operation({ fee: 0n, expirePeriod: 7, type, amount: 3n });
       const file = writeJson(op.input);
       const ok = JSON.parse(
