@@ -36,12 +36,27 @@ export class WeightedAliasIndex {
     if (n === 0) throw new DrawError("cannot draw: the roll distribution has no staker");
     if (n >= NIL) throw new DrawError(`cannot draw: ${n} stakers is more than 2^32 - 1`);
     const maxW = (TWO64 - 1n) / BigInt(n);
-    let sum = 0n;
+    const maxWApprox = Number(maxW);
+    // First pass in doubles: exact while every weight and the running total stay ≤ 2^53 (the usual case).
+    const wd = new Float64Array(n);
+    let sumD = 0;
     for (let i = 0; i < n; i++) {
       const w = weights[i]!;
-      if (w < 0n || w > maxW)
+      const f = Number(w);
+      if (f < 0) throw new DrawError(`cannot draw: negative roll count ${w} at position ${i}`);
+      // Compare exactly only near the bound (the double is within rounding of the bigint).
+      if (f >= maxWApprox * (1 - 1e-9) && w > maxW) {
         throw new DrawError(`cannot draw: roll count ${w} at position ${i} exceeds (2^64-1)/${n}`);
-      sum += w;
+      }
+      wd[i] = f;
+      sumD += f;
+    }
+    let sum: bigint;
+    if (sumD <= TWO53) {
+      sum = BigInt(sumD);
+    } else {
+      sum = 0n;
+      for (let i = 0; i < n; i++) sum += weights[i]!;
     }
     if (sum === 0n) throw new DrawError("cannot draw: the roll distribution has zero rolls in total");
     this.n = n;
@@ -50,7 +65,7 @@ export class WeightedAliasIndex {
     this.oddsLo = new Uint32Array(n);
     this.sumHi = Number(sum >> 32n);
     this.sumLo = Number(sum & 0xffff_ffffn);
-    if (Number(sum) * n <= TWO53) this.buildExact(weights, Number(sum));
+    if (sumD * n <= TWO53) this.buildExact(wd, sumD);
     else this.buildBig(weights, sum);
     this.indexZone = 0xffff_ffff - (2 ** 32 % n);
     const zone = TWO64 - 1n - (TWO64 % sum);
@@ -59,14 +74,14 @@ export class WeightedAliasIndex {
   }
 
   /** Construction when every odds value fits a double exactly (sum · n ≤ 2^53): the common case. */
-  private buildExact(weights: readonly bigint[], sum: number): void {
+  private buildExact(weights: Float64Array, sum: number): void {
     const n = this.n;
     const alias = this.alias;
     const odds = new Float64Array(n);
     let smalls = NIL;
     let bigs = NIL;
     for (let i = 0; i < n; i++) {
-      odds[i] = Number(weights[i]!) * n;
+      odds[i] = weights[i]! * n;
       if (odds[i]! < sum) {
         alias[i] = smalls;
         smalls = i;
@@ -154,6 +169,156 @@ export class WeightedAliasIndex {
       this.oddsHi[i] = Number(odds[i]! >> 32n);
       this.oddsLo[i] = Number(odds[i]! & 0xffff_ffffn);
     }
+  }
+
+  /**
+   * Fills `out` with consecutive samples, exactly as repeated {@link sample} calls would, but with the
+   * generator state and every product held in locals (the hot loop of a cycle's draws).
+   */
+  sampleMany(rng: Xoshiro256pp, out: Uint32Array): void {
+    const st = rng.state;
+    let s0h = st[0]!;
+    let s0l = st[1]!;
+    let s1h = st[2]!;
+    let s1l = st[3]!;
+    let s2h = st[4]!;
+    let s2l = st[5]!;
+    let s3h = st[6]!;
+    let s3l = st[7]!;
+    let oh = 0;
+    let ol = 0;
+    const n = this.n;
+    const nHi = n >>> 16;
+    const nLo = n & 0xffff;
+    const izone = this.indexZone;
+    const sh = this.sumHi;
+    const sl = this.sumLo;
+    const slHi = sl >>> 16;
+    const slLo = sl & 0xffff;
+    const zh = this.weightZoneHi;
+    const zl = this.weightZoneLo;
+    const oddsHi = this.oddsHi;
+    const oddsLo = this.oddsLo;
+    const alias = this.alias;
+    const TWO32 = 4294967296;
+    const p = this.prod;
+    for (let j = 0; j < out.length; j++) {
+      // ---- index sample: Uniform<u32>::new(0, n) with v = next_u64 >> 32 ----
+      let c: number;
+      for (;;) {
+        // next_u64 (inline)
+        {
+          const sumL = s0l + s3l;
+          const aL = sumL >>> 0;
+          const aH = (s0h + s3h + (sumL > 0xffffffff ? 1 : 0)) >>> 0;
+          const rL = ((aL << 23) | (aH >>> 9)) >>> 0;
+          const rH = ((aH << 23) | (aL >>> 9)) >>> 0;
+          const outL = rL + s0l;
+          ol = outL >>> 0;
+          oh = (rH + s0h + (outL > 0xffffffff ? 1 : 0)) >>> 0;
+          const tH = ((s1h << 17) | (s1l >>> 15)) >>> 0;
+          const tL = (s1l << 17) >>> 0;
+          s2h = (s2h ^ s0h) >>> 0;
+          s2l = (s2l ^ s0l) >>> 0;
+          s3h = (s3h ^ s1h) >>> 0;
+          s3l = (s3l ^ s1l) >>> 0;
+          s1h = (s1h ^ s2h) >>> 0;
+          s1l = (s1l ^ s2l) >>> 0;
+          s0h = (s0h ^ s3h) >>> 0;
+          s0l = (s0l ^ s3l) >>> 0;
+          s2h = (s2h ^ tH) >>> 0;
+          s2l = (s2l ^ tL) >>> 0;
+          const n3h = ((s3l << 13) | (s3h >>> 19)) >>> 0;
+          s3l = ((s3h << 13) | (s3l >>> 19)) >>> 0;
+          s3h = n3h;
+        }
+        // m = oh · n as (hi, lo), exact with 16-bit limbs of n
+        const x = oh * nHi; // < 2^48
+        const y = oh * nLo; // < 2^48
+        const mid = (x % 65536) * 65536 + y;
+        const lo = mid >>> 0;
+        if (lo <= izone) {
+          c = Math.floor(x / 65536) + Math.floor(mid / TWO32);
+          break;
+        }
+      }
+      // ---- weight sample: Uniform<u64>::new(0, sum) with v = next_u64, 128-bit product ----
+      let rHi: number;
+      let rLo: number;
+      for (;;) {
+        {
+          const sumL = s0l + s3l;
+          const aL = sumL >>> 0;
+          const aH = (s0h + s3h + (sumL > 0xffffffff ? 1 : 0)) >>> 0;
+          const rL = ((aL << 23) | (aH >>> 9)) >>> 0;
+          const rH = ((aH << 23) | (aL >>> 9)) >>> 0;
+          const outL = rL + s0l;
+          ol = outL >>> 0;
+          oh = (rH + s0h + (outL > 0xffffffff ? 1 : 0)) >>> 0;
+          const tH = ((s1h << 17) | (s1l >>> 15)) >>> 0;
+          const tL = (s1l << 17) >>> 0;
+          s2h = (s2h ^ s0h) >>> 0;
+          s2l = (s2l ^ s0l) >>> 0;
+          s3h = (s3h ^ s1h) >>> 0;
+          s3l = (s3l ^ s1l) >>> 0;
+          s1h = (s1h ^ s2h) >>> 0;
+          s1l = (s1l ^ s2l) >>> 0;
+          s0h = (s0h ^ s3h) >>> 0;
+          s0l = (s0l ^ s3l) >>> 0;
+          s2h = (s2h ^ tH) >>> 0;
+          s2l = (s2l ^ tL) >>> 0;
+          const n3h = ((s3l << 13) | (s3h >>> 19)) >>> 0;
+          s3l = ((s3h << 13) | (s3l >>> 19)) >>> 0;
+          s3h = n3h;
+        }
+        let w0: number;
+        let w1: number;
+        let w2: number;
+        let w3: number;
+        if (sh === 0) {
+          // p0 = ol·sl, p1 = oh·sl, each with 16-bit limbs of sl
+          const x0 = ol * slHi;
+          const y0 = ol * slLo;
+          const mid0 = (x0 % 65536) * 65536 + y0;
+          const p0h = Math.floor(x0 / 65536) + Math.floor(mid0 / TWO32);
+          w0 = mid0 >>> 0;
+          const x1 = oh * slHi;
+          const y1 = oh * slLo;
+          const mid1 = (x1 % 65536) * 65536 + y1;
+          const p1h = Math.floor(x1 / 65536) + Math.floor(mid1 / TWO32);
+          const t1 = p0h + (mid1 >>> 0);
+          w1 = t1 % TWO32;
+          w2 = p1h + Math.floor(t1 / TWO32);
+          w3 = 0;
+        } else {
+          mul32(ol, sl, p, 0);
+          mul32(oh, sl, p, 2);
+          mul32(ol, sh, p, 4);
+          mul32(oh, sh, p, 6);
+          w0 = p[1]!;
+          const t1 = p[0]! + p[3]! + p[5]!;
+          w1 = t1 % TWO32;
+          const t2 = Math.floor(t1 / TWO32) + p[2]! + p[4]! + p[7]!;
+          w2 = t2 % TWO32;
+          w3 = Math.floor(t2 / TWO32) + p[6]!;
+        }
+        if (w1 < zh || (w1 === zh && w0 <= zl)) {
+          rHi = w3;
+          rLo = w2;
+          break;
+        }
+      }
+      const h = oddsHi[c]!;
+      out[j] = rHi < h || (rHi === h && rLo < oddsLo[c]!) ? c : alias[c]!;
+    }
+    st[0] = s0h;
+    st[1] = s0l;
+    st[2] = s1h;
+    st[3] = s1l;
+    st[4] = s2h;
+    st[5] = s2l;
+    st[6] = s3h;
+    st[7] = s3l;
   }
 
   /** One sample: an index sample (u32) then a weight sample (u64), as rand_distr does. */

@@ -40,15 +40,15 @@ export function drawCycleIndices(
   const producers = new Uint32Array(slots);
   const endorsers = new Uint32Array(slots * e);
   const firstPeriod = cycle * cfg.periodsPerCycle;
-  let k = 0;
-  for (let p = 0; p < cfg.periodsPerCycle; p++) {
-    const period = firstPeriod + p;
-    for (let t = 0; t < cfg.threadCount; t++) {
-      producers[k] = period > 0 ? dist.sample(rng) : GENESIS_INDEX;
-      const base = k * e;
-      for (let i = 0; i < e; i++) endorsers[base + i] = dist.sample(rng);
-      k++;
-    }
+  // One RNG stream for the whole cycle: per slot, the producer (none in period 0), then the endorsers.
+  const genesisSlots = firstPeriod === 0 ? cfg.threadCount : 0;
+  const seq = new Uint32Array(slots * (e + 1) - genesisSlots);
+  dist.sampleMany(rng, seq);
+  let j = 0;
+  for (let k = 0; k < slots; k++) {
+    producers[k] = k < genesisSlots ? GENESIS_INDEX : seq[j++]!;
+    endorsers.set(seq.subarray(j, j + e), k * e);
+    j += e;
   }
   return { producers, endorsers };
 }

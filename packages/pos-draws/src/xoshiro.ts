@@ -20,6 +20,11 @@ export class Xoshiro256pp {
     }
   }
 
+  /** The raw state (s0.hi, s0.lo, …, s3.lo), for samplers that run the generator inline. */
+  get state(): Uint32Array {
+    return this.s;
+  }
+
   /** Advances and stores the output in `hi`/`lo`. */
   nextU64(): void {
     const s = this.s;
