@@ -78,6 +78,10 @@ export class BlockId extends HashId {
   protected get prefix(): string {
     return "B";
   }
+  /** Seed bit of a slot where this block was produced: the most significant bit of byte 0 of the id. */
+  seedBit(): boolean {
+    return (this.hash[0]! & 0x80) !== 0;
+  }
   static fromString(text: string, field = "block id"): BlockId {
     return new BlockId(parseId(text, "B", field));
   }

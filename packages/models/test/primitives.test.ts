@@ -55,6 +55,16 @@ describe("primitives", () => {
     expect(Slot.latestAt(1_000 + 32_000 + 1_999, cfg)!.equals(new Slot(2, 3))).toBe(true);
     expect(Slot.compare(new Slot(1, 31), new Slot(2, 0))).toBe(-1);
   });
+  it("seed bits: the first bit of the block id, or of BLAKE3(slot key) for a missed slot", () => {
+    const hi = new Uint8Array(32);
+    hi[0] = 0x80;
+    const lo = new Uint8Array(32).fill(0xff);
+    lo[0] = 0x7f;
+    expect(new BlockId(hi).seedBit()).toBe(true);
+    expect(new BlockId(lo).seedBit()).toBe(false);
+    const s = new Slot(12, 3);
+    expect(s.missedSeedBit()).toBe(blake3(Uint8Array.from([0, 0, 0, 0, 0, 0, 0, 12, 3]))[0]! >= 0x80);
+  });
   it("genesis block id computed in the notes (thread 0) has the documented text form shape", () => {
     expect(BlockId.fromString("B12LnGn6yQZtoam4jGMDs9DqTdDGoUHEbZjGhHksvp7icuvLptTu").toString()).toBe(
       "B12LnGn6yQZtoam4jGMDs9DqTdDGoUHEbZjGhHksvp7icuvLptTu",
