@@ -1,3 +1,4 @@
+import type { Worker } from "node:worker_threads";
 import { type Address, MassaTsError, Slot } from "@massa-ts/models";
 import { Piscina } from "piscina";
 import { type DrawConfig, GENESIS_INDEX, type SlotSelection } from "./draw.js";
@@ -202,6 +203,11 @@ export class Selector {
       });
     }
     return { producing, endorsing };
+  }
+
+  /** The pool's worker threads (diagnostics: thread ids, resource use). */
+  get workerThreads(): readonly Worker[] {
+    return this.pool.threads;
   }
 
   /** Cycles currently in the cache, oldest first. */

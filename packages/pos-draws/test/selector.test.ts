@@ -100,4 +100,20 @@ describe("Selector (Piscina pool)", () => {
     });
     await expect(s.waitForDraws(2)).rejects.toThrow(/twice/);
   });
+
+  it("a worker thread that dies mid-draw surfaces as DRAW_FAILED, and the next feed still works", async () => {
+    const cfg = { periodsPerCycle: 128, threadCount: 32, endorsementCount: 16 };
+    const rolls = Array.from({ length: 400_000 }, (_, i) => [randomAddress(), BigInt(1 + (i % 50))] as const);
+    const s = selector(cfg);
+    s.feedCycle({ cycle: 3, rolls, seed: new Uint8Array(32).fill(3) });
+    // Let the task reach the worker, then kill the thread under it.
+    await new Promise((r) => setTimeout(r, 500));
+    const threads = s.workerThreads;
+    expect(threads.length).toBeGreaterThan(0);
+    await Promise.all(threads.map((t) => t.terminate()));
+    await expect(s.waitForDraws(3)).rejects.toMatchObject({ code: "DRAW_FAILED" });
+    s.feedCycle({ cycle: 4, rolls: rolls.slice(0, 100), seed: new Uint8Array(32).fill(4) });
+    await s.waitForDraws(4);
+    expect(s.getSelection(new Slot(4 * 128 + 1, 0)).endorsements).toHaveLength(16);
+  });
 });
