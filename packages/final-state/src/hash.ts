@@ -1,0 +1,44 @@
+import { blake3, blake3Xof, concatBytes, hashToString, u64be } from "@massa-ts/models";
+
+/** Size of the XOR state hash: 512 bytes of BLAKE3 XOF output per entry (Massa's construction). */
+export const STATE_HASH_SIZE = 512;
+
+/** BLAKE3-XOF-512 of `u64be(len k) ‖ k ‖ u64be(len v) ‖ v`: one state entry's contribution. */
+export function entryHash(key: Uint8Array, value: Uint8Array): Uint8Array {
+  return blake3Xof(concatBytes(u64be(key.length), key, u64be(value.length), value), STATE_HASH_SIZE);
+}
+
+/**
+ * The final state hash: XOR of {@link entryHash} over every (key, value) of the state. Order-independent,
+ * updated in O(changes): a put XORs out the old entry (if any) and XORs in the new one; a delete XORs out.
+ */
+export class StateHash {
+  readonly bytes: Uint8Array;
+
+  constructor(bytes?: Uint8Array) {
+    this.bytes = bytes ? Uint8Array.from(bytes) : new Uint8Array(STATE_HASH_SIZE);
+    if (this.bytes.length !== STATE_HASH_SIZE)
+      throw new RangeError(`a state hash has ${STATE_HASH_SIZE} bytes`);
+  }
+
+  /** XORs an entry in or out (the same operation). */
+  toggle(key: Uint8Array, value: Uint8Array): void {
+    const h = entryHash(key, value);
+    const b = this.bytes;
+    for (let i = 0; i < STATE_HASH_SIZE; i++) b[i]! ^= h[i]!;
+  }
+
+  clone(): StateHash {
+    return new StateHash(this.bytes);
+  }
+
+  /** What the API and logs show: BLAKE3-256 of the 512 bytes. */
+  fingerprint(): Uint8Array {
+    return blake3(this.bytes);
+  }
+
+  /** Fingerprint text: bs58check of the 32 bytes, as Massa logs it. */
+  toString(): string {
+    return hashToString(this.fingerprint());
+  }
+}

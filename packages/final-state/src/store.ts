@@ -1,0 +1,205 @@
+import { mkdirSync } from "node:fs";
+import {
+  applyLedgerChanges,
+  type KvWrite,
+  LEDGER_PREFIX,
+  type LedgerChanges,
+  LedgerReader,
+} from "@massa-ts/ledger";
+import { ByteWriter, bytesEqual, MassaTsError, Slot, toHex } from "@massa-ts/models";
+import { type Database, open, type RootDatabase } from "lmdb";
+import { STATE_HASH_SIZE, StateHash } from "./hash.js";
+
+/** A final-state operation refused: wrong slot order, another chain's data dir, corrupt metadata. */
+export class FinalStateError extends MassaTsError {
+  constructor(code: string, message: string) {
+    super(code, message);
+  }
+}
+
+/** What one settled slot changes. (PoS and executed-ops changes come with the rest of issue 4.) */
+export interface StateChanges {
+  readonly ledgerChanges: LedgerChanges;
+}
+
+export interface FinalStateOptions {
+  /** Data directory (created if missing). */
+  readonly path: string;
+  readonly chainId: bigint;
+  readonly threadCount: number;
+  readonly readOnly?: boolean;
+}
+
+const META_CHANGE_ID = Uint8Array.from([0x63]); // "c": the last settled slot (Slot key, 9 bytes)
+const META_HASH = Uint8Array.from([0x68]); // "h": the 512-byte state hash
+const META_IDENTITY = Uint8Array.from([0x69]); // "i": chain id and thread count this dir was made for
+
+/**
+ * A hash-tracking write view over the `state` sub-database inside one LMDB write transaction: every put
+ * and delete XORs the old entry out of the hash and the new one in.
+ */
+class HashingKv implements KvWrite {
+  constructor(
+    private readonly db: Database<Uint8Array, Uint8Array>,
+    private readonly hash: StateHash,
+  ) {}
+  get(key: Uint8Array): Uint8Array | undefined {
+    const v = this.db.getBinary(key);
+    return v === undefined ? undefined : new Uint8Array(v);
+  }
+  *keysInRange(start: Uint8Array, end: Uint8Array | undefined): Iterable<Uint8Array> {
+    for (const k of this.db.getKeys({
+      start: Buffer.from(start),
+      ...(end ? { end: Buffer.from(end) } : {}),
+    })) {
+      yield new Uint8Array(k as Uint8Array);
+    }
+  }
+  put(key: Uint8Array, value: Uint8Array): void {
+    const old = this.get(key);
+    if (old !== undefined) {
+      if (bytesEqual(old, value)) return;
+      this.hash.toggle(key, old);
+    }
+    this.hash.toggle(key, value);
+    this.db.putSync(Buffer.from(key), Buffer.from(value));
+  }
+  delete(key: Uint8Array): void {
+    const old = this.get(key);
+    if (old === undefined) return;
+    this.hash.toggle(key, old);
+    this.db.removeSync(Buffer.from(key));
+  }
+}
+
+function identityBytes(chainId: bigint, threadCount: number): Uint8Array {
+  return new ByteWriter(16).u64be(chainId).u8(threadCount).finish();
+}
+
+/**
+ * The final state on LMDB: one environment per node, a `state` sub-database in Massa's key layout (ledger
+ * keys now; PoS and executed operations next) and a `meta` one (last settled slot, state hash, identity).
+ * `settleSlot` applies exactly the next slot in one write transaction together with the new hash.
+ */
+export class FinalState {
+  private readonly root: RootDatabase;
+  private readonly state: Database<Uint8Array, Uint8Array>;
+  private readonly meta: Database<Uint8Array, Uint8Array>;
+  private readonly threadCount: number;
+  private hash: StateHash;
+  private lastSlot: Slot | undefined;
+  readonly ledger: LedgerReader;
+
+  private constructor(opts: FinalStateOptions) {
+    if (!opts.readOnly) mkdirSync(opts.path, { recursive: true });
+    this.root = open({ path: opts.path, readOnly: opts.readOnly ?? false, maxDbs: 4 });
+    const sub = { keyEncoding: "binary", encoding: "binary", compression: false } as const;
+    this.state = this.root.openDB<Uint8Array, Uint8Array>({ name: "state", ...sub });
+    this.meta = this.root.openDB<Uint8Array, Uint8Array>({ name: "meta", ...sub });
+    this.threadCount = opts.threadCount;
+    const identity = identityBytes(opts.chainId, opts.threadCount);
+    const stored = this.meta.getBinary(META_IDENTITY);
+    if (stored === undefined) {
+      if (opts.readOnly) {
+        this.root.close();
+        throw new FinalStateError("FINAL_STATE_EMPTY", `${opts.path} holds no final state`);
+      }
+      this.meta.transactionSync(() => this.meta.putSync(Buffer.from(META_IDENTITY), Buffer.from(identity)));
+    } else if (!bytesEqual(new Uint8Array(stored), identity)) {
+      this.root.close();
+      throw new FinalStateError(
+        "FINAL_STATE_OTHER_CHAIN",
+        `${opts.path} holds the final state of another chain or config (stored ${toHex(new Uint8Array(stored))}, expected ${toHex(identity)}); use another --data-dir`,
+      );
+    }
+    const h = this.meta.getBinary(META_HASH);
+    if (h !== undefined && h.length !== STATE_HASH_SIZE) {
+      this.root.close();
+      throw new FinalStateError(
+        "FINAL_STATE_CORRUPT",
+        `${opts.path}: the stored state hash has ${h.length} bytes, not ${STATE_HASH_SIZE}`,
+      );
+    }
+    this.hash = new StateHash(h === undefined ? undefined : new Uint8Array(h));
+    const c = this.meta.getBinary(META_CHANGE_ID);
+    try {
+      this.lastSlot = c === undefined ? undefined : Slot.fromKey(new Uint8Array(c), "last settled slot");
+    } catch (e) {
+      this.root.close();
+      throw new FinalStateError("FINAL_STATE_CORRUPT", `${opts.path}: ${(e as Error).message}`);
+    }
+    this.ledger = new LedgerReader({
+      get: (k) => {
+        const v = this.state.getBinary(k);
+        return v === undefined ? undefined : new Uint8Array(v);
+      },
+      keysInRange: (s, e) =>
+        [...this.state.getKeys({ start: Buffer.from(s), ...(e ? { end: Buffer.from(e) } : {}) })].map(
+          (k) => new Uint8Array(k as Uint8Array),
+        ),
+    });
+  }
+
+  static open(opts: FinalStateOptions): FinalState {
+    return new FinalState(opts);
+  }
+
+  /** The last settled slot, or undefined before the first one. */
+  get lastFinalSlot(): Slot | undefined {
+    return this.lastSlot;
+  }
+
+  /** The 512-byte state hash (a copy). */
+  get stateHash(): StateHash {
+    return this.hash.clone();
+  }
+
+  /**
+   * Applies the changes of `slot`, which must be the slot right after the last settled one (or any first
+   * slot on an empty state), in one LMDB write transaction with the new change id and hash.
+   */
+  settleSlot(slot: Slot, changes: StateChanges): void {
+    if (this.lastSlot) {
+      const expected = this.lastSlot.next(this.threadCount);
+      if (!slot.equals(expected)) {
+        throw new FinalStateError(
+          "SLOT_OUT_OF_ORDER",
+          `cannot settle slot ${slot}: the final state is at ${this.lastSlot}, so the next slot is ${expected}`,
+        );
+      }
+    }
+    const hash = this.hash.clone();
+    this.root.transactionSync(() => {
+      applyLedgerChanges(changes.ledgerChanges, new HashingKv(this.state, hash));
+      this.meta.putSync(Buffer.from(META_CHANGE_ID), Buffer.from(slot.toKey()));
+      this.meta.putSync(Buffer.from(META_HASH), Buffer.from(hash.bytes));
+    });
+    this.hash = hash;
+    this.lastSlot = slot;
+  }
+
+  /** Recomputes the hash by scanning the whole state (for checks; O(state)). */
+  recomputeHash(): StateHash {
+    const h = new StateHash();
+    for (const { key, value } of this.state.getRange({}))
+      h.toggle(new Uint8Array(key as Uint8Array), new Uint8Array(value as Uint8Array));
+    return h;
+  }
+
+  /** Number of ledger entries (addresses with a version key). */
+  countLedgerEntries(): number {
+    let n = 0;
+    const start = Buffer.from(LEDGER_PREFIX);
+    const end = Buffer.from(LEDGER_PREFIX);
+    end[end.length - 1]! += 1;
+    for (const k of this.state.getKeys({ start, end })) {
+      const key = k as Uint8Array;
+      if (key.length === LEDGER_PREFIX.length + 1 + 34 + 1 && key[key.length - 1] === 0) n++;
+    }
+    return n;
+  }
+
+  async close(): Promise<void> {
+    await this.root.close();
+  }
+}

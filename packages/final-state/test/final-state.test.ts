@@ -1,0 +1,132 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { entryHash, FinalState, FinalStateError, StateHash } from "@massa-ts/final-state";
+import { LedgerChanges } from "@massa-ts/ledger";
+import { Address, Amount, Slot, toHex } from "@massa-ts/models";
+import { afterAll, describe, expect, it } from "vitest";
+
+const dir = mkdtempSync(join(tmpdir(), "massa-ts-final-state-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+const fresh = () => join(dir, `fs-${n++}`);
+const T = 4;
+const addr = (i: number) => new Address("user", new Uint8Array(32).fill(i));
+
+/** Deterministic changes for slot number k: create or update a few addresses. */
+function changesFor(k: number): LedgerChanges {
+  const c = new LedgerChanges();
+  for (let j = 0; j < 3; j++) {
+    const a = addr((k * 7 + j * 3) % 20);
+    c.createAddress(a);
+    c.setBalance(a, Amount.fromNano(BigInt(k * 1000 + j)));
+    if (j === 1) c.setDataEntry(a, Uint8Array.of((k % 5) + 1), Uint8Array.of(k, j));
+  }
+  return c;
+}
+
+function settleRange(fs: FinalState, from: number, to: number): void {
+  for (let k = from; k < to; k++) fs.settleSlot(Slot.fromIndex(k, T), { ledgerChanges: changesFor(k) });
+}
+
+describe("final state hash", () => {
+  it("is an order-independent XOR: toggling entries in any order gives the same bytes; toggling twice cancels", () => {
+    const entries = Array.from({ length: 20 }, (_, i) => [Uint8Array.of(i), Uint8Array.of(i, i)] as const);
+    const a = new StateHash();
+    const b = new StateHash();
+    for (const [k, v] of entries) a.toggle(k, v);
+    for (const [k, v] of [...entries].reverse()) b.toggle(k, v);
+    expect(toHex(a.bytes)).toBe(toHex(b.bytes));
+    for (const [k, v] of entries) a.toggle(k, v);
+    expect(toHex(a.bytes)).toBe("00".repeat(512));
+    expect(entryHash(Uint8Array.of(1), Uint8Array.of(2))).toHaveLength(512);
+  });
+
+  it("updated per slot equals a full recomputation over the stored state", async () => {
+    const fs = FinalState.open({ path: fresh(), chainId: 77n, threadCount: T });
+    settleRange(fs, 0, 40);
+    expect(toHex(fs.stateHash.bytes)).toBe(toHex(fs.recomputeHash().bytes));
+    expect(fs.stateHash.toString()).toMatch(/^[1-9A-HJ-NP-Za-km-z]+$/);
+    await fs.close();
+  });
+
+  it("depends on the content only: two histories reaching the same ledger have the same hash", async () => {
+    const x = FinalState.open({ path: fresh(), chainId: 77n, threadCount: T });
+    const y = FinalState.open({ path: fresh(), chainId: 77n, threadCount: T });
+    const final = new LedgerChanges();
+    final.createAddress(addr(1));
+    final.setBalance(addr(1), Amount.fromMas("5"));
+    const detour = new LedgerChanges();
+    detour.createAddress(addr(1));
+    detour.setBalance(addr(1), Amount.fromMas("9"));
+    detour.setDataEntry(addr(1), Uint8Array.of(1), Uint8Array.of(2));
+    x.settleSlot(new Slot(0, 0), { ledgerChanges: final });
+    y.settleSlot(new Slot(0, 0), { ledgerChanges: detour });
+    const back = new LedgerChanges();
+    back.createAddress(addr(1));
+    back.setBalance(addr(1), Amount.fromMas("5"));
+    y.settleSlot(new Slot(0, 1), { ledgerChanges: back });
+    expect(toHex(y.stateHash.bytes)).toBe(toHex(x.stateHash.bytes));
+    expect(x.ledger.getBalance(addr(1))?.toString()).toBe("5");
+    await x.close();
+    await y.close();
+  });
+});
+
+describe("settleSlot", () => {
+  it("accepts exactly the next slot and refuses others with a clear error, changing nothing", async () => {
+    const fs = FinalState.open({ path: fresh(), chainId: 77n, threadCount: T });
+    settleRange(fs, 0, 5);
+    const before = toHex(fs.stateHash.bytes);
+    expect(() => fs.settleSlot(new Slot(3, 0), { ledgerChanges: changesFor(12) })).toThrow(
+      /final state is at \(period: 1, thread: 0\), so the next slot is \(period: 1, thread: 1\)/,
+    );
+    expect(() => fs.settleSlot(new Slot(1, 0), { ledgerChanges: changesFor(4) })).toThrow(FinalStateError);
+    expect(toHex(fs.stateHash.bytes)).toBe(before);
+    expect(fs.lastFinalSlot?.equals(new Slot(1, 0))).toBe(true);
+    await fs.close();
+  });
+
+  it("a slot whose changes are invalid is not applied at all (one transaction)", async () => {
+    const fs = FinalState.open({ path: fresh(), chainId: 77n, threadCount: T });
+    settleRange(fs, 0, 3);
+    const before = toHex(fs.stateHash.bytes);
+    const bad = changesFor(3);
+    bad.createAddress(addr(30));
+    bad.setDataEntry(addr(30), new Uint8Array(300), Uint8Array.of(1));
+    expect(() => fs.settleSlot(Slot.fromIndex(3, T), { ledgerChanges: bad })).toThrow(/1\.\.255/);
+    expect(fs.lastFinalSlot?.equals(Slot.fromIndex(2, T))).toBe(true);
+    expect(toHex(fs.stateHash.bytes)).toBe(before);
+    expect(toHex(fs.recomputeHash().bytes)).toBe(before);
+    await fs.close();
+  });
+
+  it("survives a restart: the reopened store continues from its last slot with the same hash as a clean replay", async () => {
+    const path = fresh();
+    const a = FinalState.open({ path, chainId: 77n, threadCount: T });
+    settleRange(a, 0, 25);
+    await a.close();
+    const b = FinalState.open({ path, chainId: 77n, threadCount: T });
+    expect(b.lastFinalSlot?.equals(Slot.fromIndex(24, T))).toBe(true);
+    settleRange(b, 25, 50);
+    const replay = FinalState.open({ path: fresh(), chainId: 77n, threadCount: T });
+    settleRange(replay, 0, 50);
+    expect(toHex(b.stateHash.bytes)).toBe(toHex(replay.stateHash.bytes));
+    expect(b.countLedgerEntries()).toBe(replay.countLedgerEntries());
+    expect(b.countLedgerEntries()).toBeGreaterThan(0);
+    await b.close();
+    await replay.close();
+  });
+
+  it("refuses a data dir made for another chain id, and leaves it untouched", async () => {
+    const path = fresh();
+    const a = FinalState.open({ path, chainId: 77n, threadCount: T });
+    settleRange(a, 0, 3);
+    const hash = toHex(a.stateHash.bytes);
+    await a.close();
+    expect(() => FinalState.open({ path, chainId: 78n, threadCount: T })).toThrow(/another chain/);
+    const again = FinalState.open({ path, chainId: 77n, threadCount: T });
+    expect(toHex(again.stateHash.bytes)).toBe(hash);
+    await again.close();
+  });
+});
