@@ -1,2 +1,2 @@
-export { entryHash, STATE_HASH_SIZE, StateHash } from "./hash.js";
+export { entryHash, entryHashReference, loadStateHasher, STATE_HASH_SIZE, StateHash } from "./hash.js";
 export { FinalState, FinalStateError, type FinalStateOptions, type StateChanges } from "./store.js";

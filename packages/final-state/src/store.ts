@@ -8,7 +8,7 @@ import {
 } from "@massa-ts/ledger";
 import { ByteWriter, bytesEqual, MassaTsError, Slot, toHex } from "@massa-ts/models";
 import { type Database, open, type RootDatabase } from "lmdb";
-import { STATE_HASH_SIZE, StateHash } from "./hash.js";
+import { loadStateHasher, STATE_HASH_SIZE, StateHash } from "./hash.js";
 
 /** A final-state operation refused: wrong slot order, another chain's data dir, corrupt metadata. */
 export class FinalStateError extends MassaTsError {
@@ -140,7 +140,8 @@ export class FinalState {
     });
   }
 
-  static open(opts: FinalStateOptions): FinalState {
+  static async open(opts: FinalStateOptions): Promise<FinalState> {
+    await loadStateHasher();
     return new FinalState(opts);
   }
 

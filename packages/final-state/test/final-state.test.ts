@@ -1,9 +1,17 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { entryHash, FinalState, FinalStateError, StateHash } from "@massa-ts/final-state";
+import {
+  entryHash,
+  entryHashReference,
+  FinalState,
+  FinalStateError,
+  loadStateHasher,
+  StateHash,
+} from "@massa-ts/final-state";
 import { LedgerChanges } from "@massa-ts/ledger";
 import { Address, Amount, Slot, toHex } from "@massa-ts/models";
+import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 
 const dir = mkdtempSync(join(tmpdir(), "massa-ts-final-state-"));
@@ -30,6 +38,16 @@ function settleRange(fs: FinalState, from: number, to: number): void {
 }
 
 describe("final state hash", () => {
+  it("the WASM BLAKE3 (hash-wasm) gives exactly @noble/hashes' XOF-512 bytes", async () => {
+    await loadStateHasher();
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.uint8Array({ maxLength: 2000 }), (k, v) => {
+        expect(toHex(entryHash(k, v))).toBe(toHex(entryHashReference(k, v)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it("is an order-independent XOR: toggling entries in any order gives the same bytes; toggling twice cancels", () => {
     const entries = Array.from({ length: 20 }, (_, i) => [Uint8Array.of(i), Uint8Array.of(i, i)] as const);
     const a = new StateHash();
@@ -43,7 +61,7 @@ describe("final state hash", () => {
   });
 
   it("updated per slot equals a full recomputation over the stored state", async () => {
-    const fs = FinalState.open({ path: fresh(), chainId: 77n, threadCount: T });
+    const fs = await FinalState.open({ path: fresh(), chainId: 77n, threadCount: T });
     settleRange(fs, 0, 40);
     expect(toHex(fs.stateHash.bytes)).toBe(toHex(fs.recomputeHash().bytes));
     expect(fs.stateHash.toString()).toMatch(/^[1-9A-HJ-NP-Za-km-z]+$/);
@@ -51,8 +69,8 @@ describe("final state hash", () => {
   });
 
   it("depends on the content only: two histories reaching the same ledger have the same hash", async () => {
-    const x = FinalState.open({ path: fresh(), chainId: 77n, threadCount: T });
-    const y = FinalState.open({ path: fresh(), chainId: 77n, threadCount: T });
+    const x = await FinalState.open({ path: fresh(), chainId: 77n, threadCount: T });
+    const y = await FinalState.open({ path: fresh(), chainId: 77n, threadCount: T });
     const final = new LedgerChanges();
     final.createAddress(addr(1));
     final.setBalance(addr(1), Amount.fromMas("5"));
@@ -75,7 +93,7 @@ describe("final state hash", () => {
 
 describe("settleSlot", () => {
   it("accepts exactly the next slot and refuses others with a clear error, changing nothing", async () => {
-    const fs = FinalState.open({ path: fresh(), chainId: 77n, threadCount: T });
+    const fs = await FinalState.open({ path: fresh(), chainId: 77n, threadCount: T });
     settleRange(fs, 0, 5);
     const before = toHex(fs.stateHash.bytes);
     expect(() => fs.settleSlot(new Slot(3, 0), { ledgerChanges: changesFor(12) })).toThrow(
@@ -88,7 +106,7 @@ describe("settleSlot", () => {
   });
 
   it("a slot whose changes are invalid is not applied at all (one transaction)", async () => {
-    const fs = FinalState.open({ path: fresh(), chainId: 77n, threadCount: T });
+    const fs = await FinalState.open({ path: fresh(), chainId: 77n, threadCount: T });
     settleRange(fs, 0, 3);
     const before = toHex(fs.stateHash.bytes);
     const bad = changesFor(3);
@@ -103,13 +121,13 @@ describe("settleSlot", () => {
 
   it("survives a restart: the reopened store continues from its last slot with the same hash as a clean replay", async () => {
     const path = fresh();
-    const a = FinalState.open({ path, chainId: 77n, threadCount: T });
+    const a = await FinalState.open({ path, chainId: 77n, threadCount: T });
     settleRange(a, 0, 25);
     await a.close();
-    const b = FinalState.open({ path, chainId: 77n, threadCount: T });
+    const b = await FinalState.open({ path, chainId: 77n, threadCount: T });
     expect(b.lastFinalSlot?.equals(Slot.fromIndex(24, T))).toBe(true);
     settleRange(b, 25, 50);
-    const replay = FinalState.open({ path: fresh(), chainId: 77n, threadCount: T });
+    const replay = await FinalState.open({ path: fresh(), chainId: 77n, threadCount: T });
     settleRange(replay, 0, 50);
     expect(toHex(b.stateHash.bytes)).toBe(toHex(replay.stateHash.bytes));
     expect(b.countLedgerEntries()).toBe(replay.countLedgerEntries());
@@ -120,12 +138,12 @@ describe("settleSlot", () => {
 
   it("refuses a data dir made for another chain id, and leaves it untouched", async () => {
     const path = fresh();
-    const a = FinalState.open({ path, chainId: 77n, threadCount: T });
+    const a = await FinalState.open({ path, chainId: 77n, threadCount: T });
     settleRange(a, 0, 3);
     const hash = toHex(a.stateHash.bytes);
     await a.close();
-    expect(() => FinalState.open({ path, chainId: 78n, threadCount: T })).toThrow(/another chain/);
-    const again = FinalState.open({ path, chainId: 77n, threadCount: T });
+    await expect(FinalState.open({ path, chainId: 78n, threadCount: T })).rejects.toThrow(/another chain/);
+    const again = await FinalState.open({ path, chainId: 77n, threadCount: T });
     expect(toHex(again.stateHash.bytes)).toBe(hash);
     await again.close();
   });
