@@ -1,2 +1,9 @@
 export { entryHash, entryHashReference, loadStateHasher, STATE_HASH_SIZE, StateHash } from "./hash.js";
-export { FinalState, FinalStateError, type FinalStateOptions, type StateChanges } from "./store.js";
+export {
+  type ExecutedOp,
+  FinalState,
+  FinalStateError,
+  type FinalStateOptions,
+  KEEP_EXECUTED_HISTORY_EXTRA_PERIODS,
+  type StateChanges,
+} from "./store.js";

@@ -6,7 +6,16 @@ import {
   type LedgerChanges,
   LedgerReader,
 } from "@massa-ts/ledger";
-import { ByteWriter, bytesEqual, MassaTsError, Slot, toHex } from "@massa-ts/models";
+import {
+  ByteReader,
+  ByteWriter,
+  bytesEqual,
+  concatBytes,
+  MassaTsError,
+  type OperationId,
+  Slot,
+  toHex,
+} from "@massa-ts/models";
 import { type Database, open, type RootDatabase } from "lmdb";
 import { loadStateHasher, STATE_HASH_SIZE, StateHash } from "./hash.js";
 
@@ -17,9 +26,26 @@ export class FinalStateError extends MassaTsError {
   }
 }
 
-/** What one settled slot changes. (PoS and executed-ops changes come with the rest of issue 4.) */
+/** One executed operation: kept until its expiry slot is more than 10 periods old. */
+export interface ExecutedOp {
+  readonly id: OperationId;
+  readonly success: boolean;
+  /** `(expire_period, thread of the sender)`. */
+  readonly expirySlot: Slot;
+}
+
+/** What one settled slot changes. (PoS changes come with the rest of issue 4.) */
 export interface StateChanges {
   readonly ledgerChanges: LedgerChanges;
+  readonly executedOps?: readonly ExecutedOp[];
+}
+
+/** Massa's KEEP_EXECUTED_HISTORY_EXTRA_PERIODS. */
+export const KEEP_EXECUTED_HISTORY_EXTRA_PERIODS = 10;
+const EXECUTED_OPS_PREFIX = new TextEncoder().encode("executed_ops/");
+
+function executedOpKey(id: OperationId): Uint8Array {
+  return concatBytes(EXECUTED_OPS_PREFIX, id.toBytes());
 }
 
 export interface FinalStateOptions {
@@ -88,6 +114,8 @@ export class FinalState {
   private readonly threadCount: number;
   private hash: StateHash;
   private lastSlot: Slot | undefined;
+  /** Executed operations by expiry slot index (period · T + thread), for pruning; rebuilt on open. */
+  private readonly opsByExpiry = new Map<number, Uint8Array[]>();
   readonly ledger: LedgerReader;
 
   private constructor(opts: FinalStateOptions) {
@@ -128,6 +156,7 @@ export class FinalState {
       this.root.close();
       throw new FinalStateError("FINAL_STATE_CORRUPT", `${opts.path}: ${(e as Error).message}`);
     }
+    this.loadExecutedOps(opts.path);
     this.ledger = new LedgerReader({
       get: (k) => {
         const v = this.state.getBinary(k);
@@ -138,6 +167,52 @@ export class FinalState {
           (k) => new Uint8Array(k as Uint8Array),
         ),
     });
+  }
+
+  private loadExecutedOps(path: string): void {
+    const start = Buffer.from(EXECUTED_OPS_PREFIX);
+    const end = Buffer.from(EXECUTED_OPS_PREFIX);
+    end[end.length - 1]! += 1;
+    for (const { key, value } of this.state.getRange({ start, end })) {
+      const k = new Uint8Array(key as Uint8Array);
+      try {
+        const { expirySlot } = this.decodeExecutedOp(new Uint8Array(value as Uint8Array));
+        this.indexOp(k, expirySlot);
+      } catch (e) {
+        this.root.close();
+        throw new FinalStateError(
+          "FINAL_STATE_CORRUPT",
+          `${path}: executed op ${toHex(k)}: ${(e as Error).message}`,
+        );
+      }
+    }
+  }
+
+  private decodeExecutedOp(v: Uint8Array): { success: boolean; expirySlot: Slot } {
+    const r = new ByteReader(v);
+    const flag = r.readU8("executed op status");
+    if (flag > 1) throw new FinalStateError("FINAL_STATE_CORRUPT", `bad executed op status byte ${flag}`);
+    const expirySlot = Slot.deserialize(r, this.threadCount, "executed op expiry slot");
+    r.expectEnd("executed op");
+    return { success: flag === 1, expirySlot };
+  }
+
+  private indexOp(key: Uint8Array, expiry: Slot): void {
+    const i = expiry.index(this.threadCount);
+    const list = this.opsByExpiry.get(i);
+    if (list) list.push(key);
+    else this.opsByExpiry.set(i, [key]);
+  }
+
+  /** Whether `id` was executed in a final slot and is still within its validity window (+10 periods). */
+  isExecuted(id: OperationId): boolean {
+    return this.state.getBinary(executedOpKey(id)) !== undefined;
+  }
+
+  /** Status of a final executed operation: true = success, false = failed, undefined = unknown/pruned. */
+  executedOpStatus(id: OperationId): boolean | undefined {
+    const v = this.state.getBinary(executedOpKey(id));
+    return v === undefined ? undefined : this.decodeExecutedOp(new Uint8Array(v)).success;
   }
 
   static async open(opts: FinalStateOptions): Promise<FinalState> {
@@ -170,13 +245,37 @@ export class FinalState {
       }
     }
     const hash = this.hash.clone();
+    const newOps: [Uint8Array, Slot][] = [];
+    const pruned: number[] = [];
     this.root.transactionSync(() => {
-      applyLedgerChanges(changes.ledgerChanges, new HashingKv(this.state, hash));
+      const kv = new HashingKv(this.state, hash);
+      applyLedgerChanges(changes.ledgerChanges, kv);
+      for (const op of changes.executedOps ?? []) {
+        const key = executedOpKey(op.id);
+        const w = new ByteWriter(16).u8(op.success ? 1 : 0);
+        op.expirySlot.serialize(w);
+        kv.put(key, w.finish());
+        newOps.push([key, op.expirySlot]);
+      }
+      // Prune ops whose expiry slot is before (S.period − 10, S.thread).
+      if (slot.period >= KEEP_EXECUTED_HISTORY_EXTRA_PERIODS) {
+        const bound = new Slot(slot.period - KEEP_EXECUTED_HISTORY_EXTRA_PERIODS, slot.thread).index(
+          this.threadCount,
+        );
+        for (const [i, keys] of this.opsByExpiry) {
+          if (i < bound) {
+            for (const k of keys) kv.delete(k);
+            pruned.push(i);
+          }
+        }
+      }
       this.meta.putSync(Buffer.from(META_CHANGE_ID), Buffer.from(slot.toKey()));
       this.meta.putSync(Buffer.from(META_HASH), Buffer.from(hash.bytes));
     });
     this.hash = hash;
     this.lastSlot = slot;
+    for (const i of pruned) this.opsByExpiry.delete(i);
+    for (const [k, expiry] of newOps) this.indexOp(k, expiry);
   }
 
   /** Recomputes the hash by scanning the whole state (for checks; O(state)). */

@@ -10,7 +10,7 @@ import {
   StateHash,
 } from "@massa-ts/final-state";
 import { LedgerChanges } from "@massa-ts/ledger";
-import { Address, Amount, Slot, toHex } from "@massa-ts/models";
+import { Address, Amount, OperationId, Slot, toHex } from "@massa-ts/models";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 
@@ -145,6 +145,46 @@ describe("settleSlot", () => {
     await expect(FinalState.open({ path, chainId: 78n, threadCount: T })).rejects.toThrow(/another chain/);
     const again = await FinalState.open({ path, chainId: 77n, threadCount: T });
     expect(toHex(again.stateHash.bytes)).toBe(hash);
+    await again.close();
+  });
+});
+
+describe("executed operations", () => {
+  it("are recorded with their status and pruned 10 periods after their expiry slot (Massa's example)", async () => {
+    const path = fresh();
+    const fs = await FinalState.open({ path, chainId: 77n, threadCount: T });
+    const ok = new OperationId(new Uint8Array(32).fill(1));
+    const failed = new OperationId(new Uint8Array(32).fill(2));
+    const later = new OperationId(new Uint8Array(32).fill(3));
+    // (1, 0) expiry for two ops, settled at slot (0, 0); a third expiring at (2, 0).
+    fs.settleSlot(new Slot(0, 0), {
+      ledgerChanges: new LedgerChanges(),
+      executedOps: [
+        { id: ok, success: true, expirySlot: new Slot(1, 0) },
+        { id: failed, success: false, expirySlot: new Slot(1, 0) },
+        { id: later, success: true, expirySlot: new Slot(2, 0) },
+      ],
+    });
+    expect(fs.executedOpStatus(ok)).toBe(true);
+    expect(fs.executedOpStatus(failed)).toBe(false);
+    for (let k = 1; Slot.fromIndex(k, T).compare(new Slot(11, 0)) <= 0; k++) {
+      fs.settleSlot(Slot.fromIndex(k, T), { ledgerChanges: new LedgerChanges() });
+    }
+    // At (11, 0) the bound is (1, 0): an op expiring at (1, 0) is not before it, so it is kept.
+    expect(fs.isExecuted(ok)).toBe(true);
+    await fs.close();
+    // Reopen (the pruning index is rebuilt from the DB), then settle (11, 1): bound (1, 1) prunes both.
+    const again = await FinalState.open({ path, chainId: 77n, threadCount: T });
+    again.settleSlot(new Slot(11, 1), { ledgerChanges: new LedgerChanges() });
+    expect(again.isExecuted(ok)).toBe(false);
+    expect(again.executedOpStatus(failed)).toBeUndefined();
+    expect(again.isExecuted(later)).toBe(true);
+    for (let k = Slot.fromIndex(0, T).index(T) + 11 * T + 2; k <= 12 * T + 3; k++) {
+      again.settleSlot(Slot.fromIndex(k, T), { ledgerChanges: new LedgerChanges() });
+    }
+    expect(again.lastFinalSlot?.equals(new Slot(12, 3))).toBe(true);
+    expect(again.isExecuted(later)).toBe(false);
+    expect(toHex(again.stateHash.bytes)).toBe(toHex(again.recomputeHash().bytes));
     await again.close();
   });
 });
