@@ -1,3 +1,4 @@
+export { GenesisError, loadInitialLedger, loadInitialRolls } from "./genesis.js";
 export { entryHash, entryHashReference, loadStateHasher, STATE_HASH_SIZE, StateHash } from "./hash.js";
 export {
   type ExecutedOp,
