@@ -1,6 +1,17 @@
 export { GenesisError, loadInitialLedger, loadInitialRolls } from "./genesis.js";
 export { entryHash, entryHashReference, loadStateHasher, STATE_HASH_SIZE, StateHash } from "./hash.js";
 export {
+  CYCLE_HISTORY_PREFIX,
+  type CycleInfo,
+  DEFERRED_CREDITS_PREFIX,
+  decodeSeedBits,
+  encodeSeedBits,
+  type PoSChanges,
+  PoSError,
+  PoSFinalState,
+  type ProductionStats,
+} from "./pos.js";
+export {
   type ExecutedOp,
   FinalState,
   FinalStateError,

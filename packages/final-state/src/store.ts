@@ -1,12 +1,15 @@
 import { mkdirSync } from "node:fs";
 import {
   applyLedgerChanges,
+  type KvRead,
   type KvWrite,
   LEDGER_PREFIX,
   type LedgerChanges,
   LedgerReader,
 } from "@massa-ts/ledger";
 import {
+  type Address,
+  type Amount,
   ByteReader,
   ByteWriter,
   bytesEqual,
@@ -18,6 +21,7 @@ import {
 } from "@massa-ts/models";
 import { type Database, open, type RootDatabase } from "lmdb";
 import { loadStateHasher, STATE_HASH_SIZE, StateHash } from "./hash.js";
+import { type CycleInfo, type PoSChanges, PoSError, PoSFinalState } from "./pos.js";
 
 /** A final-state operation refused: wrong slot order, another chain's data dir, corrupt metadata. */
 export class FinalStateError extends MassaTsError {
@@ -38,6 +42,8 @@ export interface ExecutedOp {
 export interface StateChanges {
   readonly ledgerChanges: LedgerChanges;
   readonly executedOps?: readonly ExecutedOp[];
+  /** Required once the store has a PoS history (after `initGenesis`). */
+  readonly pos?: PoSChanges;
 }
 
 /** Massa's KEEP_EXECUTED_HISTORY_EXTRA_PERIODS. */
@@ -53,6 +59,10 @@ export interface FinalStateOptions {
   readonly path: string;
   readonly chainId: bigint;
   readonly threadCount: number;
+  /** Default 128. */
+  readonly periodsPerCycle?: number;
+  /** Cycles kept in the PoS history (POS_SAVED_CYCLES). Default 7. */
+  readonly historyLength?: number;
   readonly readOnly?: boolean;
 }
 
@@ -98,8 +108,18 @@ class HashingKv implements KvWrite {
   }
 }
 
-function identityBytes(chainId: bigint, threadCount: number): Uint8Array {
-  return new ByteWriter(16).u64be(chainId).u8(threadCount).finish();
+function identityBytes(
+  chainId: bigint,
+  threadCount: number,
+  periodsPerCycle: number,
+  historyLength: number,
+): Uint8Array {
+  return new ByteWriter(32)
+    .u64be(chainId)
+    .u8(threadCount)
+    .varint(periodsPerCycle)
+    .varint(historyLength)
+    .finish();
 }
 
 /**
@@ -112,11 +132,15 @@ export class FinalState {
   private readonly state: Database<Uint8Array, Uint8Array>;
   private readonly meta: Database<Uint8Array, Uint8Array>;
   private readonly threadCount: number;
+  private readonly periodsPerCycle: number;
+  private readonly pos: PoSFinalState;
+  private readonly cycleListeners: ((info: CycleInfo) => void)[] = [];
   private hash: StateHash;
   private lastSlot: Slot | undefined;
   /** Executed operations by expiry slot index (period · T + thread), for pruning; rebuilt on open. */
   private readonly opsByExpiry = new Map<number, Uint8Array[]>();
   readonly ledger: LedgerReader;
+  private readonly reader: KvRead;
 
   private constructor(opts: FinalStateOptions) {
     if (!opts.readOnly) mkdirSync(opts.path, { recursive: true });
@@ -125,7 +149,18 @@ export class FinalState {
     this.state = this.root.openDB<Uint8Array, Uint8Array>({ name: "state", ...sub });
     this.meta = this.root.openDB<Uint8Array, Uint8Array>({ name: "meta", ...sub });
     this.threadCount = opts.threadCount;
-    const identity = identityBytes(opts.chainId, opts.threadCount);
+    this.periodsPerCycle = opts.periodsPerCycle ?? 128;
+    this.pos = new PoSFinalState({
+      threadCount: opts.threadCount,
+      periodsPerCycle: this.periodsPerCycle,
+      historyLength: opts.historyLength ?? 7,
+    });
+    const identity = identityBytes(
+      opts.chainId,
+      opts.threadCount,
+      this.periodsPerCycle,
+      opts.historyLength ?? 7,
+    );
     const stored = this.meta.getBinary(META_IDENTITY);
     if (stored === undefined) {
       if (opts.readOnly) {
@@ -157,7 +192,7 @@ export class FinalState {
       throw new FinalStateError("FINAL_STATE_CORRUPT", `${opts.path}: ${(e as Error).message}`);
     }
     this.loadExecutedOps(opts.path);
-    this.ledger = new LedgerReader({
+    this.reader = {
       get: (k) => {
         const v = this.state.getBinary(k);
         return v === undefined ? undefined : new Uint8Array(v);
@@ -166,7 +201,8 @@ export class FinalState {
         [...this.state.getKeys({ start: Buffer.from(s), ...(e ? { end: Buffer.from(e) } : {}) })].map(
           (k) => new Uint8Array(k as Uint8Array),
         ),
-    });
+    };
+    this.ledger = new LedgerReader(this.reader);
   }
 
   private loadExecutedOps(path: string): void {
@@ -246,6 +282,7 @@ export class FinalState {
     }
     const hash = this.hash.clone();
     const newOps: [Uint8Array, Slot][] = [];
+    let completedCycle: number | undefined;
     const pruned: number[] = [];
     this.root.transactionSync(() => {
       const kv = new HashingKv(this.state, hash);
@@ -256,6 +293,14 @@ export class FinalState {
         op.expirySlot.serialize(w);
         kv.put(key, w.finish());
         newOps.push([key, op.expirySlot]);
+      }
+      if (changes.pos) {
+        const { cycle, completed } = this.pos.applySlot(kv, slot, changes.pos);
+        if (completed) completedCycle = cycle;
+        // Massa writes the cycle's snapshot right after the slot: the hash including this slot.
+        this.pos.putSnapshot(kv, cycle, hash.bytes.slice());
+      } else if (this.pos.cycles(kv).length > 0) {
+        throw new PoSError(`slot ${slot} carries no PoS changes, but this final state has a PoS history`);
       }
       // Prune ops whose expiry slot is before (S.period − 10, S.thread).
       if (slot.period >= KEEP_EXECUTED_HISTORY_EXTRA_PERIODS) {
@@ -276,6 +321,48 @@ export class FinalState {
     this.lastSlot = slot;
     for (const i of pruned) this.opsByExpiry.delete(i);
     for (const [k, expiry] of newOps) this.indexOp(k, expiry);
+    if (completedCycle !== undefined) {
+      const info = this.pos.cycleInfo(this.reader, completedCycle)!;
+      for (const l of this.cycleListeners) l(info);
+    }
+  }
+
+  /**
+   * Genesis on an empty store: the initial ledger and cycle 0 (initial rolls, `threadCount` false seed
+   * bits), attached to slot (0, threadCount − 1), in one transaction.
+   */
+  initGenesis(ledgerChanges: LedgerChanges, initialRolls: readonly (readonly [Address, bigint])[]): void {
+    if (this.lastSlot)
+      throw new FinalStateError("GENESIS_TWICE", `the final state is already at ${this.lastSlot}`);
+    const slot = new Slot(0, this.threadCount - 1);
+    const hash = this.hash.clone();
+    this.root.transactionSync(() => {
+      const kv = new HashingKv(this.state, hash);
+      applyLedgerChanges(ledgerChanges, kv);
+      this.pos.createInitialCycle(kv, initialRolls);
+      this.meta.putSync(Buffer.from(META_CHANGE_ID), Buffer.from(slot.toKey()));
+      this.meta.putSync(Buffer.from(META_HASH), Buffer.from(hash.bytes));
+    });
+    this.hash = hash;
+    this.lastSlot = slot;
+  }
+
+  /** Called after the commit of each slot that completes a cycle (pos-draws is fed from here). */
+  onCycleCompleted(listener: (info: CycleInfo) => void): void {
+    this.cycleListeners.push(listener);
+  }
+
+  /** Cycles in the PoS history, oldest first. */
+  cycles(): { cycle: number; complete: boolean }[] {
+    return this.pos.cycles(this.reader);
+  }
+
+  cycleInfo(cycle: number): CycleInfo | undefined {
+    return this.pos.cycleInfo(this.reader, cycle);
+  }
+
+  deferredCreditsAt(slot: Slot): [Address, Amount][] {
+    return this.pos.deferredCreditsAt(this.reader, slot);
   }
 
   /** Recomputes the hash by scanning the whole state (for checks; O(state)). */
