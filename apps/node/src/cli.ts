@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { registerDraws } from "./commands/draws.js";
 import { registerInspectOperation } from "./commands/inspect-operation.js";
 import { registerKeygen } from "./commands/keygen.js";
+import { registerState } from "./commands/state.js";
 import { CliError } from "./errors.js";
 
 export { CliError };
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerKeygen(program);
   registerInspectOperation(program);
   registerDraws(program);
+  registerState(program);
   return program;
 }
 

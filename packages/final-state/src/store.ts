@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import {
   applyLedgerChanges,
   type KvRead,
@@ -249,6 +249,49 @@ export class FinalState {
   executedOpStatus(id: OperationId): boolean | undefined {
     const v = this.state.getBinary(executedOpKey(id));
     return v === undefined ? undefined : this.decodeExecutedOp(new Uint8Array(v)).success;
+  }
+
+  /**
+   * Opens an existing data dir read-only with the chain id and shape recorded in it (for inspection
+   * tools such as `massa-ts state`).
+   */
+  static async openExisting(path: string): Promise<FinalState> {
+    if (!existsSync(path)) throw new FinalStateError("FINAL_STATE_EMPTY", `${path} does not exist`);
+    const root = open({ path, readOnly: true, maxDbs: 4 });
+    let identity: Buffer | undefined;
+    try {
+      const meta = root.openDB<Uint8Array, Uint8Array>({
+        name: "meta",
+        keyEncoding: "binary",
+        encoding: "binary",
+      });
+      identity = meta.getBinary(META_IDENTITY);
+    } finally {
+      await root.close();
+    }
+    if (identity === undefined)
+      throw new FinalStateError("FINAL_STATE_EMPTY", `${path} holds no massa-ts final state`);
+    const r = new ByteReader(new Uint8Array(identity));
+    try {
+      const chainId = r.readU64BE("chain id");
+      const threadCount = r.readU8("thread count");
+      const periodsPerCycle = r.readVarintNumber("periods per cycle");
+      const historyLength = r.readVarintNumber("history length");
+      return await FinalState.open({
+        path,
+        chainId,
+        threadCount,
+        periodsPerCycle,
+        historyLength,
+        readOnly: true,
+      });
+    } catch (e) {
+      if (e instanceof FinalStateError) throw e;
+      throw new FinalStateError(
+        "FINAL_STATE_CORRUPT",
+        `${path}: bad identity record (${(e as Error).message})`,
+      );
+    }
   }
 
   static async open(opts: FinalStateOptions): Promise<FinalState> {
