@@ -12,6 +12,8 @@ export {
   type ProductionStats,
 } from "./pos.js";
 export {
+  type BootstrapCursor,
+  type BootstrapPart,
   type ExecutedOp,
   FinalState,
   FinalStateError,

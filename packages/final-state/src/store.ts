@@ -14,6 +14,7 @@ import {
   ByteWriter,
   bytesEqual,
   concatBytes,
+  fromHex,
   MassaTsError,
   type OperationId,
   Slot,
@@ -28,6 +29,25 @@ export class FinalStateError extends MassaTsError {
   constructor(code: string, message: string) {
     super(code, message);
   }
+}
+
+/** Where a bootstrap client is: the state slot it holds and the last key it received. */
+export interface BootstrapCursor {
+  readonly slot?: Slot;
+  readonly lastKey?: Uint8Array;
+  readonly finished?: boolean;
+}
+
+/** One bounded part of a bootstrap stream. */
+export interface BootstrapPart {
+  /** The server's last final slot when the part was cut: the client's state slot after applying it. */
+  readonly slot: Slot;
+  /** New state entries, in key order, after the cursor's last key. */
+  readonly entries: [Uint8Array, Uint8Array][];
+  /** Writes since the cursor's slot to keys the client already has (null = deleted). */
+  readonly updates: [Uint8Array, Uint8Array | null][];
+  /** The cursor to send with the next request. */
+  readonly cursor: BootstrapCursor;
 }
 
 /** One executed operation: kept until its expiry slot is more than 10 periods old. */
@@ -63,6 +83,8 @@ export interface FinalStateOptions {
   readonly periodsPerCycle?: number;
   /** Cycles kept in the PoS history (POS_SAVED_CYCLES). Default 7. */
   readonly historyLength?: number;
+  /** Settled slots whose writes are kept in memory for bootstrap clients (Massa: 600). Default 600. */
+  readonly changeHistoryLength?: number;
   readonly readOnly?: boolean;
 }
 
@@ -75,6 +97,8 @@ const META_IDENTITY = Uint8Array.from([0x69]); // "i": chain id and thread count
  * and delete XORs the old entry out of the hash and the new one in.
  */
 class HashingKv implements KvWrite {
+  /** Every write of this transaction: hex key → value, or null for a delete (the bootstrap change history). */
+  readonly writes = new Map<string, Uint8Array | null>();
   constructor(
     private readonly db: Database<Uint8Array, Uint8Array>,
     private readonly hash: StateHash,
@@ -99,12 +123,14 @@ class HashingKv implements KvWrite {
     }
     this.hash.toggle(key, value);
     this.db.putSync(Buffer.from(key), Buffer.from(value));
+    this.writes.set(toHex(key), value);
   }
   delete(key: Uint8Array): void {
     const old = this.get(key);
     if (old === undefined) return;
     this.hash.toggle(key, old);
     this.db.removeSync(Buffer.from(key));
+    this.writes.set(toHex(key), null);
   }
 }
 
@@ -135,6 +161,9 @@ export class FinalState {
   private readonly periodsPerCycle: number;
   private readonly pos: PoSFinalState;
   private readonly cycleListeners: ((info: CycleInfo) => void)[] = [];
+  /** The writes of the last `changeHistoryLength` settled slots, oldest first (for bootstrap servers). */
+  private readonly changeHistory: { slot: Slot; writes: Map<string, Uint8Array | null> }[] = [];
+  private readonly changeHistoryLength: number;
   private hash: StateHash;
   private lastSlot: Slot | undefined;
   /** Executed operations by expiry slot index (period · T + thread), for pruning; rebuilt on open. */
@@ -150,6 +179,7 @@ export class FinalState {
     this.meta = this.root.openDB<Uint8Array, Uint8Array>({ name: "meta", ...sub });
     this.threadCount = opts.threadCount;
     this.periodsPerCycle = opts.periodsPerCycle ?? 128;
+    this.changeHistoryLength = opts.changeHistoryLength ?? 600;
     this.pos = new PoSFinalState({
       threadCount: opts.threadCount,
       periodsPerCycle: this.periodsPerCycle,
@@ -327,8 +357,8 @@ export class FinalState {
     const newOps: [Uint8Array, Slot][] = [];
     let completedCycle: number | undefined;
     const pruned: number[] = [];
+    const kv = new HashingKv(this.state, hash);
     this.root.transactionSync(() => {
-      const kv = new HashingKv(this.state, hash);
       applyLedgerChanges(changes.ledgerChanges, kv);
       for (const op of changes.executedOps ?? []) {
         const key = executedOpKey(op.id);
@@ -364,6 +394,8 @@ export class FinalState {
     this.lastSlot = slot;
     for (const i of pruned) this.opsByExpiry.delete(i);
     for (const [k, expiry] of newOps) this.indexOp(k, expiry);
+    this.changeHistory.push({ slot, writes: kv.writes });
+    while (this.changeHistory.length > this.changeHistoryLength) this.changeHistory.shift();
     if (completedCycle !== undefined) {
       const info = this.pos.cycleInfo(this.reader, completedCycle)!;
       for (const l of this.cycleListeners) l(info);
@@ -406,6 +438,75 @@ export class FinalState {
 
   deferredCreditsAt(slot: Slot): [Address, Amount][] {
     return this.pos.deferredCreditsAt(this.reader, slot);
+  }
+
+  /**
+   * Bootstrap server side: one bounded part of the state for a client whose cursor is `cursor`. New
+   * entries continue the key-order scan after `cursor.lastKey`; `updates` are the writes made since
+   * `cursor.slot` to keys the client already has. Throws `SLOT_TOO_OLD` when the client is further behind
+   * than the change history (it must start over).
+   */
+  bootstrapPart(cursor: BootstrapCursor, maxBytes = 1_000_000): BootstrapPart {
+    const slot = this.lastSlot;
+    if (!slot) throw new FinalStateError("FINAL_STATE_EMPTY", "nothing to stream: the final state is empty");
+    const updates: [Uint8Array, Uint8Array | null][] = [];
+    if (cursor.slot && !cursor.slot.equals(slot)) {
+      if (Slot.compare(cursor.slot, slot) > 0) {
+        throw new FinalStateError(
+          "SLOT_IN_FUTURE",
+          `the client is at ${cursor.slot}, after the server's ${slot}`,
+        );
+      }
+      const first = this.changeHistory[0];
+      if (!first || Slot.compare(cursor.slot.next(this.threadCount), first.slot) < 0) {
+        throw new FinalStateError(
+          "SLOT_TOO_OLD",
+          `the client at ${cursor.slot} is behind the server's change history: start over`,
+        );
+      }
+      const merged = new Map<string, Uint8Array | null>();
+      for (const h of this.changeHistory) {
+        if (Slot.compare(h.slot, cursor.slot) <= 0) continue;
+        for (const [k, v] of h.writes) merged.set(k, v);
+      }
+      const bound = cursor.finished ? undefined : cursor.lastKey ? toHex(cursor.lastKey) : "";
+      for (const [k, v] of [...merged].sort(([a], [b]) => (a < b ? -1 : 1))) {
+        if (bound === undefined || k <= bound) updates.push([fromHex(k), v]);
+      }
+    }
+    const entries: [Uint8Array, Uint8Array][] = [];
+    let lastKey = cursor.lastKey;
+    if (!cursor.finished) {
+      let size = 0;
+      const start = cursor.lastKey ? Buffer.from(concatBytes(cursor.lastKey, Uint8Array.of(0))) : undefined;
+      for (const { key, value } of this.state.getRange(start ? { start } : {})) {
+        const k = new Uint8Array(key as Uint8Array);
+        const v = new Uint8Array(value as Uint8Array);
+        size += k.length + v.length + 8;
+        if (size > maxBytes && entries.length > 0) break;
+        entries.push([k, v]);
+        lastKey = k;
+      }
+    }
+    const finished = cursor.finished || entries.length === 0;
+    return { slot, entries, updates, cursor: { slot, lastKey, finished } };
+  }
+
+  /** Bootstrap client side: applies one part to this (fresh) store in one transaction. */
+  applyBootstrapPart(part: BootstrapPart): void {
+    const hash = this.hash.clone();
+    this.root.transactionSync(() => {
+      const kv = new HashingKv(this.state, hash);
+      for (const [k, v] of part.updates) {
+        if (v === null) kv.delete(k);
+        else kv.put(k, v);
+      }
+      for (const [k, v] of part.entries) kv.put(k, v);
+      this.meta.putSync(Buffer.from(META_CHANGE_ID), Buffer.from(part.slot.toKey()));
+      this.meta.putSync(Buffer.from(META_HASH), Buffer.from(hash.bytes));
+    });
+    this.hash = hash;
+    this.lastSlot = part.slot;
   }
 
   /** Recomputes the hash by scanning the whole state (for checks; O(state)). */

@@ -1,0 +1,103 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type BootstrapCursor, FinalState } from "@massa-ts/final-state";
+import { LedgerChanges } from "@massa-ts/ledger";
+import { Address, Amount, Slot, toHex } from "@massa-ts/models";
+import { afterAll, describe, expect, it } from "vitest";
+
+const dir = mkdtempSync(join(tmpdir(), "massa-ts-bootstrap-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const T = 4;
+const addr = (i: number) => {
+  const h = new Uint8Array(32);
+  new DataView(h.buffer).setUint32(0, Math.imul(i, 2654435761) >>> 0);
+  new DataView(h.buffer).setUint32(4, i);
+  return new Address("user", h);
+};
+
+async function sourceWith(entries: number, changeHistoryLength = 600) {
+  const src = await FinalState.open({
+    path: join(dir, `src-${entries}-${changeHistoryLength}`),
+    chainId: 3n,
+    threadCount: T,
+    changeHistoryLength,
+  });
+  let k = 0;
+  for (let i = 0; i < entries; i += 20_000) {
+    const c = new LedgerChanges();
+    for (let j = i; j < Math.min(entries, i + 20_000); j++) {
+      c.createAddress(addr(j));
+      c.setBalance(addr(j), Amount.fromNano(BigInt(j + 1)));
+      if (j % 1000 === 0) c.setDataEntry(addr(j), Uint8Array.of(1), Uint8Array.of(j & 0xff));
+    }
+    src.settleSlot(Slot.fromIndex(k++, T), { ledgerChanges: c });
+  }
+  return { src, next: () => k++ };
+}
+
+/** A slot that touches streamed and unstreamed keys alike: updates, new addresses, datastore deletes. */
+function churn(k: number, entries: number): LedgerChanges {
+  const c = new LedgerChanges();
+  for (let j = 0; j < 300; j++)
+    c.setBalance(addr((k * 7919 + j * 331) % entries), Amount.fromNano(BigInt(k * 1000 + j)));
+  c.createAddress(addr(entries + k));
+  c.setBalance(addr(entries + k), Amount.fromMas("1"));
+  c.deleteDataEntry(addr(((k * 3) % (entries / 1000)) * 1000), Uint8Array.of(1));
+  return c;
+}
+
+describe("bootstrap streaming", () => {
+  it("copies a 100 000-entry state while slots keep settling; the copy's hash equals the source's", async () => {
+    const N = 100_000;
+    const { src, next } = await sourceWith(N);
+    const dst = await FinalState.open({ path: join(dir, "dst"), chainId: 3n, threadCount: T });
+    let cursor: BootstrapCursor = {};
+    let parts = 0;
+    let streamed = 0;
+    const t0 = performance.now();
+    for (;;) {
+      const part = src.bootstrapPart(cursor, 300_000);
+      dst.applyBootstrapPart(part);
+      streamed += part.entries.length;
+      parts++;
+      cursor = part.cursor;
+      if (part.cursor.finished && part.slot.equals(src.lastFinalSlot!) && parts > 2) {
+        // One more settle after the stream finished, then the catch-up part.
+        const k = next();
+        src.settleSlot(Slot.fromIndex(k, T), { ledgerChanges: churn(k, N) });
+        const last = src.bootstrapPart(cursor, 300_000);
+        expect(last.entries).toHaveLength(0);
+        expect(last.updates.length).toBeGreaterThan(0);
+        dst.applyBootstrapPart(last);
+        break;
+      }
+      if (parts % 2 === 0) {
+        const k = next();
+        src.settleSlot(Slot.fromIndex(k, T), { ledgerChanges: churn(k, N) });
+      }
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    console.log(
+      `bootstrap: ${streamed} entries in ${parts} parts, ${Math.round(streamed / seconds)} entries/s (with settles)`,
+    );
+    expect(parts).toBeGreaterThan(10);
+    expect(dst.lastFinalSlot?.equals(src.lastFinalSlot!)).toBe(true);
+    expect(toHex(dst.stateHash.bytes)).toBe(toHex(src.stateHash.bytes));
+    expect(toHex(dst.recomputeHash().bytes)).toBe(toHex(src.recomputeHash().bytes));
+    expect(dst.countLedgerEntries()).toBe(src.countLedgerEntries());
+    await src.close();
+    await dst.close();
+  }, 120_000);
+
+  it("a client further behind than the change history is told to start over", async () => {
+    const { src, next } = await sourceWith(2_000, 3);
+    const first = src.bootstrapPart({}, 10_000);
+    for (let i = 0; i < 5; i++) {
+      const k = next();
+      src.settleSlot(Slot.fromIndex(k, T), { ledgerChanges: churn(k, 2_000) });
+    }
+    expect(() => src.bootstrapPart(first.cursor, 10_000)).toThrow(/start over/);
+    await src.close();
+  });
+});
