@@ -105,9 +105,11 @@ describe("Selector (Piscina pool)", () => {
     const cfg = { periodsPerCycle: 128, threadCount: 32, endorsementCount: 16 };
     const rolls = Array.from({ length: 400_000 }, (_, i) => [randomAddress(), BigInt(1 + (i % 50))] as const);
     const s = selector(cfg);
+    // Warm the worker first, so the big task starts at once; it then runs for about a second.
+    s.feedCycle({ cycle: 2, rolls: rolls.slice(0, 10), seed: new Uint8Array(32).fill(2) });
+    await s.waitForDraws(2);
     s.feedCycle({ cycle: 3, rolls, seed: new Uint8Array(32).fill(3) });
-    // Let the task reach the worker, then kill the thread under it.
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, 250));
     const threads = s.workerThreads;
     expect(threads.length).toBeGreaterThan(0);
     await Promise.all(threads.map((t) => t.terminate()));
