@@ -35,6 +35,14 @@ function readJsonObject(path: string): { text: string; obj: Record<string, unkno
   return { text, obj: json as Record<string, unknown> };
 }
 
+function parseAddress(key: string, where: string): Address {
+  try {
+    return Address.fromString(key);
+  } catch (e) {
+    throw new GenesisError(`${where}: "${key.slice(0, 60)}" is not an address (${(e as Error).message})`);
+  }
+}
+
 function byteArray(v: unknown, where: string, max: number): Uint8Array {
   if (!Array.isArray(v) || v.length > max || !v.every((b) => Number.isInteger(b) && b >= 0 && b <= 255)) {
     throw new GenesisError(`${where}: expected an array of at most ${max} bytes (integers 0..255)`);
@@ -51,12 +59,7 @@ export function loadInitialLedger(path: string): LedgerChanges {
   const changes = new LedgerChanges();
   for (const [key, value] of Object.entries(obj)) {
     const where = `${path}:${lineOf(text, key)}`;
-    let address: Address;
-    try {
-      address = Address.fromString(key);
-    } catch (e) {
-      throw new GenesisError(`${where}: "${key.slice(0, 60)}" is not an address (${(e as Error).message})`);
-    }
+    const address = parseAddress(key, where);
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
       throw new GenesisError(`${where}: the entry of ${key} must be an object {"balance": "…", …}`);
     }
@@ -100,12 +103,7 @@ export function loadInitialRolls(path: string): [Address, bigint][] {
   const rolls: [Address, bigint][] = [];
   for (const [key, value] of Object.entries(obj)) {
     const where = `${path}:${lineOf(text, key)}`;
-    let address: Address;
-    try {
-      address = Address.fromString(key);
-    } catch (e) {
-      throw new GenesisError(`${where}: "${key.slice(0, 60)}" is not an address (${(e as Error).message})`);
-    }
+    const address = parseAddress(key, where);
     if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
       throw new GenesisError(
         `${where}: the roll count of ${key} must be a non-negative integer, got ${JSON.stringify(value)}`,

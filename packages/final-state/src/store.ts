@@ -2,10 +2,10 @@ import { existsSync, mkdirSync } from "node:fs";
 import {
   applyLedgerChanges,
   type KvRead,
-  type KvWrite,
   LEDGER_PREFIX,
   type LedgerChanges,
   LedgerReader,
+  LmdbKv,
 } from "@massa-ts/ledger";
 import {
   type Address,
@@ -96,40 +96,30 @@ const META_IDENTITY = Uint8Array.from([0x69]); // "i": chain id and thread count
  * A hash-tracking write view over the `state` sub-database inside one LMDB write transaction: every put
  * and delete XORs the old entry out of the hash and the new one in.
  */
-class HashingKv implements KvWrite {
+class HashingKv extends LmdbKv {
   /** Every write of this transaction: hex key → value, or null for a delete (the bootstrap change history). */
   readonly writes = new Map<string, Uint8Array | null>();
   constructor(
-    private readonly db: Database<Uint8Array, Uint8Array>,
+    db: Database<Uint8Array, Uint8Array>,
     private readonly hash: StateHash,
-  ) {}
-  get(key: Uint8Array): Uint8Array | undefined {
-    const v = this.db.getBinary(key);
-    return v === undefined ? undefined : new Uint8Array(v);
+  ) {
+    super(db);
   }
-  *keysInRange(start: Uint8Array, end: Uint8Array | undefined): Iterable<Uint8Array> {
-    for (const k of this.db.getKeys({
-      start: Buffer.from(start),
-      ...(end ? { end: Buffer.from(end) } : {}),
-    })) {
-      yield new Uint8Array(k as Uint8Array);
-    }
-  }
-  put(key: Uint8Array, value: Uint8Array): void {
+  override put(key: Uint8Array, value: Uint8Array): void {
     const old = this.get(key);
     if (old !== undefined) {
       if (bytesEqual(old, value)) return;
       this.hash.toggle(key, old);
     }
     this.hash.toggle(key, value);
-    this.db.putSync(Buffer.from(key), Buffer.from(value));
+    super.put(key, value);
     this.writes.set(toHex(key), value);
   }
-  delete(key: Uint8Array): void {
+  override delete(key: Uint8Array): void {
     const old = this.get(key);
     if (old === undefined) return;
     this.hash.toggle(key, old);
-    this.db.removeSync(Buffer.from(key));
+    super.delete(key);
     this.writes.set(toHex(key), null);
   }
 }
@@ -222,16 +212,7 @@ export class FinalState {
       throw new FinalStateError("FINAL_STATE_CORRUPT", `${opts.path}: ${(e as Error).message}`);
     }
     this.loadExecutedOps(opts.path);
-    this.reader = {
-      get: (k) => {
-        const v = this.state.getBinary(k);
-        return v === undefined ? undefined : new Uint8Array(v);
-      },
-      keysInRange: (s, e) =>
-        [...this.state.getKeys({ start: Buffer.from(s), ...(e ? { end: Buffer.from(e) } : {}) })].map(
-          (k) => new Uint8Array(k as Uint8Array),
-        ),
-    };
+    this.reader = new LmdbKv(this.state);
     this.ledger = new LedgerReader(this.reader);
   }
 
