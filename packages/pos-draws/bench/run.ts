@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import os from "node:os";
 import { blake3 } from "@massa-ts/models";
-import { drawCycleIndices } from "@massa-ts/pos-draws";
+import { drawCycleIndices, toRollWeights } from "@massa-ts/pos-draws";
 
 // The Rust reference (tools/draws-ref, `cargo build --release` there), run on the same weights when built.
 const RUST = new URL("../../../tools/draws-ref/target/release/draws-ref", import.meta.url).pathname;
@@ -23,11 +23,13 @@ console.log(
 );
 for (const stakers of [10_000, 1_000_000]) {
   // Skewed roll counts: 1..1000 rolls, deterministic.
-  const weights = Array.from({ length: stakers }, (_, i) => BigInt(1 + ((i * 7919) % 1000)));
+  const rolls = Array.from({ length: stakers }, (_, i) => BigInt(1 + ((i * 7919) % 1000)));
+  // What the selector's worker receives: u32 roll counts already in address order.
+  const weights = toRollWeights(rolls);
   const runs = stakers > 100_000 ? 5 : 9;
   const ms: number[] = [];
   let check = 0;
-  drawCycleIndices(weights, seed, 3, cfg); // warm-up
+  for (let w = 0; w < 3; w++) drawCycleIndices(weights, seed, 3, cfg); // warm-up (JIT)
   for (let r = 0; r < runs; r++) {
     const t = performance.now();
     const d = drawCycleIndices(weights, seed, 3, cfg);
@@ -37,7 +39,7 @@ for (const stakers of [10_000, 1_000_000]) {
   const tsMedian = median(ms);
   let rust = "";
   if (existsSync(RUST)) {
-    const input = `3 128 32 16 ${Buffer.from(seed).toString("hex")}\n${weights.join("\n")}\n`;
+    const input = `3 128 32 16 ${Buffer.from(seed).toString("hex")}\n${rolls.join("\n")}\n`;
     const line = execFileSync(RUST, ["--bench", String(runs)], { input, maxBuffer: 1 << 26 })
       .toString()
       .trim();

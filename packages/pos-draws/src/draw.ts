@@ -1,5 +1,5 @@
 import { type Address, compareAddresses } from "@massa-ts/models";
-import { DrawError, WeightedAliasIndex } from "./alias.js";
+import { DrawError, type RollWeights, toRollWeights, WeightedAliasIndex } from "./alias.js";
 import { Xoshiro256pp } from "./xoshiro.js";
 
 /** Shape of the chain for one cycle's draws. */
@@ -27,7 +27,7 @@ export interface CycleDrawIndices {
  * `seed`, slots in order, producer (none at period 0) then the endorsers.
  */
 export function drawCycleIndices(
-  weights: readonly bigint[],
+  weights: RollWeights,
   seed: Uint8Array,
   cycle: number,
   cfg: DrawConfig,
@@ -43,7 +43,11 @@ export function drawCycleIndices(
   // One RNG stream for the whole cycle: per slot, the producer (none in period 0), then the endorsers.
   const genesisSlots = firstPeriod === 0 ? cfg.threadCount : 0;
   const seq = new Uint32Array(slots * (e + 1) - genesisSlots);
-  dist.sampleMany(rng, seq);
+  try {
+    dist.sampleMany(rng, seq);
+  } finally {
+    dist.dispose();
+  }
   let j = 0;
   for (let k = 0; k < slots; k++) {
     producers[k] = k < genesisSlots ? GENESIS_INDEX : seq[j++]!;
@@ -101,12 +105,7 @@ export class CycleDraws {
         throw new DrawError(`address ${sorted[i]![0]} appears twice in the roll distribution`);
       }
     }
-    const indices = drawCycleIndices(
-      sorted.map(([, r]) => r),
-      seed,
-      cycle,
-      config,
-    );
+    const indices = drawCycleIndices(toRollWeights(sorted.map(([, r]) => r)), seed, cycle, config);
     return new CycleDraws(
       cycle,
       config,

@@ -1,4 +1,4 @@
-export { DrawError, WeightedAliasIndex } from "./alias.js";
+export { DrawError, type RollWeights, toRollWeights, WeightedAliasIndex } from "./alias.js";
 export {
   type CycleDrawIndices,
   CycleDraws,
@@ -10,5 +10,11 @@ export {
 } from "./draw.js";
 export { type DrawsInput, drawFromInput, drawLines, parseDrawsInput } from "./input.js";
 export { drawSeed, INITIAL_DRAW_SEED, initialSeeds, packSeedBits } from "./seed.js";
-export { type CycleDrawInput, Selector, SelectorError, type SelectorOptions } from "./selector.js";
+export {
+  type CompletedCycle,
+  type CycleDrawInput,
+  Selector,
+  SelectorError,
+  type SelectorOptions,
+} from "./selector.js";
 export { Xoshiro256pp } from "./xoshiro.js";

@@ -2,6 +2,7 @@ import type { Worker } from "node:worker_threads";
 import { type Address, MassaTsError, Slot } from "@massa-ts/models";
 import { Piscina } from "piscina";
 import { type DrawConfig, GENESIS_INDEX, type SlotSelection } from "./draw.js";
+import { drawSeed, initialSeeds, packSeedBits } from "./seed.js";
 import type { DrawTask, DrawTaskResult } from "./selector-types.js";
 
 /** A selector query could not be answered (cycle not drawn yet, evicted, or its draw failed). */
@@ -27,6 +28,17 @@ export interface CycleDrawInput {
   readonly cycle: number;
   readonly rolls: readonly (readonly [Address, bigint])[];
   readonly seed: Uint8Array;
+}
+
+/**
+ * The parts of a completed final-state `CycleInfo` the draws need (final-state's `CycleInfo` has this shape,
+ * so it is passed as is).
+ */
+export interface CompletedCycle {
+  readonly cycle: number;
+  readonly rollCounts: readonly (readonly [Address, bigint])[];
+  readonly seedBits: readonly boolean[];
+  readonly finalStateHashSnapshot: Uint8Array | undefined;
 }
 
 interface Drawn {
@@ -62,6 +74,7 @@ export class Selector {
   private readonly pool: Piscina<DrawTask, DrawTaskResult>;
   private readonly cycles = new Map<number, CycleState>();
   private highestEvicted = -1;
+  private initialRolls: readonly (readonly [Address, bigint])[] | null = null;
   private closed = false;
 
   constructor(opts: SelectorOptions) {
@@ -77,6 +90,49 @@ export class Selector {
       maxThreads: threads,
       maxQueue: 64,
     });
+  }
+
+  /**
+   * Starts the draws of cycles 0 and 1: the initial rolls (zero entries kept) and the initial seeds.
+   * Returns at once.
+   */
+  feedInitialCycles(initialRolls: readonly (readonly [Address, bigint])[]): void {
+    const seeds = initialSeeds();
+    this.initialRolls = initialRolls;
+    this.feedCycle({ cycle: 0, rolls: initialRolls, seed: seeds[0] });
+    this.feedCycle({ cycle: 1, rolls: initialRolls, seed: seeds[1] });
+  }
+
+  /**
+   * Cycle X completing lets cycle D = X + 2 be drawn: the seed from X's seed bits and X − 1's final state
+   * hash snapshot, the rolls of D − 3 = X − 1 (the initial rolls while D < 3). `previous` is the completed
+   * CycleInfo of X − 1 (needed from X = 1 on). Starts the draw and returns D at once.
+   */
+  feedCompletedCycle(completed: CompletedCycle, previous?: CompletedCycle): number {
+    const d = completed.cycle + 2;
+    let rolls: readonly (readonly [Address, bigint])[];
+    if (d < 3) {
+      if (this.initialRolls === null) {
+        throw new SelectorError(
+          "NO_INITIAL_ROLLS",
+          d,
+          `cycle ${d} draws from the initial rolls: call feedInitialCycles first`,
+        );
+      }
+      rolls = this.initialRolls;
+    } else {
+      if (previous?.cycle !== completed.cycle - 1) {
+        throw new SelectorError(
+          "MISSING_CYCLE_INFO",
+          d,
+          `cycle ${d} draws from the rolls and state hash snapshot of cycle ${d - 3}: pass its completed CycleInfo as "previous"`,
+        );
+      }
+      rolls = previous.rollCounts;
+    }
+    const seed = drawSeed(d, packSeedBits(completed.seedBits), previous?.finalStateHashSnapshot);
+    this.feedCycle({ cycle: d, rolls, seed });
+    return d;
   }
 
   /** Starts drawing `input.cycle` in the pool and returns immediately. */

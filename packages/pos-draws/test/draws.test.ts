@@ -8,6 +8,7 @@ import {
   GENESIS_INDEX,
   initialSeeds,
   packSeedBits,
+  toRollWeights,
   WeightedAliasIndex,
   Xoshiro256pp,
 } from "@massa-ts/pos-draws";
@@ -64,11 +65,24 @@ describe("Xoshiro256++", () => {
 describe("WeightedAliasIndex", () => {
   it("builds the tables of the Rust crate", () => {
     const a = new WeightedAliasIndex([3n, 0n, 0n, 7n]);
-    expect(Array.from(a.alias)).toEqual([4294967295, 3, 3, 0]);
-    expect(Array.from(a.oddsLo)).toEqual([10, 0, 0, 8]);
+    expect([0, 1, 2, 3].map((i) => a.aliasAt(i))).toEqual([4294967295, 3, 3, 0]);
+    expect([0, 1, 2, 3].map((i) => a.oddsAt(i))).toEqual([10n, 0n, 0n, 8n]);
     const b = new WeightedAliasIndex(Array.from({ length: 10 }, (_, i) => BigInt(i + 1)));
-    expect(Array.from(b.alias)).toEqual([8, 9, 9, 9, 9, 4294967295, 5, 6, 7, 8]);
-    expect(Array.from(b.oddsLo)).toEqual([10, 20, 30, 40, 50, 55, 50, 35, 10, 20]);
+    expect(Array.from({ length: 10 }, (_, i) => b.aliasAt(i))).toEqual([
+      8, 9, 9, 9, 9, 4294967295, 5, 6, 7, 8,
+    ]);
+    expect(Array.from({ length: 10 }, (_, i) => b.oddsAt(i))).toEqual([
+      10n,
+      20n,
+      30n,
+      40n,
+      50n,
+      55n,
+      50n,
+      35n,
+      10n,
+      20n,
+    ]);
   });
   it("refuses an empty, all-zero or overflowing distribution with a DrawError", () => {
     expect(() => new WeightedAliasIndex([])).toThrow(DrawError);
@@ -93,6 +107,42 @@ function digest(weights: bigint[], seed: Uint8Array, cycle: number, ppc: number,
   const text = `${lines.join("\n")}\n`;
   return { lines, sha: createHash("sha256").update(text).digest("hex") };
 }
+
+describe("WeightedAliasIndex tables in WebAssembly memory", () => {
+  const w = Array.from({ length: 5000 }, (_, i) => BigInt(1 + ((i * 31) % 97)));
+  const run = (dist: WeightedAliasIndex, seed: Uint8Array) => {
+    const out = new Uint32Array(20_000);
+    dist.sampleMany(new Xoshiro256pp(seed), out);
+    return out;
+  };
+  it("u32 and bigint roll counts give the same samples; live tables do not share memory", () => {
+    const a = new WeightedAliasIndex(w);
+    const b = new WeightedAliasIndex(toRollWeights(w));
+    expect(toRollWeights(w)).toBeInstanceOf(Uint32Array);
+    const other = new WeightedAliasIndex([5n, 1n, 9n]); // alive at the same time
+    const sa = run(a, seq32);
+    expect(run(b, seq32)).toEqual(sa);
+    expect(new Set(run(other, seq32))).toEqual(new Set([0, 2, 1]));
+    expect(run(a, seq32)).toEqual(sa); // the other table's sampling changed nothing
+    // A roll count of 2^32 or more stays bigint (the general path).
+    expect(Array.isArray(toRollWeights([1n, 1n << 32n]))).toBe(true);
+  });
+  it("a disposed table refuses to sample; the next table reuses its memory with no trace of it", () => {
+    const big = new WeightedAliasIndex(Array.from({ length: 200_000 }, (_, i) => BigInt((i % 7) + 1)));
+    const first = run(new WeightedAliasIndex(w), seq32);
+    big.dispose();
+    expect(() => run(big, seq32)).toThrow(/disposed/);
+    const again = new WeightedAliasIndex(w); // built in the recycled memory
+    expect(run(again, seq32)).toEqual(first);
+    // The samples follow the weights: the heavy half (49..97 rolls) holds ≈ 75 % of the rolls; a uniform
+    // draw over addresses would land there ≈ 50 % of the time.
+    const heavy = (x: bigint) => x > 48n;
+    const share = Number(w.filter(heavy).reduce((x, y) => x + y, 0n)) / Number(w.reduce((x, y) => x + y, 0n));
+    const drawn = first.filter((x) => heavy(w[x]!)).length / first.length;
+    expect(share).toBeGreaterThan(0.7);
+    expect(Math.abs(drawn - share)).toBeLessThan(0.015);
+  });
+});
 
 describe("draws, bit-identical to Massa's selector (digests from the Rust crates)", () => {
   it("A: two equal stakers, cycle 0 (genesis period)", () => {

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { Address, compareAddresses, Slot } from "@massa-ts/models";
-import { CycleDraws, Selector, SelectorError } from "@massa-ts/pos-draws";
+import { Address, compareAddresses, fromHex, Slot } from "@massa-ts/models";
+import { CycleDraws, initialSeeds, Selector, SelectorError } from "@massa-ts/pos-draws";
 import { afterAll, describe, expect, it } from "vitest";
 
 const genesis = new Address("user", new Uint8Array(32));
@@ -15,6 +15,16 @@ function selector(cfg = small, cacheSize = 6) {
   return s;
 }
 const randomAddress = () => new Address(Math.random() < 0.1 ? "sc" : "user", new Uint8Array(randomBytes(32)));
+
+/** A completed CycleInfo with the 4096 seed bits and the snapshot of the Rust seed vector (pos.md §8). */
+function info(cycle: number) {
+  return {
+    cycle,
+    rollCounts: [] as (readonly [Address, bigint])[],
+    seedBits: Array.from({ length: 4096 }, (_, i) => ((BigInt(i) * 2654435761n) >> 7n) % 2n === 1n),
+    finalStateHashSnapshot: new Uint8Array(512).fill(2),
+  };
+}
 
 describe("Selector (Piscina pool)", () => {
   it("answers with the draws of Massa's case E (Rust vector) for rolls given in any order", async () => {
@@ -35,6 +45,36 @@ describe("Selector (Piscina pool)", () => {
       [3, 0, 1],
       [3, 1, 1],
     ]);
+  });
+
+  it("is fed completed CycleInfos: cycle X completing draws X + 2 with X's seed bits and X − 1's rolls", async () => {
+    const addrs = Array.from({ length: 6 }, randomAddress);
+    const initial = addrs.map((a, i) => [a, BigInt(i + 1)] as const);
+    const s = selector();
+    s.feedInitialCycles(initial);
+    expect(() => s.feedCompletedCycle({ ...info(1), rollCounts: [] })).toThrow(/previous/);
+    // Cycle 0 completes: cycle 2 is drawn from the initial rolls.
+    expect(s.feedCompletedCycle(info(0))).toBe(2);
+    // Cycle 1 completes: cycle 3 from cycle 0's rolls, cycle 1's seed bits and cycle 0's snapshot.
+    const c0 = { ...info(0), rollCounts: addrs.map((a, i) => [a, BigInt(10 - i)] as const) };
+    expect(s.feedCompletedCycle(info(1), c0)).toBe(3);
+    await Promise.all([0, 1, 2, 3].map((c) => s.waitForDraws(c)));
+    // The seed of draw cycle 3 for these bits and this snapshot was computed by the Rust crate (pos.md §8).
+    const seed3 = fromHex("7e059de2484455ef7b673e3b10141a861737133ccbf55577d9469e9dd6b7e364");
+    const expected: [number, readonly (readonly [Address, bigint])[], Uint8Array][] = [
+      [0, initial, initialSeeds()[0]],
+      [1, initial, initialSeeds()[1]],
+      [3, c0.rollCounts, seed3],
+    ];
+    for (const [cycle, rolls, seed] of expected) {
+      const d = CycleDraws.draw(cycle, small, rolls, seed, genesis);
+      for (let k = 0; k < d.slotCount; k++) {
+        const want = d.selectionAt(k);
+        const got = s.getSelection(new Slot(want.period, want.thread));
+        expect(got.producer.equals(want.producer)).toBe(true);
+        expect(got.endorsements.map(String)).toEqual(want.endorsements.map(String));
+      }
+    }
   });
 
   it("draws off the main thread: the event loop keeps ticking during a 300 000-staker cycle", async () => {

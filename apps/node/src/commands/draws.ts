@@ -1,5 +1,12 @@
 import { readFileSync } from "node:fs";
-import { drawCycleIndices, drawFromInput, drawLines, parseDrawsInput, sortRolls } from "@massa-ts/pos-draws";
+import {
+  drawCycleIndices,
+  drawFromInput,
+  drawLines,
+  parseDrawsInput,
+  sortRolls,
+  toRollWeights,
+} from "@massa-ts/pos-draws";
 import type { Command } from "commander";
 import { CliError } from "../errors.js";
 
@@ -26,7 +33,7 @@ export function registerDraws(program: Command): void {
       }
       const input = parseDrawsInput(text);
       if (opts.bench) {
-        const weights = sortRolls(input.rolls).map(([, n]) => n);
+        const weights = toRollWeights(sortRolls(input.rolls).map(([, n]) => n));
         const ms: number[] = [];
         for (let i = 0; i < 5; i++) {
           const t = performance.now();
