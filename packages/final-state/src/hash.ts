@@ -1,10 +1,13 @@
 import { blake3, blake3Xof, concatBytes, hashToString, u64be } from "@massa-ts/models";
 import { createBLAKE3, type IHasher } from "hash-wasm";
+import { Blake3XorKernel } from "./blake3-wasm.js";
 
 /** Size of the XOR state hash: 512 bytes of BLAKE3 XOF output per entry (Massa's construction). */
 export const STATE_HASH_SIZE = 512;
 
 let wasmHasher: IHasher | undefined;
+/** The one-chunk kernel (most entries): created on first use. */
+let xorKernel: Blake3XorKernel | undefined;
 
 /**
  * Loads the WebAssembly BLAKE3 (hash-wasm) used for entry hashes: about 1.7 µs per entry against 9.7 µs
@@ -50,6 +53,8 @@ export class StateHash {
 
   /** XORs an entry in or out (the same operation). */
   toggle(key: Uint8Array, value: Uint8Array): void {
+    xorKernel ??= new Blake3XorKernel();
+    if (xorKernel.xorEntry(this.bytes, key, value)) return;
     const h = entryHash(key, value);
     const b = this.bytes;
     for (let i = 0; i < STATE_HASH_SIZE; i++) b[i]! ^= h[i]!;

@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
 import {
   applyLedgerChanges,
-  type KvRead,
+  type KvWrite,
   LEDGER_PREFIX,
   type LedgerChanges,
   LedgerReader,
-  LmdbKv,
 } from "@massa-ts/ledger";
 import {
   type Address,
@@ -19,10 +19,13 @@ import {
   type OperationId,
   Slot,
   toHex,
+  u64be,
 } from "@massa-ts/models";
 import { type Database, open, type RootDatabase } from "lmdb";
 import { loadStateHasher, STATE_HASH_SIZE, StateHash } from "./hash.js";
+import { keyString, OverlayKv, type PendingUndo, PendingWrites } from "./pending.js";
 import { type CycleInfo, type PoSChanges, PoSError, PoSFinalState } from "./pos.js";
+import { WriteLog } from "./write-log.js";
 
 /** A final-state operation refused: wrong slot order, another chain's data dir, corrupt metadata. */
 export class FinalStateError extends MassaTsError {
@@ -86,41 +89,66 @@ export interface FinalStateOptions {
   /** Settled slots whose writes are kept in memory for bootstrap clients (Massa: 600). Default 600. */
   readonly changeHistoryLength?: number;
   readonly readOnly?: boolean;
+  /**
+   * Journal records (settled slots) allowed to wait for the background apply before `settleSlot` refuses
+   * with APPLY_BACKLOG_FULL (await `drain()` then). Default 512.
+   */
+  readonly maxBacklog?: number;
 }
 
 const META_CHANGE_ID = Uint8Array.from([0x63]); // "c": the last settled slot (Slot key, 9 bytes)
 const META_HASH = Uint8Array.from([0x68]); // "h": the 512-byte state hash
 const META_IDENTITY = Uint8Array.from([0x69]); // "i": chain id and thread count this dir was made for
+const META_APPLIED = Uint8Array.from([0x61]); // "a": the last journal record applied to the state B-tree
+/** Journal value: slot key (9 bytes) ‖ state hash after the record (512) ‖ packed writes. */
+const JOURNAL_HEAD = 9 + STATE_HASH_SIZE;
+
+/** One settled record (a slot, genesis or a bootstrap part) not yet applied to the state B-tree. */
+interface JournalRecord {
+  readonly seq: number;
+  readonly slot: Slot;
+  readonly hash: Uint8Array;
+  readonly log: WriteLog;
+}
 
 /**
- * A hash-tracking write view over the `state` sub-database inside one LMDB write transaction: every put
- * and delete XORs the old entry out of the hash and the new one in.
+ * The hash-tracking write view of one record (a slot, genesis, a bootstrap part): reads see the state
+ * B-tree under the pending overlay; every put and delete XORs the old entry out of the hash and the new
+ * one in, goes to the overlay (with an undo entry) and to the record's write log.
  */
-class HashingKv extends LmdbKv {
-  /** Every write of this transaction: hex key → value, or null for a delete (the bootstrap change history). */
-  readonly writes = new Map<string, Uint8Array | null>();
+class HashingKv implements KvWrite {
+  readonly log = new WriteLog();
+  readonly undo: PendingUndo = [];
   constructor(
-    db: Database<Uint8Array, Uint8Array>,
+    private readonly reader: OverlayKv,
+    private readonly pending: PendingWrites,
     private readonly hash: StateHash,
-  ) {
-    super(db);
+    private readonly seq: number,
+  ) {}
+  get(key: Uint8Array): Uint8Array | undefined {
+    return this.reader.get(key);
   }
-  override put(key: Uint8Array, value: Uint8Array): void {
-    const old = this.get(key);
+  keysInRange(start: Uint8Array, end: Uint8Array | undefined): Iterable<Uint8Array> {
+    return this.reader.keysInRange(start, end);
+  }
+  put(key: Uint8Array, value: Uint8Array): void {
+    const k = keyString(key);
+    const old = this.reader.getWithString(key, k);
     if (old !== undefined) {
       if (bytesEqual(old, value)) return;
       this.hash.toggle(key, old);
     }
     this.hash.toggle(key, value);
-    super.put(key, value);
-    this.writes.set(toHex(key), value);
+    this.pending.setString(k, value.slice(), this.seq, this.undo);
+    this.log.put(key, value);
   }
-  override delete(key: Uint8Array): void {
-    const old = this.get(key);
+  delete(key: Uint8Array): void {
+    const k = keyString(key);
+    const old = this.reader.getWithString(key, k);
     if (old === undefined) return;
     this.hash.toggle(key, old);
-    super.delete(key);
-    this.writes.set(toHex(key), null);
+    this.pending.setString(k, null, this.seq, this.undo);
+    this.log.delete(key);
   }
 }
 
@@ -152,16 +180,29 @@ export class FinalState {
   private readonly pos: PoSFinalState;
   private readonly cycleListeners: ((info: CycleInfo) => void)[] = [];
   /** The writes of the last `changeHistoryLength` settled slots, oldest first (for bootstrap servers). */
-  private readonly changeHistory: { slot: Slot; writes: Map<string, Uint8Array | null> }[] = [];
+  private readonly changeHistory: { slot: Slot; writes: WriteLog }[] = [];
   private readonly changeHistoryLength: number;
   private hash: StateHash;
   private lastSlot: Slot | undefined;
   /** Executed operations by expiry slot index (period · T + thread), for pruning; rebuilt on open. */
   private readonly opsByExpiry = new Map<number, Uint8Array[]>();
   readonly ledger: LedgerReader;
-  private readonly reader: KvRead;
+  private readonly reader: OverlayKv;
+  /** The journal: settled records not yet applied to the state B-tree (its own small environment). */
+  private readonly journalRoot: RootDatabase | null;
+  private readonly journal: Database<Uint8Array, Uint8Array> | null;
+  private readonly pending = new PendingWrites();
+  private unapplied: JournalRecord[] = [];
+  private appliedSeq = 0;
+  private nextSeq = 1;
+  private applying: Promise<void> | null = null;
+  private applyError: Error | null = null;
+  private readonly readOnly: boolean;
+  private readonly maxBacklog: number;
 
   private constructor(opts: FinalStateOptions) {
+    this.readOnly = opts.readOnly ?? false;
+    this.maxBacklog = opts.maxBacklog ?? 512;
     if (!opts.readOnly) mkdirSync(opts.path, { recursive: true });
     this.root = open({ path: opts.path, readOnly: opts.readOnly ?? false, maxDbs: 4 });
     const sub = { keyEncoding: "binary", encoding: "binary", compression: false } as const;
@@ -211,22 +252,174 @@ export class FinalState {
       this.root.close();
       throw new FinalStateError("FINAL_STATE_CORRUPT", `${opts.path}: ${(e as Error).message}`);
     }
-    this.loadExecutedOps(opts.path);
-    this.reader = new LmdbKv(this.state);
+    const a = this.meta.getBinary(META_APPLIED);
+    this.appliedSeq =
+      a === undefined || a.length !== 8 ? 0 : Number(new DataView(a.buffer, a.byteOffset, 8).getBigUint64(0));
+    this.nextSeq = this.appliedSeq + 1;
+    this.reader = new OverlayKv(this.pending, this.state);
     this.ledger = new LedgerReader(this.reader);
+    const journalPath = join(opts.path, "journal");
+    if (opts.readOnly && !existsSync(journalPath)) {
+      this.journalRoot = null;
+      this.journal = null;
+    } else {
+      this.journalRoot = open({ path: journalPath, readOnly: opts.readOnly ?? false, maxDbs: 2 });
+      this.journal = this.journalRoot.openDB<Uint8Array, Uint8Array>({ name: "journal", ...sub });
+      try {
+        this.replayJournal();
+      } catch (e) {
+        this.root.close();
+        this.journalRoot.close();
+        throw new FinalStateError("FINAL_STATE_CORRUPT", `${journalPath}: ${(e as Error).message}`);
+      }
+    }
+    this.loadExecutedOps(opts.path);
+    if (this.unapplied.length > 0) this.scheduleApply();
+  }
+
+  /**
+   * Loads the journal records the state B-tree does not have yet into the pending overlay (in order), and
+   * drops the ones it has (left behind when the process stopped between an apply and the journal trim).
+   */
+  private replayJournal(): void {
+    const stale: Uint8Array[] = [];
+    for (const { key, value } of this.journal!.getRange({})) {
+      const k = new Uint8Array(key as Uint8Array);
+      if (k.length !== 8) throw new RangeError(`journal key ${toHex(k)} is not 8 bytes`);
+      const seq = Number(new DataView(k.buffer, k.byteOffset, 8).getBigUint64(0));
+      if (seq <= this.appliedSeq) {
+        stale.push(k);
+        continue;
+      }
+      const v = new Uint8Array(value as Uint8Array);
+      if (v.length < JOURNAL_HEAD)
+        throw new RangeError(`journal record ${seq} is truncated (${v.length} bytes)`);
+      const slot = Slot.fromKey(v.subarray(0, 9), `journal record ${seq} slot`);
+      const hash = v.slice(9, JOURNAL_HEAD);
+      const log = WriteLog.fromBytes(v.subarray(JOURNAL_HEAD));
+      for (const [wk, wv] of log.records()) this.pending.set(wk, wv === null ? null : wv.slice(), seq);
+      this.unapplied.push({ seq, slot, hash, log });
+      this.lastSlot = slot;
+      this.hash = new StateHash(hash);
+      this.nextSeq = seq + 1;
+    }
+    if (!this.readOnly) for (const k of stale) void this.journal!.remove(Buffer.from(k));
+  }
+
+  /** Records waiting for the background apply, and the keys they hold in memory. */
+  get backlog(): { records: number; pendingKeys: number } {
+    return { records: this.unapplied.length, pendingKeys: this.pending.size };
+  }
+
+  /**
+   * Starts applying every unapplied record to the state B-tree in the background (lmdb's write thread:
+   * the main thread only queues the writes). Writes are absolute and replayed in order, so a batch cut by a
+   * crash is simply applied again from the journal at the next open.
+   */
+  private scheduleApply(): void {
+    if (this.applying || this.readOnly || this.unapplied.length === 0) return;
+    const batch = this.unapplied;
+    const last = batch[batch.length - 1]!;
+    const view = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.length);
+    for (const r of batch) {
+      for (const [k, v] of r.log.records()) {
+        if (v === null) void this.state.remove(view(k));
+        else void this.state.put(view(k), view(v));
+      }
+    }
+    void this.meta.put(Buffer.from(META_CHANGE_ID), Buffer.from(last.slot.toKey()));
+    void this.meta.put(Buffer.from(META_HASH), Buffer.from(last.hash));
+    const done = this.meta.put(Buffer.from(META_APPLIED), Buffer.from(u64be(last.seq)));
+    this.applying = done.then(
+      () => {
+        this.applying = null;
+        this.markApplied(last.seq);
+        this.scheduleApply();
+      },
+      (e: unknown) => {
+        this.applying = null;
+        this.applyError = e instanceof Error ? e : new Error(String(e));
+      },
+    );
+  }
+
+  private markApplied(seq: number): void {
+    const first = this.appliedSeq + 1;
+    this.appliedSeq = seq;
+    this.unapplied = this.unapplied.filter((r) => r.seq > seq);
+    this.pending.prune(seq);
+    for (let s = first; s <= seq; s++) void this.journal!.remove(Buffer.from(u64be(s)));
+  }
+
+  /** Waits until every settled record is in the state B-tree (the backlog is empty). */
+  async drain(): Promise<void> {
+    while (this.unapplied.length > 0 || this.applying) {
+      if (this.applyError) break;
+      if (!this.applying) this.scheduleApply();
+      await this.applying;
+    }
+    if (this.applyError) {
+      throw new FinalStateError(
+        "APPLY_FAILED",
+        `applying settled slots to the state failed: ${this.applyError.message}; the journal keeps them, restart to retry`,
+      );
+    }
+  }
+
+  /**
+   * Runs one record: `body` writes through a hash-tracking view; then the record (slot, new hash, writes)
+   * is committed to the journal in one durable LMDB transaction. On any error the overlay is rolled back
+   * and nothing is settled.
+   */
+  private commitRecord(
+    slot: Slot,
+    body: (kv: HashingKv, hash: StateHash) => void,
+  ): { log: WriteLog; hash: StateHash } {
+    if (this.readOnly || this.journal === null) {
+      throw new FinalStateError("FINAL_STATE_READ_ONLY", "this final state was opened read-only");
+    }
+    if (this.applyError) {
+      throw new FinalStateError("APPLY_FAILED", `the state cannot be written: ${this.applyError.message}`);
+    }
+    if (this.unapplied.length >= this.maxBacklog) {
+      throw new FinalStateError(
+        "APPLY_BACKLOG_FULL",
+        `${this.unapplied.length} settled records wait for the background apply (limit ${this.maxBacklog}): await drain() before settling more`,
+      );
+    }
+    const seq = this.nextSeq;
+    const hash = this.hash.clone();
+    const kv = new HashingKv(this.reader, this.pending, hash, seq);
+    try {
+      body(kv, hash);
+      kv.log.seal();
+      const head = new Uint8Array(JOURNAL_HEAD);
+      head.set(slot.toKey(), 0);
+      head.set(hash.bytes, 9);
+      this.journal.putSync(Buffer.from(u64be(seq)), Buffer.from(concatBytes(head, kv.log.bytes())));
+    } catch (e) {
+      this.pending.rollback(kv.undo);
+      throw e;
+    }
+    this.nextSeq = seq + 1;
+    this.hash = hash;
+    this.lastSlot = slot;
+    this.unapplied.push({ seq, slot, hash: hash.bytes.slice(), log: kv.log });
+    this.scheduleApply();
+    return { log: kv.log, hash };
   }
 
   private loadExecutedOps(path: string): void {
     const start = Buffer.from(EXECUTED_OPS_PREFIX);
     const end = Buffer.from(EXECUTED_OPS_PREFIX);
     end[end.length - 1]! += 1;
-    for (const { key, value } of this.state.getRange({ start, end })) {
-      const k = new Uint8Array(key as Uint8Array);
+    for (const [k, value] of this.reader.entriesInRange(start, end)) {
       try {
-        const { expirySlot } = this.decodeExecutedOp(new Uint8Array(value as Uint8Array));
+        const { expirySlot } = this.decodeExecutedOp(value);
         this.indexOp(k, expirySlot);
       } catch (e) {
         this.root.close();
+        this.journalRoot?.close();
         throw new FinalStateError(
           "FINAL_STATE_CORRUPT",
           `${path}: executed op ${toHex(k)}: ${(e as Error).message}`,
@@ -253,13 +446,13 @@ export class FinalState {
 
   /** Whether `id` was executed in a final slot and is still within its validity window (+10 periods). */
   isExecuted(id: OperationId): boolean {
-    return this.state.getBinary(executedOpKey(id)) !== undefined;
+    return this.reader.get(executedOpKey(id)) !== undefined;
   }
 
   /** Status of a final executed operation: true = success, false = failed, undefined = unknown/pruned. */
   executedOpStatus(id: OperationId): boolean | undefined {
-    const v = this.state.getBinary(executedOpKey(id));
-    return v === undefined ? undefined : this.decodeExecutedOp(new Uint8Array(v)).success;
+    const v = this.reader.get(executedOpKey(id));
+    return v === undefined ? undefined : this.decodeExecutedOp(v).success;
   }
 
   /**
@@ -334,12 +527,10 @@ export class FinalState {
         );
       }
     }
-    const hash = this.hash.clone();
     const newOps: [Uint8Array, Slot][] = [];
     let completedCycle: number | undefined;
     const pruned: number[] = [];
-    const kv = new HashingKv(this.state, hash);
-    this.root.transactionSync(() => {
+    const { log } = this.commitRecord(slot, (kv, hash) => {
       applyLedgerChanges(changes.ledgerChanges, kv);
       for (const op of changes.executedOps ?? []) {
         const key = executedOpKey(op.id);
@@ -368,14 +559,10 @@ export class FinalState {
           }
         }
       }
-      this.meta.putSync(Buffer.from(META_CHANGE_ID), Buffer.from(slot.toKey()));
-      this.meta.putSync(Buffer.from(META_HASH), Buffer.from(hash.bytes));
     });
-    this.hash = hash;
-    this.lastSlot = slot;
     for (const i of pruned) this.opsByExpiry.delete(i);
     for (const [k, expiry] of newOps) this.indexOp(k, expiry);
-    this.changeHistory.push({ slot, writes: kv.writes });
+    this.changeHistory.push({ slot, writes: log });
     while (this.changeHistory.length > this.changeHistoryLength) this.changeHistory.shift();
     if (completedCycle !== undefined) {
       const info = this.pos.cycleInfo(this.reader, completedCycle)!;
@@ -391,16 +578,10 @@ export class FinalState {
     if (this.lastSlot)
       throw new FinalStateError("GENESIS_TWICE", `the final state is already at ${this.lastSlot}`);
     const slot = new Slot(0, this.threadCount - 1);
-    const hash = this.hash.clone();
-    this.root.transactionSync(() => {
-      const kv = new HashingKv(this.state, hash);
+    this.commitRecord(slot, (kv) => {
       applyLedgerChanges(ledgerChanges, kv);
       this.pos.createInitialCycle(kv, initialRolls);
-      this.meta.putSync(Buffer.from(META_CHANGE_ID), Buffer.from(slot.toKey()));
-      this.meta.putSync(Buffer.from(META_HASH), Buffer.from(hash.bytes));
     });
-    this.hash = hash;
-    this.lastSlot = slot;
   }
 
   /** Called after the commit of each slot that completes a cycle (pos-draws is fed from here). */
@@ -448,7 +629,7 @@ export class FinalState {
       const merged = new Map<string, Uint8Array | null>();
       for (const h of this.changeHistory) {
         if (Slot.compare(h.slot, cursor.slot) <= 0) continue;
-        for (const [k, v] of h.writes) merged.set(k, v);
+        for (const [k, v] of h.writes.records()) merged.set(toHex(k), v && v.slice());
       }
       const bound = cursor.finished ? undefined : cursor.lastKey ? toHex(cursor.lastKey) : "";
       for (const [k, v] of [...merged].sort(([a], [b]) => (a < b ? -1 : 1))) {
@@ -460,9 +641,7 @@ export class FinalState {
     if (!cursor.finished) {
       let size = 0;
       const start = cursor.lastKey ? Buffer.from(concatBytes(cursor.lastKey, Uint8Array.of(0))) : undefined;
-      for (const { key, value } of this.state.getRange(start ? { start } : {})) {
-        const k = new Uint8Array(key as Uint8Array);
-        const v = new Uint8Array(value as Uint8Array);
+      for (const [k, v] of this.reader.entriesInRange(start, undefined)) {
         size += k.length + v.length + 8;
         if (size > maxBytes && entries.length > 0) break;
         entries.push([k, v]);
@@ -473,28 +652,24 @@ export class FinalState {
     return { slot, entries, updates, cursor: { slot, lastKey, finished } };
   }
 
-  /** Bootstrap client side: applies one part to this (fresh) store in one transaction. */
+  /**
+   * Bootstrap client side: applies one part to this (fresh) store as one journal record. A client
+   * streaming a large state awaits `drain()` when `backlog.records` grows (the server side is not limited).
+   */
   applyBootstrapPart(part: BootstrapPart): void {
-    const hash = this.hash.clone();
-    this.root.transactionSync(() => {
-      const kv = new HashingKv(this.state, hash);
+    this.commitRecord(part.slot, (kv) => {
       for (const [k, v] of part.updates) {
         if (v === null) kv.delete(k);
         else kv.put(k, v);
       }
       for (const [k, v] of part.entries) kv.put(k, v);
-      this.meta.putSync(Buffer.from(META_CHANGE_ID), Buffer.from(part.slot.toKey()));
-      this.meta.putSync(Buffer.from(META_HASH), Buffer.from(hash.bytes));
     });
-    this.hash = hash;
-    this.lastSlot = part.slot;
   }
 
   /** Recomputes the hash by scanning the whole state (for checks; O(state)). */
   recomputeHash(): StateHash {
     const h = new StateHash();
-    for (const { key, value } of this.state.getRange({}))
-      h.toggle(new Uint8Array(key as Uint8Array), new Uint8Array(value as Uint8Array));
+    for (const [key, value] of this.reader.entriesInRange(undefined, undefined)) h.toggle(key, value);
     return h;
   }
 
@@ -504,14 +679,19 @@ export class FinalState {
     const start = Buffer.from(LEDGER_PREFIX);
     const end = Buffer.from(LEDGER_PREFIX);
     end[end.length - 1]! += 1;
-    for (const k of this.state.getKeys({ start, end })) {
-      const key = k as Uint8Array;
+    for (const key of this.reader.keysInRange(start, end)) {
       if (key.length === LEDGER_PREFIX.length + 1 + 34 + 1 && key[key.length - 1] === 0) n++;
     }
     return n;
   }
 
+  /** Applies what the journal still holds (unless read-only), then closes both environments. */
   async close(): Promise<void> {
-    await this.root.close();
+    try {
+      if (!this.readOnly) await this.drain();
+    } finally {
+      await this.journalRoot?.close();
+      await this.root.close();
+    }
   }
 }

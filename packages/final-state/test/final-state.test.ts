@@ -48,6 +48,28 @@ describe("final state hash", () => {
     );
   });
 
+  it("the one-chunk WebAssembly kernel XORs exactly @noble/hashes' XOF-512 into the hash, 0..1100 bytes", () => {
+    // StateHash.toggle uses the kernel up to 1024 input bytes (16 + key + value) and hash-wasm beyond.
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 100 }), fc.integer({ min: 0, max: 1000 }), (k, vl) => {
+        const v = new Uint8Array(vl).map((_, i) => (i * 31 + k.length) & 0xff);
+        const h = new StateHash();
+        h.toggle(k, v);
+        expect(toHex(h.bytes)).toBe(toHex(entryHashReference(k, v)));
+        h.toggle(k, v);
+        expect(h.bytes.every((b) => b === 0)).toBe(true);
+      }),
+      { numRuns: 400 },
+    );
+    // every block-boundary length: 1008 = 1024 − 16 is the last one the kernel takes
+    for (const vl of [0, 48, 49, 112, 113, 1008 - 43, 1009 - 43]) {
+      const k = new Uint8Array(43).fill(9);
+      const h = new StateHash();
+      h.toggle(k, new Uint8Array(vl).fill(5));
+      expect(toHex(h.bytes)).toBe(toHex(entryHashReference(k, new Uint8Array(vl).fill(5))));
+    }
+  });
+
   it("is an order-independent XOR: toggling entries in any order gives the same bytes; toggling twice cancels", () => {
     const entries = Array.from({ length: 20 }, (_, i) => [Uint8Array.of(i), Uint8Array.of(i, i)] as const);
     const a = new StateHash();
@@ -149,6 +171,65 @@ describe("settleSlot", () => {
   });
 });
 
+describe("journal and background apply", () => {
+  it("reads see settled slots before the B-tree has them; a full backlog refuses, drain() empties it", async () => {
+    const path = fresh();
+    const fs = await FinalState.open({ path, chainId: 77n, threadCount: T, maxBacklog: 8 });
+    // No await between settles: the background apply cannot finish, records pile up in the journal.
+    settleRange(fs, 0, 8);
+    expect(fs.backlog.records).toBe(8);
+    const err = (() => {
+      try {
+        settleRange(fs, 8, 9);
+      } catch (e) {
+        return e as FinalStateError;
+      }
+    })();
+    expect(err?.code).toBe("APPLY_BACKLOG_FULL");
+    expect(err?.message).toMatch(/drain\(\)/);
+    // Reads already see slot 7: balance, datastore keys (overlay merged with the B-tree), the hash.
+    const a = addr((7 * 7 + 1 * 3) % 20);
+    expect(fs.ledger.getBalance(a)?.nano).toBe(7001n);
+    expect(fs.ledger.getDatastoreKeys(a)?.map((k) => k[0])).toContain(3);
+    expect(toHex(fs.recomputeHash().bytes)).toBe(toHex(fs.stateHash.bytes));
+    const hashAt7 = toHex(fs.stateHash.bytes);
+    await fs.drain();
+    expect(fs.backlog).toEqual({ records: 0, pendingKeys: 0 });
+    expect(fs.ledger.getBalance(a)?.nano).toBe(7001n);
+    expect(toHex(fs.recomputeHash().bytes)).toBe(hashAt7);
+    settleRange(fs, 8, 12);
+    await fs.close();
+    // Reopened after close: everything applied, nothing left in the journal.
+    const again = await FinalState.open({ path, chainId: 77n, threadCount: T });
+    expect(again.backlog.records).toBe(0);
+    expect(again.lastFinalSlot?.index(T)).toBe(11);
+    const replay = await FinalState.open({ path: fresh(), chainId: 77n, threadCount: T });
+    settleRange(replay, 0, 12);
+    expect(toHex(again.stateHash.bytes)).toBe(toHex(replay.stateHash.bytes));
+    await Promise.all([again.close(), replay.close()]);
+  });
+
+  it("a record that fails half-way rolls the overlay back: reads and hash as before", async () => {
+    const fs = await FinalState.open({ path: fresh(), chainId: 77n, threadCount: T, periodsPerCycle: 4 });
+    const g = new LedgerChanges();
+    g.createAddress(addr(1));
+    g.setBalance(addr(1), Amount.fromMas("5"));
+    fs.initGenesis(g, [[addr(1), 1n]]);
+    const before = toHex(fs.stateHash.bytes);
+    // The ledger part is written first, then the missing PoS changes are refused.
+    const c = new LedgerChanges();
+    c.setBalance(addr(1), Amount.fromMas("7"));
+    c.createAddress(addr(2));
+    c.setBalance(addr(2), Amount.fromMas("1"));
+    expect(() => fs.settleSlot(new Slot(1, 0), { ledgerChanges: c })).toThrow(/PoS/);
+    expect(fs.ledger.getBalance(addr(1))?.toString()).toBe("5");
+    expect(fs.ledger.entryExists(addr(2))).toBe(false);
+    expect(toHex(fs.stateHash.bytes)).toBe(before);
+    expect(toHex(fs.recomputeHash().bytes)).toBe(before);
+    await fs.close();
+  });
+});
+
 describe("executed operations", () => {
   it("are recorded with their status and pruned 10 periods after their expiry slot (Massa's example)", async () => {
     const path = fresh();
@@ -186,5 +267,35 @@ describe("executed operations", () => {
     expect(again.isExecuted(later)).toBe(false);
     expect(toHex(again.stateHash.bytes)).toBe(toHex(again.recomputeHash().bytes));
     await again.close();
+  });
+});
+
+describe("pending overlay index", () => {
+  it("SortedKeys keeps byte order through inserts, duplicates and filters (vs a sorted array)", async () => {
+    const { SortedKeys } = await import("../src/pending.ts");
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.string({
+            unit: fc.integer({ min: 0, max: 255 }).map((c) => String.fromCharCode(c)),
+            maxLength: 6,
+          }),
+          {
+            maxLength: 3000,
+          },
+        ),
+        fc.string({ maxLength: 3 }),
+        (keys, start) => {
+          const sk = new SortedKeys();
+          for (const k of keys) sk.insert(k);
+          const want = [...new Set(keys)].sort();
+          expect([...sk.from("")]).toEqual(want);
+          expect([...sk.from(start)]).toEqual(want.filter((k) => k >= start));
+          sk.filter((k) => k.length % 2 === 0);
+          expect([...sk.from(start)]).toEqual(want.filter((k) => k >= start && k.length % 2 === 0));
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });

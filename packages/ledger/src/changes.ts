@@ -1,4 +1,4 @@
-import { type Address, Amount, compareAddresses, fromHex, MassaTsError, toHex } from "@massa-ts/models";
+import { type Address, Amount, fromHex, MassaTsError, toHex } from "@massa-ts/models";
 
 /** A ledger change that breaks an invariant (e.g. updating an address never created by a full Set). */
 export class LedgerError extends MassaTsError {
@@ -29,6 +29,7 @@ export function cloneEntry(e: LedgerEntry): LedgerEntry {
 
 /** Datastore entries as [key bytes, value] in byte order of the keys. */
 export function sortedDatastore<V>(ds: Map<string, V>): [Uint8Array, V][] {
+  if (ds.size === 0) return [];
   return [...ds.keys()].sort().map((k) => [fromHex(k), ds.get(k) as V]);
 }
 
@@ -123,11 +124,14 @@ export class LedgerChanges {
     for (const [address, change] of later.entries()) this.apply(address, change);
   }
 
-  /** Entries in Massa address order. */
+  /**
+   * Entries in Massa address order (by bytes). Sorted on `Address.key`, the lowercase hex of the bytes,
+   * whose string order is the byte order, and much cheaper to compare.
+   */
   entries(): [Address, LedgerChange][] {
-    return [...this.map.values()]
-      .sort((a, b) => compareAddresses(a.address, b.address))
-      .map(({ address, change }) => [address, change]);
+    return [...this.map.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, { address, change }]) => [address, change]);
   }
 
   clone(): LedgerChanges {

@@ -24,17 +24,27 @@ const BALANCE = 1;
 const BYTECODE = 2;
 const DATASTORE = 3;
 
+const PREFIX_LENGTH = LEDGER_PREFIX.length + 1;
 function addressPrefix(a: Address): Uint8Array {
   return concatBytes(LEDGER_PREFIX, Uint8Array.of(KEY_VERSION_BYTE), a.bytes);
 }
+/** `ledger/ ‖ 0 ‖ A34 ‖ field`, in one allocation (these are built for every change). */
+function fieldKey(a: Address, field: number): Uint8Array {
+  const k = new Uint8Array(PREFIX_LENGTH + a.bytes.length + 1);
+  k.set(LEDGER_PREFIX);
+  k[LEDGER_PREFIX.length] = KEY_VERSION_BYTE;
+  k.set(a.bytes, PREFIX_LENGTH);
+  k[k.length - 1] = field;
+  return k;
+}
 export function versionKey(a: Address): Uint8Array {
-  return concatBytes(addressPrefix(a), Uint8Array.of(VERSION));
+  return fieldKey(a, VERSION);
 }
 export function balanceKey(a: Address): Uint8Array {
-  return concatBytes(addressPrefix(a), Uint8Array.of(BALANCE));
+  return fieldKey(a, BALANCE);
 }
 export function bytecodeKey(a: Address): Uint8Array {
-  return concatBytes(addressPrefix(a), Uint8Array.of(BYTECODE));
+  return fieldKey(a, BYTECODE);
 }
 export function datastoreKey(a: Address, key: Uint8Array): Uint8Array {
   return concatBytes(addressPrefix(a), Uint8Array.of(DATASTORE), key);

@@ -9,6 +9,9 @@ export const ADDRESS_VERSION = 0;
 /** Binary size of a version-0 address: `varint(kind) ‖ varint(version) ‖ 32-byte hash`. */
 export const ADDRESS_SIZE = 34;
 
+/** `Address.key` cache, outside the objects so that equal addresses stay structurally equal. */
+const hexKeys = new WeakMap<Address, string>();
+
 /**
  * A Massa address: `AU…` (user, BLAKE3 of the 33-byte public key) or `AS…` (smart contract).
  * `bytes` is the 34-byte binary form `kind ‖ version ‖ hash`, whose lexicographic order is Massa's
@@ -85,9 +88,14 @@ export class Address {
     return this.toString();
   }
 
-  /** Hex of the 34 bytes: a Map key that sorts like the address. */
+  /** Hex of the 34 bytes: a Map key that sorts like the address (computed once per address). */
   get key(): string {
-    return toHex(this.bytes);
+    let k = hexKeys.get(this);
+    if (k === undefined) {
+      k = toHex(this.bytes);
+      hexKeys.set(this, k);
+    }
+    return k;
   }
 
   /** Thread of the address: `hash[0] >> (8 − log2(threadCount))` for users, 0 for smart contracts. */

@@ -59,3 +59,16 @@ export {
 export { ByteReader, ByteWriter } from "./reader.js";
 export { MASSA_SLOT_CONFIG, Slot, type SlotConfig, validateSlotConfig } from "./slot.js";
 export { decodeVarint, encodeVarint, varintLength } from "./varint.js";
+export {
+  assembleModule,
+  newWasmMemory,
+  Op,
+  sleb,
+  uleb,
+  WASM_PAGE,
+  type WasmFunction,
+  WasmKernel,
+  type WasmMemory,
+  WasmType,
+  wasm,
+} from "./wasm.js";

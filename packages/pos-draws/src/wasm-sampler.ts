@@ -1,3 +1,5 @@
+import { newWasmMemory, Op, WASM_PAGE, WasmKernel, type WasmMemory, WasmType, wasm } from "@massa-ts/models";
+
 /**
  * The sampling kernel of {@link WeightedAliasIndex} as a small WebAssembly function, assembled here from
  * the instruction list below (no toolchain, no binary in the repository). WebAssembly has native u64
@@ -13,71 +15,39 @@
  * - `out`, `count`: where to write `count` u32 samples.
  */
 
-// Opcodes (WebAssembly core spec 1.0, §5.4).
-const BLOCK = 0x02;
-const LOOP = 0x03;
-const END = 0x0b;
-const BR = 0x0c;
-const BR_IF = 0x0d;
-const SELECT = 0x1b;
-const LOCAL_GET = 0x20;
-const LOCAL_SET = 0x21;
-const LOCAL_TEE = 0x22;
-const I32_LOAD = 0x28;
-const I64_LOAD = 0x29;
-const F64_LOAD = 0x2b;
-const I32_STORE = 0x36;
-const I64_STORE = 0x37;
-const I32_CONST = 0x41;
-const I64_CONST = 0x42;
-const I32_GE_U = 0x4f;
-const I32_GT_U = 0x4b;
-const I64_GT_U = 0x56;
-const F64_LT = 0x63;
-const I32_ADD = 0x6a;
-const I32_MUL = 0x6c;
-const I64_ADD = 0x7c;
-const I64_MUL = 0x7e;
-const I64_AND = 0x83;
-const I64_OR = 0x84;
-const I64_XOR = 0x85;
-const I64_SHL = 0x86;
-const I64_SHR_U = 0x88;
-const I64_ROTL = 0x89;
-const I32_WRAP_I64 = 0xa7;
-const I64_EXTEND_I32_U = 0xad;
-const F64_CONVERT_I64_U = 0xba;
-const VOID = 0x40;
-const T_I32 = 0x7f;
-const T_I64 = 0x7e;
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n = Math.floor(n / 128);
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-
-function sleb(n: bigint): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = Number(n & 0x7fn);
-    n >>= 7n;
-    if ((n === 0n && (b & 0x40) === 0) || (n === -1n && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
-
-const str = (s: string): number[] => [...uleb(s.length), ...Buffer.from(s, "latin1")];
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
+const {
+  block: BLOCK,
+  loop: LOOP,
+  end: END,
+  br: BR,
+  br_if: BR_IF,
+  select: SELECT,
+  local_tee: LOCAL_TEE,
+  i32_load: I32_LOAD,
+  i64_load: I64_LOAD,
+  f64_load: F64_LOAD,
+  i32_store: I32_STORE,
+  i64_store: I64_STORE,
+  i32_ge_u: I32_GE_U,
+  i32_gt_u: I32_GT_U,
+  i64_gt_u: I64_GT_U,
+  f64_lt: F64_LT,
+  i32_add: I32_ADD,
+  i32_mul: I32_MUL,
+  i64_add: I64_ADD,
+  i64_mul: I64_MUL,
+  i64_and: I64_AND,
+  i64_or: I64_OR,
+  i64_xor: I64_XOR,
+  i64_shl: I64_SHL,
+  i64_shr_u: I64_SHR_U,
+  i64_rotl: I64_ROTL,
+  i32_wrap_i64: I32_WRAP_I64,
+  i64_extend_i32_u: I64_EXTEND_I32_U,
+  f64_convert_i64_u: F64_CONVERT_I64_U,
+} = Op;
+const { void: VOID, i32: T_I32, i64: T_I64 } = WasmType;
+const { get, set, i32: i32c, i64: i64c, mem } = wasm;
 
 // Parameters (locals 0..7) then locals.
 const P_STATE = 0;
@@ -100,12 +70,6 @@ const L_HL = 16;
 const L_MID = 17;
 const L_C = 18; // i32 locals 18..19
 const L_END = 19;
-
-const get = (l: number) => [LOCAL_GET, l];
-const set = (l: number) => [LOCAL_SET, l];
-const i64c = (v: bigint) => [I64_CONST, ...sleb(v)];
-const i32c = (v: number) => [I32_CONST, ...sleb(BigInt(v))];
-const mem = (op: number, align: number, offset: number) => [op, align, ...uleb(offset)];
 
 /** Xoshiro256++ `next_u64` into L_V. */
 const next: number[] = [
@@ -192,38 +156,7 @@ const body: number[] = [
   END,
 ];
 
-function assemble(): Uint8Array {
-  const params = [T_I32, T_I32, T_I32, T_I64, T_I64, T_I32, T_I32, T_I32];
-  const type = [0x60, ...uleb(params.length), ...params, 0];
-  const locals = vec([
-    [...uleb(10), T_I64],
-    [...uleb(2), T_I32],
-  ]);
-  const code = [...locals, ...body];
-  return Uint8Array.from([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vec([type])),
-    // import env.memory (min 1 page, no max)
-    ...section(2, vec([[...str("env"), ...str("memory"), 0x02, 0x00, 1]])),
-    ...section(3, vec([[0]])),
-    ...section(7, vec([[...str("sample"), 0x00, 0]])),
-    ...section(10, vec([[...uleb(code.length), ...code]])),
-  ]);
-}
-
-/** The part of the WebAssembly JS API used here (Node's @types for Node 20 do not declare it). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
-  Memory: new (descriptor: { initial: number }) => WasmMemory;
-}
-const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-
-let compiled: object | null = null;
+let kernel: WasmKernel | null = null;
 
 type SampleFn = (
   state: number,
@@ -239,7 +172,7 @@ type SampleFn = (
 /** Byte offsets in a {@link WasmSampler}'s memory. */
 const STATE_AT = 0;
 const TABLE_AT = 64;
-const PAGE = 65536;
+const PAGE = WASM_PAGE;
 
 /**
  * One memory kept per thread between tables: a cycle's draws build one table, sample it and drop it, so
@@ -251,7 +184,7 @@ function memoryFor(bytes: number): WasmMemory {
   const pages = Math.ceil(bytes / PAGE);
   const m = spare;
   spare = null;
-  if (m === null) return new WA.Memory({ initial: pages });
+  if (m === null) return newWasmMemory(pages * PAGE);
   const have = m.buffer.byteLength / PAGE;
   if (have < pages) m.grow(pages - have);
   return m;
@@ -272,11 +205,21 @@ export class WasmSampler {
 
   constructor(n: number) {
     this.n = n;
-    compiled ??= new WA.Module(assemble());
+    kernel ??= new WasmKernel([
+      {
+        name: "sample",
+        params: [T_I32, T_I32, T_I32, T_I64, T_I64, T_I32, T_I32, T_I32],
+        results: [],
+        locals: [
+          [10, T_I64],
+          [2, T_I32],
+        ],
+        body,
+      },
+    ]);
     this.outAt = TABLE_AT + 16 * n;
     this.memory = memoryFor(this.outAt + PAGE);
-    const inst = new WA.Instance(compiled, { env: { memory: this.memory } });
-    this.fn = inst.exports.sample as SampleFn;
+    this.fn = kernel.instantiate(this.memory).sample as SampleFn;
     this.odds = new Float64Array(this.memory.buffer, TABLE_AT, 2 * n);
     this.aliases = new Int32Array(this.memory.buffer, TABLE_AT, 4 * n);
   }
