@@ -99,6 +99,112 @@ describe("writers and layered readers", () => {
     c.createAddress(a);
     expect(c.get(a)).toMatchObject({ kind: "set", entry: { balance: Amount.ZERO } });
   });
+  it("every cell of the writers' table (ledger_execution.md), writer × starting state", () => {
+    const a = addr(3);
+    const k = bytes(7);
+    const old = bytes(1);
+    // The starting states: no change, Set(e) with a data entry k, Update(u) touching k, Delete.
+    const start: Record<string, (c: LedgerChanges) => void> = {
+      none: () => {},
+      set: (c) => {
+        c.createAddress(a);
+        c.setBalance(a, mas("9"));
+        c.setDataEntry(a, k, old);
+      },
+      update: (c) => {
+        c.setBalance(a, mas("9"));
+        c.setDataEntry(a, k, old);
+      },
+      delete: (c) => c.deleteAddress(a),
+    };
+    const ds = (m: [Uint8Array, Uint8Array | null][]) => new Map(m.map(([key, v]) => [toHex(key), v]));
+    const set = (balance: string, bytecode: Uint8Array, d: [Uint8Array, Uint8Array][]) => ({
+      kind: "set",
+      entry: { balance: mas(balance), bytecode, datastore: ds(d) },
+    });
+    const update = (u: {
+      balance?: string;
+      bytecode?: Uint8Array;
+      d: [Uint8Array, Uint8Array | null][];
+    }) => ({
+      kind: "update",
+      update: {
+        ...(u.balance ? { balance: mas(u.balance) } : {}),
+        ...(u.bytecode ? { bytecode: u.bytecode } : {}),
+        datastore: ds(u.d),
+      },
+    });
+    const code = bytes(0xc0, 0xde);
+    const v = bytes(5);
+    const empty = new Uint8Array(0);
+    type W = [string, (c: LedgerChanges) => void, Record<string, unknown>];
+    const table: W[] = [
+      [
+        "setBalance",
+        (c) => c.setBalance(a, mas("2")),
+        {
+          none: update({ balance: "2", d: [] }),
+          set: set("2", empty, [[k, old]]),
+          update: update({ balance: "2", d: [[k, old]] }),
+          delete: set("2", empty, []),
+        },
+      ],
+      [
+        "setBytecode",
+        (c) => c.setBytecode(a, code),
+        {
+          none: update({ bytecode: code, d: [] }),
+          set: set("9", code, [[k, old]]),
+          update: update({ balance: "9", bytecode: code, d: [[k, old]] }),
+          delete: set("0", code, []),
+        },
+      ],
+      [
+        "setDataEntry",
+        (c) => c.setDataEntry(a, k, v),
+        {
+          none: update({ d: [[k, v]] }),
+          set: set("9", empty, [[k, v]]),
+          update: update({ balance: "9", d: [[k, v]] }),
+          delete: set("0", empty, [[k, v]]),
+        },
+      ],
+      [
+        "deleteDataEntry",
+        (c) => c.deleteDataEntry(a, k),
+        {
+          none: update({ d: [[k, null]] }),
+          set: set("9", empty, []),
+          update: update({ balance: "9", d: [[k, null]] }),
+          delete: { kind: "delete" },
+        },
+      ],
+      [
+        "createAddress",
+        (c) => c.createAddress(a),
+        {
+          none: set("0", empty, []),
+          set: set("0", empty, []),
+          update: set("0", empty, []),
+          delete: set("0", empty, []),
+        },
+      ],
+    ];
+    let cells = 0;
+    for (const [name, writer, expected] of table) {
+      for (const state of ["none", "set", "update", "delete"]) {
+        const c = new LedgerChanges();
+        start[state]!(c);
+        writer(c);
+        expect({ cell: `${name} on ${state}`, change: c.get(a) }).toEqual({
+          cell: `${name} on ${state}`,
+          change: expected[state],
+        });
+        cells++;
+      }
+    }
+    expect(cells).toBe(20);
+  });
   it("an update of an address never created is refused in the model", () => {
     const c = new LedgerChanges();
     c.setBalance(addr(2), mas("1"));
