@@ -50,6 +50,26 @@ describe("corrupt stores", () => {
     await fs.close();
   });
 
+  it("a torn journal record is refused at open, naming the journal, and the store is left as it was", async () => {
+    const path = await store("journal");
+    const root = open({ path: join(path, "journal"), maxDbs: 2 });
+    const j = root.openDB<Uint8Array, Uint8Array>({
+      name: "journal",
+      keyEncoding: "binary",
+      encoding: "binary",
+    });
+    // the next record number after everything applied, with a value cut inside its header
+    await j.put(Buffer.from(u64be(1000)), Buffer.from(new Uint8Array(20)));
+    await root.close();
+    await expect(FinalState.open({ path, chainId: 1n, threadCount: 2, periodsPerCycle: 2 })).rejects.toThrow(
+      /journal.*record 1000 is truncated/,
+    );
+    // still refused the second time: nothing was dropped or rewritten
+    await expect(FinalState.open({ path, chainId: 1n, threadCount: 2, periodsPerCycle: 2 })).rejects.toThrow(
+      /FINAL_STATE_CORRUPT|truncated/,
+    );
+  });
+
   it("a truncated stored hash or last slot is refused at open, and the store is left as it was", async () => {
     const path = await store("meta");
     await tamper(path, "meta", Uint8Array.of(0x68), new Uint8Array(100));
