@@ -239,6 +239,32 @@ export class PoSFinalState {
     };
   }
 
+  /** Roll count of `address` in `cycle` (0 when absent). */
+  rollsOf(kv: KvRead, cycle: number, address: Address): bigint {
+    const v = kv.get(cycleKey(cycle, ROLLS, address.bytes));
+    return v === undefined ? 0n : readVarintValue(v, `cycle ${cycle} rolls of ${address}`);
+  }
+
+  /** The deferred credit of `address` at `slot`, if any. */
+  deferredCredit(kv: KvRead, slot: Slot, address: Address): Amount | undefined {
+    const v = kv.get(deferredCreditKey(slot, address));
+    return v === undefined ? undefined : Amount.fromNano(readVarintValue(v, `deferred credit of ${address}`));
+  }
+
+  /** Every deferred credit at a slot ≤ `slot`, in (slot, address) order. */
+  deferredCreditsUpTo(kv: KvRead, slot: Slot, threadCount: number): [Slot, Address, Amount][] {
+    const out: [Slot, Address, Amount][] = [];
+    const end = endOf(concatBytes(DEFERRED_CREDITS_PREFIX, slot.toKey()));
+    const n = DEFERRED_CREDITS_PREFIX.length;
+    for (const k of kv.keysInRange(DEFERRED_CREDITS_PREFIX, end)) {
+      const s = Slot.fromKey(k.subarray(n, n + 9), "deferred credit slot");
+      if (s.thread >= threadCount) throw new PoSError(`deferred credit key with thread ${s.thread}`);
+      const a = Address.fromBytes(k.subarray(n + 9), "deferred credit key");
+      out.push([s, a, Amount.fromNano(readVarintValue(kv.get(k)!, `deferred credit of ${a}`))]);
+    }
+    return out;
+  }
+
   /** Deferred credits due at `slot` (absolute amounts), in address order. */
   deferredCreditsAt(kv: KvRead, slot: Slot): [Address, Amount][] {
     const p = concatBytes(DEFERRED_CREDITS_PREFIX, slot.toKey());

@@ -598,6 +598,26 @@ export class FinalState {
     return this.pos.cycleInfo(this.reader, cycle);
   }
 
+  /** Roll count of `address` in the newest cycle of the history (0 when none). */
+  rollsOf(address: Address): bigint {
+    if (!this.lastSlot) return 0n;
+    return this.pos.rollsOf(this.reader, Math.floor(this.lastSlot.period / this.periodsPerCycle), address);
+  }
+
+  deferredCredit(slot: Slot, address: Address): Amount | undefined {
+    return this.pos.deferredCredit(this.reader, slot, address);
+  }
+
+  /** Every final deferred credit due at a slot ≤ `slot`. */
+  deferredCreditsUpTo(slot: Slot): [Slot, Address, Amount][] {
+    return this.pos.deferredCreditsUpTo(this.reader, slot, this.threadCount);
+  }
+
+  /** The shape this store was opened with. */
+  get config(): { threadCount: number; periodsPerCycle: number } {
+    return { threadCount: this.threadCount, periodsPerCycle: this.periodsPerCycle };
+  }
+
   deferredCreditsAt(slot: Slot): [Address, Amount][] {
     return this.pos.deferredCreditsAt(this.reader, slot);
   }

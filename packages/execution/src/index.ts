@@ -1,0 +1,17 @@
+export {
+  type EventFilter,
+  Execution,
+  type OperationStatus,
+  type ReadLevel,
+  type SlotOutput,
+} from "./execution.js";
+export { Layer, View } from "./layers.js";
+export {
+  DEFAULT_EXECUTION_CONFIG,
+  type DrawsView,
+  type ExecBlock,
+  type ExecutedOpRecord,
+  type ExecutionConfig,
+  ExecutionError,
+  type ExecutionEvent,
+} from "./types.js";

@@ -1,0 +1,111 @@
+import type { FinalState, ProductionStats } from "@massa-ts/final-state";
+import { LedgerChanges } from "@massa-ts/ledger";
+import { type Address, Amount, type OperationId, type Slot, toHex } from "@massa-ts/models";
+import type { ExecutedOpRecord } from "./types.js";
+
+export const ZERO_STATS: ProductionStats = {
+  blockSuccess: 0n,
+  blockFailure: 0n,
+  endorsementSuccess: 0n,
+  endorsementFailure: 0n,
+};
+
+export function addStats(a: ProductionStats, b: ProductionStats): ProductionStats {
+  return {
+    blockSuccess: a.blockSuccess + b.blockSuccess,
+    blockFailure: a.blockFailure + b.blockFailure,
+    endorsementSuccess: a.endorsementSuccess + b.endorsementSuccess,
+    endorsementFailure: a.endorsementFailure + b.endorsementFailure,
+  };
+}
+
+export function creditKey(slot: Slot, address: Address): string {
+  return toHex(slot.toKey()) + address.key;
+}
+
+/**
+ * One layer of speculative changes: an operation's (discarded if it fails), a slot's (kept in the active
+ * history until final). Roll counts and deferred credits are absolute values; production stats are
+ * increments.
+ */
+export class Layer {
+  readonly ledger = new LedgerChanges();
+  readonly rolls = new Map<string, [Address, bigint]>();
+  readonly credits = new Map<string, [Slot, Address, Amount]>();
+  readonly stats = new Map<string, [Address, ProductionStats]>();
+  readonly executedOps = new Map<string, ExecutedOpRecord>();
+
+  addStats(address: Address, delta: Partial<ProductionStats>): void {
+    const cur = this.stats.get(address.key)?.[1] ?? ZERO_STATS;
+    this.stats.set(address.key, [address, addStats(cur, { ...ZERO_STATS, ...delta })]);
+  }
+
+  /** Folds a successful child layer (an operation's) into this one. */
+  absorb(child: Layer): void {
+    this.ledger.merge(child.ledger);
+    for (const [k, v] of child.rolls) this.rolls.set(k, v);
+    for (const [k, v] of child.credits) this.credits.set(k, v);
+    for (const [, [a, s]] of child.stats) this.addStats(a, s);
+    for (const [k, v] of child.executedOps) this.executedOps.set(k, v);
+  }
+}
+
+/**
+ * Reads through layers, newest first, then the final state (`reference/ledger_execution.md` §1.4): the
+ * first layer that knows the answer gives it.
+ */
+export class View {
+  constructor(
+    private readonly layers: readonly Layer[],
+    private readonly fs: FinalState,
+  ) {}
+
+  balance(a: Address): Amount | undefined {
+    for (const l of this.layers) {
+      const r = l.ledger.getBalanceOrElse(a);
+      if (r.known) return r.value;
+    }
+    return this.fs.ledger.getBalance(a);
+  }
+
+  bytecode(a: Address): Uint8Array | undefined {
+    for (const l of this.layers) {
+      const r = l.ledger.getBytecodeOrElse(a);
+      if (r.known) return r.value;
+    }
+    return this.fs.ledger.getBytecode(a);
+  }
+
+  dataEntry(a: Address, key: Uint8Array): Uint8Array | undefined {
+    for (const l of this.layers) {
+      const r = l.ledger.getDataEntryOrElse(a, key);
+      if (r.known) return r.value;
+    }
+    return this.fs.ledger.getDatastoreValue(a, key);
+  }
+
+  rolls(a: Address): bigint {
+    for (const l of this.layers) {
+      const r = l.rolls.get(a.key);
+      if (r) return r[1];
+    }
+    return this.fs.rollsOf(a);
+  }
+
+  credit(slot: Slot, a: Address): Amount {
+    const k = creditKey(slot, a);
+    for (const l of this.layers) {
+      const r = l.credits.get(k);
+      if (r) return r[2];
+    }
+    return this.fs.deferredCredit(slot, a) ?? Amount.ZERO;
+  }
+
+  executed(id: OperationId): ExecutedOpRecord | undefined {
+    for (const l of this.layers) {
+      const r = l.executedOps.get(id.key);
+      if (r) return r;
+    }
+    return undefined;
+  }
+}

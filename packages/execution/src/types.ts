@@ -1,0 +1,83 @@
+import type { ProductionStats } from "@massa-ts/final-state";
+import {
+  type Address,
+  Amount,
+  type BlockId,
+  MassaTsError,
+  type SignedOperation,
+  type Slot,
+} from "@massa-ts/models";
+
+/** Execution refused a call: slots out of order, a block at the wrong slot, a slot not executed yet. */
+export class ExecutionError extends MassaTsError {
+  constructor(code: string, message: string) {
+    super(code, message);
+  }
+}
+
+/** Chain parameters execution uses (defaults: Massa mainnet, `../shared/spec/RULES.md` §1). */
+export interface ExecutionConfig {
+  readonly threadCount: number;
+  readonly periodsPerCycle: number;
+  readonly endorsementCount: number;
+  readonly blockReward: Amount;
+  readonly rollPrice: Amount;
+  /** Taken from a transfer that creates a new user address (LEDGER_ENTRY_BASE_COST). */
+  readonly addressCreationCost: Amount;
+  readonly operationValidityPeriods: number;
+  /** An address sells all its rolls at cycle end when failures / (successes + failures) > num / den. */
+  readonly maxMissRatio: readonly [num: bigint, den: bigint];
+  /** Events of final slots kept for queries (the active slots' events are always kept). */
+  readonly maxFinalEvents: number;
+}
+
+export const DEFAULT_EXECUTION_CONFIG: ExecutionConfig = {
+  threadCount: 32,
+  periodsPerCycle: 128,
+  endorsementCount: 16,
+  blockReward: Amount.fromMas("0.40001"),
+  rollPrice: Amount.fromMas("100"),
+  addressCreationCost: Amount.fromMas("0.001"),
+  operationValidityPeriods: 10,
+  maxMissRatio: [7n, 10n],
+  maxFinalEvents: 10_000,
+};
+
+/** What execution needs of a block: consensus hands these over (the block itself stays in consensus). */
+export interface ExecBlock {
+  readonly id: BlockId;
+  readonly slot: Slot;
+  readonly creator: Address;
+  /** In block order. */
+  readonly operations: readonly SignedOperation[];
+  /** Creators of the included endorsements, in header order (their index for the stats). */
+  readonly endorsements: readonly { readonly index: number; readonly creator: Address }[];
+  /** Creator of the block's parent in its own thread: the endorsed block. */
+  readonly parentCreator: Address;
+}
+
+/** Who the draws selected for a slot (pos-draws' `Selector` fits). */
+export interface DrawsView {
+  getSelection(slot: Slot): { readonly producer: Address; readonly endorsements: readonly Address[] };
+}
+
+/** An execution event (Massa's `SCOutputEvent` shape, for operations and execution's own notices). */
+export interface ExecutionEvent {
+  readonly slot: Slot;
+  readonly blockId: BlockId | undefined;
+  /** Counter per slot. */
+  readonly indexInSlot: number;
+  readonly originOperationId: string | undefined;
+  /** Addresses concerned: the operation's sender first, then its target if any. */
+  readonly callStack: readonly Address[];
+  readonly isError: boolean;
+  readonly isFinal: boolean;
+  readonly data: string;
+}
+
+/** Executed operation record: success flag and the slot at which it stops mattering. */
+export interface ExecutedOpRecord {
+  readonly id: import("@massa-ts/models").OperationId;
+  readonly success: boolean;
+  readonly expirySlot: Slot;
+}
