@@ -212,7 +212,7 @@ export class Execution {
         slot,
         blockId: block?.id,
         indexInSlot: events.length,
-        originOperationId: op?.id.toString(),
+        originOperationId: op?.id,
         callStack: stack,
         isError,
         isFinal: false,
@@ -226,6 +226,10 @@ export class Execution {
       for (const op of block.operations) {
         const fee = this.executeOperation(op, slot, slotLayer, view, emit);
         if (fee) credits = credits.saturatingAdd(fee);
+      }
+      for (const a of block.slashed ?? []) {
+        const coins = this.slash(slot, a, history, slotLayer, view(), emit);
+        credits = credits.saturatingAdd(Amount.fromNano(coins.nano / 2n));
       }
       // production stats: the producer succeeded; included endorsers succeeded, the others drawn failed
       slotLayer.addStats(block.creator, { blockSuccess: 1n });
@@ -333,7 +337,7 @@ export class Execution {
     }
     if (success) {
       slotLayer.absorb(opLayer);
-      emit(`operation ${op.id} executed: ${payload.type}`, false, op, target);
+      emit(`executed: ${payload.type}`, false, op, target);
     }
     slotLayer.executedOps.set(op.id.key, {
       id: op.id,
@@ -415,6 +419,51 @@ export class Execution {
         to,
       );
     }
+  }
+
+  /**
+   * Slashes one roll's worth (ROLL_PRICE) from `a`, **ours**: deferred credits first (non-zero ones at
+   * slots ≥ the current slot, earliest first), then, if some is still due, one roll (a roll is not split:
+   * its whole price counts). Returns the coins taken; half goes to the block credits, the rest is burnt.
+   */
+  private slash(
+    slot: Slot,
+    a: Address,
+    history: readonly SlotOutput[],
+    layer: Layer,
+    v: View,
+    emit: Emit,
+  ): Amount {
+    let due = this.config.rollPrice.nano;
+    let taken = 0n;
+    // every credit slot of `a` from the current one on, from the final state and the speculative layers
+    const slots = new Map<string, Slot>();
+    const horizon = this.lastSlotOfCycle(this.cycleOf(slot) + 4);
+    for (const [s, who] of this.fs.deferredCreditsUpTo(horizon)) {
+      if (who.equals(a) && Slot.compare(s, slot) >= 0) slots.set(creditKey(s, a), s);
+    }
+    for (const l of [...history.map((h) => h.changes), layer]) {
+      for (const [k, [s, who]] of l.credits) if (who.equals(a) && Slot.compare(s, slot) >= 0) slots.set(k, s);
+    }
+    for (const k of [...slots.keys()].sort()) {
+      if (due === 0n) break;
+      const s = slots.get(k)!;
+      const current = v.credit(s, a).nano;
+      const take = current < due ? current : due;
+      if (take === 0n) continue;
+      layer.credits.set(k, [s, a, Amount.fromNano(current - take)]);
+      due -= take;
+      taken += take;
+    }
+    if (due > 0n) {
+      const owned = v.rolls(a);
+      if (owned > 0n) {
+        layer.rolls.set(a.key, [a, owned - 1n]);
+        taken += this.config.rollPrice.nano;
+      }
+    }
+    emit(`${a} slashed ${Amount.fromNano(taken)} (deferred credits first, then rolls)`, false, undefined, a);
+    return Amount.fromNano(taken);
   }
 
   /** Block credits split in 3 × (1 + endorsement count) parts (`reference/ledger_execution.md` §3.7). */
@@ -592,10 +641,10 @@ export class Execution {
   /** Events of final (bounded) and active slots matching `filter`, oldest first. */
   events(filter: EventFilter = {}): ExecutionEvent[] {
     const all = [...this.finalEvents, ...this.history.flatMap((h) => h.events)];
-    const op = filter.operationId?.toString();
+    const op = filter.operationId;
     return all.filter(
       (e) =>
-        (op === undefined || e.originOperationId === op) &&
+        (op === undefined || (e.originOperationId !== undefined && e.originOperationId.equals(op))) &&
         (filter.address === undefined || e.callStack.some((a) => a.equals(filter.address!))) &&
         (filter.fromSlot === undefined || Slot.compare(e.slot, filter.fromSlot) >= 0) &&
         (filter.toSlot === undefined || Slot.compare(e.slot, filter.toSlot) <= 0) &&

@@ -1,9 +1,9 @@
-import type { ProductionStats } from "@massa-ts/final-state";
 import {
   type Address,
   Amount,
   type BlockId,
   MassaTsError,
+  type OperationId,
   type SignedOperation,
   type Slot,
 } from "@massa-ts/models";
@@ -54,6 +54,11 @@ export interface ExecBlock {
   readonly endorsements: readonly { readonly index: number; readonly creator: Address }[];
   /** Creator of the block's parent in its own thread: the endorsed block. */
   readonly parentCreator: Address;
+  /**
+   * Addresses denounced by the block's denunciations, already validated by consensus (wrong-slot or
+   * double production/endorsement). Each is slashed one roll's worth (see `Execution` README).
+   */
+  readonly slashed?: readonly Address[];
 }
 
 /** Who the draws selected for a slot (pos-draws' `Selector` fits). */
@@ -67,7 +72,7 @@ export interface ExecutionEvent {
   readonly blockId: BlockId | undefined;
   /** Counter per slot. */
   readonly indexInSlot: number;
-  readonly originOperationId: string | undefined;
+  readonly originOperationId: OperationId | undefined;
   /** Addresses concerned: the operation's sender first, then its target if any. */
   readonly callStack: readonly Address[];
   readonly isError: boolean;
@@ -77,7 +82,7 @@ export interface ExecutionEvent {
 
 /** Executed operation record: success flag and the slot at which it stops mattering. */
 export interface ExecutedOpRecord {
-  readonly id: import("@massa-ts/models").OperationId;
+  readonly id: OperationId;
   readonly success: boolean;
   readonly expirySlot: Slot;
 }

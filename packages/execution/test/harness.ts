@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type DrawsView, type ExecBlock, Execution } from "@massa-ts/execution";
+import { type DrawsView, type ExecBlock, Execution, type ExecutionConfig } from "@massa-ts/execution";
 import { FinalState } from "@massa-ts/final-state";
 import { LedgerChanges } from "@massa-ts/ledger";
 import {
@@ -104,6 +104,7 @@ export async function chain(
   balances: readonly (readonly [Address, string])[],
   rolls: readonly (readonly [Address, bigint])[],
   path?: string,
+  execConfig: Partial<ExecutionConfig> = {},
 ): Promise<Chain> {
   let p = path;
   if (!p) {
@@ -119,7 +120,7 @@ export async function chain(
   }
   fs.initGenesis(l, rolls);
   const draws = new TestDraws(rolls, keyIn(0).addr);
-  const ex = new Execution(fs, draws, { threadCount: T, periodsPerCycle: PPC });
+  const ex = new Execution(fs, draws, { threadCount: T, periodsPerCycle: PPC, ...execConfig });
   return { fs, ex, draws, path: p, blocks: new Map() };
 }
 

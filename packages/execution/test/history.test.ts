@@ -73,6 +73,44 @@ describe("active history", () => {
   });
 });
 
+describe("events", () => {
+  it("are kept for active slots and a bounded number of final ones; queries by op id, address, slot", async () => {
+    const a = keyIn(1);
+    const b = keyIn(0);
+    const p = keyIn(0);
+    const c = await chain(
+      [
+        [a.addr, "100"],
+        [p.addr, "0"],
+      ],
+      [[p.addr, 1n]],
+      undefined,
+      { maxFinalEvents: 3 },
+    );
+    const ops = [1, 2, 3, 4].map((k) =>
+      op(a.sk, { type: "Transaction", recipient: b.addr, amount: mas(`${k}`) }),
+    );
+    runTo(c, new Slot(3, 1), [
+      block(new Slot(1, 1), p.addr, ops.slice(0, 2)),
+      block(new Slot(2, 1), p.addr, ops.slice(2)),
+    ]);
+    expect(c.ex.events({ address: b.addr })).toHaveLength(4);
+    expect(c.ex.events({ operationId: ops[2]!.id }).map((e) => e.slot.toString())).toEqual([
+      new Slot(2, 1).toString(),
+    ]);
+    expect(c.ex.events({ fromSlot: new Slot(2, 0), toSlot: new Slot(2, 1), address: a.addr })).toHaveLength(
+      2,
+    );
+    finalize(c, new Slot(3, 1));
+    // 4 operation events became final; only the newest 3 are kept
+    const kept = c.ex.events({ address: b.addr });
+    expect(kept).toHaveLength(3);
+    expect(kept.every((e) => e.isFinal)).toBe(true);
+    expect(c.ex.events({ operationId: ops[0]!.id })).toHaveLength(0);
+    expect(c.ex.operationStatus(ops[0]!.id)).toEqual({ success: true, final: true });
+  });
+});
+
 describe("determinism", () => {
   /** A scripted chain: transfers and roll operations in many slots, blocks by the drawn producers. */
   function script(c: Chain, keys: ReturnType<typeof keyIn>[], variant: string) {

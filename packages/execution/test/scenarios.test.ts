@@ -280,3 +280,50 @@ describe("rewards", () => {
     expect(Amount.ZERO.isZero()).toBe(true);
   });
 });
+
+describe("slashing (ours: deferred credits first, then rolls)", () => {
+  it("takes one roll's worth from deferred credits first, then a roll; half goes to the block credits", async () => {
+    const x = keyIn(1);
+    const y = keyIn(1);
+    const p = keyIn(0);
+    const c = await chain(
+      [
+        [x.addr, "1000"],
+        [y.addr, "1000"],
+        [p.addr, "0"],
+      ],
+      [
+        [x.addr, 5n],
+        [y.addr, 5n],
+        [p.addr, 1n],
+      ],
+    );
+    // x sells 3 rolls (credit 300 at the last slot of cycle 3), y sells 1 (credit 100... then slashed)
+    runTo(c, new Slot(1, 0));
+    exec(
+      c,
+      new Slot(1, 1),
+      block(new Slot(1, 1), p.addr, [
+        op(x.sk, { type: "RollSell", rollCount: 3n }),
+        op(y.sk, { type: "RollSell", rollCount: 1n }),
+      ]),
+    );
+    // slot (2, 0): x (credit 300) and y (credit 100... twice: only the remaining 0 then a roll) are slashed
+    const before = c.ex.balance(p.addr, "candidate")!.nano;
+    const b = block(new Slot(2, 0), p.addr, [], { parentCreator: p.addr });
+    exec(c, new Slot(2, 0), { ...b, slashed: [x.addr, y.addr, y.addr] });
+    const at = new Slot(4 * PPC - 1, T - 1);
+    const credit = (a: Address) =>
+      c.ex
+        .deferredCredits(a, "candidate")
+        .find(([s]) => s.equals(at))?.[1]
+        .toString();
+    expect(credit(x.addr)).toBe("200"); // 300 − 100, rolls untouched
+    expect(c.ex.rolls(x.addr, "candidate")).toBe(2n);
+    expect(credit(y.addr)).toBeUndefined(); // 100 taken by the first slash
+    expect(c.ex.rolls(y.addr, "candidate")).toBe(3n); // the second slash took one roll (4 → 3)
+    // slashed 100 + 100 + 100 = 300 MAS, half to the block credits: 150.40001 MAS = 51 × 2 949 019 803 + 47
+    // nano; no endorsement: the producer gets 3 parts + 47
+    expect(c.ex.balance(p.addr, "candidate")!.nano - before).toBe(8_847_059_456n);
+  });
+});

@@ -10,6 +10,9 @@ export const ID_VERSION = 0;
  * A 32-byte hash id with Massa's text form `<prefix>` + bs58check(`varint(0) ‖ hash`) and binary
  * form `varint(0) ‖ hash` (33 bytes).
  */
+/** `HashId.key` cache, outside the objects so that equal ids stay structurally equal. */
+const hexKeys = new WeakMap<object, string>();
+
 abstract class HashId {
   readonly hash: Uint8Array;
   private text: string | undefined;
@@ -38,9 +41,14 @@ abstract class HashId {
     w.u8(ID_VERSION).bytes(this.hash);
   }
 
-  /** Hex of the hash: a Map key. */
+  /** Hex of the hash: a Map key (computed once per id). */
   get key(): string {
-    return toHex(this.hash);
+    let k = hexKeys.get(this);
+    if (k === undefined) {
+      k = toHex(this.hash);
+      hexKeys.set(this, k);
+    }
+    return k;
   }
 
   equals(other: HashId): boolean {

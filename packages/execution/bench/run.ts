@@ -1,0 +1,167 @@
+/**
+ * execution benchmark: blocks of 5 000 transfers among 100 000 accounts (mainnet shape: 32 threads,
+ * 16 endorsements), executed as candidate slots, then settled to the final state on LMDB; transactions per
+ * second end to end. Operations are signed before the clock starts (signature checks belong to protocol).
+ * Run: pnpm --filter @massa-ts/execution bench. Ends with `execution: tx_per_s=N`.
+ * MASSA_TS_BENCH_PROFILE=1 prints where the time goes (CPU profile, self time).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { Session } from "node:inspector/promises";
+import os from "node:os";
+import { join } from "node:path";
+import { type ExecBlock, Execution } from "@massa-ts/execution";
+import { FinalState } from "@massa-ts/final-state";
+import { LedgerChanges } from "@massa-ts/ledger";
+import { Address, Amount, BlockId, blake3, SecretKey, SignedOperation, Slot } from "@massa-ts/models";
+import { CycleDraws, initialSeeds } from "@massa-ts/pos-draws";
+
+const ACCOUNTS = 100_000;
+const PER_BLOCK = 5_000;
+const BLOCKS = Number(process.env.MASSA_TS_BENCH_BLOCKS ?? 12);
+const SENDERS_PER_THREAD = 100;
+const T = 32;
+const PPC = 128;
+const te = new TextEncoder();
+const log = (s: string) => process.stderr.write(`  ${s}\n`);
+console.log(
+  `machine: ${os.cpus()[0]?.model ?? "unknown cpu"}, ${os.cpus().length} cores, node ${process.version}, ${os.platform()} ${os.arch()}`,
+);
+
+// accounts: 100 000 addresses with 1 000 MAS; senders: 100 signing keys per thread among them
+log("preparing accounts, keys and signed operations…");
+const senders: SecretKey[][] = Array.from({ length: T }, () => []);
+const accounts: Address[] = [];
+for (let i = 0; senders.some((s) => s.length < SENDERS_PER_THREAD); i++) {
+  const sk = new SecretKey(blake3(te.encode(`bench-sender-${i}`)));
+  const a = Address.fromPublicKey(sk.publicKey);
+  const list = senders[a.thread(T)]!;
+  if (list.length < SENDERS_PER_THREAD) {
+    list.push(sk);
+    accounts.push(a);
+  }
+}
+for (let i = accounts.length; i < ACCOUNTS; i++)
+  accounts.push(new Address("user", blake3(te.encode(`bench-account-${i}`))));
+const dir = mkdtempSync(join(os.tmpdir(), "massa-ts-exec-bench-"));
+const fs = await FinalState.open({
+  path: join(dir, "state"),
+  chainId: 77n,
+  threadCount: T,
+  periodsPerCycle: PPC,
+});
+const genesis = new LedgerChanges();
+for (const a of accounts) {
+  genesis.createAddress(a);
+  genesis.setBalance(a, Amount.fromMas("1000"));
+}
+const stakers = accounts.slice(0, 64).map((a) => [a, 10n] as const);
+fs.initGenesis(genesis, stakers);
+await fs.drain();
+const draws = CycleDraws.draw(
+  0,
+  { periodsPerCycle: PPC, threadCount: T, endorsementCount: 16 },
+  stakers,
+  initialSeeds()[0],
+  accounts[0]!,
+);
+const ex = new Execution(
+  fs,
+  { getSelection: (s) => draws.selection(s.period, s.thread) },
+  { threadCount: T, periodsPerCycle: PPC },
+);
+
+// one block per slot from (1, 0): 5 000 transfers by the senders of that thread to random accounts
+const blocks: ExecBlock[] = [];
+let rnd = 12345;
+const next = () => {
+  rnd = (Math.imul(rnd, 1103515245) + 12345) >>> 0;
+  return rnd;
+};
+for (let k = 0; k < BLOCKS; k++) {
+  const slot = Slot.fromIndex(T + k, T);
+  const keys = senders[slot.thread]!;
+  const ops: SignedOperation[] = [];
+  for (let j = 0; j < PER_BLOCK; j++) {
+    const sk = keys[j % keys.length]!;
+    ops.push(
+      SignedOperation.sign(
+        {
+          fee: Amount.fromNano(100_000n + BigInt(j)),
+          expirePeriod: slot.period + 5,
+          payload: {
+            type: "Transaction",
+            recipient: accounts[next() % ACCOUNTS]!,
+            amount: Amount.fromNano(1_000_000n),
+          },
+        },
+        sk,
+        77n,
+      ),
+    );
+  }
+  const sel = draws.selection(slot.period, slot.thread);
+  blocks.push({
+    id: new BlockId(blake3(te.encode(`bench-block-${k}`))),
+    slot,
+    creator: sel.producer,
+    operations: ops,
+    endorsements: sel.endorsements.map((creator, index) => ({ index, creator })),
+    parentCreator: sel.producer,
+  });
+}
+
+const session = new Session();
+if (process.env.MASSA_TS_BENCH_PROFILE) {
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+}
+log(`executing ${BLOCKS} blocks of ${PER_BLOCK} transfers…`);
+const t0 = performance.now();
+const execMs: number[] = [];
+for (const b of blocks) {
+  const t = performance.now();
+  ex.executeSlot(b.slot, b);
+  execMs.push(performance.now() - t);
+}
+const t1 = performance.now();
+const settleMs: number[] = [];
+for (const b of blocks) {
+  const t = performance.now();
+  ex.onSlotsFinal(b.slot, (s) => (s.equals(b.slot) ? b : null));
+  settleMs.push(performance.now() - t);
+  await new Promise((r) => setImmediate(r)); // the background B-tree apply gets its turns, as in a node
+}
+const t2 = performance.now();
+await fs.drain();
+const t3 = performance.now();
+if (process.env.MASSA_TS_BENCH_PROFILE) {
+  const { profile } = await session.post("Profiler.stop");
+  const self = new Map<string, number>();
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  profile.samples?.forEach((id, i) => {
+    const n = byId.get(id)!;
+    const k = `${n.callFrame.functionName || "(anonymous)"} ${n.callFrame.url.split("/").slice(-2).join("/")}`;
+    self.set(k, (self.get(k) ?? 0) + (profile.timeDeltas?.[i] ?? 0));
+  });
+  const total = [...self.values()].reduce((x, y) => x + y, 0);
+  console.log("profile (self time):");
+  for (const [k, us] of [...self].sort((x, y) => y[1] - x[1]).slice(0, 15)) {
+    console.log(`  ${((100 * us) / total).toFixed(1).padStart(5)} %  ${k}`);
+  }
+}
+
+const tx = BLOCKS * PER_BLOCK;
+const executed = blocks.reduce((n, b) => n + (ex.operationStatus(b.operations[0]!.id)?.success ? 1 : 0), 0);
+const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+console.log(
+  `execute: ${BLOCKS} blocks × ${PER_BLOCK} transfers in ${((t1 - t0) / 1000).toFixed(2)} s (median ${median(execMs).toFixed(0)} ms a block)`,
+);
+console.log(
+  `settle to LMDB: ${((t2 - t1) / 1000).toFixed(2)} s (median ${median(settleMs).toFixed(0)} ms a slot); background B-tree apply finished ${((t3 - t2) / 1000).toFixed(2)} s later`,
+);
+console.log(`first op of every block succeeded: ${executed === BLOCKS}; final slot ${fs.lastFinalSlot}`);
+console.log(`including the B-tree apply: ${Math.round(tx / ((t3 - t0) / 1000))} tx/s`);
+console.log(`execution: tx_per_s=${Math.round(tx / ((t2 - t0) / 1000))}`);
+await fs.close();
+rmSync(dir, { recursive: true, force: true });
