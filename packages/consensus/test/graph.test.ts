@@ -1,0 +1,231 @@
+import { BlockGraph, type ConsensusBlock } from "@massa-ts/consensus";
+import {
+  Address,
+  Amount,
+  type BlockId,
+  blake3,
+  genesisHeader,
+  operationMerkleRoot,
+  SecretKey,
+  SignedBlockHeader,
+  SignedEndorsement,
+  SignedOperation,
+  Slot,
+} from "@massa-ts/models";
+import { CycleDraws, initialSeeds } from "@massa-ts/pos-draws";
+import { describe, expect, it } from "vitest";
+
+const T = 2;
+const te = new TextEncoder();
+const key = (n: string) => new SecretKey(blake3(te.encode(`consensus-test-${n}`)));
+const staker = key("staker");
+const other = key("other");
+const genesisKey = key("genesis");
+const stakerAddr = Address.fromPublicKey(staker.publicKey);
+
+/** One staker: it is drawn producer and every endorser of every slot (real draws). */
+const draws = (() => {
+  const cache = new Map<number, CycleDraws>();
+  return {
+    getSelection(slot: Slot) {
+      const c = Math.floor(slot.period / 8);
+      if (c > 50) throw new Error("not drawn yet");
+      let d = cache.get(c);
+      if (!d) {
+        d = CycleDraws.draw(
+          c,
+          { periodsPerCycle: 8, threadCount: T, endorsementCount: 4 },
+          [[stakerAddr, 5n]],
+          initialSeeds()[0]!,
+          Address.fromPublicKey(genesisKey.publicKey),
+        );
+        cache.set(c, d);
+      }
+      return d.selection(slot.period, slot.thread);
+    },
+  };
+})();
+
+function graph(deltaF0 = 20) {
+  const genesis = [0, 1].map((t) => genesisHeader(t, genesisKey));
+  const g = new BlockGraph(
+    { threadCount: T, endorsementCount: 4, deltaF0, operationValidityPeriods: 10 },
+    genesis,
+    draws,
+  );
+  return { g, genesis: genesis.map((h) => h.id) };
+}
+
+let salt = 0;
+function mk(
+  slot: Slot,
+  parents: readonly BlockId[],
+  opts: { by?: SecretKey; endorse?: number; ops?: SignedOperation[]; endorseWrong?: boolean } = {},
+): ConsensusBlock {
+  const ops = opts.ops ?? [];
+  const endorsements = Array.from({ length: opts.endorse ?? 0 }, (_, index) =>
+    SignedEndorsement.sign(
+      { slot, index, endorsedBlock: parents[opts.endorseWrong ? 1 - slot.thread : slot.thread]! },
+      staker,
+    ),
+  );
+  const header = SignedBlockHeader.sign(
+    {
+      currentVersion: 0,
+      announcedVersion: salt++, // varies the id of otherwise equal blocks
+      slot,
+      parents,
+      operationMerkleRoot: operationMerkleRoot(ops.map((o) => o.id)),
+      endorsements,
+      denunciations: [],
+    },
+    opts.by ?? staker,
+  );
+  return { header, operations: ops };
+}
+
+/** Builds a linear chain: one block per slot from (1, 0), parents = best parents. */
+function chain(g: BlockGraph, to: Slot, opts: { endorse?: number } = {}) {
+  let s = new Slot(1, 0);
+  const ids: BlockId[] = [];
+  while (Slot.compare(s, to) <= 0) {
+    const b = mk(s, g.bestParents(), opts);
+    const r = g.addBlock(b, to);
+    expect(r.status.kind).toBe("active");
+    ids.push(b.header.id);
+    s = s.next(T);
+  }
+  return ids;
+}
+
+describe("block graph", () => {
+  it("a linear chain: one clique, blocks become final once their descendants weigh more than DELTA_F0", () => {
+    const { g } = graph(20);
+    const ids = chain(g, new Slot(6, 1), { endorse: 4 }); // fitness 5 each
+    // (1,0) has 11 descendants × 5 = 55 > 20: final; the last blocks are not
+    expect(g.status(ids[0]!)).toEqual({ kind: "active", final: true });
+    expect(g.status(ids.at(-1)!)).toEqual({ kind: "active", final: false });
+    expect(g.allCliques()).toHaveLength(1);
+    // exactly: a block is final when the fitness of its descendants exceeds 20, i.e. ≥ 5 descendants
+    const finals = ids.map((id) => (g.status(id) as { final: boolean }).final);
+    expect(finals).toEqual(ids.map((_, i) => ids.length - 1 - i >= 5));
+    // the final slot bound: every slot up to the latest final block's slot
+    // latest final blocks (4, 0) and (3, 1): every slot up to (4, 0) is final
+    expect(g.finalSlotBound(new Slot(0, 1)).toString()).toBe(new Slot(4, 0).toString());
+  });
+
+  it("two blocks at one slot are incompatible: two cliques, the heavier one is the blockclique", () => {
+    const { g } = graph(1000);
+    chain(g, new Slot(1, 1));
+    const parents = g.bestParents();
+    const a = mk(new Slot(2, 0), parents, { endorse: 1 });
+    const b = mk(new Slot(2, 0), parents, { endorse: 3 });
+    g.addBlock(a, new Slot(2, 0));
+    const r = g.addBlock(b, new Slot(2, 0));
+    expect(r.status.kind).toBe("active");
+    expect(r.update.blockcliqueChanged).toBe(true);
+    const cliques = g.allCliques();
+    expect(cliques).toHaveLength(2);
+    expect(g.isInBlockclique(b.header.id)).toBe(true);
+    expect(g.isInBlockclique(a.header.id)).toBe(false);
+    // a child of `a` makes a's clique heavier: the blockclique switches
+    const c = mk(new Slot(2, 1), [a.header.id, parents[1]!], { endorse: 4 });
+    expect(g.addBlock(c, new Slot(2, 1)).update.blockcliqueChanged).toBe(true);
+    expect(g.isInBlockclique(a.header.id)).toBe(true);
+    expect(g.bestParents().map(String)).toEqual([a.header.id, c.header.id].map(String));
+  });
+
+  it("blocks a full period apart on different branches are incompatible (today's rule)", () => {
+    const { g, genesis } = graph(1000);
+    // branch A: (1,0); branch B built on genesis only, two periods later in thread 0
+    const a = mk(new Slot(1, 0), genesis);
+    g.addBlock(a, new Slot(5, 0));
+    const b = mk(new Slot(3, 0), genesis);
+    g.addBlock(b, new Slot(5, 0));
+    expect(g.allCliques()).toHaveLength(2);
+  });
+
+  it("a clique left DELTA_F0 behind is discarded as stale", () => {
+    const { g } = graph(12);
+    chain(g, new Slot(1, 1));
+    const parents = g.bestParents();
+    const loser = mk(new Slot(2, 0), parents);
+    g.addBlock(loser, new Slot(2, 0));
+    const winner = mk(new Slot(2, 0), parents, { endorse: 1 });
+    g.addBlock(winner, new Slot(2, 0));
+    let s = new Slot(2, 1);
+    let discarded = false;
+    for (let i = 0; i < 8 && !discarded; i++) {
+      const r = g.addBlock(mk(s, g.bestParents(), { endorse: 4 }), s);
+      discarded = r.update.discarded.some((d) => d.equals(loser.header.id));
+      s = s.next(T);
+    }
+    expect(discarded).toBe(true);
+    expect(g.status(loser.header.id)?.kind).toBe("stale");
+  });
+
+  it("invalid: wrong producer, endorsement of another block, operation twice or reused from an ancestor", () => {
+    const { g } = graph(1000);
+    chain(g, new Slot(1, 1));
+    const s = new Slot(2, 0);
+    expect(g.addBlock(mk(s, g.bestParents(), { by: other }), s).status).toMatchObject({
+      kind: "invalid",
+      reason: expect.stringMatching(/bad creator turn/),
+    });
+    expect(g.addBlock(mk(s, g.bestParents(), { endorse: 1, endorseWrong: true }), s).status).toMatchObject({
+      kind: "invalid",
+      reason: expect.stringMatching(/same-thread parent/),
+    });
+    const sender = key("sender"); // any thread: protocol checks the thread, not consensus
+    const o = SignedOperation.sign(
+      { fee: Amount.ZERO, expirePeriod: 8, payload: { type: "RollBuy", rollCount: 1n } },
+      sender,
+      77n,
+    );
+    expect(g.addBlock(mk(s, g.bestParents(), { ops: [o, o] }), s).status).toMatchObject({
+      kind: "invalid",
+      reason: expect.stringMatching(/included twice/),
+    });
+    const withOp = mk(s, g.bestParents(), { ops: [o] });
+    expect(g.addBlock(withOp, s).status.kind).toBe("active");
+    g.addBlock(mk(new Slot(2, 1), g.bestParents()), new Slot(3, 0));
+    expect(
+      g.addBlock(mk(new Slot(3, 0), g.bestParents(), { ops: [o] }), new Slot(3, 0)).status,
+    ).toMatchObject({
+      kind: "invalid",
+      reason: expect.stringMatching(/operation reuse/),
+    });
+  });
+
+  it("a block from the future waits for its slot; one with a missing parent waits for it; too old is stale", () => {
+    const { g } = graph(20);
+    chain(g, new Slot(1, 1));
+    const p = g.bestParents();
+    const future = mk(new Slot(2, 0), p);
+    expect(g.addBlock(future, new Slot(1, 1)).status.kind).toBe("waiting-slot");
+    const child = mk(new Slot(2, 1), [future.header.id, p[1]!]);
+    expect(g.addBlock(child, new Slot(2, 1)).status).toMatchObject({ kind: "waiting-parents" });
+    // the slot comes: the future block activates, then its waiting child
+    const u = g.tick(new Slot(2, 1));
+    expect(u.blockcliqueChanged).toBe(true);
+    expect(g.status(future.header.id)?.kind).toBe("active");
+    expect(g.status(child.header.id)?.kind).toBe("active");
+    chain2(g, new Slot(8, 1));
+    const old = mk(new Slot(2, 0), p);
+    expect(g.addBlock(old, new Slot(9, 0)).status).toMatchObject({ kind: "stale" });
+  });
+});
+
+function chain2(g: BlockGraph, to: Slot) {
+  let s = g
+    .bestParents()
+    .reduce((m, id) => {
+      const st = g.activeBlocks().find((b) => b.id.equals(id))!.slot;
+      return Slot.compare(st, m) > 0 ? st : m;
+    }, new Slot(0, 0))
+    .next(T);
+  while (Slot.compare(s, to) <= 0) {
+    g.addBlock(mk(s, g.bestParents(), { endorse: 4 }), to);
+    s = s.next(T);
+  }
+}
