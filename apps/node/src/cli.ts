@@ -1,8 +1,10 @@
 import { MassaTsError } from "@massa-ts/models";
 import { Command, CommanderError } from "commander";
+import { registerDevnet } from "./commands/devnet.js";
 import { registerDraws } from "./commands/draws.js";
 import { registerInspectOperation } from "./commands/inspect-operation.js";
 import { registerKeygen } from "./commands/keygen.js";
+import { registerRun } from "./commands/run.js";
 import { registerState } from "./commands/state.js";
 import { CliError } from "./errors.js";
 
@@ -21,6 +23,8 @@ export function buildProgram(): Command {
   registerInspectOperation(program);
   registerDraws(program);
   registerState(program);
+  registerRun(program);
+  registerDevnet(program);
   return program;
 }
 

@@ -1,0 +1,101 @@
+import { readFileSync } from "node:fs";
+import { dirname, isAbsolute, resolve } from "node:path";
+import { parse as parseToml } from "smol-toml";
+import { z } from "zod";
+import { CliError } from "../errors.js";
+
+const hostPort = z.string().regex(/^[^:\s]+:\d{1,5}$/, 'must be "host:port", e.g. "127.0.0.1:33035"');
+
+/** The node's TOML configuration; every key has a default (see the README's config reference). */
+export const NodeConfigSchema = z
+  .object({
+    /** Where the final state lives (LMDB). Relative paths are relative to the config file. */
+    data_dir: z.string().default("./data"),
+    /** Chain id: part of every operation id (77 = sandbox). Below 2^53 so that JSON keeps it exact. */
+    chain_id: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(77),
+    /** Genesis time, ms since the Unix epoch. */
+    genesis_timestamp: z.number().int().min(0),
+    /** One period, ms. */
+    t0: z.number().int().min(100).max(3_600_000).default(16_000),
+    thread_count: z
+      .number()
+      .int()
+      .refine((n) => n >= 1 && n <= 32 && (n & (n - 1)) === 0, "must be a power of two between 1 and 32")
+      .default(32),
+    periods_per_cycle: z.number().int().min(2).max(1_000_000).default(128),
+    endorsement_count: z.number().int().min(0).max(64).default(16),
+    /** Finality threshold (fitness). Default 64 × (endorsement_count + 1). */
+    delta_f0: z.number().int().min(1).optional(),
+    operation_validity_periods: z.number().int().min(1).default(10),
+    block_reward: z.string().default("0.40001"),
+    roll_price: z.string().default("100"),
+    /** Operations with a lower fee are refused by send_operations and the pool. */
+    minimal_fees: z.string().default("0"),
+    /** Initial ledger (Massa's initial_ledger.json) and rolls (initial_rolls.json). */
+    initial_ledger: z.string(),
+    initial_rolls: z.string(),
+    /** JSON array of secret keys ("S…") this node stakes with (produces blocks and endorsements). */
+    staking_keys: z.string().optional(),
+    /** Secret key of the genesis blocks' creator (the same on every node of a network). */
+    genesis_key: z.string(),
+    api: z
+      .object({
+        public: hostPort.default("127.0.0.1:33035"),
+        /** Private API and /metrics: loopback only. */
+        private: hostPort
+          .default("127.0.0.1:33034")
+          .refine(
+            (a) => /^(127\.\d+\.\d+\.\d+|localhost|\[::1\]|::1):/.test(a),
+            "the private API listens on loopback only",
+          ),
+        max_body_bytes: z.number().int().min(1024).max(50_000_000).default(10_000_000),
+        max_batch: z.number().int().min(1).max(128).default(16),
+      })
+      .default({}),
+    pool: z
+      .object({
+        max_operations: z.number().int().min(1).max(1_000_000).default(100_000),
+      })
+      .default({}),
+    log_level: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),
+  })
+  .strict();
+
+export type NodeConfig = z.infer<typeof NodeConfigSchema> & { delta_f0: number; configDir: string };
+
+/** Reads and validates a TOML config; errors name the file and the key. Paths become absolute. */
+export function loadNodeConfig(path: string): NodeConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new CliError(`cannot read config ${path}: ${(e as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = parseToml(text);
+  } catch (e) {
+    throw new CliError(`${path}: not valid TOML: ${(e as Error).message.split("\n")[0]}`);
+  }
+  return validateNodeConfig(raw, path);
+}
+
+export function validateNodeConfig(raw: unknown, path: string): NodeConfig {
+  const r = NodeConfigSchema.safeParse(raw);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    throw new CliError(`${path}: ${i.path.join(".") || "(top level)"}: ${i.message}`);
+  }
+  const dir = dirname(resolve(path));
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(dir, p));
+  const c = r.data;
+  return {
+    ...c,
+    data_dir: abs(c.data_dir),
+    initial_ledger: abs(c.initial_ledger),
+    initial_rolls: abs(c.initial_rolls),
+    ...(c.staking_keys ? { staking_keys: abs(c.staking_keys) } : {}),
+    delta_f0: c.delta_f0 ?? 64 * (c.endorsement_count + 1),
+    configDir: dir,
+  };
+}

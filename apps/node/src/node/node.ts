@@ -1,0 +1,400 @@
+import { existsSync, readFileSync } from "node:fs";
+import { BlockGraph, type ConsensusBlock, type ConsensusUpdate } from "@massa-ts/consensus";
+import { type ExecBlock, Execution } from "@massa-ts/execution";
+import { type CycleInfo, FinalState, loadInitialLedger, loadInitialRolls } from "@massa-ts/final-state";
+import {
+  Address,
+  Amount,
+  type BlockId,
+  genesisHeader,
+  MASSA_BLOCK_LIMITS,
+  operationMerkleRoot,
+  SecretKey,
+  SignedBlockHeader,
+  SignedEndorsement,
+  Slot,
+  type SlotConfig,
+} from "@massa-ts/models";
+import { Selector } from "@massa-ts/pos-draws";
+import pino, { type Logger } from "pino";
+import { Counter, Gauge, Registry } from "prom-client";
+import { CliError } from "../errors.js";
+import type { NodeConfig } from "./config.js";
+import { OperationPool } from "./pool.js";
+
+/** Keeps the last `n` (slot, hash) pairs for `get_final_state_hashes`. */
+const FINAL_HASHES_KEPT = 1000;
+
+/**
+ * A running node: final state (LMDB), pos-draws selector (Piscina), execution, consensus, operation pool,
+ * block and endorsement factory for the staking keys, driven by the slot clock.
+ */
+export class MassaNode {
+  readonly config: NodeConfig;
+  readonly slotConfig: SlotConfig;
+  readonly chainId: bigint;
+  readonly log: Logger;
+  readonly metrics = new Registry();
+  fs!: FinalState;
+  selector!: Selector;
+  execution!: Execution;
+  graph!: BlockGraph;
+  pool!: OperationPool;
+  readonly stakingKeys = new Map<string, SecretKey>();
+  readonly genesisAddress: Address;
+  readonly startedAt = Date.now();
+  /** (final slot, state fingerprint) of the last 1 000 final slots, oldest first. */
+  readonly finalHashes: { slot: Slot; hash: string }[] = [];
+  private readonly genesisKey: SecretKey;
+  private readonly initialRolls: [Address, bigint][];
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private lastTickSlot: Slot | undefined;
+  private readonly execBlocks = new Map<string, ExecBlock>();
+  private readonly blockInclusion = new Map<string, string[]>(); // op id key → block ids (text)
+  private cycleStats = { blocks: 0, misses: 0, cycle: -1 };
+  private readonly gSlot: Gauge;
+  private readonly gFinal: Gauge;
+  private readonly cBlocks: Counter;
+  private readonly cOps: Counter;
+  private readonly gPool: Gauge;
+
+  constructor(config: NodeConfig, logger?: Logger) {
+    this.config = config;
+    this.chainId = BigInt(config.chain_id);
+    this.slotConfig = {
+      threadCount: config.thread_count,
+      periodsPerCycle: config.periods_per_cycle,
+      t0: config.t0,
+      genesisTimestamp: config.genesis_timestamp,
+    };
+    if (config.t0 % config.thread_count !== 0) {
+      throw new CliError(`t0 (${config.t0} ms) must be divisible by thread_count (${config.thread_count})`);
+    }
+    this.log = logger ?? pino({ level: config.log_level, base: { node: "massa-ts" } });
+    try {
+      this.genesisKey = SecretKey.fromString(config.genesis_key, "genesis_key");
+    } catch (e) {
+      throw new CliError(`genesis_key: ${(e as Error).message}`);
+    }
+    this.genesisAddress = Address.fromPublicKey(this.genesisKey.publicKey);
+    this.initialRolls = loadInitialRolls(config.initial_rolls);
+    if (config.staking_keys) {
+      let keys: unknown;
+      try {
+        keys = JSON.parse(readFileSync(config.staking_keys, "utf8"));
+      } catch (e) {
+        throw new CliError(`staking keys ${config.staking_keys}: ${(e as Error).message}`);
+      }
+      if (!Array.isArray(keys))
+        throw new CliError(`staking keys ${config.staking_keys}: expected a JSON array of "S…" keys`);
+      keys.forEach((k, i) => this.addStakingKey(String(k), `${config.staking_keys}[${i}]`));
+    }
+    const m = this.metrics;
+    this.gSlot = new Gauge({
+      name: "massa_ts_current_period",
+      help: "period of the current slot",
+      registers: [m],
+    });
+    this.gFinal = new Gauge({
+      name: "massa_ts_final_period",
+      help: "period of the last final slot",
+      registers: [m],
+    });
+    this.cBlocks = new Counter({
+      name: "massa_ts_blocks_produced_total",
+      help: "blocks produced by this node",
+      registers: [m],
+    });
+    this.cOps = new Counter({
+      name: "massa_ts_operations_received_total",
+      help: "operations accepted into the pool",
+      registers: [m],
+    });
+    this.gPool = new Gauge({
+      name: "massa_ts_pool_operations",
+      help: "operations in the pool",
+      registers: [m],
+    });
+  }
+
+  addStakingKey(text: string, field = "staking key"): Address {
+    let sk: SecretKey;
+    try {
+      sk = SecretKey.fromString(text, field);
+    } catch (e) {
+      throw new CliError(`${field}: ${(e as Error).message}`);
+    }
+    const a = Address.fromPublicKey(sk.publicKey);
+    this.stakingKeys.set(a.key, sk);
+    return a;
+  }
+
+  removeStakingKey(address: Address): boolean {
+    return this.stakingKeys.delete(address.key);
+  }
+
+  /** Opens the final state (genesis on first start), starts the draws, then the slot clock. */
+  async start(): Promise<void> {
+    const c = this.config;
+    const fresh = !existsSync(c.data_dir);
+    this.fs = await FinalState.open({
+      path: c.data_dir,
+      chainId: this.chainId,
+      threadCount: c.thread_count,
+      periodsPerCycle: c.periods_per_cycle,
+    });
+    if (!this.fs.lastFinalSlot) {
+      this.fs.initGenesis(loadInitialLedger(c.initial_ledger), this.initialRolls);
+      this.log.info({ dataDir: c.data_dir, fresh }, "genesis written");
+    } else {
+      this.log.info(
+        { dataDir: c.data_dir, finalSlot: this.fs.lastFinalSlot.toJSON() },
+        "continuing from the final state",
+      );
+    }
+    this.selector = new Selector({
+      config: {
+        periodsPerCycle: c.periods_per_cycle,
+        threadCount: c.thread_count,
+        endorsementCount: c.endorsement_count,
+      },
+      genesisAddress: this.genesisAddress,
+      cacheSize: 8,
+    });
+    this.selector.feedInitialCycles(this.initialRolls);
+    // restart: draws of the cycles after the history's completed ones
+    for (const { cycle, complete } of this.fs.cycles()) {
+      if (!complete) continue;
+      try {
+        this.selector.feedCompletedCycle(this.fs.cycleInfo(cycle)!, this.fs.cycleInfo(cycle - 1));
+      } catch {
+        // too old to matter (its previous cycle left the history)
+      }
+    }
+    this.fs.onCycleCompleted((info) => this.onCycleCompleted(info));
+    await Promise.all([0, 1].map((d) => this.selector.waitForDraws(d)));
+    this.execution = new Execution(this.fs, this.selector, {
+      threadCount: c.thread_count,
+      periodsPerCycle: c.periods_per_cycle,
+      endorsementCount: c.endorsement_count,
+      blockReward: Amount.fromMas(c.block_reward),
+      rollPrice: Amount.fromMas(c.roll_price),
+      operationValidityPeriods: c.operation_validity_periods,
+    });
+    const genesis = Array.from({ length: c.thread_count }, (_, t) => genesisHeader(t, this.genesisKey));
+    this.graph = new BlockGraph(
+      {
+        threadCount: c.thread_count,
+        endorsementCount: c.endorsement_count,
+        deltaF0: c.delta_f0,
+        operationValidityPeriods: c.operation_validity_periods,
+      },
+      genesis,
+      this.selector,
+      (id) => this.fs.isExecuted(id),
+    );
+    this.pool = new OperationPool({
+      chainId: this.chainId,
+      threadCount: c.thread_count,
+      minimalFee: Amount.fromMas(c.minimal_fees),
+      maxOperations: c.pool.max_operations,
+      operationValidityPeriods: c.operation_validity_periods,
+    });
+    this.log.info(
+      {
+        chainId: c.chain_id,
+        threads: c.thread_count,
+        t0: c.t0,
+        stakingKeys: this.stakingKeys.size,
+        genesis: c.genesis_timestamp,
+      },
+      "node started",
+    );
+    this.schedule();
+  }
+
+  private onCycleCompleted(info: CycleInfo): void {
+    try {
+      const d = this.selector.feedCompletedCycle(info, this.fs.cycleInfo(info.cycle - 1));
+      this.log.debug({ completed: info.cycle, drawing: d }, "cycle completed: drawing");
+    } catch (e) {
+      this.log.error({ cycle: info.cycle, err: (e as Error).message }, "cannot feed the selector");
+    }
+  }
+
+  /** The latest slot at time `t` (undefined before genesis). */
+  slotAt(t = Date.now()): Slot | undefined {
+    return Slot.latestAt(t, this.slotConfig);
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    const now = Date.now();
+    const cur = this.slotAt(now);
+    const next = cur ? cur.next(this.config.thread_count) : new Slot(0, 0);
+    const wait = Math.max(0, next.timestamp(this.slotConfig) - now);
+    this.timer = setTimeout(() => {
+      try {
+        this.onSlot(next);
+      } catch (e) {
+        this.log.error({ slot: next.toJSON(), err: (e as Error).stack }, "slot processing failed");
+      }
+      this.schedule();
+    }, wait);
+  }
+
+  /** One slot tick: waiting blocks, production, execution of candidate and final slots. */
+  onSlot(slot: Slot): void {
+    this.lastTickSlot = slot;
+    this.gSlot.set(slot.period);
+    const updates: ConsensusUpdate[] = [this.graph.tick(slot)];
+    if (slot.period > 0) {
+      const produced = this.produce(slot);
+      if (produced) updates.push(produced);
+    }
+    this.applyConsensus(slot);
+    this.pool.prune(slot.period, (op) => this.execution.operationStatus(op.id)?.final === true);
+    this.gPool.set(this.pool.size);
+    const cycle = Math.floor(slot.period / this.config.periods_per_cycle);
+    if (cycle !== this.cycleStats.cycle) {
+      if (this.cycleStats.cycle >= 0) {
+        this.log.info(
+          {
+            cycle: this.cycleStats.cycle,
+            blocks: this.cycleStats.blocks,
+            misses: this.cycleStats.misses,
+            finalSlot: this.execution.finalSlot.toJSON(),
+            finalStateHash: this.fs.stateHash.toString(),
+          },
+          "cycle done",
+        );
+      }
+      this.cycleStats = { blocks: 0, misses: 0, cycle };
+    }
+  }
+
+  /** Produces the block of `slot` if one of our keys is drawn, with our keys' endorsements. */
+  private produce(slot: Slot): ConsensusUpdate | undefined {
+    let sel: ReturnType<Selector["getSelection"]>;
+    try {
+      sel = this.selector.getSelection(slot);
+    } catch (e) {
+      this.log.warn(
+        { slot: slot.toJSON(), err: (e as Error).message },
+        "draws not available: cannot produce",
+      );
+      return undefined;
+    }
+    const key = this.stakingKeys.get(sel.producer.key);
+    if (!key) {
+      this.cycleStats.misses++;
+      return undefined;
+    }
+    const parents = this.graph.bestParents();
+    const endorsements: SignedEndorsement[] = [];
+    sel.endorsements.forEach((a, index) => {
+      const ek = this.stakingKeys.get(a.key);
+      if (ek)
+        endorsements.push(SignedEndorsement.sign({ slot, index, endorsedBlock: parents[slot.thread]! }, ek));
+    });
+    const ops = this.pool.select(
+      slot.period,
+      slot.thread,
+      MASSA_BLOCK_LIMITS.maxOperationsPerBlock,
+      300_000 - 10_000, // MAX_BLOCK_SIZE minus room for the header
+      (op) => this.execution.operationStatus(op.id) !== undefined || this.fs.isExecuted(op.id),
+    );
+    const header = SignedBlockHeader.sign(
+      {
+        currentVersion: 0,
+        announcedVersion: undefined,
+        slot,
+        parents,
+        operationMerkleRoot: operationMerkleRoot(ops.map((o) => o.id)),
+        endorsements,
+        denunciations: [],
+      },
+      key,
+    );
+    const r = this.graph.addBlock({ header, operations: ops }, slot);
+    if (r.status.kind !== "active") {
+      this.log.warn({ slot: slot.toJSON(), status: r.status }, "own block not accepted");
+      return r.update;
+    }
+    for (const op of ops) {
+      const list = this.blockInclusion.get(op.id.key) ?? [];
+      list.push(header.id.toString());
+      this.blockInclusion.set(op.id.key, list);
+    }
+    this.cBlocks.inc();
+    this.cycleStats.blocks++;
+    this.log.debug(
+      { slot: slot.toJSON(), id: header.id.toString(), ops: ops.length, endorsements: endorsements.length },
+      "block produced",
+    );
+    return r.update;
+  }
+
+  private toExec(b: ConsensusBlock): ExecBlock {
+    const id = b.header.id;
+    let e = this.execBlocks.get(id.key);
+    if (!e) {
+      const h = b.header.content;
+      e = {
+        id,
+        slot: h.slot,
+        creator: b.header.creatorAddress,
+        operations: b.operations,
+        endorsements: h.endorsements.map((x) => ({ index: x.content.index, creator: x.creatorAddress })),
+        parentCreator: this.graph.creatorOf(h.parents[h.slot.thread]!) ?? this.genesisAddress,
+      };
+      this.execBlocks.set(id.key, e);
+      if (this.execBlocks.size > 20_000) this.execBlocks.delete(this.execBlocks.keys().next().value!);
+    }
+    return e;
+  }
+
+  /** Hands the blockclique and the final slots to execution. */
+  private applyConsensus(now: Slot): void {
+    const at = (s: Slot) => {
+      const b = this.graph.blockAt(s);
+      return b ? this.toExec(b) : null;
+    };
+    this.execution.onBlockcliqueChanged(at, now);
+    const bound = this.graph.finalSlotBound(this.execution.finalSlot);
+    if (Slot.compare(bound, this.execution.finalSlot) > 0) {
+      this.execution.onSlotsFinal(bound, at);
+      this.gFinal.set(bound.period);
+      this.finalHashes.push({ slot: bound, hash: this.fs.stateHash.toString() });
+      if (this.finalHashes.length > FINAL_HASHES_KEPT) this.finalHashes.shift();
+    }
+  }
+
+  /** Blocks in which an operation was included (by this node's knowledge). */
+  inBlocks(id: { key: string }): string[] {
+    return this.blockInclusion.get(id.key) ?? [];
+  }
+
+  countOperationReceived(): void {
+    this.cOps.inc();
+  }
+
+  get currentSlot(): Slot | undefined {
+    return this.lastTickSlot ?? this.slotAt();
+  }
+
+  /** Stops the clock, waits for the pool of draws, drains the final state to disk and closes. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.selector?.close();
+    await this.fs?.close();
+    this.log.info("node stopped");
+  }
+
+  blockIdText(id: BlockId): string {
+    return id.toString();
+  }
+}

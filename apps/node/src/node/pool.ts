@@ -1,0 +1,108 @@
+import { type Amount, MassaTsError, type OperationId, type SignedOperation } from "@massa-ts/models";
+
+/** An operation refused at the pool's door. */
+export class PoolError extends MassaTsError {
+  constructor(message: string) {
+    super("POOL", message);
+  }
+}
+
+export interface PoolOptions {
+  readonly chainId: bigint;
+  readonly threadCount: number;
+  readonly minimalFee: Amount;
+  readonly maxOperations: number;
+  readonly operationValidityPeriods: number;
+}
+
+/**
+ * The operation pool: bounded, ordered by fee (highest first) then id; refuses bad signatures, another
+ * chain's operations, expired ones and fees below the minimum; drops what expires or gets executed.
+ */
+export class OperationPool {
+  private readonly ops = new Map<string, SignedOperation>();
+
+  constructor(private readonly opts: PoolOptions) {}
+
+  get size(): number {
+    return this.ops.size;
+  }
+
+  has(id: OperationId): boolean {
+    return this.ops.has(id.key);
+  }
+
+  get(id: OperationId): SignedOperation | undefined {
+    return this.ops.get(id.key);
+  }
+
+  /** Checks and adds; throws {@link PoolError} saying why an operation is refused. */
+  add(op: SignedOperation, currentPeriod: number): void {
+    if (op.chainId !== this.opts.chainId) {
+      throw new PoolError(
+        `operation ${op.id} is for chain ${op.chainId}, this node runs chain ${this.opts.chainId}`,
+      );
+    }
+    if (op.content.expirePeriod < currentPeriod) {
+      throw new PoolError(
+        `operation ${op.id} expired at period ${op.content.expirePeriod} (now ${currentPeriod}): it will never be included`,
+      );
+    }
+    if (op.content.fee.lt(this.opts.minimalFee)) {
+      throw new PoolError(
+        `fee ${op.content.fee} of operation ${op.id} is too low: the minimum is ${this.opts.minimalFee}`,
+      );
+    }
+    if (!op.verifySignature()) throw new PoolError(`operation ${op.id} has a bad signature`);
+    if (this.ops.has(op.id.key)) return;
+    if (this.ops.size >= this.opts.maxOperations) {
+      // evict the cheapest if the newcomer pays more, else refuse
+      const cheapest = this.ordered().at(-1)!;
+      if (!cheapest.content.fee.lt(op.content.fee)) {
+        throw new PoolError(
+          `the pool is full (${this.opts.maxOperations} operations) and fee ${op.content.fee} is too low to enter`,
+        );
+      }
+      this.ops.delete(cheapest.id.key);
+    }
+    this.ops.set(op.id.key, op);
+  }
+
+  private ordered(): SignedOperation[] {
+    return [...this.ops.values()].sort((a, b) => {
+      const c = b.content.fee.compare(a.content.fee);
+      return c !== 0 ? c : a.id.key < b.id.key ? -1 : a.id.key > b.id.key ? 1 : 0;
+    });
+  }
+
+  /** Operations a block at (period, thread) may include: sender in the thread, within the validity window. */
+  select(
+    period: number,
+    thread: number,
+    maxCount: number,
+    maxBytes: number,
+    skip: (op: SignedOperation) => boolean,
+  ): SignedOperation[] {
+    const out: SignedOperation[] = [];
+    let bytes = 0;
+    for (const op of this.ordered()) {
+      if (out.length >= maxCount) break;
+      const e = op.content.expirePeriod;
+      if (op.senderThread(this.opts.threadCount) !== thread) continue;
+      if (period > e || period < Math.max(0, e - this.opts.operationValidityPeriods)) continue;
+      if (skip(op)) continue;
+      const size = op.toBytes().length;
+      if (bytes + size > maxBytes) continue;
+      bytes += size;
+      out.push(op);
+    }
+    return out;
+  }
+
+  /** Drops expired operations and those `gone` says are executed or final. */
+  prune(currentPeriod: number, gone: (op: SignedOperation) => boolean): void {
+    for (const [k, op] of this.ops) {
+      if (op.content.expirePeriod < currentPeriod || gone(op)) this.ops.delete(k);
+    }
+  }
+}
