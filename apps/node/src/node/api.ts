@@ -411,13 +411,11 @@ export function publicMethods(node: MassaNode, knownOps: Map<string, SignedOpera
       }));
   });
   m.set("get_cliques", () =>
-    node.graph
-      .allCliques()
-      .map((q) => ({
-        block_ids: q.blockIds.map(String),
-        fitness: q.fitness,
-        is_blockclique: q.isBlockclique,
-      })),
+    node.graph.allCliques().map((q) => ({
+      block_ids: q.blockIds.map(String),
+      fitness: q.fitness,
+      is_blockclique: q.isBlockclique,
+    })),
   );
   m.set("get_next_block_best_parents", () =>
     node.graph.bestParents().map((id) => {

@@ -88,7 +88,7 @@ export class MassaNode {
       }
       if (!Array.isArray(keys))
         throw new CliError(`staking keys ${config.staking_keys}: expected a JSON array of "S…" keys`);
-      keys.forEach((k, i) => this.addStakingKey(String(k), `${config.staking_keys}[${i}]`));
+      for (const [i, k] of keys.entries()) this.addStakingKey(String(k), `${config.staking_keys}[${i}]`);
     }
     const m = this.metrics;
     this.gSlot = new Gauge({
