@@ -94,10 +94,18 @@ export function registerDevnet(program: Command): void {
   program
     .command("devnet")
     .description("create (first time) and run a local devnet with funded accounts; writes DIR/devnet.json")
-    .option("--dir <dir>", "devnet directory", ".devnet")
+    .option(
+      "--dir <dir>",
+      "devnet directory (default: $MASSA_TS_DEVNET_DIR or .devnet)",
+      process.env.MASSA_TS_DEVNET_DIR ?? ".devnet",
+    )
     .option("--nodes <n>", "number of nodes (1 for now)", "1")
     .option("--t0 <ms>", "period length in ms (new devnets only)", "1000")
-    .option("--base-port <port>", "public API port (private = port − 1); 0 picks free ports", "33035")
+    .option(
+      "--base-port <port>",
+      "public API port (private = port − 1); 0 picks free ports (default: $MASSA_TS_DEVNET_BASE_PORT or 33035)",
+      process.env.MASSA_TS_DEVNET_BASE_PORT ?? "33035",
+    )
     .action(async (opts: { dir: string; nodes: string; t0: string; basePort: string }) => {
       const num = (v: string, name: string) => {
         const n = Number(v);
