@@ -1,0 +1,193 @@
+// The node's JSON-RPC APIs, config validation and operation pool, on a real node started in-process on a
+// fresh devnet (LMDB in a temp dir, real draws worker, HTTP on 127.0.0.1 with free ports).
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Amount, SecretKey, SignedOperation } from "@massa-ts/models";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDevnet } from "../src/commands/devnet.ts";
+import { loadNodeConfig } from "../src/node/config.ts";
+import { OperationPool } from "../src/node/pool.ts";
+import { type RunningNode, runNode } from "../src/node/run.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "massa-ts-api-"));
+let running: RunningNode;
+let accounts: { address: string; secretKey: string }[];
+afterAll(async () => {
+  await running?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+beforeAll(async () => {
+  const d = createDevnet({ dir: join(dir, "devnet"), nodes: 1, t0: 1000, basePort: 0 });
+  accounts = d.accounts;
+  const config = { ...loadNodeConfig(d.configPath), minimal_fees: "0.01" };
+  running = await runNode(config, pino({ level: "silent" }));
+}, 30_000);
+
+async function post(body: string, url = running.publicUrl) {
+  const r = await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body });
+  return {
+    status: r.status,
+    json: (await r.json()) as Record<string, unknown> & { error?: { code: number; message: string } },
+  };
+}
+const call = (method: string, params: unknown[] = []) =>
+  post(JSON.stringify({ jsonrpc: "2.0", id: 7, method, params }));
+
+function wire(op: SignedOperation) {
+  return {
+    serialized_content: Array.from(op.contentBytes),
+    creator_public_key: op.creator.toString(),
+    signature: op.signature.toString(),
+  };
+}
+
+describe("public JSON-RPC", () => {
+  it("get_status has the shape massa-web3 reads, and ignores params of zero-argument methods", async () => {
+    const { json } = await call("get_status", [{}]);
+    const r = json.result as Record<string, unknown>;
+    expect(json.id).toBe(7);
+    for (const k of [
+      "config",
+      "consensus_stats",
+      "network_stats",
+      "execution_stats",
+      "last_slot",
+      "next_slot",
+    ]) {
+      expect(r[k]).toBeTypeOf("object");
+    }
+    expect(r.chain_id).toBe(77);
+    expect(r.minimal_fees).toBe("0.01");
+  });
+
+  it("malformed requests get JSON-RPC errors that say what is wrong", async () => {
+    expect((await post("{not json")).json.error?.code).toBe(-32700);
+    expect((await call("no_such_method")).json.error).toMatchObject({
+      code: -32601,
+      message: expect.stringMatching(/no_such_method/),
+    });
+    const bad = await call("get_addresses", [["AUnotanaddress"]]);
+    expect(bad.json.error).toMatchObject({
+      code: -32602,
+      message: expect.stringMatching(/address list at 0/),
+    });
+    const batch = JSON.stringify(
+      Array.from({ length: 17 }, (_, i) => ({ jsonrpc: "2.0", id: i, method: "get_version" })),
+    );
+    expect((await post(batch)).json.error?.message).toMatch(/at most 16/);
+    const ok = await post(JSON.stringify([{ jsonrpc: "2.0", id: 1, method: "get_version" }, { id: 2 }]));
+    expect(ok.json).toMatchObject([{ result: "MAIN.5.0" }, { error: { code: -32600 } }]);
+    const big = await post(
+      JSON.stringify({ jsonrpc: "2.0", id: 1, method: "x", params: ["a".repeat(11_000_000)] }),
+    );
+    expect(big.status).toBe(413);
+  });
+
+  it("send_operations refuses a low fee, an expired operation, another chain's operation and garbage", async () => {
+    const sk = SecretKey.fromString(accounts[0]!.secretKey);
+    const currentPeriod = async () =>
+      ((await call("get_status")).json.result as { last_slot: { period: number } }).last_slot.period;
+    while ((await currentPeriod()) < 2) await new Promise((r) => setTimeout(r, 200));
+    const period = await currentPeriod();
+    const mk = (fee: string, expire: number, chain = 77n) =>
+      SignedOperation.sign(
+        { fee: Amount.fromMas(fee), expirePeriod: expire, payload: { type: "RollBuy", rollCount: 1n } },
+        sk,
+        chain,
+      );
+    expect((await call("send_operations", [[wire(mk("0.001", period + 5))]])).json.error).toMatchObject({
+      code: -32000,
+      message: expect.stringMatching(/too low/),
+    });
+    expect((await call("send_operations", [[wire(mk("0.01", period - 1))]])).json.error).toMatchObject({
+      code: -32016,
+      message: expect.stringMatching(/never be included/),
+    });
+    expect((await call("send_operations", [[wire(mk("0.01", period + 5, 78n))]])).json.error).toMatchObject({
+      code: -32013,
+      message: expect.stringMatching(/bad signature/),
+    });
+    const garbage = { serialized_content: [300], creator_public_key: "P1", signature: "x" };
+    expect((await call("send_operations", [[garbage]])).json.error?.message).toMatch(
+      /operation 0: .*serialized_content\[0\]/,
+    );
+    // a good one is accepted and then known to get_operations
+    const good = mk("0.01", period + 9);
+    const ids = (await call("send_operations", [[wire(good)]])).json.result as string[];
+    expect(ids).toEqual([good.id.toString()]);
+    const info = (await call("get_operations", [[good.id.toString()]])).json.result as { id: string }[];
+    expect(info[0]?.id).toBe(good.id.toString());
+  });
+});
+
+describe("private API", () => {
+  it("lists staking addresses and serves Prometheus metrics", async () => {
+    const r = await post(
+      JSON.stringify({ jsonrpc: "2.0", id: 1, method: "get_staking_addresses" }),
+      running.privateUrl,
+    );
+    expect(r.json.result).toHaveLength(1);
+    const m = await (await fetch(`${running.privateUrl}/metrics`)).text();
+    expect(m).toMatch(/massa_ts_current_period \d+/);
+    expect(m).toMatch(/massa_ts_blocks_produced_total/);
+  });
+});
+
+describe("config", () => {
+  it("refuses unknown keys, bad values and a public private API, naming the key", () => {
+    const base = `genesis_timestamp = 1\ninitial_ledger = "l.json"\ninitial_rolls = "r.json"\ngenesis_key = "S1"\n`;
+    const write = (text: string) => {
+      const p = join(dir, `c${Math.random()}.toml`);
+      writeFileSync(p, text);
+      return p;
+    };
+    expect(() => loadNodeConfig(write(`${base}colour = 3\n`))).toThrow(/Unrecognized key.*colour/);
+    expect(() => loadNodeConfig(write(`${base}thread_count = 3\n`))).toThrow(
+      /thread_count: must be a power of two/,
+    );
+    expect(() => loadNodeConfig(write(`${base}[api]\nprivate = "0.0.0.0:1"\n`))).toThrow(
+      /api.private: .*loopback/,
+    );
+    expect(() => loadNodeConfig(write("genesis_timestamp = [\n"))).toThrow(/not valid TOML/);
+    expect(() => loadNodeConfig(write(base.replace('initial_ledger = "l.json"\n', "")))).toThrow(
+      /initial_ledger: Required/,
+    );
+    const ok = loadNodeConfig(write(base));
+    expect(ok.delta_f0).toBe(64 * 17);
+    expect(ok.initial_ledger).toBe(join(dir, "l.json"));
+  });
+});
+
+describe("operation pool", () => {
+  it("orders by fee then id, bounds its size keeping the best fees, selects by thread and validity", () => {
+    const pool = new OperationPool({
+      chainId: 77n,
+      threadCount: 4,
+      minimalFee: Amount.ZERO,
+      maxOperations: 3,
+      operationValidityPeriods: 10,
+    });
+    const sk = SecretKey.fromString(accounts[1]!.secretKey);
+    const op = (fee: string, expire = 20) =>
+      SignedOperation.sign(
+        { fee: Amount.fromMas(fee), expirePeriod: expire, payload: { type: "RollBuy", rollCount: 1n } },
+        sk,
+        77n,
+      );
+    const [a, b, c, d] = [op("1"), op("3"), op("2"), op("0.5")];
+    for (const o of [a, b, c]) pool.add(o!, 10);
+    expect(() => pool.add(d!, 10)).toThrow(/pool is full/);
+    pool.add(op("5"), 10); // evicts the cheapest (fee 1)
+    expect(pool.has(a!.id)).toBe(false);
+    const thread = b!.senderThread(4);
+    const sel = pool.select(12, thread, 10, 1_000_000, () => false);
+    expect(sel.map((o) => o.content.fee.toString())).toEqual(["5", "3", "2"]);
+    expect(pool.select(12, (thread + 1) % 4, 10, 1_000_000, () => false)).toEqual([]);
+    expect(pool.select(5, thread, 10, 1_000_000, () => false)).toEqual([]); // before expire − 10
+    expect(() => pool.add(op("1", 9), 10)).toThrow(/expired/);
+    pool.prune(21, () => false);
+    expect(pool.size).toBe(0);
+  });
+});
