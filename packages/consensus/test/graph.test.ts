@@ -197,6 +197,52 @@ describe("block graph", () => {
     });
   });
 
+  it("invalid: parents in the wrong thread or not before the slot, mutually incompatible parents, bad endorsement indices", () => {
+    const { g } = graph(1000);
+    chain(g, new Slot(2, 1));
+    const p = g.bestParents();
+    const s = new Slot(3, 0);
+    expect(g.addBlock(mk(s, [p[1]!, p[0]!]), s).status).toMatchObject({
+      kind: "invalid",
+      reason: expect.stringMatching(/wrong thread/),
+    });
+    // two blocks at (3, 0): a child in thread 1 taking one as parent 0 and … the other's sibling as parent 1
+    const x = mk(s, p);
+    const y = mk(s, p, { endorse: 1 });
+    g.addBlock(x, s);
+    g.addBlock(y, s);
+    const yChild = mk(new Slot(3, 1), [y.header.id, p[1]!]);
+    g.addBlock(yChild, new Slot(3, 1));
+    const mixed = mk(new Slot(4, 0), [x.header.id, yChild.header.id]);
+    expect(g.addBlock(mixed, new Slot(4, 0)).status).toMatchObject({
+      kind: "invalid",
+      reason: expect.stringMatching(/not mutually compatible|incompatible/),
+    });
+    // a parent at the block's own slot is not before it
+    const same = mk(new Slot(3, 1), [x.header.id, p[1]!]);
+    const sameSlotChild = mk(new Slot(3, 1), [x.header.id, same.header.id]);
+    g.addBlock(same, new Slot(3, 1));
+    expect(g.addBlock(sameSlotChild, new Slot(3, 1)).status).toMatchObject({ kind: "invalid" });
+    // endorsement index repeated: build the header by hand
+    const e = SignedEndorsement.sign({ slot: new Slot(4, 1), index: 0, endorsedBlock: p[1]! }, staker);
+    const twice = SignedBlockHeader.sign(
+      {
+        currentVersion: 0,
+        announcedVersion: undefined,
+        slot: new Slot(4, 1),
+        parents: [x.header.id, p[1]!],
+        operationMerkleRoot: operationMerkleRoot([]),
+        endorsements: [e, e],
+        denunciations: [],
+      },
+      staker,
+    );
+    expect(g.addBlock({ header: twice, operations: [] }, new Slot(4, 1)).status).toMatchObject({
+      kind: "invalid",
+      reason: expect.stringMatching(/repeated/),
+    });
+  });
+
   it("a block from the future waits for its slot; one with a missing parent waits for it; too old is stale", () => {
     const { g } = graph(20);
     chain(g, new Slot(1, 1));
