@@ -289,7 +289,7 @@ export function publicMethods(node: MassaNode, knownOps: Map<string, SignedOpera
     }
     for (const op of ops) {
       try {
-        node.pool.add(op, period);
+        node.pool.add(op, period, true);
       } catch (e) {
         const code = e instanceof PoolError && /fee/.test(e.message) ? RpcCode.badRequest : RpcCode.pool;
         throw new RpcError(code, (e as Error).message);
