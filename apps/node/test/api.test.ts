@@ -151,8 +151,11 @@ describe("config", () => {
       /api.private: .*loopback/,
     );
     expect(() => loadNodeConfig(write("genesis_timestamp = [\n"))).toThrow(/not valid TOML/);
-    expect(() => loadNodeConfig(write(base.replace('initial_ledger = "l.json"\n', "")))).toThrow(
-      /initial_ledger: Required/,
+    expect(() => loadNodeConfig(write(base.replace('genesis_key = "S1"\n', "")))).toThrow(
+      /genesis_key: Required/,
+    );
+    expect(loadNodeConfig(write(base.replace('initial_ledger = "l.json"\n', ""))).initial_ledger).toBe(
+      join(dir, "initial_ledger.json"),
     );
     const ok = loadNodeConfig(write(base));
     expect(ok.delta_f0).toBe(64 * 17);

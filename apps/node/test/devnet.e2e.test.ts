@@ -127,6 +127,45 @@ describe("a one-node devnet driven by massa-web3", () => {
     expect(await bad.waitFinalExecution(60_000)).toBe(w3.OperationStatus.Error);
     expect((await provider.balanceOf([a1.address], true))[0]!.balance).toBe(w3.Mas.fromString("1000009"));
 
+    // every fee went to the producer. The staker produces and endorses every block (16 endorsements), so it
+    // receives each block's whole credits (0.40001 + fees, in 51 parts), except the 16 "endorsed block" parts
+    // of a thread's first block, whose parent is a genesis block. Read at one final slot:
+    const badInfo = (await rpc(url, "get_operations", [[bad.id]])).result as { in_blocks: string[] }[];
+    const fees = new Map<string, bigint>([
+      [info[0]!.in_blocks[0]!, 10_000_000n],
+      [badInfo[0]!.in_blocks[0]!, 1_000_000_000n],
+    ]);
+    for (let attempt = 0; ; attempt++) {
+      const cursor = async () =>
+        (
+          (await rpc(url, "get_status", [{}])).result as {
+            execution_stats: { final_cursor: { period: number; thread: number } };
+          }
+        ).execution_stats.final_cursor;
+      const c1 = await cursor();
+      const graph = (await rpc(url, "get_graph_interval", [{}])).result as {
+        id: string;
+        is_final: boolean;
+        slot: { period: number; thread: number };
+        parents: string[];
+      }[];
+      const bal = ((await rpc(url, "get_addresses", [[producer]])).result as { final_balance: string }[])[0]!
+        .final_balance;
+      const c2 = await cursor();
+      if ((c1.period !== c2.period || c1.thread !== c2.thread) && attempt < 20) continue;
+      const period = new Map(graph.map((b) => [b.id, b.slot.period]));
+      const upTo = (s: { period: number; thread: number }) =>
+        s.period > 0 && (s.period < c1.period || (s.period === c1.period && s.thread <= c1.thread));
+      let expected = 10_000_000_000_000n;
+      for (const b of graph.filter((x) => x.is_final && upTo(x.slot))) {
+        const credits = 400_010_000n + (fees.get(b.id) ?? 0n);
+        const parentIsGenesis = period.get(b.parents[b.slot.thread]!) === 0;
+        expected += parentIsGenesis ? credits - 16n * (credits / 51n) : credits;
+      }
+      expect(w3.Mas.fromString(bal)).toBe(expected);
+      break;
+    }
+
     // bad input over the API: a clear JSON-RPC error, the node keeps running
     const err = await rpc(url, "send_operations", [
       [{ serialized_content: [1, 2], creator_public_key: "P1", signature: "x" }],

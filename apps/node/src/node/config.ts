@@ -32,8 +32,8 @@ export const NodeConfigSchema = z
     /** Operations with a lower fee are refused by send_operations and the pool. */
     minimal_fees: z.string().default("0"),
     /** Initial ledger (Massa's initial_ledger.json) and rolls (initial_rolls.json). */
-    initial_ledger: z.string(),
-    initial_rolls: z.string(),
+    initial_ledger: z.string().default("./initial_ledger.json"),
+    initial_rolls: z.string().default("./initial_rolls.json"),
     /** JSON array of secret keys ("S…") this node stakes with (produces blocks and endorsements). */
     staking_keys: z.string().optional(),
     /** Secret key of the genesis blocks' creator (the same on every node of a network). */
