@@ -243,6 +243,23 @@ describe("block graph", () => {
     });
   });
 
+  it("a child of an invalid block is invalid; a block incompatible with a final one is stale", () => {
+    const { g, genesis } = graph(20);
+    chain(g, new Slot(1, 1));
+    const s = new Slot(2, 0);
+    const badParent = mk(s, g.bestParents(), { by: other });
+    expect(g.addBlock(badParent, s).status.kind).toBe("invalid");
+    const child = mk(new Slot(2, 1), [badParent.header.id, g.bestParents()[1]!]);
+    expect(g.addBlock(child, new Slot(2, 1)).status).toMatchObject({
+      kind: "invalid",
+      reason: expect.stringMatching(/parent was discarded/),
+    });
+    // finalize a few periods, then a block on genesis two periods after a final block of its thread
+    chain2(g, new Slot(8, 1));
+    const late = mk(new Slot(9, 1), genesis);
+    expect(g.addBlock(late, new Slot(9, 1)).status).toMatchObject({ kind: "stale" });
+  });
+
   it("a block from the future waits for its slot; one with a missing parent waits for it; too old is stale", () => {
     const { g } = graph(20);
     chain(g, new Slot(1, 1));
