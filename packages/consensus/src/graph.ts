@@ -251,6 +251,30 @@ export class BlockGraph {
     return { status, update: acc };
   }
 
+  /**
+   * Forgets final blocks more than `keepPeriods` periods older than the oldest latest-final block of any
+   * thread (the latest final block of each thread always stays): bounds the graph's memory. Blocks still
+   * waiting whose slot is at or before their thread's latest final period are dropped as stale.
+   */
+  prune(keepPeriods = 64): number {
+    const finals = this.latestFinal.map((id) => this.blocks.get(id.key)!.slot.period);
+    const horizon = Math.min(...finals) - keepPeriods;
+    const keep = new Set(this.latestFinal.map((id) => id.key));
+    let n = 0;
+    for (const [k, b] of this.blocks) {
+      if (b.final && b.slot.period < horizon && !keep.has(k)) {
+        this.blocks.delete(k);
+        for (const p of b.parents) this.blocks.get(p.key)?.children.delete(k);
+        n++;
+      }
+    }
+    for (const [k, w] of this.waiting) {
+      const s = w.block.header.content.slot;
+      if (s.thread < finals.length && s.period <= finals[s.thread]!) this.waiting.delete(k);
+    }
+    return n;
+  }
+
   /** Re-checks the blocks waiting for their slot (call on every slot tick). */
   tick(now: Slot): ConsensusUpdate {
     const acc: MutableUpdate = { blockcliqueChanged: false, newlyFinal: [], discarded: [] };
@@ -358,7 +382,10 @@ export class BlockGraph {
       for (let j = 0; j < T; j++) {
         if (j === i) continue;
         const g = this.blocks.get(p.parents[j]!.key);
-        if (!g) return { kind: "stale", reason: "a grandparent is no longer in the graph" };
+        if (!g) {
+          if (p.final) continue; // pruned behind a final parent: nothing left to check there
+          return { kind: "stale", reason: "a grandparent is no longer in the graph" };
+        }
         if (g.slot.period > gpMax[j]!) {
           if (j < i)
             return { kind: "invalid", reason: "grandpa error: parents are not topologically consistent" };

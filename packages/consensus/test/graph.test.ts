@@ -260,6 +260,18 @@ describe("block graph", () => {
     expect(g.addBlock(late, new Slot(9, 1)).status).toMatchObject({ kind: "stale" });
   });
 
+  it("prune forgets old final blocks and the chain keeps growing on the kept ones", () => {
+    const { g } = graph(20);
+    const ids = chain(g, new Slot(20, 1), { endorse: 4 });
+    const removed = g.prune(4);
+    expect(removed).toBeGreaterThan(10);
+    expect(g.status(ids[0]!)).toBeUndefined();
+    expect(g.latestFinalBlocks().every((id) => g.status(id)?.kind === "active")).toBe(true);
+    chain2(g, new Slot(24, 1));
+    expect(g.status(g.bestParents()[1]!)).toEqual({ kind: "active", final: false });
+    expect(g.finalSlotBound(new Slot(20, 0)).period).toBeGreaterThan(20);
+  });
+
   it("a block from the future waits for its slot; one with a missing parent waits for it; too old is stale", () => {
     const { g } = graph(20);
     chain(g, new Slot(1, 1));

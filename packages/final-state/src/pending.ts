@@ -217,7 +217,10 @@ export class OverlayKv implements KvRead {
   }
 }
 
-/** Merges B-tree items with pending entries by key; pending wins, a pending delete drops the key. */
+/**
+ * Merges B-tree items with pending entries by key; pending wins, a pending delete drops the key. Both
+ * iterators are closed when the consumer stops early (the LMDB cursor is released).
+ */
 function* mergeRange<V, R>(
   lower: Iterator<readonly [Uint8Array, V]>,
   upper: Iterator<[string, PendingEntry]>,
@@ -226,37 +229,27 @@ function* mergeRange<V, R>(
   make: (k: Uint8Array, v: Uint8Array) => R,
 ): Generator<R> {
   try {
-    yield* mergeInner(lower, upper, copyKey, copyValue, make);
+    let a = lower.next();
+    let b = upper.next();
+    let aKey: string | undefined = a.done ? undefined : keyString(a.value[0]);
+    while (!a.done || !b.done) {
+      if (!b.done && (a.done || b.value[0] <= aKey!)) {
+        const [k, e] = b.value;
+        if (!a.done && b.value[0] === aKey) {
+          a = lower.next();
+          aKey = a.done ? undefined : keyString(a.value[0]);
+        }
+        if (e.value !== null) yield make(keyBytes(k), e.value.slice());
+        b = upper.next();
+      } else if (!a.done) {
+        const [k, v] = a.value;
+        yield make(copyKey(k), copyValue(v) as Uint8Array);
+        a = lower.next();
+        aKey = a.done ? undefined : b.done ? "" : keyString(a.value[0]);
+      }
+    }
   } finally {
     lower.return?.();
     upper.return?.();
-  }
-}
-
-function* mergeInner<V, R>(
-  lower: Iterator<readonly [Uint8Array, V]>,
-  upper: Iterator<[string, PendingEntry]>,
-  copyKey: (k: Uint8Array) => Uint8Array,
-  copyValue: (v: V) => Uint8Array | undefined,
-  make: (k: Uint8Array, v: Uint8Array) => R,
-): Generator<R> {
-  let a = lower.next();
-  let b = upper.next();
-  let aKey: string | undefined = a.done ? undefined : keyString(a.value[0]);
-  while (!a.done || !b.done) {
-    if (!b.done && (a.done || b.value[0] <= aKey!)) {
-      const [k, e] = b.value;
-      if (!a.done && b.value[0] === aKey) {
-        a = lower.next();
-        aKey = a.done ? undefined : keyString(a.value[0]);
-      }
-      if (e.value !== null) yield make(keyBytes(k), e.value.slice());
-      b = upper.next();
-    } else if (!a.done) {
-      const [k, v] = a.value;
-      yield make(copyKey(k), copyValue(v) as Uint8Array);
-      a = lower.next();
-      aKey = a.done ? undefined : b.done ? "" : keyString(a.value[0]);
-    }
   }
 }

@@ -254,6 +254,7 @@ export class MassaNode {
       if (produced) updates.push(produced);
     }
     this.applyConsensus(slot);
+    if (slot.thread === 0) this.graph.prune(64);
     this.pool.prune(slot.period, (op) => this.execution.operationStatus(op.id)?.final === true);
     this.gPool.set(this.pool.size);
     const cycle = Math.floor(slot.period / this.config.periods_per_cycle);
@@ -326,6 +327,8 @@ export class MassaNode {
       const list = this.blockInclusion.get(op.id.key) ?? [];
       list.push(header.id.toString());
       this.blockInclusion.set(op.id.key, list);
+      if (this.blockInclusion.size > 100_000)
+        this.blockInclusion.delete(this.blockInclusion.keys().next().value!);
     }
     this.cBlocks.inc();
     this.cycleStats.blocks++;
