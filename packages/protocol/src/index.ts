@@ -1,0 +1,2 @@
+export { decodeMessage, encodeMessage, MAX_LIST_ITEMS, type Message, PROTOCOL_VERSION } from "./messages.js";
+export { Network, type NetworkOptions, Peer } from "./network.js";

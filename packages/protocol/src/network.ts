@@ -1,0 +1,340 @@
+import { randomBytes } from "node:crypto";
+import { connect, createServer, type Server, type Socket } from "node:net";
+import {
+  Address,
+  type BlockLimits,
+  blake3,
+  concatBytes,
+  MASSA_BLOCK_LIMITS,
+  type PublicKey,
+  type SecretKey,
+  u64be,
+} from "@massa-ts/models";
+import { decodeMessage, encodeMessage, type Message, PROTOCOL_VERSION } from "./messages.js";
+
+export interface NetworkOptions {
+  readonly chainId: bigint;
+  /** This node's identity key (not a staking key): proves who we are at the handshake. */
+  readonly nodeKey: SecretKey;
+  /** Largest accepted frame (type byte + body). Default 4 MiB. */
+  readonly maxFrameBytes?: number;
+  /** Bytes queued for one peer before it is dropped as too slow. Default 16 MiB. */
+  readonly maxQueueBytes?: number;
+  /** Messages per second a peer may send (token bucket, burst of twice that). Default 2 000. */
+  readonly maxMessagesPerSecond?: number;
+  /** How long a ban lasts, ms. Default 10 minutes. */
+  readonly banMs?: number;
+  /** Keep-alive ping interval, ms; a peer silent for three intervals is dropped. Default 10 s. */
+  readonly pingMs?: number;
+  /** A handshake must complete within this, ms. Default 5 s. */
+  readonly handshakeMs?: number;
+  readonly maxPeers?: number;
+  readonly blockLimits?: BlockLimits;
+  /** Messages from handshaken peers (never handshake or keep-alive ones). */
+  readonly onMessage?: (peer: Peer, m: Message) => void;
+  readonly onPeer?: (peer: Peer, event: "connected" | "closed", reason?: string) => void;
+}
+
+const HANDSHAKE_DOMAIN = new TextEncoder().encode("massa-ts handshake v1");
+
+/** What a node signs to prove its key: domain ‖ chain id ‖ the other side's nonce ‖ its own public key. */
+function handshakeHash(chainId: bigint, peerNonce: Uint8Array, own: PublicKey): Uint8Array {
+  return blake3(concatBytes(HANDSHAKE_DOMAIN, u64be(chainId), peerNonce, own.toBytes()));
+}
+
+/** One connection: framing, handshake, bounded queue, rate limit, keep-alive. */
+export class Peer {
+  /** The peer's node key, once the handshake proved it. */
+  publicKey: PublicKey | undefined;
+  readonly remote: string;
+  private buf: Buffer = Buffer.alloc(0);
+  private readonly nonce = new Uint8Array(randomBytes(32));
+  private theirHello: Extract<Message, { type: "hello" }> | undefined;
+  private proved = false;
+  private tokens: number;
+  private lastRefill = Date.now();
+  private lastSeen = Date.now();
+  private closed = false;
+  private readonly timers: NodeJS.Timeout[] = [];
+
+  constructor(
+    private readonly net: Network,
+    readonly socket: Socket,
+    /** For outbound connections: the configured "host:port" (reconnected when lost). */
+    readonly target?: string,
+  ) {
+    this.remote = target ?? `${socket.remoteAddress}:${socket.remotePort}`;
+    this.tokens = net.maxMessagesPerSecond * 2;
+    socket.setNoDelay(true);
+    socket.on("data", (d) => this.onData(d));
+    socket.on("error", (e) => this.close(`socket error: ${e.message}`));
+    socket.on("close", () => this.close("connection closed"));
+    this.timers.push(
+      setTimeout(() => {
+        if (!this.ready) this.fail("no handshake in time");
+      }, net.handshakeMs),
+    );
+    this.timers.push(
+      setInterval(() => {
+        if (Date.now() - this.lastSeen > 3 * net.pingMs) return this.close("peer silent (keep-alive)");
+        if (this.ready) this.send({ type: "ping", nonce: BigInt(Date.now()) });
+      }, net.pingMs),
+    );
+    this.send({
+      type: "hello",
+      version: PROTOCOL_VERSION,
+      chainId: net.chainId,
+      publicKey: net.nodeKey.publicKey,
+      nonce: this.nonce,
+    });
+  }
+
+  get ready(): boolean {
+    return this.proved && this.publicKey !== undefined;
+  }
+
+  get address(): Address | undefined {
+    return this.publicKey ? Address.fromPublicKey(this.publicKey) : undefined;
+  }
+
+  /** Queues a message; a peer whose queue exceeds the bound is dropped (it cannot keep up). */
+  send(m: Message): void {
+    if (this.closed) return;
+    if (this.socket.writableLength > this.net.maxQueueBytes) {
+      this.close(`send queue above ${this.net.maxQueueBytes} bytes: peer too slow`);
+      return;
+    }
+    const body = encodeMessage(m);
+    const head = Buffer.alloc(4);
+    head.writeUInt32BE(body.length);
+    this.socket.write(Buffer.concat([head, body]));
+  }
+
+  private onData(d: Buffer): void {
+    this.lastSeen = Date.now();
+    this.buf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
+    while (!this.closed && this.buf.length >= 4) {
+      const len = this.buf.readUInt32BE(0);
+      if (len === 0 || len > this.net.maxFrameBytes) {
+        return this.fail(`frame of ${len} bytes (limit ${this.net.maxFrameBytes})`);
+      }
+      if (this.buf.length < 4 + len) return;
+      const frame = new Uint8Array(this.buf.subarray(4, 4 + len));
+      this.buf = this.buf.subarray(4 + len);
+      if (!this.takeToken())
+        return this.fail(`more than ${this.net.maxMessagesPerSecond} messages per second`);
+      let m: Message;
+      try {
+        m = decodeMessage(frame, this.net.chainId, this.net.blockLimits);
+      } catch (e) {
+        return this.fail(`undecodable message: ${(e as Error).message}`);
+      }
+      this.onMessage(m);
+    }
+  }
+
+  private takeToken(): boolean {
+    const now = Date.now();
+    const cap = this.net.maxMessagesPerSecond * 2;
+    this.tokens = Math.min(
+      cap,
+      this.tokens + ((now - this.lastRefill) * this.net.maxMessagesPerSecond) / 1000,
+    );
+    this.lastRefill = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  private onMessage(m: Message): void {
+    if (!this.ready) {
+      if (m.type === "hello" && !this.theirHello) {
+        if (m.chainId !== this.net.chainId)
+          return this.fail(`peer runs chain ${m.chainId}, we run ${this.net.chainId}`);
+        if (m.version !== PROTOCOL_VERSION)
+          return this.fail(`peer speaks protocol ${m.version}, we speak ${PROTOCOL_VERSION}`);
+        if (m.publicKey.equals(this.net.nodeKey.publicKey)) return this.fail("connected to ourselves");
+        this.theirHello = m;
+        this.send({
+          type: "proof",
+          signature: this.net.nodeKey.sign(
+            handshakeHash(this.net.chainId, m.nonce, this.net.nodeKey.publicKey),
+          ),
+        });
+        return;
+      }
+      if (m.type === "proof" && this.theirHello) {
+        const h = handshakeHash(this.net.chainId, this.nonce, this.theirHello.publicKey);
+        if (!this.theirHello.publicKey.verify(h, m.signature)) return this.fail("bad handshake signature");
+        this.proved = true;
+        this.publicKey = this.theirHello.publicKey;
+        if (!this.net.admit(this)) return;
+        return;
+      }
+      return this.fail(`${m.type} message before the handshake`);
+    }
+    if (m.type === "hello" || m.type === "proof") return this.fail(`${m.type} after the handshake`);
+    if (m.type === "ping") return this.send({ type: "pong", nonce: m.nonce });
+    if (m.type === "pong") return;
+    this.net.deliver(this, m);
+  }
+
+  /** Protocol violation: disconnect and ban. */
+  fail(reason: string): void {
+    this.net.ban(this, reason);
+    this.close(`protocol violation: ${reason}`);
+  }
+
+  close(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.socket.destroy();
+    this.net.closed(this, reason);
+  }
+}
+
+/**
+ * The peer set: a TCP server, outbound connections to configured peers with reconnect and exponential
+ * backoff, bans (by IP and by node key) with expiry, a bound on peers.
+ */
+export class Network {
+  readonly chainId: bigint;
+  readonly nodeKey: SecretKey;
+  readonly maxFrameBytes: number;
+  readonly maxQueueBytes: number;
+  readonly maxMessagesPerSecond: number;
+  readonly banMs: number;
+  readonly pingMs: number;
+  readonly handshakeMs: number;
+  readonly maxPeers: number;
+  readonly blockLimits: BlockLimits;
+  private readonly peers = new Set<Peer>();
+  private readonly bans = new Map<string, { until: number; reason: string }>();
+  private server: Server | undefined;
+  private readonly wanted = new Map<string, { attempt: number; timer?: NodeJS.Timeout }>();
+  private stopped = false;
+
+  constructor(private readonly opts: NetworkOptions) {
+    this.chainId = opts.chainId;
+    this.nodeKey = opts.nodeKey;
+    this.maxFrameBytes = opts.maxFrameBytes ?? 4 * 1024 * 1024;
+    this.maxQueueBytes = opts.maxQueueBytes ?? 16 * 1024 * 1024;
+    this.maxMessagesPerSecond = opts.maxMessagesPerSecond ?? 2000;
+    this.banMs = opts.banMs ?? 10 * 60_000;
+    this.pingMs = opts.pingMs ?? 10_000;
+    this.handshakeMs = opts.handshakeMs ?? 5_000;
+    this.maxPeers = opts.maxPeers ?? 64;
+    this.blockLimits = opts.blockLimits ?? MASSA_BLOCK_LIMITS;
+  }
+
+  /** Handshaken peers. */
+  get connected(): Peer[] {
+    return [...this.peers].filter((p) => p.ready);
+  }
+
+  /** Listens on host:port (port 0 = a free one); resolves with the bound port. */
+  listen(host: string, port: number): Promise<number> {
+    this.server = createServer((socket) => {
+      const ip = socket.remoteAddress ?? "";
+      if (this.isBanned(ip) || this.peers.size >= this.maxPeers) {
+        socket.destroy();
+        return;
+      }
+      this.peers.add(new Peer(this, socket));
+    });
+    return new Promise((resolve, reject) => {
+      this.server!.once("error", reject);
+      this.server!.listen(port, host, () => {
+        const a = this.server!.address();
+        resolve(typeof a === "object" && a ? a.port : port);
+      });
+    });
+  }
+
+  /** Keeps a connection to host:port, reconnecting with backoff (0.5 s doubling up to 30 s). */
+  connect(hostPort: string): void {
+    if (!this.wanted.has(hostPort)) this.wanted.set(hostPort, { attempt: 0 });
+    this.dial(hostPort);
+  }
+
+  private dial(hostPort: string): void {
+    if (this.stopped) return;
+    const i = hostPort.lastIndexOf(":");
+    const host = hostPort.slice(0, i);
+    // connecting first: writes made before the connection is up are buffered by the socket
+    const socket = connect(Number(hostPort.slice(i + 1)), host);
+    this.peers.add(new Peer(this, socket, hostPort));
+  }
+
+  private reconnectLater(hostPort: string): void {
+    const w = this.wanted.get(hostPort);
+    if (!w || this.stopped) return;
+    const delay = Math.min(30_000, 500 * 2 ** w.attempt);
+    w.attempt++;
+    w.timer = setTimeout(() => this.dial(hostPort), delay);
+  }
+
+  isBanned(key: string): boolean {
+    const b = this.bans.get(key);
+    if (!b) return false;
+    if (b.until < Date.now()) {
+      this.bans.delete(key);
+      return false;
+    }
+    return true;
+  }
+
+  /** Bans the peer's IP and, once known, its node key. */
+  ban(peer: Peer, reason: string): void {
+    const until = Date.now() + this.banMs;
+    if (peer.socket.remoteAddress) this.bans.set(peer.socket.remoteAddress, { until, reason });
+    if (peer.publicKey) this.bans.set(peer.publicKey.toString(), { until, reason });
+    if (this.bans.size > 10_000) this.bans.delete(this.bans.keys().next().value!);
+  }
+
+  /** Current bans: key (IP or node key) → reason. */
+  banned(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const [k, b] of this.bans) if (b.until >= Date.now()) out.set(k, b.reason);
+    return out;
+  }
+
+  /** Called by a peer whose handshake succeeded: refuses banned keys and duplicates. */
+  admit(peer: Peer): boolean {
+    const key = peer.publicKey!.toString();
+    if (this.isBanned(key)) {
+      peer.close("banned node key");
+      return false;
+    }
+    if (this.connected.some((p) => p !== peer && p.publicKey!.equals(peer.publicKey!))) {
+      peer.close("already connected to this node");
+      return false;
+    }
+    if (peer.target) this.wanted.get(peer.target)!.attempt = 0;
+    this.opts.onPeer?.(peer, "connected");
+    return true;
+  }
+
+  deliver(peer: Peer, m: Message): void {
+    this.opts.onMessage?.(peer, m);
+  }
+
+  closed(peer: Peer, reason: string): void {
+    this.peers.delete(peer);
+    if (peer.publicKey) this.opts.onPeer?.(peer, "closed", reason);
+    if (peer.target && !reason.startsWith("protocol violation")) this.reconnectLater(peer.target);
+  }
+
+  /** Sends to every handshaken peer except `except`. */
+  broadcast(m: Message, except?: Peer): void {
+    for (const p of this.connected) if (p !== except) p.send(m);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const w of this.wanted.values()) clearTimeout(w.timer);
+    for (const p of [...this.peers]) p.close("network stopped");
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+  }
+}

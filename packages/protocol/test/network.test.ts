@@ -1,0 +1,151 @@
+// Peers over real TCP sockets on 127.0.0.1: handshake, delivery, and hostile peers (a raw socket speaking
+// the wire format badly). Each case gets fresh networks so that bans of 127.0.0.1 do not leak between them.
+import { connect, type Socket } from "node:net";
+import { Amount, blake3, SecretKey, SignedOperation } from "@massa-ts/models";
+import { encodeMessage, type Message, Network, PROTOCOL_VERSION } from "@massa-ts/protocol";
+import { afterEach, describe, expect, it } from "vitest";
+
+const te = new TextEncoder();
+const key = (n: string) => new SecretKey(blake3(te.encode(`protocol-test-${n}`)));
+const nets: Network[] = [];
+afterEach(async () => {
+  await Promise.all(nets.splice(0).map((n) => n.stop()));
+});
+
+function net(name: string, opts: Partial<ConstructorParameters<typeof Network>[0]> = {}) {
+  const got: Message[] = [];
+  const events: string[] = [];
+  const n = new Network({
+    chainId: 77n,
+    nodeKey: key(name),
+    onMessage: (_p, m) => got.push(m),
+    onPeer: (_p, e, reason) => events.push(reason ? `${e}: ${reason}` : e),
+    ...opts,
+  });
+  nets.push(n);
+  return { n, got, events };
+}
+
+const until = async (cond: () => boolean, ms = 5000) => {
+  const t = Date.now();
+  while (!cond()) {
+    if (Date.now() - t > ms) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};
+
+function frame(body: Uint8Array, len = body.length): Buffer {
+  const h = Buffer.alloc(4);
+  h.writeUInt32BE(len);
+  return Buffer.concat([h, Buffer.from(body)]);
+}
+
+/** A raw client: connects and collects what the server sends until it closes. */
+async function raw(port: number): Promise<{ s: Socket; closed: Promise<void> }> {
+  const s = connect(port, "127.0.0.1");
+  await new Promise((r) => s.once("connect", r));
+  s.on("error", () => {});
+  s.resume(); // consume what the server sends, so its close reaches us
+  const closed = new Promise<void>((r) => s.once("close", () => r()));
+  return { s, closed };
+}
+
+describe("network", () => {
+  it("two nodes handshake, prove their keys and exchange operations", async () => {
+    const a = net("a");
+    const b = net("b");
+    const port = await a.n.listen("127.0.0.1", 0);
+    b.n.connect(`127.0.0.1:${port}`);
+    await until(() => a.n.connected.length === 1 && b.n.connected.length === 1);
+    expect(a.n.connected[0]!.publicKey!.equals(key("b").publicKey)).toBe(true);
+    const op = SignedOperation.sign(
+      { fee: Amount.fromMas("0.01"), expirePeriod: 9, payload: { type: "RollBuy", rollCount: 2n } },
+      key("sender"),
+      77n,
+    );
+    b.n.broadcast({ type: "operations", operations: [op] });
+    await until(() => a.got.length === 1);
+    const m = a.got[0]!;
+    expect(m.type === "operations" && m.operations[0]!.id.equals(op.id)).toBe(true);
+    expect(m.type === "operations" && m.operations[0]!.verifySignature()).toBe(true);
+  });
+
+  it("refuses another chain id", async () => {
+    const a = net("a");
+    const other = net("c", { chainId: 78n });
+    const port = await a.n.listen("127.0.0.1", 0);
+    other.n.connect(`127.0.0.1:${port}`);
+    await until(() => a.n.banned().size === 1 || other.n.banned().size === 1);
+    expect([...a.n.banned().values(), ...other.n.banned().values()].join()).toMatch(/chain 78|chain 77/);
+    expect(a.n.connected).toHaveLength(0);
+  });
+
+  it("reconnects to a configured peer with backoff when the connection is lost", async () => {
+    const a = net("a");
+    const b = net("b");
+    const port = await a.n.listen("127.0.0.1", 0);
+    b.n.connect(`127.0.0.1:${port}`);
+    await until(() => b.n.connected.length === 1);
+    await a.n.stop();
+    await until(() => b.n.connected.length === 0);
+    const a2 = net("a2");
+    await a2.n.listen("127.0.0.1", port);
+    await until(() => b.n.connected.length === 1, 10_000);
+    expect(b.n.connected[0]!.publicKey!.equals(key("a2").publicKey)).toBe(true);
+    expect(b.events).toEqual(["connected", expect.stringMatching(/^closed/), "connected"]);
+  });
+
+  it("a bad handshake signature: disconnected, banned, and the next connection from that IP refused", async () => {
+    const a = net("a");
+    const port = await a.n.listen("127.0.0.1", 0);
+    const { s, closed } = await raw(port);
+    const me = key("mallory");
+    s.write(
+      frame(
+        encodeMessage({
+          type: "hello",
+          version: PROTOCOL_VERSION,
+          chainId: 77n,
+          publicKey: me.publicKey,
+          nonce: new Uint8Array(32),
+        }),
+      ),
+    );
+    s.write(frame(encodeMessage({ type: "proof", signature: me.sign(new Uint8Array(32)) })));
+    await closed;
+    expect([...a.n.banned().values()]).toContain("bad handshake signature");
+    const again = await raw(port);
+    await again.closed; // refused at once
+    expect(a.n.connected).toHaveLength(0);
+  });
+
+  it("an oversized frame, garbage, or a message before the handshake: disconnected and banned", async () => {
+    for (const [name, bytes, reason] of [
+      ["oversized", frame(new Uint8Array(8), 5 * 1024 * 1024), /frame of 5242880 bytes/],
+      ["garbage", frame(Uint8Array.of(250, 1, 2, 3)), /undecodable message: .*unknown message type/],
+      ["early", frame(encodeMessage({ type: "ping", nonce: 1n })), /ping message before the handshake/],
+    ] as const) {
+      const a = net(`victim-${name}`);
+      const port = await a.n.listen("127.0.0.1", 0);
+      const { s, closed } = await raw(port);
+      s.write(bytes);
+      await closed;
+      expect([...a.n.banned().values()].join()).toMatch(reason);
+      await a.n.stop();
+    }
+  });
+
+  it("a flood of messages above the rate limit: the peer is dropped and banned, the node keeps serving", async () => {
+    const a = net("a", { maxMessagesPerSecond: 50 });
+    const b = net("b");
+    const port = await a.n.listen("127.0.0.1", 0);
+    b.n.connect(`127.0.0.1:${port}`);
+    await until(() => a.n.connected.length === 1);
+    const peer = b.n.connected[0]!;
+    for (let i = 0; i < 500; i++) peer.send({ type: "ping", nonce: BigInt(i) });
+    await until(() => a.n.connected.length === 0);
+    expect([...a.n.banned().values()].join()).toMatch(/more than 50 messages per second/);
+    // the banned node key cannot come back either
+    expect(a.n.banned().has(key("b").publicKey.toString())).toBe(true);
+  });
+});
