@@ -76,7 +76,10 @@ export class Peer {
     );
     this.timers.push(
       setInterval(() => {
-        if (Date.now() - this.lastSeen > 3 * net.pingMs) return this.close("peer silent (keep-alive)");
+        if (Date.now() - this.lastSeen > 3 * net.pingMs) {
+          this.close("peer silent (keep-alive)");
+          return;
+        }
         if (this.ready) this.send({ type: "ping", nonce: BigInt(Date.now()) });
       }, net.pingMs),
     );
@@ -116,18 +119,22 @@ export class Peer {
     while (!this.closed && this.buf.length >= 4) {
       const len = this.buf.readUInt32BE(0);
       if (len === 0 || len > this.net.maxFrameBytes) {
-        return this.fail(`frame of ${len} bytes (limit ${this.net.maxFrameBytes})`);
+        this.fail(`frame of ${len} bytes (limit ${this.net.maxFrameBytes})`);
+        return;
       }
       if (this.buf.length < 4 + len) return;
       const frame = new Uint8Array(this.buf.subarray(4, 4 + len));
       this.buf = this.buf.subarray(4 + len);
-      if (!this.takeToken())
-        return this.fail(`more than ${this.net.maxMessagesPerSecond} messages per second`);
+      if (!this.takeToken()) {
+        this.fail(`more than ${this.net.maxMessagesPerSecond} messages per second`);
+        return;
+      }
       let m: Message;
       try {
         m = decodeMessage(frame, this.net.chainId, this.net.blockLimits);
       } catch (e) {
-        return this.fail(`undecodable message: ${(e as Error).message}`);
+        this.fail(`undecodable message: ${(e as Error).message}`);
+        return;
       }
       this.onMessage(m);
     }
@@ -149,11 +156,18 @@ export class Peer {
   private onMessage(m: Message): void {
     if (!this.ready) {
       if (m.type === "hello" && !this.theirHello) {
-        if (m.chainId !== this.net.chainId)
-          return this.fail(`peer runs chain ${m.chainId}, we run ${this.net.chainId}`);
-        if (m.version !== PROTOCOL_VERSION)
-          return this.fail(`peer speaks protocol ${m.version}, we speak ${PROTOCOL_VERSION}`);
-        if (m.publicKey.equals(this.net.nodeKey.publicKey)) return this.fail("connected to ourselves");
+        if (m.chainId !== this.net.chainId) {
+          this.fail(`peer runs chain ${m.chainId}, we run ${this.net.chainId}`);
+          return;
+        }
+        if (m.version !== PROTOCOL_VERSION) {
+          this.fail(`peer speaks protocol ${m.version}, we speak ${PROTOCOL_VERSION}`);
+          return;
+        }
+        if (m.publicKey.equals(this.net.nodeKey.publicKey)) {
+          this.fail("connected to ourselves");
+          return;
+        }
         this.theirHello = m;
         this.send({
           type: "proof",
@@ -165,16 +179,26 @@ export class Peer {
       }
       if (m.type === "proof" && this.theirHello) {
         const h = handshakeHash(this.net.chainId, this.nonce, this.theirHello.publicKey);
-        if (!this.theirHello.publicKey.verify(h, m.signature)) return this.fail("bad handshake signature");
+        if (!this.theirHello.publicKey.verify(h, m.signature)) {
+          this.fail("bad handshake signature");
+          return;
+        }
         this.proved = true;
         this.publicKey = this.theirHello.publicKey;
         if (!this.net.admit(this)) return;
         return;
       }
-      return this.fail(`${m.type} message before the handshake`);
+      this.fail(`${m.type} message before the handshake`);
+      return;
     }
-    if (m.type === "hello" || m.type === "proof") return this.fail(`${m.type} after the handshake`);
-    if (m.type === "ping") return this.send({ type: "pong", nonce: m.nonce });
+    if (m.type === "hello" || m.type === "proof") {
+      this.fail(`${m.type} after the handshake`);
+      return;
+    }
+    if (m.type === "ping") {
+      this.send({ type: "pong", nonce: m.nonce });
+      return;
+    }
     if (m.type === "pong") return;
     this.net.deliver(this, m);
   }
