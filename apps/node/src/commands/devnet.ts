@@ -24,27 +24,36 @@ export interface DevnetOptions {
   basePort: number;
 }
 
-/** Writes a one-node devnet (keys, genesis files, config.toml) into `dir`, unless one is there already. */
+/**
+ * Writes a devnet into `dir` (keys, genesis files, one `node-i/config.toml` per node, each node staking with
+ * its own key and connected to all the others), unless one is there already. Ports of node i: public
+ * `base + 10i`, private `base + 10i − 1`, p2p `base + 10i + 1` (base 0: free ports, one node only).
+ */
 export function createDevnet(o: DevnetOptions): {
+  configPaths: string[];
   configPath: string;
   accounts: DevnetFile["accounts"];
   fresh: boolean;
 } {
   const dir = resolve(o.dir);
-  const configPath = join(dir, "node-0", "config.toml");
   const accountsPath = join(dir, "accounts.json");
-  if (existsSync(configPath) && existsSync(accountsPath)) {
-    return { configPath, accounts: JSON.parse(readFileSync(accountsPath, "utf8")), fresh: false };
+  const existing: string[] = [];
+  for (let i = 0; existsSync(join(dir, `node-${i}`, "config.toml")); i++)
+    existing.push(join(dir, `node-${i}`, "config.toml"));
+  if (existing.length > 0 && existsSync(accountsPath)) {
+    return {
+      configPaths: existing,
+      configPath: existing[0]!,
+      accounts: JSON.parse(readFileSync(accountsPath, "utf8")),
+      fresh: false,
+    };
   }
-  if (o.nodes !== 1)
-    throw new CliError(
-      `--nodes ${o.nodes}: this version runs one-node devnets (several nodes need the network layer)`,
-    );
+  if (o.nodes < 1 || o.nodes > 32) throw new CliError(`--nodes ${o.nodes}: between 1 and 32`);
+  if (o.basePort === 0 && o.nodes > 1)
+    throw new CliError("--base-port 0 (free ports) works for one node only: peers need known ports");
   if (o.t0 % 4 !== 0) throw new CliError(`--t0 ${o.t0}: must be divisible by the thread count (4)`);
-  mkdirSync(join(dir, "node-0"), { recursive: true });
   const genesis = SecretKey.generate();
-  const staker = SecretKey.generate();
-  const stakerAddr = Address.fromPublicKey(staker.publicKey);
+  const stakers = Array.from({ length: o.nodes }, () => SecretKey.generate());
   const accounts = Array.from({ length: 5 }, () => {
     const sk = SecretKey.generate();
     return {
@@ -55,39 +64,57 @@ export function createDevnet(o: DevnetOptions): {
   });
   const ledger: Record<string, { balance: string; bytecode: number[]; datastore: [] }> = {};
   for (const a of accounts) ledger[a.address] = { balance: a.balance, bytecode: [], datastore: [] };
-  ledger[stakerAddr.toString()] = { balance: "10000", bytecode: [], datastore: [] };
+  const rolls: Record<string, number> = {};
+  for (const sk of stakers) {
+    const a = Address.fromPublicKey(sk.publicKey).toString();
+    ledger[a] = { balance: "10000", bytecode: [], datastore: [] };
+    rolls[a] = 100;
+  }
+  mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "initial_ledger.json"), `${JSON.stringify(ledger, null, 2)}\n`);
-  writeFileSync(
-    join(dir, "initial_rolls.json"),
-    `${JSON.stringify({ [stakerAddr.toString()]: 100 }, null, 2)}\n`,
-  );
-  writeFileSync(join(dir, "node-0", "staking_keys.json"), `${JSON.stringify([staker.toString()])}\n`);
+  writeFileSync(join(dir, "initial_rolls.json"), `${JSON.stringify(rolls, null, 2)}\n`);
   writeFileSync(accountsPath, `${JSON.stringify(accounts, null, 2)}\n`);
-  const port = (n: number) => (o.basePort === 0 ? 0 : o.basePort + n);
-  const toml = [
-    "# massa-ts devnet node (one node holds every roll and produces every slot)",
-    `data_dir = "./data"`,
-    "chain_id = 77",
-    `genesis_timestamp = ${Date.now()}`,
-    `t0 = ${o.t0}`,
-    "thread_count = 4",
-    "periods_per_cycle = 8",
-    "endorsement_count = 16",
-    "# a block is final once its descendants weigh more than this (17 per block): ~1.25 periods",
-    "delta_f0 = 68",
-    `minimal_fees = "0"`,
-    `initial_ledger = "../initial_ledger.json"`,
-    `initial_rolls = "../initial_rolls.json"`,
-    `staking_keys = "./staking_keys.json"`,
-    `genesis_key = "${genesis.toString()}"`,
-    "",
-    "[api]",
-    `public = "127.0.0.1:${port(0)}"`,
-    `private = "127.0.0.1:${o.basePort === 0 ? 0 : o.basePort - 1}"`,
-    "",
-  ].join("\n");
-  writeFileSync(configPath, toml);
-  return { configPath, accounts, fresh: true };
+  const pub = (i: number) => (o.basePort === 0 ? 0 : o.basePort + 10 * i);
+  const priv = (i: number) => (o.basePort === 0 ? 0 : o.basePort + 10 * i - 1);
+  const p2p = (i: number) => (o.basePort === 0 ? 0 : o.basePort + 10 * i + 1);
+  const genesisTimestamp = Date.now();
+  const configPaths: string[] = [];
+  for (let i = 0; i < o.nodes; i++) {
+    const nodeDir = join(dir, `node-${i}`);
+    mkdirSync(nodeDir, { recursive: true });
+    writeFileSync(join(nodeDir, "staking_keys.json"), `${JSON.stringify([stakers[i]!.toString()])}\n`);
+    const peers = Array.from({ length: o.nodes }, (_, j) => j)
+      .filter((j) => j !== i)
+      .map((j) => `"127.0.0.1:${p2p(j)}"`);
+    const toml = [
+      `# massa-ts devnet node ${i} of ${o.nodes}`,
+      `data_dir = "./data"`,
+      "chain_id = 77",
+      `genesis_timestamp = ${genesisTimestamp}`,
+      `t0 = ${o.t0}`,
+      "thread_count = 4",
+      "periods_per_cycle = 8",
+      "endorsement_count = 16",
+      "# a block is final once its descendants weigh more than this (17 per block): ~1.25 periods",
+      "delta_f0 = 68",
+      `minimal_fees = "0"`,
+      `initial_ledger = "../initial_ledger.json"`,
+      `initial_rolls = "../initial_rolls.json"`,
+      `staking_keys = "./staking_keys.json"`,
+      `genesis_key = "${genesis.toString()}"`,
+      "",
+      "[api]",
+      `public = "127.0.0.1:${pub(i)}"`,
+      `private = "127.0.0.1:${priv(i)}"`,
+      "",
+      ...(o.nodes > 1
+        ? ["[network]", `listen = "127.0.0.1:${p2p(i)}"`, `peers = [${peers.join(", ")}]`, ""]
+        : []),
+    ].join("\n");
+    writeFileSync(join(nodeDir, "config.toml"), toml);
+    configPaths.push(join(nodeDir, "config.toml"));
+  }
+  return { configPaths, configPath: configPaths[0]!, accounts, fresh: true };
 }
 
 export function registerDevnet(program: Command): void {
@@ -99,7 +126,11 @@ export function registerDevnet(program: Command): void {
       "devnet directory (default: $MASSA_TS_DEVNET_DIR or .devnet)",
       process.env.MASSA_TS_DEVNET_DIR ?? ".devnet",
     )
-    .option("--nodes <n>", "number of nodes (1 for now)", "1")
+    .option(
+      "--nodes <n>",
+      "number of nodes (new devnets only), all in this process, connected to each other",
+      "1",
+    )
     .option("--t0 <ms>", "period length in ms (new devnets only)", "1000")
     .option(
       "--base-port <port>",
@@ -119,32 +150,42 @@ export function registerDevnet(program: Command): void {
         t0: num(opts.t0, "t0"),
         basePort: num(opts.basePort, "base-port"),
       };
-      const { configPath, accounts, fresh } = createDevnet(o);
-      const config = loadNodeConfig(configPath);
-      const running = await runNode(config);
-      stopOnSignals(running.stop);
+      const { configPaths, accounts, fresh } = createDevnet(o);
+      const configs = configPaths.map((p) => loadNodeConfig(p));
+      const nodes: Awaited<ReturnType<typeof runNode>>[] = [];
+      const stopAll = async () => {
+        await Promise.all(nodes.map((n) => n.stop()));
+      };
+      stopOnSignals(stopAll);
+      try {
+        for (const c of configs) nodes.push(await runNode(c));
+      } catch (e) {
+        await stopAll();
+        throw e;
+      }
+      const config = configs[0]!;
       const file: DevnetFile = {
         chainId: config.chain_id,
         threadCount: config.thread_count,
         periodsPerCycle: config.periods_per_cycle,
         t0: config.t0,
         genesisTimestamp: config.genesis_timestamp,
-        nodes: [
-          {
-            publicApi: running.publicUrl,
-            privateApi: running.privateUrl,
-            dataDir: config.data_dir,
-            config: configPath,
-          },
-        ],
+        nodes: nodes.map((n, i) => ({
+          publicApi: n.publicUrl,
+          privateApi: n.privateUrl,
+          dataDir: configs[i]!.data_dir,
+          config: configPaths[i]!,
+        })),
         accounts,
       };
       writeFileSync(join(resolve(o.dir), "devnet.json"), `${JSON.stringify(file, null, 2)}\n`);
       const lines = [
         "",
         `massa-ts devnet ${fresh ? "created" : "restarted"} in ${resolve(o.dir)} (chain id ${file.chainId}, ${file.threadCount} threads, T0 ${file.t0} ms)`,
-        `  public API   ${running.publicUrl}`,
-        `  private API  ${running.privateUrl}  (metrics: ${running.privateUrl}/metrics)`,
+        ...nodes.map(
+          (n, i) =>
+            `  node ${i}: public API ${n.publicUrl}, private API ${n.privateUrl} (metrics: ${n.privateUrl}/metrics)`,
+        ),
         "",
         "Funded accounts",
         ...accounts.map((a, i) => `  (${i}) ${a.address}  ${a.balance} MAS\n      secret key ${a.secretKey}`),
@@ -153,6 +194,6 @@ export function registerDevnet(program: Command): void {
         "",
       ];
       process.stderr.write(`${lines.join("\n")}\n`);
-      await running.stopped;
+      await Promise.all(nodes.map((n) => n.stopped));
     });
 }

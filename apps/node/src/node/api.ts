@@ -298,6 +298,7 @@ export function publicMethods(node: MassaNode, knownOps: Map<string, SignedOpera
       if (knownOps.size > 100_000) knownOps.delete(knownOps.keys().next().value!);
       node.countOperationReceived();
     }
+    node.broadcastOperations(ops);
     return ops.map((o) => o.id.toString());
   });
 

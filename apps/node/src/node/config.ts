@@ -52,6 +52,18 @@ export const NodeConfigSchema = z
         max_batch: z.number().int().min(1).max(128).default(16),
       })
       .default({}),
+    network: z
+      .object({
+        /** Where peers connect ("host:port"); empty string: no listening. */
+        listen: z.string().default(""),
+        /** Peers to keep a connection to ("host:port"). */
+        peers: z.array(hostPort).max(256).default([]),
+        /** This node's identity key ("S…"); generated and kept in data_dir/node_key when absent. */
+        node_key: z.string().optional(),
+        max_messages_per_second: z.number().int().min(10).default(5000),
+        ban_minutes: z.number().min(0).default(10),
+      })
+      .default({}),
     pool: z
       .object({
         max_operations: z.number().int().min(1).max(1_000_000).default(100_000),

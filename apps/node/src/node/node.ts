@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { BlockGraph, type ConsensusBlock, type ConsensusUpdate } from "@massa-ts/consensus";
 import { type ExecBlock, Execution } from "@massa-ts/execution";
 import { type CycleInfo, FinalState, loadInitialLedger, loadInitialRolls } from "@massa-ts/final-state";
@@ -12,10 +13,12 @@ import {
   SecretKey,
   SignedBlockHeader,
   SignedEndorsement,
+  type SignedOperation,
   Slot,
   type SlotConfig,
 } from "@massa-ts/models";
 import { Selector } from "@massa-ts/pos-draws";
+import { type Message, Network, type Peer } from "@massa-ts/protocol";
 import pino, { type Logger } from "pino";
 import { Counter, Gauge, Registry } from "prom-client";
 import { CliError } from "../errors.js";
@@ -53,6 +56,11 @@ export class MassaNode {
   private readonly execBlocks = new Map<string, ExecBlock>();
   private readonly blockInclusion = new Map<string, string[]>(); // op id key → block ids (text)
   private cycleStats = { blocks: 0, misses: 0, cycle: -1 };
+  network: Network | undefined;
+  /** Endorsements received or made for coming slots: slot key → index → endorsement. */
+  private readonly endorsementPool = new Map<string, Map<number, SignedEndorsement>>();
+  private readonly pendingHeaders = new Map<string, SignedBlockHeader>();
+  private readonly seen = new Set<string>();
   private readonly gSlot: Gauge;
   private readonly gFinal: Gauge;
   private readonly cBlocks: Counter;
@@ -201,6 +209,7 @@ export class MassaNode {
       maxOperations: c.pool.max_operations,
       operationValidityPeriods: c.operation_validity_periods,
     });
+    if (c.network.listen || c.network.peers.length > 0) await this.startNetwork();
     this.log.info(
       {
         chainId: c.chain_id,
@@ -221,6 +230,214 @@ export class MassaNode {
     } catch (e) {
       this.log.error({ cycle: info.cycle, err: (e as Error).message }, "cannot feed the selector");
     }
+  }
+
+  // ---- network ----
+
+  private nodeKey(): SecretKey {
+    const c = this.config;
+    if (c.network.node_key) return SecretKey.fromString(c.network.node_key, "network.node_key");
+    mkdirSync(c.data_dir, { recursive: true });
+    const path = join(c.data_dir, "node_key");
+    if (existsSync(path)) return SecretKey.fromString(readFileSync(path, "utf8").trim(), path);
+    const k = SecretKey.generate();
+    writeFileSync(path, `${k.toString()}\n`, { mode: 0o600 });
+    return k;
+  }
+
+  private async startNetwork(): Promise<void> {
+    const c = this.config;
+    this.network = new Network({
+      chainId: this.chainId,
+      nodeKey: this.nodeKey(),
+      maxMessagesPerSecond: c.network.max_messages_per_second,
+      banMs: c.network.ban_minutes * 60_000,
+      blockLimits: {
+        ...MASSA_BLOCK_LIMITS,
+        threadCount: c.thread_count,
+        endorsementCount: c.endorsement_count,
+      },
+      onMessage: (peer, m) => {
+        try {
+          this.onPeerMessage(peer, m);
+        } catch (e) {
+          this.log.error(
+            { peer: peer.remote, type: m.type, err: (e as Error).message },
+            "peer message failed",
+          );
+        }
+      },
+      onPeer: (peer, event, reason) => this.log.info({ peer: peer.remote, event, reason }, "peer"),
+    });
+    if (c.network.listen) {
+      const i = c.network.listen.lastIndexOf(":");
+      const port = await this.network.listen(
+        c.network.listen.slice(0, i),
+        Number(c.network.listen.slice(i + 1)),
+      );
+      this.log.info({ listen: `${c.network.listen.slice(0, i)}:${port}` }, "p2p listening");
+    }
+    for (const p of c.network.peers) this.network.connect(p);
+  }
+
+  /** Marks an id as seen; false if it was already (nothing is relayed twice). Bounded. */
+  private firstSeen(key: string): boolean {
+    if (this.seen.has(key)) return false;
+    this.seen.add(key);
+    if (this.seen.size > 200_000) this.seen.delete(this.seen.values().next().value!);
+    return true;
+  }
+
+  /** Protocol's block checks (ours: any failure makes the block invalid and bans its sender). */
+  private checkBlock(header: SignedBlockHeader, ops: readonly SignedOperation[]): string | undefined {
+    const c = this.config;
+    const slot = header.content.slot;
+    if (!header.verifySignature()) return "bad header signature";
+    for (const e of header.content.endorsements) {
+      if (!e.verifySignature()) return `endorsement ${e.content.index}: bad signature`;
+      if (!e.content.slot.equals(slot)) return `endorsement ${e.content.index} is for another slot`;
+    }
+    if (ops.length > MASSA_BLOCK_LIMITS.maxOperationsPerBlock) return `${ops.length} operations`;
+    const root = operationMerkleRoot(ops.map((o) => o.id));
+    const h = header.content.operationMerkleRoot;
+    if (root.length !== h.length || root.some((b, i) => b !== h[i])) return "operation merkle root mismatch";
+    const ids = new Set<string>();
+    let size = 0;
+    for (const op of ops) {
+      if (ids.has(op.id.key)) return `operation ${op.id} twice`;
+      ids.add(op.id.key);
+      if (!op.verifySignature()) return `operation ${op.id}: bad signature`;
+      if (op.senderThread(c.thread_count) !== slot.thread) return `operation ${op.id} from another thread`;
+      const e = op.content.expirePeriod;
+      if (slot.period > e || slot.period < Math.max(0, e - c.operation_validity_periods)) {
+        return `operation ${op.id} outside its validity window`;
+      }
+      size += op.toBytes().length;
+    }
+    if (size > 300_000) return `operations of ${size} bytes`;
+    return undefined;
+  }
+
+  private onPeerMessage(peer: Peer, m: Message): void {
+    switch (m.type) {
+      case "header": {
+        if (this.graph.status(m.header.id) || this.pendingHeaders.has(m.header.id.key)) return;
+        if (!m.header.verifySignature()) {
+          peer.fail("bad header signature");
+          return;
+        }
+        this.pendingHeaders.set(m.header.id.key, m.header);
+        if (this.pendingHeaders.size > 1000)
+          this.pendingHeaders.delete(this.pendingHeaders.keys().next().value!);
+        return;
+      }
+      case "blockOps": {
+        const header = this.pendingHeaders.get(m.blockId.key);
+        if (!header) return; // unknown or already processed
+        this.pendingHeaders.delete(m.blockId.key);
+        const bad = this.checkBlock(header, m.operations);
+        if (bad) {
+          peer.fail(`invalid block ${m.blockId}: ${bad}`);
+          return;
+        }
+        const r = this.graph.addBlock({ header, operations: m.operations }, this.currentSlot);
+        if (r.status.kind === "invalid") {
+          peer.fail(`invalid block ${m.blockId}: ${r.status.reason}`);
+          return;
+        }
+        if (r.status.kind === "waiting-parents") {
+          for (const id of r.status.missing) peer.send({ type: "askBlock", blockId: id });
+        }
+        if (r.status.kind !== "stale" && this.firstSeen(`b${m.blockId.key}`)) {
+          this.network!.broadcast({ type: "header", header }, peer);
+          this.network!.broadcast({ type: "blockOps", blockId: m.blockId, operations: m.operations }, peer);
+        }
+        return;
+      }
+      case "askBlock": {
+        const b = this.graph.get(m.blockId);
+        if (b) {
+          peer.send({ type: "header", header: b.header });
+          peer.send({ type: "blockOps", blockId: m.blockId, operations: [...b.operations] });
+        }
+        return;
+      }
+      case "operations": {
+        const fresh: SignedOperation[] = [];
+        const period = this.currentSlot?.period ?? 0;
+        for (const op of m.operations) {
+          if (!this.firstSeen(`o${op.id.key}`)) continue;
+          if (!op.verifySignature()) {
+            peer.fail(`operation ${op.id}: bad signature`);
+            return;
+          }
+          try {
+            this.pool.add(op, period, true);
+            fresh.push(op);
+          } catch {
+            // expired, too cheap, pool full: not relayed
+          }
+        }
+        if (fresh.length > 0) this.network!.broadcast({ type: "operations", operations: fresh }, peer);
+        return;
+      }
+      case "endorsements": {
+        const fresh: SignedEndorsement[] = [];
+        for (const e of m.endorsements) {
+          if (!this.firstSeen(`e${e.id.key}`)) continue;
+          if (!e.verifySignature()) {
+            peer.fail(`endorsement ${e.id}: bad signature`);
+            return;
+          }
+          this.poolEndorsement(e);
+          fresh.push(e);
+        }
+        if (fresh.length > 0) this.network!.broadcast({ type: "endorsements", endorsements: fresh }, peer);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private poolEndorsement(e: SignedEndorsement): void {
+    const k = `${e.content.slot.period},${e.content.slot.thread}`;
+    let m = this.endorsementPool.get(k);
+    if (!m) {
+      m = new Map();
+      this.endorsementPool.set(k, m);
+      if (this.endorsementPool.size > 256)
+        this.endorsementPool.delete(this.endorsementPool.keys().next().value!);
+    }
+    if (!m.has(e.content.index)) m.set(e.content.index, e);
+  }
+
+  /** Operations accepted by the API go to the peers too. */
+  broadcastOperations(ops: readonly SignedOperation[]): void {
+    for (const op of ops) this.firstSeen(`o${op.id.key}`);
+    this.network?.broadcast({ type: "operations", operations: [...ops] });
+  }
+
+  /** Endorsements of the next slot by our keys, endorsing its thread's best parent: pooled and sent. */
+  private endorseNext(slot: Slot): void {
+    const next = slot.next(this.config.thread_count);
+    let sel: ReturnType<Selector["getSelection"]>;
+    try {
+      sel = this.selector.getSelection(next);
+    } catch {
+      return;
+    }
+    const parent = this.graph.bestParents()[next.thread]!;
+    const made: SignedEndorsement[] = [];
+    sel.endorsements.forEach((a, index) => {
+      const k = this.stakingKeys.get(a.key);
+      if (k) made.push(SignedEndorsement.sign({ slot: next, index, endorsedBlock: parent }, k));
+    });
+    for (const e of made) {
+      this.firstSeen(`e${e.id.key}`);
+      this.poolEndorsement(e);
+    }
+    if (made.length > 0) this.network?.broadcast({ type: "endorsements", endorsements: made });
   }
 
   /** The latest slot at time `t` (undefined before genesis). */
@@ -254,6 +471,8 @@ export class MassaNode {
       if (produced) updates.push(produced);
     }
     this.applyConsensus(slot);
+    this.endorseNext(slot);
+    this.endorsementPool.delete(`${slot.period},${slot.thread}`);
     if (slot.thread === 0) this.graph.prune(64);
     this.pool.prune(slot.period, (op) => this.execution.operationStatus(op.id)?.final === true);
     this.gPool.set(this.pool.size);
@@ -330,6 +549,9 @@ export class MassaNode {
       if (this.blockInclusion.size > 100_000)
         this.blockInclusion.delete(this.blockInclusion.keys().next().value!);
     }
+    this.firstSeen(`b${header.id.key}`);
+    this.network?.broadcast({ type: "header", header });
+    this.network?.broadcast({ type: "blockOps", blockId: header.id, operations: ops });
     this.cBlocks.inc();
     this.cycleStats.blocks++;
     this.log.debug(
@@ -366,12 +588,14 @@ export class MassaNode {
     };
     this.execution.onBlockcliqueChanged(at, now);
     const bound = this.graph.finalSlotBound(this.execution.finalSlot);
-    if (Slot.compare(bound, this.execution.finalSlot) > 0) {
-      this.execution.onSlotsFinal(bound, at);
-      this.gFinal.set(bound.period);
-      this.finalHashes.push({ slot: bound, hash: this.fs.stateHash.toString() });
+    // one slot at a time, so that every final slot's state hash is recorded
+    while (Slot.compare(bound, this.execution.finalSlot) > 0) {
+      const s = this.execution.finalSlot.next(this.config.thread_count);
+      this.execution.onSlotsFinal(s, at);
+      this.finalHashes.push({ slot: s, hash: this.fs.stateHash.toString() });
       if (this.finalHashes.length > FINAL_HASHES_KEPT) this.finalHashes.shift();
     }
+    this.gFinal.set(this.execution.finalSlot.period);
   }
 
   /** Blocks in which an operation was included (by this node's knowledge). */
@@ -392,6 +616,7 @@ export class MassaNode {
     if (this.stopped) return;
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    await this.network?.stop();
     await this.selector?.close();
     await this.fs?.close();
     this.log.info("node stopped");
