@@ -309,11 +309,14 @@ export class Network {
     return true;
   }
 
-  /** Bans the peer's IP and, once known, its node key. */
+  /**
+   * Bans the peer: its node key once the handshake proved it (other nodes behind the same IP, e.g. a local
+   * devnet, keep working), else its IP.
+   */
   ban(peer: Peer, reason: string): void {
     const until = Date.now() + this.banMs;
-    if (peer.socket.remoteAddress) this.bans.set(peer.socket.remoteAddress, { until, reason });
     if (peer.publicKey) this.bans.set(peer.publicKey.toString(), { until, reason });
+    else if (peer.socket.remoteAddress) this.bans.set(peer.socket.remoteAddress, { until, reason });
     if (this.bans.size > 10_000) this.bans.delete(this.bans.keys().next().value!);
   }
 

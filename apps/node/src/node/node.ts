@@ -57,6 +57,8 @@ export class MassaNode {
   private readonly blockInclusion = new Map<string, string[]>(); // op id key → block ids (text)
   private cycleStats = { blocks: 0, misses: 0, cycle: -1 };
   network: Network | undefined;
+  /** The p2p port actually bound (when `network.listen` is set). */
+  p2pPort: number | undefined;
   /** Endorsements received or made for coming slots: slot key → index → endorsement. */
   private readonly endorsementPool = new Map<string, Map<number, SignedEndorsement>>();
   private readonly pendingHeaders = new Map<string, SignedBlockHeader>();
@@ -275,6 +277,7 @@ export class MassaNode {
         c.network.listen.slice(0, i),
         Number(c.network.listen.slice(i + 1)),
       );
+      this.p2pPort = port;
       this.log.info({ listen: `${c.network.listen.slice(0, i)}:${port}` }, "p2p listening");
     }
     for (const p of c.network.peers) this.network.connect(p);
