@@ -92,4 +92,42 @@ it("4 nodes agree on every final state hash over 3 cycles; a transfer sent to on
     const [info] = await rpc<{ final_balance: string }[]>(u, "get_addresses", [[d.accounts[1]!.address]]);
     expect(info!.final_balance).toBe("1000007");
   }
-}, 120_000);
+
+  // a 5th node joins mid-run: it bootstraps the final state and the graph from node 0, then follows
+  const c0 = loadNodeConfig(d.configPaths[0]!);
+  const joiner = await runNode(
+    {
+      ...c0,
+      data_dir: join(dir, "node-5-data"),
+      staking_keys: undefined,
+      api: { ...c0.api, public: "127.0.0.1:0", private: "127.0.0.1:0" },
+      network: { ...c0.network, listen: "", peers: c0.network.peers, bootstrap: `127.0.0.1:${base + 1}` },
+    },
+    pino({ level: "silent" }),
+  );
+  nodes.push(joiner);
+  const joinedAt = await finalPeriod(joiner.publicUrl);
+  expect(joinedAt).toBeGreaterThanOrEqual(3 * 8);
+  for (let i = 0; i < 300 && (await finalPeriod(joiner.publicUrl)) < joinedAt + 6; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const mine = new Map(
+    (
+      await rpc<{ slot: { period: number; thread: number }; hash: string }[]>(
+        joiner.publicUrl,
+        "get_final_state_hashes",
+      )
+    ).map((h) => [`${h.slot.period},${h.slot.thread}`, h.hash]),
+  );
+  const theirs = new Map(
+    (
+      await rpc<{ slot: { period: number; thread: number }; hash: string }[]>(
+        urls[1]!,
+        "get_final_state_hashes",
+      )
+    ).map((h) => [`${h.slot.period},${h.slot.thread}`, h.hash]),
+  );
+  const shared = [...mine.keys()].filter((k) => theirs.has(k));
+  expect(shared.length).toBeGreaterThan(10);
+  for (const k of shared) expect(mine.get(k)).toBe(theirs.get(k));
+}, 180_000);

@@ -130,6 +130,53 @@ export class BlockGraph {
     }
   }
 
+  /**
+   * A graph restored from a peer's bootstrap: `finals` are final blocks (full), among them the latest final
+   * block of every thread; the caller then adds the peer's non-final blocks with {@link addBlock}.
+   */
+  static fromFinalBlocks(
+    config: Partial<ConsensusConfig>,
+    finals: readonly ConsensusBlock[],
+    draws: ConsensusDraws,
+    isFinalExecuted?: (id: OperationId) => boolean,
+  ): BlockGraph {
+    const T = { ...DEFAULT_CONSENSUS_CONFIG, ...config }.threadCount;
+    const latest: ConsensusBlock[] = [];
+    for (const b of finals) {
+      const t = b.header.content.slot.thread;
+      const cur = latest[t];
+      if (!cur || b.header.content.slot.period > cur.header.content.slot.period) latest[t] = b;
+    }
+    for (let t = 0; t < T; t++) {
+      if (!latest[t])
+        throw new ConsensusError("BAD_BOOTSTRAP", `no final block of thread ${t} in the bootstrap graph`);
+    }
+    const g = new BlockGraph(
+      config,
+      latest.map((b) => b.header),
+      draws,
+      isFinalExecuted,
+    );
+    for (const b of finals) {
+      const h = b.header;
+      g.blocks.set(h.id.key, {
+        id: h.id,
+        slot: h.content.slot,
+        index: h.content.slot.index(T),
+        creator: h.creatorAddress,
+        parents: h.content.parents,
+        fitness: 1 + h.content.endorsements.length,
+        block: b,
+        opIds: new Set(b.operations.map((o) => o.id.key)),
+        children: new Set(),
+        incomp: new Set(),
+        final: true,
+      });
+    }
+    for (const [k, b] of g.blocks) for (const p of b.parents) g.blocks.get(p.key)?.children.add(k);
+    return g;
+  }
+
   // ---- reads ----
 
   get(id: BlockId): ConsensusBlock | undefined {

@@ -11,6 +11,7 @@ import {
   SignedBlockHeader,
   SignedEndorsement,
   SignedOperation,
+  Slot,
 } from "@massa-ts/models";
 
 /** Wire protocol version; peers with another one are refused at the handshake. */
@@ -29,7 +30,22 @@ export type Message =
   | { type: "askBlock"; blockId: BlockId }
   | { type: "blockOps"; blockId: BlockId; operations: SignedOperation[] }
   | { type: "operations"; operations: SignedOperation[] }
-  | { type: "endorsements"; endorsements: SignedEndorsement[] };
+  | { type: "endorsements"; endorsements: SignedEndorsement[] }
+  /** Bootstrap client → server: the next part after this cursor. */
+  | { type: "bootstrapAsk"; slot: Slot | undefined; lastKey: Uint8Array | undefined; finished: boolean }
+  /** Bootstrap server → client: state entries in key order, updates since the client's slot, new cursor. */
+  | {
+      type: "bootstrapPart";
+      slot: Slot;
+      entries: [Uint8Array, Uint8Array][];
+      updates: [Uint8Array, Uint8Array | null][];
+      lastKey: Uint8Array | undefined;
+      finished: boolean;
+    }
+  /** Bootstrap client → server: the consensus graph, please. */
+  | { type: "graphAsk" }
+  /** Bootstrap server → client: the graph's blocks (full), in slot order, with their finality. */
+  | { type: "graph"; blocks: { header: SignedBlockHeader; operations: SignedOperation[]; final: boolean }[] };
 
 const TYPES = [
   "hello",
@@ -41,7 +57,23 @@ const TYPES = [
   "blockOps",
   "operations",
   "endorsements",
+  "bootstrapAsk",
+  "bootstrapPart",
+  "graphAsk",
+  "graph",
 ] as const;
+
+/** Longest key or value in a bootstrap part (a datastore value is at most 10 MB; parts stay far below). */
+const MAX_ENTRY = 10_000_000;
+/** Most entries in one bootstrap part. */
+const MAX_PART_ENTRIES = 1_000_000;
+/** Most blocks in a graph message. */
+const MAX_GRAPH_BLOCKS = 100_000;
+
+function writeOpt(w: ByteWriter, b: Uint8Array | undefined): void {
+  if (b === undefined) w.u8(0x30);
+  else w.u8(0x31).lengthPrefixed(b);
+}
 
 export function encodeMessage(m: Message): Uint8Array {
   const w = new ByteWriter(256);
@@ -78,8 +110,48 @@ export function encodeMessage(m: Message): Uint8Array {
       w.varint(m.endorsements.length);
       for (const e of m.endorsements) e.serialize(w);
       break;
+    case "bootstrapAsk":
+      writeOpt(w, m.slot?.toKey());
+      writeOpt(w, m.lastKey);
+      w.u8(m.finished ? 1 : 0);
+      break;
+    case "bootstrapPart":
+      w.bytes(m.slot.toKey()).u8(m.finished ? 1 : 0);
+      writeOpt(w, m.lastKey);
+      w.varint(m.entries.length);
+      for (const [k, v] of m.entries) w.lengthPrefixed(k).lengthPrefixed(v);
+      w.varint(m.updates.length);
+      for (const [k, v] of m.updates) {
+        w.lengthPrefixed(k);
+        writeOpt(w, v ?? undefined);
+      }
+      break;
+    case "graphAsk":
+      break;
+    case "graph":
+      w.varint(m.blocks.length);
+      for (const b of m.blocks) {
+        w.u8(b.final ? 1 : 0);
+        b.header.serialize(w);
+        w.varint(b.operations.length);
+        for (const o of b.operations) w.bytes(o.toBytes());
+      }
+      break;
   }
   return w.finish();
+}
+
+function readOpt(r: ByteReader, field: string, max: number): Uint8Array | undefined {
+  const tag = r.readU8(field);
+  if (tag === 0x30) return undefined;
+  if (tag !== 0x31) throw new DecodeError(field, `bad option tag ${tag}`);
+  return r.readLengthPrefixed(field, max);
+}
+
+function readFlag(r: ByteReader, field: string): boolean {
+  const f = r.readU8(field);
+  if (f > 1) throw new DecodeError(field, `bad flag ${f}`);
+  return f === 1;
 }
 
 /** Decodes one message from untrusted bytes; any defect (unknown type, short, trailing) is a DecodeError. */
@@ -131,6 +203,53 @@ export function decodeMessage(
     case "operations":
       m = { type: t, operations: ops("operations") };
       break;
+    case "bootstrapAsk": {
+      const slot = readOpt(r, "bootstrapAsk.slot", 9);
+      m = {
+        type: t,
+        slot: slot ? Slot.fromKey(slot, "bootstrapAsk.slot") : undefined,
+        lastKey: readOpt(r, "bootstrapAsk.lastKey", MAX_ENTRY),
+        finished: readFlag(r, "bootstrapAsk.finished"),
+      };
+      break;
+    }
+    case "bootstrapPart": {
+      const slot = Slot.fromKey(r.readBytes(9, "bootstrapPart.slot"), "bootstrapPart.slot");
+      const finished = readFlag(r, "bootstrapPart.finished");
+      const lastKey = readOpt(r, "bootstrapPart.lastKey", MAX_ENTRY);
+      const n = r.readVarintNumber("bootstrapPart.entries.count", MAX_PART_ENTRIES);
+      const entries: [Uint8Array, Uint8Array][] = [];
+      for (let i = 0; i < n; i++) {
+        entries.push([
+          r.readLengthPrefixed(`entries[${i}].key`, MAX_ENTRY),
+          r.readLengthPrefixed(`entries[${i}].value`, MAX_ENTRY),
+        ]);
+      }
+      const u = r.readVarintNumber("bootstrapPart.updates.count", MAX_PART_ENTRIES);
+      const updates: [Uint8Array, Uint8Array | null][] = [];
+      for (let i = 0; i < u; i++) {
+        updates.push([
+          r.readLengthPrefixed(`updates[${i}].key`, MAX_ENTRY),
+          readOpt(r, `updates[${i}].value`, MAX_ENTRY) ?? null,
+        ]);
+      }
+      m = { type: t, slot, entries, updates, lastKey, finished };
+      break;
+    }
+    case "graphAsk":
+      m = { type: t };
+      break;
+    case "graph": {
+      const n = r.readVarintNumber("graph.count", MAX_GRAPH_BLOCKS);
+      const blocks: { header: SignedBlockHeader; operations: SignedOperation[]; final: boolean }[] = [];
+      for (let i = 0; i < n; i++) {
+        const final = readFlag(r, `graph[${i}].final`);
+        const header = SignedBlockHeader.deserialize(r, limits, `graph[${i}].header`);
+        blocks.push({ header, operations: ops(`graph[${i}].operations`), final });
+      }
+      m = { type: t, blocks };
+      break;
+    }
     case "endorsements": {
       const n = r.readVarintNumber("endorsements.count", MAX_LIST_ITEMS);
       m = {

@@ -58,6 +58,8 @@ export const NodeConfigSchema = z
         listen: z.string().default(""),
         /** Peers to keep a connection to ("host:port"). */
         peers: z.array(hostPort).max(256).default([]),
+        /** A peer's p2p "host:port" to bootstrap the final state and graph from, when the data dir is empty. */
+        bootstrap: hostPort.optional(),
         /** This node's identity key ("S…"); generated and kept in data_dir/node_key when absent. */
         node_key: z.string().optional(),
         max_messages_per_second: z.number().int().min(10).default(5000),

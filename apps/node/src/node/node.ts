@@ -9,6 +9,7 @@ import {
   type BlockId,
   genesisHeader,
   MASSA_BLOCK_LIMITS,
+  type OperationId,
   operationMerkleRoot,
   SecretKey,
   SignedBlockHeader,
@@ -154,7 +155,10 @@ export class MassaNode {
       threadCount: c.thread_count,
       periodsPerCycle: c.periods_per_cycle,
     });
-    if (!this.fs.lastFinalSlot) {
+    let bootstrapped: { block: ConsensusBlock; final: boolean }[] | undefined;
+    if (!this.fs.lastFinalSlot && c.network.bootstrap) {
+      bootstrapped = await this.bootstrap(c.network.bootstrap);
+    } else if (!this.fs.lastFinalSlot) {
       this.fs.initGenesis(loadInitialLedger(c.initial_ledger), this.initialRolls);
       this.log.info({ dataDir: c.data_dir, fresh }, "genesis written");
     } else {
@@ -193,17 +197,25 @@ export class MassaNode {
       operationValidityPeriods: c.operation_validity_periods,
     });
     const genesis = Array.from({ length: c.thread_count }, (_, t) => genesisHeader(t, this.genesisKey));
-    this.graph = new BlockGraph(
-      {
-        threadCount: c.thread_count,
-        endorsementCount: c.endorsement_count,
-        deltaF0: c.delta_f0,
-        operationValidityPeriods: c.operation_validity_periods,
-      },
-      genesis,
-      this.selector,
-      (id) => this.fs.isExecuted(id),
-    );
+    const consensusConfig = {
+      threadCount: c.thread_count,
+      endorsementCount: c.endorsement_count,
+      deltaF0: c.delta_f0,
+      operationValidityPeriods: c.operation_validity_periods,
+    };
+    const isFinalExecuted = (id: OperationId) => this.fs.isExecuted(id);
+    if (bootstrapped) {
+      // the peer's final blocks (plus our genesis blocks for threads it has pruned to) become the roots
+      const finals = [
+        ...genesis.map((header) => ({ header, operations: [] })),
+        ...bootstrapped.filter((b) => b.final).map((b) => b.block),
+      ];
+      this.graph = BlockGraph.fromFinalBlocks(consensusConfig, finals, this.selector, isFinalExecuted);
+      const now = this.slotAt();
+      for (const b of bootstrapped.filter((x) => !x.final)) this.graph.addBlock(b.block, now);
+    } else {
+      this.graph = new BlockGraph(consensusConfig, genesis, this.selector, isFinalExecuted);
+    }
     this.pool = new OperationPool({
       chainId: this.chainId,
       threadCount: c.thread_count,
@@ -281,6 +293,113 @@ export class MassaNode {
       this.log.info({ listen: `${c.network.listen.slice(0, i)}:${port}` }, "p2p listening");
     }
     for (const p of c.network.peers) this.network.connect(p);
+  }
+
+  /**
+   * Streams the final state, then the consensus graph, from a peer (`network.bootstrap`), resuming from the
+   * last received key if the connection drops. The state's hash equals the peer's at the last part's slot.
+   */
+  private async bootstrap(target: string): Promise<{ block: ConsensusBlock; final: boolean }[]> {
+    const c = this.config;
+    const inbox: Message[] = [];
+    let wake: (() => void) | undefined;
+    const net = new Network({
+      chainId: this.chainId,
+      nodeKey: this.nodeKey(),
+      blockLimits: {
+        ...MASSA_BLOCK_LIMITS,
+        threadCount: c.thread_count,
+        endorsementCount: c.endorsement_count,
+      },
+      onMessage: (_p, m) => {
+        inbox.push(m);
+        wake?.();
+      },
+      onPeer: () => wake?.(),
+    });
+    const next = async <T extends Message["type"]>(type: T): Promise<Extract<Message, { type: T }>> => {
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const i = inbox.findIndex((m) => m.type === type);
+        if (i >= 0) return inbox.splice(i, 1)[0] as Extract<Message, { type: T }>;
+        if (net.connected.length === 0) throw new Error(`lost the bootstrap peer ${target}`);
+        if (Date.now() > deadline) throw new Error(`no ${type} from ${target} within 30 s`);
+        await new Promise<void>((r) => {
+          wake = r;
+          setTimeout(r, 200);
+        });
+      }
+    };
+    const connected = async () => {
+      const deadline = Date.now() + 30_000;
+      while (net.connected.length === 0) {
+        if (Date.now() > deadline)
+          throw new CliError(`cannot reach the bootstrap peer ${target} (network.bootstrap)`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return net.connected[0]!;
+    };
+    net.connect(target);
+    let cursor: { slot?: Slot; lastKey?: Uint8Array; finished?: boolean } = {};
+    let entries = 0;
+    let failures = 0;
+    const t0 = Date.now();
+    try {
+      for (;;) {
+        try {
+          const peer = await connected();
+          peer.send({
+            type: "bootstrapAsk",
+            slot: cursor.slot,
+            lastKey: cursor.lastKey,
+            finished: cursor.finished ?? false,
+          });
+          const part = await next("bootstrapPart");
+          this.fs.applyBootstrapPart({
+            slot: part.slot,
+            entries: part.entries,
+            updates: part.updates,
+            cursor: {
+              slot: part.slot,
+              ...(part.lastKey ? { lastKey: part.lastKey } : {}),
+              finished: part.finished,
+            },
+          });
+          entries += part.entries.length;
+          cursor = {
+            slot: part.slot,
+            ...(part.lastKey ? { lastKey: part.lastKey } : {}),
+            finished: part.finished,
+          };
+          if (this.fs.backlog.records > 32) await this.fs.drain();
+          this.log.info(
+            { entries, slot: part.slot.toJSON(), finished: part.finished },
+            "bootstrap: state part",
+          );
+          if (part.finished && part.entries.length === 0) break;
+        } catch (e) {
+          if (e instanceof CliError || ++failures > 10) throw e;
+          this.log.warn({ err: (e as Error).message, retry: failures }, "bootstrap interrupted: resuming");
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
+      const peer = await connected();
+      peer.send({ type: "graphAsk" });
+      const g = await next("graph");
+      this.log.info(
+        {
+          entries,
+          slot: this.fs.lastFinalSlot?.toJSON(),
+          blocks: g.blocks.length,
+          ms: Date.now() - t0,
+          hash: this.fs.stateHash.toString(),
+        },
+        "bootstrap done",
+      );
+      return g.blocks.map((b) => ({ block: { header: b.header, operations: b.operations }, final: b.final }));
+    } finally {
+      await net.stop();
+    }
   }
 
   /** Marks an id as seen; false if it was already (nothing is relayed twice). Bounded. */
@@ -396,6 +515,42 @@ export class MassaNode {
           fresh.push(e);
         }
         if (fresh.length > 0) this.network!.broadcast({ type: "endorsements", endorsements: fresh }, peer);
+        return;
+      }
+      case "bootstrapAsk": {
+        let part: ReturnType<FinalState["bootstrapPart"]>;
+        try {
+          part = this.fs.bootstrapPart(
+            {
+              ...(m.slot ? { slot: m.slot } : {}),
+              ...(m.lastKey ? { lastKey: m.lastKey } : {}),
+              finished: m.finished,
+            },
+            1_000_000,
+          );
+        } catch (e) {
+          peer.close(`bootstrap refused: ${(e as Error).message}`);
+          return;
+        }
+        peer.send({
+          type: "bootstrapPart",
+          slot: part.slot,
+          entries: part.entries,
+          updates: part.updates,
+          lastKey: part.cursor.lastKey,
+          finished: part.cursor.finished ?? false,
+        });
+        return;
+      }
+      case "graphAsk": {
+        const blocks = this.graph
+          .activeBlocks()
+          .sort((a, b) => Slot.compare(a.slot, b.slot))
+          .flatMap((b) => {
+            const full = this.graph.get(b.id);
+            return full ? [{ header: full.header, operations: [...full.operations], final: b.final }] : [];
+          });
+        peer.send({ type: "graph", blocks });
         return;
       }
       default:
