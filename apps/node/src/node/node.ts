@@ -157,7 +157,21 @@ export class MassaNode {
     });
     let bootstrapped: { block: ConsensusBlock; final: boolean }[] | undefined;
     if (!this.fs.lastFinalSlot && c.network.bootstrap) {
-      bootstrapped = await this.bootstrap(c.network.bootstrap);
+      bootstrapped = await this.bootstrap(c.network.bootstrap, true);
+    } else if (this.fs.lastFinalSlot && c.network.bootstrap) {
+      // a restart inside a network: our final state is on disk; the graph comes from a peer
+      bootstrapped = await this.bootstrap(c.network.bootstrap, false);
+      const finals = bootstrapped.filter((b) => b.final).map((b) => b.block.header.content.slot.period);
+      const oldest = finals.length > 0 ? Math.min(...finals) : 0;
+      if (oldest > this.fs.lastFinalSlot.period + 1) {
+        throw new CliError(
+          `the final state in ${c.data_dir} (at ${this.fs.lastFinalSlot}) is older than what peers keep (period ${oldest}): remove it to bootstrap again`,
+        );
+      }
+      this.log.info(
+        { finalSlot: this.fs.lastFinalSlot.toJSON(), blocks: bootstrapped.length },
+        "graph fetched from a peer",
+      );
     } else if (!this.fs.lastFinalSlot) {
       this.fs.initGenesis(loadInitialLedger(c.initial_ledger), this.initialRolls);
       this.log.info({ dataDir: c.data_dir, fresh }, "genesis written");
@@ -299,7 +313,10 @@ export class MassaNode {
    * Streams the final state, then the consensus graph, from a peer (`network.bootstrap`), resuming from the
    * last received key if the connection drops. The state's hash equals the peer's at the last part's slot.
    */
-  private async bootstrap(target: string): Promise<{ block: ConsensusBlock; final: boolean }[]> {
+  private async bootstrap(
+    target: string,
+    state: boolean,
+  ): Promise<{ block: ConsensusBlock; final: boolean }[]> {
     const c = this.config;
     const inbox: Message[] = [];
     let wake: (() => void) | undefined;
@@ -345,7 +362,7 @@ export class MassaNode {
     let failures = 0;
     const t0 = Date.now();
     try {
-      for (;;) {
+      for (; state; ) {
         try {
           const peer = await connected();
           peer.send({
