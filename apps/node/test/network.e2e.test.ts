@@ -29,7 +29,7 @@ async function rpc<T>(url: string, method: string, params: unknown[] = []): Prom
   return j.result;
 }
 
-it("4 nodes agree on every final state hash over 3 cycles; a transfer is final on all; a 5th node bootstraps and a stopped node catches up", async () => {
+it("4 nodes agree on every final state hash over 4 cycles; a transfer is final on all; a 5th node bootstraps and a stopped node catches up", async () => {
   const base = 40_000 + Math.floor(Math.random() * 2_000) * 10;
   const d = createDevnet({ dir, nodes: 4, t0: 1000, basePort: base });
   for (const p of d.configPaths) nodes.push(await runNode(loadNodeConfig(p), pino({ level: "silent" })));
@@ -55,14 +55,26 @@ it("4 nodes agree on every final state hash over 3 cycles; a transfer is final o
     77n,
   );
   await rpc(urls[0]!, "send_operations", [[op.toSendOperationsInput()]]);
+  // and a roll buy submitted to node 1
+  const buyer = SecretKey.fromString(d.accounts[2]!.secretKey);
+  const buy = SignedOperation.sign(
+    {
+      fee: Amount.ZERO,
+      expirePeriod: (status.last_slot?.period ?? 0) + 9,
+      payload: { type: "RollBuy", rollCount: 2n },
+    },
+    buyer,
+    77n,
+  );
+  await rpc(urls[1]!, "send_operations", [[buy.toSendOperationsInput()]]);
 
-  // run into cycle 3 (periods 0..23 = 3 cycles of 8)
+  // run into cycle 4 (periods 0..31 = 4 cycles of 8)
   const finalPeriod = async (u: string) =>
     (await rpc<{ execution_stats: { final_cursor: { period: number } } }>(u, "get_status", [{}]))
       .execution_stats.final_cursor.period;
   for (let i = 0; i < 600; i++) {
     const ps = await Promise.all(urls.map(finalPeriod));
-    if (ps.every((p) => p >= 3 * 8)) break;
+    if (ps.every((p) => p >= 4 * 8)) break;
     await new Promise((r) => setTimeout(r, 100));
   }
   const hashes = await Promise.all(
@@ -76,7 +88,7 @@ it("4 nodes agree on every final state hash over 3 cycles; a transfer is final o
   );
   const common = [...hashes[0]!.keys()].filter((k) => hashes.every((h) => h.has(k)));
   expect(common.length).toBeGreaterThan(40);
-  expect(common.some((k) => Number(k.split(",")[0]) >= 16)).toBe(true); // past two cycle boundaries
+  expect(common.some((k) => Number(k.split(",")[0]) >= 24)).toBe(true); // past three cycle boundaries
   for (const k of common) expect(new Set(hashes.map((h) => h.get(k))).size).toBe(1);
 
   // every node's staker produced final blocks (draws are shared: each one's blocks reached the others)
@@ -91,6 +103,10 @@ it("4 nodes agree on every final state hash over 3 cycles; a transfer is final o
   for (const u of urls) {
     const [info] = await rpc<{ final_balance: string }[]>(u, "get_addresses", [[d.accounts[1]!.address]]);
     expect(info!.final_balance).toBe("1000007");
+    const [b] = await rpc<{ final_roll_count: number; final_balance: string }[]>(u, "get_addresses", [
+      [d.accounts[2]!.address],
+    ]);
+    expect(b).toMatchObject({ final_roll_count: 2, final_balance: "999800" });
   }
 
   // a 5th node joins mid-run: it bootstraps the final state and the graph from node 0, then follows
@@ -107,7 +123,7 @@ it("4 nodes agree on every final state hash over 3 cycles; a transfer is final o
   );
   nodes.push(joiner);
   const joinedAt = await finalPeriod(joiner.publicUrl);
-  expect(joinedAt).toBeGreaterThanOrEqual(3 * 8);
+  expect(joinedAt).toBeGreaterThanOrEqual(4 * 8);
   for (let i = 0; i < 300 && (await finalPeriod(joiner.publicUrl)) < joinedAt + 6; i++) {
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -37,6 +37,8 @@ export type Message =
   | {
       type: "bootstrapPart";
       slot: Slot;
+      /** The server's state fingerprint at `slot` (BLAKE3 of the 512-byte hash): the client checks its own. */
+      fingerprint: Uint8Array;
       entries: [Uint8Array, Uint8Array][];
       updates: [Uint8Array, Uint8Array | null][];
       lastKey: Uint8Array | undefined;
@@ -116,7 +118,9 @@ export function encodeMessage(m: Message): Uint8Array {
       w.u8(m.finished ? 1 : 0);
       break;
     case "bootstrapPart":
-      w.bytes(m.slot.toKey()).u8(m.finished ? 1 : 0);
+      w.bytes(m.slot.toKey())
+        .bytes(m.fingerprint)
+        .u8(m.finished ? 1 : 0);
       writeOpt(w, m.lastKey);
       w.varint(m.entries.length);
       for (const [k, v] of m.entries) w.lengthPrefixed(k).lengthPrefixed(v);
@@ -215,6 +219,7 @@ export function decodeMessage(
     }
     case "bootstrapPart": {
       const slot = Slot.fromKey(r.readBytes(9, "bootstrapPart.slot"), "bootstrapPart.slot");
+      const fingerprint = r.readBytes(32, "bootstrapPart.fingerprint");
       const finished = readFlag(r, "bootstrapPart.finished");
       const lastKey = readOpt(r, "bootstrapPart.lastKey", MAX_ENTRY);
       const n = r.readVarintNumber("bootstrapPart.entries.count", MAX_PART_ENTRIES);
@@ -233,7 +238,7 @@ export function decodeMessage(
           readOpt(r, `updates[${i}].value`, MAX_ENTRY) ?? null,
         ]);
       }
-      m = { type: t, slot, entries, updates, lastKey, finished };
+      m = { type: t, slot, fingerprint, entries, updates, lastKey, finished };
       break;
     }
     case "graphAsk":

@@ -383,6 +383,14 @@ export class MassaNode {
             },
           });
           entries += part.entries.length;
+          if (part.finished && part.entries.length === 0) {
+            const mine = this.fs.stateHash.fingerprint();
+            if (Buffer.compare(Buffer.from(mine), Buffer.from(part.fingerprint)) !== 0) {
+              throw new CliError(
+                `bootstrap from ${target}: our state hash differs from the peer's at ${part.slot}; remove ${c.data_dir} and try another peer`,
+              );
+            }
+          }
           cursor = {
             slot: part.slot,
             ...(part.lastKey ? { lastKey: part.lastKey } : {}),
@@ -535,6 +543,11 @@ export class MassaNode {
         return;
       }
       case "bootstrapAsk": {
+        const refusal = this.bootstrapGate(peer, m.slot === undefined);
+        if (refusal) {
+          peer.close(refusal);
+          return;
+        }
         let part: ReturnType<FinalState["bootstrapPart"]>;
         try {
           part = this.fs.bootstrapPart(
@@ -552,6 +565,7 @@ export class MassaNode {
         peer.send({
           type: "bootstrapPart",
           slot: part.slot,
+          fingerprint: this.fs.stateHash.fingerprint(),
           entries: part.entries,
           updates: part.updates,
           lastKey: part.cursor.lastKey,
@@ -585,6 +599,34 @@ export class MassaNode {
         this.endorsementPool.delete(this.endorsementPool.keys().next().value!);
     }
     if (!m.has(e.content.index)) m.set(e.content.index, e);
+  }
+
+  /** Bootstrap clients being served (by node key) and new sessions per IP in the current minute. */
+  private readonly bootstrapClients = new Map<string, number>();
+  private readonly bootstrapStarts = new Map<string, { minute: number; count: number }>();
+
+  /**
+   * The bootstrap server's limits: at most 4 clients streaming at once (a client is "streaming" until it is
+   * silent for 10 s) and 10 new sessions per IP per minute. Returns why a request is refused, if it is.
+   */
+  private bootstrapGate(peer: Peer, newSession: boolean): string | undefined {
+    const now = Date.now();
+    for (const [k, t] of this.bootstrapClients) if (now - t > 10_000) this.bootstrapClients.delete(k);
+    const who = peer.publicKey!.toString();
+    if (!this.bootstrapClients.has(who) && this.bootstrapClients.size >= 4)
+      return "bootstrap server busy (4 clients): retry later";
+    if (newSession) {
+      const ip = peer.socket.remoteAddress ?? "?";
+      const minute = Math.floor(now / 60_000);
+      const s = this.bootstrapStarts.get(ip);
+      const count = s && s.minute === minute ? s.count + 1 : 1;
+      this.bootstrapStarts.set(ip, { minute, count });
+      if (this.bootstrapStarts.size > 10_000)
+        this.bootstrapStarts.delete(this.bootstrapStarts.keys().next().value!);
+      if (count > 10) return "too many bootstrap sessions from this address: retry in a minute";
+    }
+    this.bootstrapClients.set(who, now);
+    return undefined;
   }
 
   /** Operations accepted by the API go to the peers too. */
