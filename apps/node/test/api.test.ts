@@ -163,6 +163,17 @@ describe("config", () => {
   });
 });
 
+describe("a chain that stopped for too long", () => {
+  it("refuses to start with a clear error when the clock is more than two cycles past the final state", async () => {
+    const d = createDevnet({ dir: join(dir, "late"), nodes: 1, t0: 1000, basePort: 0 });
+    const c = loadNodeConfig(d.configPath);
+    // 8-period cycles of 1 s: a genesis 100 s ago puts the clock in cycle 12
+    await expect(
+      runNode({ ...c, genesis_timestamp: Date.now() - 100_000 }, pino({ level: "silent" })),
+    ).rejects.toThrow(/cannot resume after so long a stop/);
+  });
+});
+
 describe("operation pool", () => {
   it("orders by fee then id, bounds its size keeping the best fees, selects by thread and validity", () => {
     const pool = new OperationPool({

@@ -181,6 +181,20 @@ export class MassaNode {
         "continuing from the final state",
       );
     }
+    const nowSlot = this.slotAt();
+    const fin = this.fs.lastFinalSlot!;
+    if (
+      !bootstrapped &&
+      nowSlot &&
+      Math.floor(nowSlot.period / c.periods_per_cycle) > Math.floor(fin.period / c.periods_per_cycle) + 2
+    ) {
+      await this.fs.close();
+      throw new CliError(
+        `the final state in ${c.data_dir} is at ${fin} (cycle ${Math.floor(fin.period / c.periods_per_cycle)}) but the clock is at ${nowSlot}: ` +
+          "draws are only known two cycles ahead of the final state, so the chain cannot resume after so long a stop. " +
+          "Start a new devnet (remove its directory) or bootstrap from a live peer (network.bootstrap).",
+      );
+    }
     this.selector = new Selector({
       config: {
         periodsPerCycle: c.periods_per_cycle,
@@ -803,7 +817,20 @@ export class MassaNode {
       const b = this.graph.blockAt(s);
       return b ? this.toExec(b) : null;
     };
-    this.execution.onBlockcliqueChanged(at, now);
+    // candidate slots only as far as the draws go: cycle D is drawn once D − 2 is complete in the final state
+    const c = this.config;
+    const f = this.execution.finalSlot;
+    const finalCycle = Math.floor(f.period / c.periods_per_cycle);
+    const complete = f.thread === c.thread_count - 1 && (f.period + 1) % c.periods_per_cycle === 0;
+    const drawn = (complete ? finalCycle : finalCycle - 1) + 2;
+    const lastDrawn = new Slot((drawn + 1) * c.periods_per_cycle - 1, c.thread_count - 1);
+    try {
+      this.execution.onBlockcliqueChanged(at, Slot.compare(now, lastDrawn) < 0 ? now : lastDrawn);
+    } catch (e) {
+      // a cycle still being drawn in the worker: the same slots run again at the next tick
+      if ((e as { code?: string }).code !== "CYCLE_PENDING") throw e;
+      return;
+    }
     const bound = this.graph.finalSlotBound(this.execution.finalSlot);
     // one slot at a time, so that every final slot's state hash is recorded
     while (Slot.compare(bound, this.execution.finalSlot) > 0) {

@@ -1,0 +1,148 @@
+/**
+ * Network benchmarks (loopback, one process): (1) end-to-end transactions per second across a 4-node devnet
+ * (submitted to one node, final on all four); (2) the time for a new node to bootstrap a final state of
+ * N ledger entries from a peer over TCP (default 1 000 000: MASSA_TS_BENCH_BOOTSTRAP_ENTRIES).
+ * Run: pnpm --filter @massa-ts/node bench:network
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { join } from "node:path";
+import { Address, Amount, blake3, SecretKey, SignedOperation } from "@massa-ts/models";
+import pino from "pino";
+import { createDevnet } from "../src/commands/devnet.ts";
+import { loadNodeConfig } from "../src/node/config.ts";
+import { type RunningNode, runNode } from "../src/node/run.ts";
+
+const OPS = Number(process.env.MASSA_TS_BENCH_OPS ?? 20_000);
+const ENTRIES = Number(process.env.MASSA_TS_BENCH_BOOTSTRAP_ENTRIES ?? 1_000_000);
+const te = new TextEncoder();
+const log = (s: string) => process.stderr.write(`  ${s}\n`);
+console.log(
+  `machine: ${os.cpus()[0]?.model ?? "unknown cpu"}, ${os.cpus().length} cores, node ${process.version}, ${os.platform()} ${os.arch()}`,
+);
+
+async function rpc<T>(url: string, method: string, params: unknown[] = []): Promise<T> {
+  const r = await fetch(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
+  const j = (await r.json()) as { result: T; error?: { message: string } };
+  if (j.error) throw new Error(j.error.message);
+  return j.result;
+}
+
+/** A devnet whose genesis also holds `extra` funded accounts (the first `senders` with known keys). */
+function devnet(nodes: number, senders: SecretKey[], extra: number, t0 = 1000) {
+  const dir = mkdtempSync(join(os.tmpdir(), "massa-ts-net-bench-"));
+  const base = 41_000 + Math.floor(Math.random() * 1_500) * 10;
+  const d = createDevnet({ dir, nodes, t0, basePort: base });
+  const path = join(dir, "initial_ledger.json");
+  const ledger = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+  for (const sk of senders)
+    ledger[Address.fromPublicKey(sk.publicKey).toString()] = { balance: "1000", bytecode: [], datastore: [] };
+  for (let i = 0; i < extra; i++) {
+    ledger[new Address("user", blake3(te.encode(`bench-filler-${i}`))).toString()] = {
+      balance: "1",
+      bytecode: [],
+      datastore: [],
+    };
+  }
+  writeFileSync(path, JSON.stringify(ledger));
+  return { dir, base, d };
+}
+
+// (1) 4-node devnet throughput
+{
+  const senders = Array.from(
+    { length: 400 },
+    (_, i) => new SecretKey(blake3(te.encode(`net-bench-sender-${i}`))),
+  );
+  const { dir, d } = devnet(4, senders, 0);
+  const nodes: RunningNode[] = [];
+  for (const p of d.configPaths) nodes.push(await runNode(loadNodeConfig(p), pino({ level: "warn" })));
+  const urls = nodes.map((n) => n.publicUrl);
+  while (
+    ((await rpc<{ last_slot: { period: number } }>(urls[0]!, "get_status", [{}])).last_slot?.period ?? 0) < 2
+  ) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const period = (await rpc<{ last_slot: { period: number } }>(urls[0]!, "get_status", [{}])).last_slot
+    .period;
+  const recipient = Address.fromPublicKey(SecretKey.generate().publicKey);
+  const ops = Array.from({ length: OPS }, (_, i) =>
+    SignedOperation.sign(
+      {
+        fee: Amount.ZERO,
+        expirePeriod: period + 9,
+        payload: {
+          type: "Transaction",
+          recipient,
+          amount: Amount.fromNano(1_000_000n + BigInt(Math.floor(i / 400))),
+        },
+      },
+      senders[i % 400]!,
+      77n,
+    ),
+  );
+  const expected =
+    ops.reduce((s, o) => s + (o.content.payload as { amount: Amount }).amount.nano, 0n) - 1_000_000n;
+  log(`sending ${OPS} transfers to node 0…`);
+  const t0 = performance.now();
+  for (let i = 0; i < ops.length; i += 100) {
+    await rpc(urls[0]!, "send_operations", [ops.slice(i, i + 100).map((o) => o.toSendOperationsInput())]);
+  }
+  const t1 = performance.now();
+  const finalOn = async (u: string) =>
+    Amount.fromMas(
+      (await rpc<{ final_balance: string }[]>(u, "get_addresses", [[recipient.toString()]]))[0]!
+        .final_balance,
+    ).nano;
+  while (performance.now() - t0 < 180_000) {
+    const b = await Promise.all(urls.map(finalOn));
+    if (b.every((x) => x >= expected)) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const t2 = performance.now();
+  const all = (await Promise.all(urls.map(finalOn))).every((x) => x === expected);
+  console.log(
+    `4-node devnet: ${OPS} transfers submitted to node 0 in ${((t1 - t0) / 1000).toFixed(2)} s, final on all 4 nodes after ${((t2 - t0) / 1000).toFixed(2)} s = ${Math.round(OPS / ((t2 - t0) / 1000))} tx/s (exact on all: ${all})`,
+  );
+  await Promise.all(nodes.map((n) => n.stop()));
+  rmSync(dir, { recursive: true, force: true });
+}
+
+// (2) bootstrap of a large final state over TCP
+{
+  log(`building a devnet whose genesis holds ${ENTRIES} ledger entries…`);
+  // T0 = 16 s: writing a large genesis takes a while, and the chain must not be cycles ahead by then
+  const { dir, base, d } = devnet(1, [], ENTRIES, 16_000);
+  const c = loadNodeConfig(d.configPath);
+  const t = performance.now();
+  const server = await runNode(
+    { ...c, network: { ...c.network, listen: `127.0.0.1:${base + 1}` } },
+    pino({ level: "warn" }),
+  );
+  log(
+    `genesis written in ${((performance.now() - t) / 1000).toFixed(1)} s; bootstrapping a new node from it…`,
+  );
+  const t0 = performance.now();
+  const client = await runNode(
+    {
+      ...c,
+      data_dir: join(dir, "client-data"),
+      staking_keys: undefined,
+      api: { ...c.api, public: "127.0.0.1:0", private: "127.0.0.1:0" },
+      network: { ...c.network, listen: "", bootstrap: `127.0.0.1:${base + 1}` },
+    },
+    pino({ level: "warn" }),
+  );
+  const secs = (performance.now() - t0) / 1000;
+  const entries = client.node.fs.countLedgerEntries();
+  const same = client.node.fs.stateHash.toString();
+  console.log(
+    `bootstrap over TCP: ${entries} ledger entries (${entries * 3} state entries) in ${secs.toFixed(1)} s = ${Math.round((entries * 3) / secs)} state entries/s, state hash checked against the server's (${same.slice(0, 12)}…)`,
+  );
+  await Promise.all([client.stop(), server.stop()]);
+  rmSync(dir, { recursive: true, force: true });
+}
