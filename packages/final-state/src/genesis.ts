@@ -9,6 +9,11 @@ export class GenesisError extends MassaTsError {
   }
 }
 
+/** `path:line` of a key, computed only when a message is built (finding the line is a scan of the file). */
+function whereOf(path: string, text: string, key: string): { toString(): string } {
+  return { toString: () => `${path}:${lineOf(text, key)}` };
+}
+
 function lineOf(text: string, needle: string): number {
   const i = text.indexOf(JSON.stringify(needle));
   return i < 0 ? 1 : text.slice(0, i).split("\n").length;
@@ -35,7 +40,7 @@ function readJsonObject(path: string): { text: string; obj: Record<string, unkno
   return { text, obj: json as Record<string, unknown> };
 }
 
-function parseAddress(key: string, where: string): Address {
+function parseAddress(key: string, where: { toString(): string }): Address {
   try {
     return Address.fromString(key);
   } catch (e) {
@@ -58,7 +63,7 @@ export function loadInitialLedger(path: string): LedgerChanges {
   const { text, obj } = readJsonObject(path);
   const changes = new LedgerChanges();
   for (const [key, value] of Object.entries(obj)) {
-    const where = `${path}:${lineOf(text, key)}`;
+    const where = whereOf(path, text, key);
     const address = parseAddress(key, where);
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
       throw new GenesisError(`${where}: the entry of ${key} must be an object {"balance": "…", …}`);
@@ -102,7 +107,7 @@ export function loadInitialRolls(path: string): [Address, bigint][] {
   const { text, obj } = readJsonObject(path);
   const rolls: [Address, bigint][] = [];
   for (const [key, value] of Object.entries(obj)) {
-    const where = `${path}:${lineOf(text, key)}`;
+    const where = whereOf(path, text, key);
     const address = parseAddress(key, where);
     if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
       throw new GenesisError(
