@@ -12,6 +12,7 @@ import pino from "pino";
 import { createDevnet } from "../src/commands/devnet.ts";
 import { loadNodeConfig } from "../src/node/config.ts";
 import { type RunningNode, runNode } from "../src/node/run.ts";
+import { rpc } from "../test/rpc-helper.ts";
 
 const OPS = Number(process.env.MASSA_TS_BENCH_OPS ?? 10_000);
 const ENTRIES = Number(process.env.MASSA_TS_BENCH_BOOTSTRAP_ENTRIES ?? 1_000_000);
@@ -20,17 +21,6 @@ const log = (s: string) => process.stderr.write(`  ${s}\n`);
 console.log(
   `machine: ${os.cpus()[0]?.model ?? "unknown cpu"}, ${os.cpus().length} cores, node ${process.version}, ${os.platform()} ${os.arch()}`,
 );
-
-async function rpc<T>(url: string, method: string, params: unknown[] = []): Promise<T> {
-  const r = await fetch(url, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  const j = (await r.json()) as { result: T; error?: { message: string } };
-  if (j.error) throw new Error(j.error.message);
-  return j.result;
-}
 
 /** A devnet whose genesis also holds `extra` funded accounts (the first `senders` with known keys). */
 function devnet(nodes: number, senders: SecretKey[], extra: number, t0 = 1000) {

@@ -10,6 +10,7 @@ import { afterAll, expect, it } from "vitest";
 import { createDevnet } from "../src/commands/devnet.ts";
 import { loadNodeConfig } from "../src/node/config.ts";
 import { type RunningNode, runNode } from "../src/node/run.ts";
+import { finalHashes, rpc } from "./rpc-helper.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "massa-ts-net-"));
 const nodes: RunningNode[] = [];
@@ -17,17 +18,6 @@ afterAll(async () => {
   await Promise.all(nodes.map((n) => n.stop()));
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function rpc<T>(url: string, method: string, params: unknown[] = []): Promise<T> {
-  const r = await fetch(url, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  const j = (await r.json()) as { result: T; error?: { message: string } };
-  if (j.error) throw new Error(j.error.message);
-  return j.result;
-}
 
 it("4 nodes agree on every final state hash over 4 cycles; a transfer is final on all; a 5th node bootstraps and a stopped node catches up", async () => {
   const base = 40_000 + Math.floor(Math.random() * 2_000) * 10;
@@ -77,15 +67,7 @@ it("4 nodes agree on every final state hash over 4 cycles; a transfer is final o
     if (ps.every((p) => p >= 4 * 8)) break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  const hashes = await Promise.all(
-    urls.map(async (u) => {
-      const list = await rpc<{ slot: { period: number; thread: number }; hash: string }[]>(
-        u,
-        "get_final_state_hashes",
-      );
-      return new Map(list.map((h) => [`${h.slot.period},${h.slot.thread}`, h.hash]));
-    }),
-  );
+  const hashes = await Promise.all(urls.map(finalHashes));
   const common = [...hashes[0]!.keys()].filter((k) => hashes.every((h) => h.has(k)));
   expect(common.length).toBeGreaterThan(40);
   expect(common.some((k) => Number(k.split(",")[0]) >= 24)).toBe(true); // past three cycle boundaries
@@ -127,22 +109,8 @@ it("4 nodes agree on every final state hash over 4 cycles; a transfer is final o
   for (let i = 0; i < 300 && (await finalPeriod(joiner.publicUrl)) < joinedAt + 6; i++) {
     await new Promise((r) => setTimeout(r, 100));
   }
-  const mine = new Map(
-    (
-      await rpc<{ slot: { period: number; thread: number }; hash: string }[]>(
-        joiner.publicUrl,
-        "get_final_state_hashes",
-      )
-    ).map((h) => [`${h.slot.period},${h.slot.thread}`, h.hash]),
-  );
-  const theirs = new Map(
-    (
-      await rpc<{ slot: { period: number; thread: number }; hash: string }[]>(
-        urls[1]!,
-        "get_final_state_hashes",
-      )
-    ).map((h) => [`${h.slot.period},${h.slot.thread}`, h.hash]),
-  );
+  const mine = await finalHashes(joiner.publicUrl);
+  const theirs = await finalHashes(urls[1]!);
   const shared = [...mine.keys()].filter((k) => theirs.has(k));
   expect(shared.length).toBeGreaterThan(10);
   for (const k of shared) expect(mine.get(k)).toBe(theirs.get(k));
@@ -161,22 +129,8 @@ it("4 nodes agree on every final state hash over 4 cycles; a transfer is final o
     await new Promise((r) => setTimeout(r, 100));
   }
   expect(await finalPeriod(back.publicUrl)).toBeGreaterThanOrEqual(stoppedAt + 8);
-  const after = new Map(
-    (
-      await rpc<{ slot: { period: number; thread: number }; hash: string }[]>(
-        back.publicUrl,
-        "get_final_state_hashes",
-      )
-    ).map((h) => [`${h.slot.period},${h.slot.thread}`, h.hash]),
-  );
-  const ref = new Map(
-    (
-      await rpc<{ slot: { period: number; thread: number }; hash: string }[]>(
-        urls[0]!,
-        "get_final_state_hashes",
-      )
-    ).map((h) => [`${h.slot.period},${h.slot.thread}`, h.hash]),
-  );
+  const after = await finalHashes(back.publicUrl);
+  const ref = await finalHashes(urls[0]!);
   const both = [...after.keys()].filter((k) => ref.has(k));
   expect(both.length).toBeGreaterThan(10);
   for (const k of both) expect(after.get(k)).toBe(ref.get(k));
