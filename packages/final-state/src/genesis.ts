@@ -48,9 +48,9 @@ function parseAddress(key: string, where: { toString(): string }): Address {
   }
 }
 
-function byteArray(v: unknown, where: string, max: number): Uint8Array {
+function byteArray(v: unknown, where: { toString(): string }, field: string, max: number): Uint8Array {
   if (!Array.isArray(v) || v.length > max || !v.every((b) => Number.isInteger(b) && b >= 0 && b <= 255)) {
-    throw new GenesisError(`${where}: expected an array of at most ${max} bytes (integers 0..255)`);
+    throw new GenesisError(`${where}: ${field}: expected an array of at most ${max} bytes (integers 0..255)`);
   }
   return Uint8Array.from(v as number[]);
 }
@@ -80,7 +80,7 @@ export function loadInitialLedger(path: string): LedgerChanges {
     changes.createAddress(address);
     changes.setBalance(address, balance);
     if (v.bytecode !== undefined)
-      changes.setBytecode(address, byteArray(v.bytecode, `${where}: ${key}.bytecode`, 10_000_000));
+      changes.setBytecode(address, byteArray(v.bytecode, where, `${key}.bytecode`, 10_000_000));
     if (v.datastore !== undefined) {
       if (!Array.isArray(v.datastore))
         throw new GenesisError(`${where}: ${key}.datastore must be an array of [key, value] pairs`);
@@ -88,14 +88,10 @@ export function loadInitialLedger(path: string): LedgerChanges {
         if (!Array.isArray(pair) || pair.length !== 2) {
           throw new GenesisError(`${where}: ${key}.datastore[${i}] must be a [key bytes, value bytes] pair`);
         }
-        const k = byteArray(pair[0], `${where}: ${key}.datastore[${i}][0]`, 255);
+        const k = byteArray(pair[0], where, `${key}.datastore[${i}][0]`, 255);
         if (k.length === 0)
           throw new GenesisError(`${where}: ${key}.datastore[${i}][0]: a datastore key cannot be empty`);
-        changes.setDataEntry(
-          address,
-          k,
-          byteArray(pair[1], `${where}: ${key}.datastore[${i}][1]`, 10_000_000),
-        );
+        changes.setDataEntry(address, k, byteArray(pair[1], where, `${key}.datastore[${i}][1]`, 10_000_000));
       });
     }
   }
