@@ -237,6 +237,7 @@ export class Network {
   private readonly bans = new Map<string, { until: number; reason: string }>();
   private server: Server | undefined;
   private readonly wanted = new Map<string, { attempt: number; timer?: NodeJS.Timeout }>();
+  private readonly blocked = new Set<string>();
   private stopped = false;
 
   constructor(private readonly opts: NetworkOptions) {
@@ -327,9 +328,33 @@ export class Network {
     return out;
   }
 
-  /** Called by a peer whose handshake succeeded: refuses banned keys and duplicates. */
+  /**
+   * Stops talking to these node keys without banning them (an operator's "drop peer", or a test's network
+   * partition): their connections close and their handshakes are refused until {@link unblock}.
+   */
+  block(keys: readonly PublicKey[]): void {
+    for (const k of keys) this.blocked.add(k.toString());
+    for (const p of this.connected)
+      if (this.blocked.has(p.publicKey!.toString())) p.close("blocked by this node");
+  }
+
+  unblock(keys: readonly PublicKey[]): void {
+    for (const k of keys) this.blocked.delete(k.toString());
+    // configured peers waiting out a backoff are dialed again now
+    for (const [target, w] of this.wanted) {
+      if (w.timer) clearTimeout(w.timer);
+      w.attempt = 0;
+      if (![...this.peers].some((p) => p.target === target)) this.dial(target);
+    }
+  }
+
+  /** Called by a peer whose handshake succeeded: refuses banned, blocked and duplicate keys. */
   admit(peer: Peer): boolean {
     const key = peer.publicKey!.toString();
+    if (this.blocked.has(key)) {
+      peer.close("blocked by this node");
+      return false;
+    }
     if (this.isBanned(key)) {
       peer.close("banned node key");
       return false;

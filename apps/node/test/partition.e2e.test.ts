@@ -1,0 +1,74 @@
+// A network partition: 4 nodes split 2/2 for a while (each half keeps producing its own slots), then healed.
+// All nodes converge on one blockclique, and no final slot is ever finalized differently by two nodes.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import { afterAll, expect, it } from "vitest";
+import { createDevnet } from "../src/commands/devnet.ts";
+import { loadNodeConfig } from "../src/node/config.ts";
+import { type RunningNode, runNode } from "../src/node/run.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "massa-ts-partition-"));
+const nodes: RunningNode[] = [];
+afterAll(async () => {
+  await Promise.all(nodes.map((n) => n.stop()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+it("after a 2/2 partition heals, the 4 nodes converge with no final slot finalized two ways", async () => {
+  const base = 42_000 + Math.floor(Math.random() * 1_500) * 10;
+  const d = createDevnet({ dir, nodes: 4, t0: 1000, basePort: base });
+  for (const p of d.configPaths) nodes.push(await runNode(loadNodeConfig(p), pino({ level: "silent" })));
+  const ns = nodes.map((n) => n.node);
+  // every final (slot, hash) each node ever reports, sampled all along
+  const seen = ns.map(() => new Map<string, string>());
+  const sample = () =>
+    ns.forEach((n, i) => {
+      for (const h of n.finalHashes) seen[i]!.set(`${h.slot.period},${h.slot.thread}`, h.hash);
+    });
+  const finalPeriod = (i: number) => ns[i]!.execution.finalSlot.period;
+  while (ns.some((_, i) => finalPeriod(i) < 4)) {
+    sample();
+    await sleep(100);
+  }
+  // split: {0, 1} | {2, 3}
+  const keys = ns.map((n) => n.network!.nodeKey.publicKey);
+  ns[0]!.network!.block([keys[2]!, keys[3]!]);
+  ns[1]!.network!.block([keys[2]!, keys[3]!]);
+  ns[2]!.network!.block([keys[0]!, keys[1]!]);
+  ns[3]!.network!.block([keys[0]!, keys[1]!]);
+  for (let t = 0; t < 20; t++) {
+    sample();
+    await sleep(100);
+  }
+  expect(ns[0]!.network!.connected.map((p) => p.publicKey!.toString()).sort()).toEqual([keys[1]!.toString()]);
+  // heal
+  ns[0]!.network!.unblock([keys[2]!, keys[3]!]);
+  ns[1]!.network!.unblock([keys[2]!, keys[3]!]);
+  ns[2]!.network!.unblock([keys[0]!, keys[1]!]);
+  ns[3]!.network!.unblock([keys[0]!, keys[1]!]);
+  const healedAt = Math.max(...ns.map((_, i) => finalPeriod(i)));
+  for (let t = 0; t < 600 && ns.some((_, i) => finalPeriod(i) < healedAt + 8); t++) {
+    sample();
+    await sleep(100);
+  }
+  sample();
+  expect(ns.every((_, i) => finalPeriod(i) >= healedAt + 8)).toBe(true);
+  // one blockclique everywhere (the half that lost its branch dropped it as stale)
+  expect(ns.map((n) => n.graph.allCliques().length)).toEqual([1, 1, 1, 1]);
+  // no final slot ever had two different hashes, on any pair of nodes
+  let compared = 0;
+  for (const [k, h] of seen[0]!) {
+    for (let i = 1; i < 4; i++) {
+      const other = seen[i]!.get(k);
+      if (other !== undefined) {
+        expect(other).toBe(h);
+        compared++;
+      }
+    }
+  }
+  expect(compared).toBeGreaterThan(60);
+}, 180_000);
