@@ -4,15 +4,15 @@
  * N ledger entries from a peer over TCP (default 1 000 000: MASSA_TS_BENCH_BOOTSTRAP_ENTRIES).
  * Run: pnpm --filter @massa-ts/node bench:network
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { Address, Amount, blake3, SecretKey, SignedOperation } from "@massa-ts/models";
 import pino from "pino";
-import { createDevnet } from "../src/commands/devnet.ts";
 import { loadNodeConfig } from "../src/node/config.ts";
 import { type RunningNode, runNode } from "../src/node/run.ts";
 import { rpc } from "../test/rpc-helper.ts";
+import { benchDevnet } from "./devnet-helper.ts";
 
 const OPS = Number(process.env.MASSA_TS_BENCH_OPS ?? 10_000);
 const ENTRIES = Number(process.env.MASSA_TS_BENCH_BOOTSTRAP_ENTRIES ?? 1_000_000);
@@ -22,33 +22,13 @@ console.log(
   `machine: ${os.cpus()[0]?.model ?? "unknown cpu"}, ${os.cpus().length} cores, node ${process.version}, ${os.platform()} ${os.arch()}`,
 );
 
-/** A devnet whose genesis also holds `extra` funded accounts (the first `senders` with known keys). */
-function devnet(nodes: number, senders: SecretKey[], extra: number, t0 = 1000) {
-  const dir = mkdtempSync(join(os.tmpdir(), "massa-ts-net-bench-"));
-  const base = 41_000 + Math.floor(Math.random() * 1_500) * 10;
-  const d = createDevnet({ dir, nodes, t0, basePort: base });
-  const path = join(dir, "initial_ledger.json");
-  const ledger = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
-  for (const sk of senders)
-    ledger[Address.fromPublicKey(sk.publicKey).toString()] = { balance: "1000", bytecode: [], datastore: [] };
-  for (let i = 0; i < extra; i++) {
-    ledger[new Address("user", blake3(te.encode(`bench-filler-${i}`))).toString()] = {
-      balance: "1",
-      bytecode: [],
-      datastore: [],
-    };
-  }
-  writeFileSync(path, JSON.stringify(ledger));
-  return { dir, base, d };
-}
-
 // (1) 4-node devnet throughput
 {
   const senders = Array.from(
     { length: 400 },
     (_, i) => new SecretKey(blake3(te.encode(`net-bench-sender-${i}`))),
   );
-  const { dir, d } = devnet(4, senders, 0);
+  const { dir, d } = benchDevnet(4, senders, 0);
   const nodes: RunningNode[] = [];
   for (const p of d.configPaths) nodes.push(await runNode(loadNodeConfig(p), pino({ level: "warn" })));
   const urls = nodes.map((n) => n.publicUrl);
@@ -109,7 +89,7 @@ function devnet(nodes: number, senders: SecretKey[], extra: number, t0 = 1000) {
 {
   log(`building a devnet whose genesis holds ${ENTRIES} ledger entries…`);
   // T0 = 16 s: writing a large genesis takes a while, and the chain must not be cycles ahead by then
-  const { dir, base, d } = devnet(1, [], ENTRIES, 16_000);
+  const { dir, base, d } = benchDevnet(1, [], ENTRIES, 16_000);
   const c = loadNodeConfig(d.configPath);
   const t = performance.now();
   const server = await runNode(

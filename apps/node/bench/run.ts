@@ -4,14 +4,14 @@
  * rate from the first submission until every transfer is final and executed.
  * Run: pnpm --filter @massa-ts/node bench   (MASSA_TS_BENCH_OPS sets the count, default 20 000)
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync } from "node:fs";
 import os from "node:os";
-import { join } from "node:path";
 import { Address, Amount, blake3, SecretKey, SignedOperation } from "@massa-ts/models";
 import pino from "pino";
-import { createDevnet } from "../src/commands/devnet.ts";
 import { loadNodeConfig } from "../src/node/config.ts";
 import { runNode } from "../src/node/run.ts";
+import { rpc as rpcCall } from "../test/rpc-helper.ts";
+import { benchDevnet } from "./devnet-helper.ts";
 
 const OPS = Number(process.env.MASSA_TS_BENCH_OPS ?? 20_000);
 const SENDERS = 400;
@@ -21,29 +21,14 @@ console.log(
 );
 
 // a devnet whose genesis also funds 400 sender accounts (spread over the 4 threads)
-const dir = mkdtempSync(join(os.tmpdir(), "massa-ts-node-bench-"));
-const d = createDevnet({ dir, nodes: 1, t0: 1000, basePort: 0 });
 const senders = Array.from(
   { length: SENDERS },
   (_, i) => new SecretKey(blake3(te.encode(`node-bench-sender-${i}`))),
 );
-const ledgerPath = join(dir, "initial_ledger.json");
-const ledger = JSON.parse(readFileSync(ledgerPath, "utf8")) as Record<string, unknown>;
-for (const sk of senders)
-  ledger[Address.fromPublicKey(sk.publicKey).toString()] = { balance: "1000", bytecode: [], datastore: [] };
-writeFileSync(ledgerPath, JSON.stringify(ledger));
+const { dir, d } = benchDevnet(1, senders, 0, 1000, 0);
 const running = await runNode(loadNodeConfig(d.configPath), pino({ level: "warn" }));
 const url = running.publicUrl;
-const rpc = async (method: string, params: unknown[]) => {
-  const r = await fetch(url, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  const j = (await r.json()) as { result?: unknown; error?: { message: string } };
-  if (j.error) throw new Error(j.error.message);
-  return j.result;
-};
+const rpc = (method: string, params: unknown[]) => rpcCall<unknown>(url, method, params);
 while (((await rpc("get_status", [{}])) as { last_slot: { period: number } }).last_slot.period < 1) {
   await new Promise((r) => setTimeout(r, 100));
 }
