@@ -1,11 +1,12 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Address, compareAddresses, SecretKey, toHex } from "@massa-ts/models";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { runCliProcess } from "./cli-helper.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "massa-ts-draws-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 function writeInput(value: unknown): string {
   const f = join(dir, `in-${n++}.json`);

@@ -1,13 +1,14 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as w3 from "@massalabs/massa-web3";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { runCliProcess } from "./cli-helper.ts";
 
 const { PrivateKey, PublicKey, Address, OperationManager, OperationType } = w3;
 const CHAIN_ID = 77658366n;
 const dir = mkdtempSync(join(tmpdir(), "massa-ts-inspect-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 
 function writeJson(value: unknown): string {

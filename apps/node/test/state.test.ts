@@ -1,15 +1,18 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FinalState } from "@massa-ts/final-state";
 import { LedgerChanges } from "@massa-ts/ledger";
 import { Address, Amount, SecretKey, Slot, toHex } from "@massa-ts/models";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { runCliProcess } from "./cli-helper.ts";
+
+const root = mkdtempSync(join(tmpdir(), "massa-ts-state-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe("massa-ts state", () => {
   it("prints the last final slot, the state fingerprint, the ledger size and the cycles, read-only", async () => {
-    const dir = join(mkdtempSync(join(tmpdir(), "massa-ts-state-")), "data");
+    const dir = join(root, "data");
     const fs = await FinalState.open({ path: dir, chainId: 9n, threadCount: 2, periodsPerCycle: 2 });
     const ledger = new LedgerChanges();
     for (let i = 0; i < 3; i++) {
