@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
-import { Address, blake3, type SecretKey } from "@massa-ts/models";
+import { Address, Amount, blake3, type SecretKey, SignedOperation } from "@massa-ts/models";
 import { createDevnet } from "../src/commands/devnet.ts";
 
 const te = new TextEncoder();
@@ -34,4 +34,22 @@ export function benchDevnet(
   }
   writeFileSync(path, JSON.stringify(ledger));
   return { dir, base, d };
+}
+
+/** The k-th zero-fee transfer of `amount` nano-MAS (+k, so every operation differs) valid for 9 periods. */
+export function benchTransfer(
+  sender: SecretKey,
+  recipient: Address,
+  k: number,
+  period: number,
+): SignedOperation {
+  return SignedOperation.sign(
+    {
+      fee: Amount.ZERO,
+      expirePeriod: period + 9,
+      payload: { type: "Transaction", recipient, amount: Amount.fromNano(1_000_000n + BigInt(k)) },
+    },
+    sender,
+    77n,
+  );
 }

@@ -7,12 +7,12 @@
 import { rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
-import { Address, Amount, blake3, SecretKey, SignedOperation } from "@massa-ts/models";
+import { Address, Amount, blake3, SecretKey } from "@massa-ts/models";
 import pino from "pino";
 import { loadNodeConfig } from "../src/node/config.ts";
 import { type RunningNode, runNode } from "../src/node/run.ts";
 import { rpc } from "../test/rpc-helper.ts";
-import { benchDevnet } from "./devnet-helper.ts";
+import { benchDevnet, benchTransfer } from "./devnet-helper.ts";
 
 const OPS = Number(process.env.MASSA_TS_BENCH_OPS ?? 10_000);
 const ENTRIES = Number(process.env.MASSA_TS_BENCH_BOOTSTRAP_ENTRIES ?? 1_000_000);
@@ -46,19 +46,7 @@ console.log(
     const period = (await rpc<{ last_slot: { period: number } }>(urls[0]!, "get_status", [{}])).last_slot
       .period;
     const batch = Array.from({ length: Math.min(1000, OPS - i) }, (_, j) =>
-      SignedOperation.sign(
-        {
-          fee: Amount.ZERO,
-          expirePeriod: period + 9,
-          payload: {
-            type: "Transaction",
-            recipient,
-            amount: Amount.fromNano(1_000_000n + BigInt(Math.floor((i + j) / 400))),
-          },
-        },
-        senders[(i + j) % 400]!,
-        77n,
-      ),
+      benchTransfer(senders[(i + j) % 400]!, recipient, Math.floor((i + j) / 400), period),
     );
     for (const o of batch) expected += (o.content.payload as { amount: Amount }).amount.nano;
     for (let k = 0; k < batch.length; k += 100) {

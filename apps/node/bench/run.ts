@@ -6,12 +6,12 @@
  */
 import { rmSync } from "node:fs";
 import os from "node:os";
-import { Address, Amount, blake3, SecretKey, SignedOperation } from "@massa-ts/models";
+import { Address, Amount, blake3, SecretKey } from "@massa-ts/models";
 import pino from "pino";
 import { loadNodeConfig } from "../src/node/config.ts";
 import { runNode } from "../src/node/run.ts";
 import { rpc as rpcCall } from "../test/rpc-helper.ts";
-import { benchDevnet } from "./devnet-helper.ts";
+import { benchDevnet, benchTransfer } from "./devnet-helper.ts";
 
 const OPS = Number(process.env.MASSA_TS_BENCH_OPS ?? 20_000);
 const SENDERS = 400;
@@ -37,19 +37,7 @@ while (((await rpc("get_status", [{}])) as { last_slot: { period: number } }).la
 const recipient = Address.fromPublicKey(SecretKey.generate().publicKey);
 const period = ((await rpc("get_status", [{}])) as { last_slot: { period: number } }).last_slot.period;
 const ops = Array.from({ length: OPS }, (_, i) =>
-  SignedOperation.sign(
-    {
-      fee: Amount.ZERO,
-      expirePeriod: period + 9,
-      payload: {
-        type: "Transaction",
-        recipient,
-        amount: Amount.fromNano(1_000_000n + BigInt(Math.floor(i / SENDERS))),
-      },
-    },
-    senders[i % SENDERS]!,
-    77n,
-  ),
+  benchTransfer(senders[i % SENDERS]!, recipient, Math.floor(i / SENDERS), period),
 );
 const wire = ops.map((op) => ({
   serialized_content: Array.from(op.contentBytes),

@@ -215,6 +215,10 @@ export function publicMethods(node: MassaNode, knownOps: Map<string, SignedOpera
 
   m.set("get_addresses", (params) => {
     const addrs = arg(params, zList(zAddress), "address list");
+    // read once for the whole list: a cycle info holds every address's rolls and stats
+    const infos = node.fs
+      .cycles()
+      .map(({ cycle, complete }) => ({ info: node.fs.cycleInfo(cycle)!, complete }));
     const cur = lastSlot();
     const to = new Slot(cur.period + 10, c.thread_count - 1);
     return addrs.map((a) => {
@@ -225,8 +229,8 @@ export function publicMethods(node: MassaNode, knownOps: Map<string, SignedOpera
       } catch {
         // the next cycle is not drawn yet: what is known so far
       }
-      const cycles = node.fs.cycles().map(({ cycle, complete }) => {
-        const info = node.fs.cycleInfo(cycle)!;
+      const cycles = infos.map(({ info, complete }) => {
+        const cycle = info.cycle;
         const stats = info.productionStats.find(([x]) => x.equals(a))?.[1];
         const rolls = info.rollCounts.find(([x]) => x.equals(a))?.[1];
         return {
@@ -549,6 +553,10 @@ export function privateMethods(node: MassaNode, onStop: () => void): Map<string,
   });
   m.set("remove_staking_addresses", (params) => {
     const addrs = arg(params, zList(zAddress), "address list");
+    // read once for the whole list: a cycle info holds every address's rolls and stats
+    const _infos = node.fs
+      .cycles()
+      .map(({ cycle, complete }) => ({ info: node.fs.cycleInfo(cycle)!, complete }));
     return addrs.map((a) => node.removeStakingKey(a));
   });
   m.set("get_staking_addresses", () =>
