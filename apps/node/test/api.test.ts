@@ -200,6 +200,13 @@ describe("operation pool", () => {
     expect(sel.map((o) => o.content.fee.toString())).toEqual(["5", "3", "2"]);
     expect(pool.select(12, (thread + 1) % 4, 10, 1_000_000, () => false)).toEqual([]);
     expect(pool.select(5, thread, 10, 1_000_000, () => false)).toEqual([]); // before expire − 10
+    const fees = () =>
+      pool.select(12, thread, 10, 1_000_000, () => false).map((o) => o.content.fee.toString());
+    pool.prune(10, (o) => o.id.key === c!.id.key); // executed elsewhere: gone, the rest keeps its order
+    expect(fees()).toEqual(["5", "3"]);
+    pool.add(op("0.7"), 10); // room again: sorts last
+    pool.add(op("4"), 10); // full again: evicts 0.7
+    expect(fees()).toEqual(["5", "4", "3"]);
     expect(() => pool.add(op("1", 9), 10)).toThrow(/expired/);
     pool.prune(21, () => false);
     expect(pool.size).toBe(0);

@@ -1,10 +1,13 @@
-// Hostile peers against a running node (real TCP): a block by the wrong producer and a block carrying an
-// operation with a bad signature are refused, their sender is banned by node key, and the node keeps
-// producing; an honest peer behind the same IP keeps its connection.
+// Hostile peers against a running node (real TCP): a block by the wrong producer, a block carrying an
+// operation with a bad signature, a block reusing an operation of its ancestor, and a flood of operations are
+// refused and their sender banned by node key; the node keeps producing and finalizing, an honest peer behind
+// the same IP keeps its connection, an honest operation sent during the flood becomes final, and the pool and
+// the verification queue stay within their bounds.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  Address,
   Amount,
   BlockId,
   blake3,
@@ -18,9 +21,10 @@ import {
 } from "@massa-ts/models";
 import { Network } from "@massa-ts/protocol";
 import pino from "pino";
-import { afterAll, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { createDevnet } from "../src/commands/devnet.ts";
-import { loadNodeConfig } from "../src/node/config.ts";
+import { loadNodeConfig, type NodeConfig } from "../src/node/config.ts";
+import type { MassaNode } from "../src/node/node.ts";
 import { type RunningNode, runNode } from "../src/node/run.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "massa-ts-hostile-"));
@@ -40,57 +44,87 @@ const until = async (cond: () => boolean, ms = 8000) => {
   }
 };
 
-it("invalid blocks from a peer get it banned; the node keeps producing and keeps honest peers", async () => {
-  const d = createDevnet({ dir, nodes: 1, t0: 1000, basePort: 0 });
-  const c = loadNodeConfig(d.configPath);
-  running = await runNode(
-    { ...c, network: { ...c.network, listen: "127.0.0.1:0" } },
-    pino({ level: "silent" }),
+const te = new TextEncoder();
+const POOL_MAX = 1000;
+const OPS_PER_SECOND = 500;
+let spam: SignedOperation[] = [];
+let d: ReturnType<typeof createDevnet>;
+let c: NodeConfig;
+let node: MassaNode;
+let honest: Network;
+
+beforeAll(async () => {
+  // signed before the node starts: signing in the test's thread would stall the node sharing it
+  spam = Array.from({ length: 6 * 300 }, (_, i) =>
+    SignedOperation.sign(
+      { fee: Amount.ZERO, expirePeriod: 40, payload: { type: "RollBuy", rollCount: 1n } },
+      new SecretKey(blake3(te.encode(`spammer-${i % 100}`))),
+      77n,
+    ),
   );
-  const node = running.node;
-  const te = new TextEncoder();
-  const peer = (name: string) => {
-    const n = new Network({
-      chainId: 77n,
-      nodeKey: new SecretKey(blake3(te.encode(name))),
-      blockLimits: {
-        ...MASSA_BLOCK_LIMITS,
-        threadCount: c.thread_count,
-        endorsementCount: c.endorsement_count,
-      },
-    });
-    nets.push(n);
-    n.connect(`127.0.0.1:${node.p2pPort}`);
-    return n;
-  };
-  const honest = peer("honest");
+  // 4 threads × 100 ms slots; finality ~1.2 s behind (12 blocks), so a block for a recent slot is not stale
+  d = createDevnet({ dir, nodes: 1, t0: 400, basePort: 0 });
+  c = loadNodeConfig(d.configPath);
+  running = await runNode(
+    {
+      ...c,
+      delta_f0: 17 * 12,
+      network: { ...c.network, listen: "127.0.0.1:0", max_operations_per_second: OPS_PER_SECOND },
+      pool: { max_operations: POOL_MAX },
+    },
+    pino({ level: process.env.DBG_LOG ?? "silent" }),
+  );
+  node = running.node;
+  honest = peer("honest");
+  await until(() => node.network!.connected.length === 1);
+  await until(() => (node.currentSlot?.period ?? 0) >= 2);
+}, 30_000);
+
+function peer(name: string): Network {
+  const n = new Network({
+    chainId: 77n,
+    nodeKey: new SecretKey(blake3(te.encode(name))),
+    blockLimits: {
+      ...MASSA_BLOCK_LIMITS,
+      threadCount: c.thread_count,
+      endorsementCount: c.endorsement_count,
+    },
+  });
+  nets.push(n);
+  n.connect(`127.0.0.1:${node.p2pPort}`);
+  return n;
+}
+
+function header(by: SecretKey, ops: SignedOperation[], slot: Slot, parents = node.graph.bestParents()) {
+  return SignedBlockHeader.sign(
+    {
+      currentVersion: 0,
+      announcedVersion: undefined,
+      slot,
+      parents,
+      operationMerkleRoot: operationMerkleRoot(ops.map((o) => o.id)),
+      endorsements: [],
+      denunciations: [],
+    },
+    by,
+  );
+}
+
+const banReasons = () => [...node.network!.banned().values()].join("\n");
+
+it("invalid blocks from a peer get it banned; the node keeps producing and keeps honest peers", async () => {
   const mallory = peer("mallory");
   const eve = peer("eve");
   await until(() => node.network!.connected.length === 3);
-  await until(() => (node.currentSlot?.period ?? 0) >= 2);
 
-  const header = (by: SecretKey, ops: SignedOperation[]) => {
-    const slot = node.currentSlot!;
-    return SignedBlockHeader.sign(
-      {
-        currentVersion: 0,
-        announcedVersion: undefined,
-        slot: new Slot(slot.period, slot.thread),
-        parents: node.graph.bestParents(),
-        operationMerkleRoot: operationMerkleRoot(ops.map((o) => o.id)),
-        endorsements: [],
-        denunciations: [],
-      },
-      by,
-    );
-  };
   // 1. a block by a key that is not the drawn producer (consensus: invalid)
   const mk = new SecretKey(blake3(te.encode("mallory-staking")));
-  const h1 = header(mk, []);
+  const now = node.currentSlot!;
+  const h1 = header(mk, [], new Slot(now.period, now.thread));
   mallory.broadcast({ type: "header", header: h1 });
   mallory.broadcast({ type: "blockOps", blockId: h1.id, operations: [] });
   await until(() => mallory.connected.length === 0);
-  expect([...node.network!.banned().values()].join()).toMatch(/bad creator turn/);
+  expect(banReasons()).toMatch(/bad creator turn/);
 
   // 2. a block whose operation carries a bad signature (protocol: invalid before consensus sees it)
   const sender = SecretKey.fromString(d.accounts[0]!.secretKey);
@@ -110,11 +144,16 @@ it("invalid blocks from a peer get it banned; the node keeps producing and keeps
     Signature.fromBytes(new Uint8Array(65)),
     77n,
   );
-  const h2 = header(new SecretKey(blake3(te.encode("eve-staking"))), [forged]);
+  // in its sender's thread, so that only the signature is wrong
+  const h2 = header(
+    new SecretKey(blake3(te.encode("eve-staking"))),
+    [forged],
+    new Slot(now.period, forged.senderThread(c.thread_count)),
+  );
   eve.broadcast({ type: "header", header: h2 });
   eve.broadcast({ type: "blockOps", blockId: h2.id, operations: [forged] });
   await until(() => eve.connected.length === 0);
-  expect([...node.network!.banned().values()].join()).toMatch(/bad signature/);
+  expect(banReasons()).toMatch(/bad signature/);
   expect(node.graph.status(h2.id)).toBeUndefined(); // consensus never saw it
   expect(node.graph.status(new BlockId(h1.id.hash))?.kind).toBe("invalid");
 
@@ -123,3 +162,99 @@ it("invalid blocks from a peer get it banned; the node keeps producing and keeps
   const final = node.execution.finalSlot;
   await until(() => Slot.compare(node.execution.finalSlot, final) > 0);
 });
+
+it("a block reusing an operation of its ancestor, by the right producer: invalid, its sender banned", async () => {
+  const trudy = peer("trudy");
+  await until(() => trudy.connected.length === 1);
+  const sender = SecretKey.fromString(d.accounts[1]!.secretKey);
+  const op = SignedOperation.sign(
+    {
+      fee: Amount.fromMas("0.01"),
+      expirePeriod: node.currentSlot!.period + 9,
+      payload: {
+        type: "Transaction",
+        recipient: Address.fromPublicKey(SecretKey.generate().publicKey),
+        amount: Amount.fromMas("1"),
+      },
+    },
+    sender,
+    77n,
+  );
+  honest.broadcast({ type: "operations", operations: [op] });
+  await until(() => node.execution.operationStatus(op.id) !== undefined);
+  const included = node.execution.operationStatus(op.id)!.slot!;
+  await until(() => node.currentSlot!.period >= included.period + 2);
+  // the latest slot of the operation's thread: after the block that included it, not yet final
+  const now = node.currentSlot!;
+  const t = op.senderThread(c.thread_count);
+  const slot = new Slot(now.thread >= t ? now.period : now.period - 1, t);
+  expect(Slot.compare(slot, included)).toBeGreaterThan(0);
+  const parents = Array.from({ length: c.thread_count }, (_, i) => {
+    const before = node.graph
+      .activeBlocks()
+      .filter((b) => b.slot.thread === i && Slot.compare(b.slot, slot) < 0)
+      .sort((x, y) => Slot.compare(y.slot, x.slot));
+    return before[0]!.id;
+  });
+  const producer = node.selector.getSelection(slot).producer;
+  const key = [...node.stakingKeys.values()].find((k) =>
+    Address.fromPublicKey(k.publicKey).equals(producer),
+  )!;
+  expect(key).toBeDefined(); // a staker turned bad: its signature is right, its block is not
+  const h = header(key, [op], slot, parents);
+  trudy.broadcast({ type: "header", header: h });
+  trudy.broadcast({ type: "blockOps", blockId: h.id, operations: [op] });
+  await until(() => trudy.connected.length === 0);
+  expect(banReasons()).toMatch(/operation reuse/);
+  expect(node.graph.status(h.id)?.kind).toBe("invalid");
+  // the original inclusion stands and becomes final, once
+  await until(() => node.execution.operationStatus(op.id)?.final === true);
+  expect(honest.connected).toHaveLength(1);
+});
+
+it("a flood of operations: the flooder is banned, the pool stays bounded, an honest operation is not lost", async () => {
+  const flooder = peer("flooder");
+  await until(() => flooder.connected.length === 1);
+  const heapBefore = process.memoryUsage().heapUsed;
+  const final = node.execution.finalSlot;
+  // 6 messages of 300: the budget (a burst of 2 s = 1 000) runs out at the 4th
+  for (let i = 0; i < spam.length; i += 300)
+    flooder.broadcast({ type: "operations", operations: spam.slice(i, i + 300) });
+  // meanwhile an honest user's transfer, relayed by the honest peer
+  const sender = SecretKey.fromString(d.accounts[2]!.secretKey);
+  const recipient = Address.fromPublicKey(SecretKey.generate().publicKey);
+  const op = SignedOperation.sign(
+    {
+      fee: Amount.fromMas("0.01"),
+      expirePeriod: node.currentSlot!.period + 9,
+      payload: { type: "Transaction", recipient, amount: Amount.fromMas("2") },
+    },
+    sender,
+    77n,
+  );
+  honest.broadcast({ type: "operations", operations: [op] });
+  await until(() => flooder.connected.length === 0);
+  expect(banReasons()).toMatch(/operation flood/);
+  // the burst allowance (2 s worth) was let in, no more; the pool never exceeds its bound
+  await until(() => node.verifier!.pending === 0);
+  expect(node.pool.size).toBeLessThanOrEqual(POOL_MAX);
+  // the 900 let in (3 messages) had their signatures checked in the worker pool, not on the node's thread
+  expect(node.verifier!.stats.pooled).toBeGreaterThanOrEqual(900);
+  await new Promise((r) => setTimeout(r, 3000));
+  console.log(
+    "DBG",
+    node.pool.size,
+    node.pool.has(op.id),
+    node.execution.operationStatus(op.id),
+    node.currentSlot,
+    node.execution.finalSlot,
+    node.graph.activeBlocks().length,
+  );
+  await until(() => node.execution.operationStatus(op.id)?.final === true, 15_000);
+  expect(node.execution.operationStatus(op.id)!.success).toBe(true);
+  // 2 MAS to a new address, minus Massa's 0.001 MAS ledger entry creation cost
+  expect(node.execution.balance(recipient, "final")?.toString()).toBe("1.999");
+  expect(Slot.compare(node.execution.finalSlot, final)).toBeGreaterThan(0);
+  expect(honest.connected).toHaveLength(1);
+  expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(256 * 1024 * 1024);
+}, 30_000);

@@ -219,6 +219,23 @@ export class BlockGraph {
     }));
   }
 
+  /**
+   * Operations a new block of `slot` with this same-thread `parent` may not include again: those of the
+   * parent and its same-thread ancestors within the validity window (down to the first final one). The
+   * block factory's half of the reuse rule that {@link addBlock} enforces.
+   */
+  opsInAncestry(parent: BlockId, slot: Slot): Set<string> {
+    const out = new Set<string>();
+    const horizon = slot.period - this.config.operationValidityPeriods;
+    let anc = this.blocks.get(parent.key);
+    while (anc && anc.slot.period >= horizon) {
+      for (const k of anc.opIds) out.add(k);
+      if (anc.final || anc.parents.length === 0) break;
+      anc = this.blocks.get(anc.parents[slot.thread]!.key);
+    }
+    return out;
+  }
+
   /** Parents for a new block: per thread, the latest blockclique block, else the latest final one. */
   bestParents(): BlockId[] {
     const best = this.latestFinal.map((id) => this.blocks.get(id.key)!);

@@ -189,6 +189,13 @@ describe("block graph", () => {
     const withOp = mk(s, g.bestParents(), { ops: [o] });
     expect(g.addBlock(withOp, s).status.kind).toBe("active");
     g.addBlock(mk(new Slot(2, 1), g.bestParents()), new Slot(3, 0));
+    // the factory's view of the same rule: the thread-0 ancestry of the next block holds the operation,
+    // that of thread 1 does not
+    const p = g.bestParents();
+    expect(g.opsInAncestry(p[0]!, new Slot(3, 0)).has(o.id.key)).toBe(true);
+    expect(g.opsInAncestry(p[1]!, new Slot(3, 1)).has(o.id.key)).toBe(false);
+    expect(g.opsInAncestry(p[0]!, new Slot(12, 0)).has(o.id.key)).toBe(true); // period 2 = 12 − 10: still in
+    expect(g.opsInAncestry(p[0]!, new Slot(13, 0)).has(o.id.key)).toBe(false); // beyond the window
     expect(
       g.addBlock(mk(new Slot(3, 0), g.bestParents(), { ops: [o] }), new Slot(3, 0)).status,
     ).toMatchObject({

@@ -1,2 +1,8 @@
 export { decodeMessage, encodeMessage, MAX_LIST_ITEMS, type Message, PROTOCOL_VERSION } from "./messages.js";
 export { Network, type NetworkOptions, Peer } from "./network.js";
+export {
+  SignatureVerifier,
+  type SignatureVerifierOptions,
+  type SignedItem,
+  VerifierError,
+} from "./verifier.js";

@@ -15,7 +15,7 @@ import {
 } from "@massa-ts/models";
 
 /** Wire protocol version; peers with another one are refused at the handshake. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Most items in one list message (operations, endorsements). */
 export const MAX_LIST_ITEMS = 5000;
@@ -43,6 +43,8 @@ export type Message =
       updates: [Uint8Array, Uint8Array | null][];
       lastKey: Uint8Array | undefined;
       finished: boolean;
+      /** Records the server holds (an estimate, for the client's progress bar). */
+      total: number;
     }
   /** Bootstrap client → server: the consensus graph, please. */
   | { type: "graphAsk" }
@@ -120,7 +122,8 @@ export function encodeMessage(m: Message): Uint8Array {
     case "bootstrapPart":
       w.bytes(m.slot.toKey())
         .bytes(m.fingerprint)
-        .u8(m.finished ? 1 : 0);
+        .u8(m.finished ? 1 : 0)
+        .varint(m.total);
       writeOpt(w, m.lastKey);
       w.varint(m.entries.length);
       for (const [k, v] of m.entries) w.lengthPrefixed(k).lengthPrefixed(v);
@@ -221,6 +224,7 @@ export function decodeMessage(
       const slot = Slot.fromKey(r.readBytes(9, "bootstrapPart.slot"), "bootstrapPart.slot");
       const fingerprint = r.readBytes(32, "bootstrapPart.fingerprint");
       const finished = readFlag(r, "bootstrapPart.finished");
+      const total = r.readVarintNumber("bootstrapPart.total", Number.MAX_SAFE_INTEGER);
       const lastKey = readOpt(r, "bootstrapPart.lastKey", MAX_ENTRY);
       const n = r.readVarintNumber("bootstrapPart.entries.count", MAX_PART_ENTRIES);
       const entries: [Uint8Array, Uint8Array][] = [];
@@ -238,7 +242,7 @@ export function decodeMessage(
           readOpt(r, `updates[${i}].value`, MAX_ENTRY) ?? null,
         ]);
       }
-      m = { type: t, slot, fingerprint, entries, updates, lastKey, finished };
+      m = { type: t, slot, fingerprint, entries, updates, lastKey, finished, total };
       break;
     }
     case "graphAsk":

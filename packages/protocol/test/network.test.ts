@@ -140,7 +140,7 @@ describe("network", () => {
     const b = net("b");
     const port = await a.n.listen("127.0.0.1", 0);
     b.n.connect(`127.0.0.1:${port}`);
-    await until(() => a.n.connected.length === 1);
+    await until(() => a.n.connected.length === 1 && b.n.connected.length === 1); // both sides proved
     const peer = b.n.connected[0]!;
     for (let i = 0; i < 500; i++) peer.send({ type: "ping", nonce: BigInt(i) });
     await until(() => a.n.connected.length === 0);

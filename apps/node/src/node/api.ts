@@ -264,7 +264,7 @@ export function publicMethods(node: MassaNode, knownOps: Map<string, SignedOpera
     });
   });
 
-  m.set("send_operations", (params) => {
+  m.set("send_operations", async (params) => {
     const inputs = arg(params, zList(z.unknown()), "operation list");
     const period = lastSlot().period;
     const ops: SignedOperation[] = [];
@@ -287,10 +287,17 @@ export function publicMethods(node: MassaNode, knownOps: Map<string, SignedOpera
           `operation ${i} (${op.id}): fee ${op.content.fee} is too low: the minimum is ${minimalFee}`,
         );
       }
-      if (!op.verifySignature())
-        throw new RpcError(RpcCode.models, `operation ${i} (${op.id}): bad signature`);
       ops.push(op);
     }
+    // signatures: in the node's worker pool when it has one (a big batch does not stall the node)
+    let ok: boolean[];
+    try {
+      ok = node.verifier ? await node.verifier.verifyOperations(ops) : ops.map((op) => op.verifySignature());
+    } catch (e) {
+      throw new RpcError(RpcCode.pool, `node busy: ${(e as Error).message}`);
+    }
+    const bad = ok.indexOf(false);
+    if (bad >= 0) throw new RpcError(RpcCode.models, `operation ${bad} (${ops[bad]!.id}): bad signature`);
     for (const op of ops) {
       try {
         node.pool.add(op, period, true);

@@ -63,6 +63,10 @@ export const NodeConfigSchema = z
         /** This node's identity key ("S…"); generated and kept in data_dir/node_key when absent. */
         node_key: z.string().optional(),
         max_messages_per_second: z.number().int().min(10).default(5000),
+        /** Operations per second a peer may relay (token bucket, burst ×2); beyond: banned for flooding. */
+        max_operations_per_second: z.number().int().min(10).default(10_000),
+        /** Worker threads verifying signatures of relayed operations and blocks (0: on the main thread). */
+        verify_threads: z.number().int().min(0).max(16).default(1),
         ban_minutes: z.number().min(0).default(10),
       })
       .default({}),

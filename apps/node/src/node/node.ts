@@ -19,15 +19,18 @@ import {
   type SlotConfig,
 } from "@massa-ts/models";
 import { Selector } from "@massa-ts/pos-draws";
-import { type Message, Network, type Peer } from "@massa-ts/protocol";
+import { type Message, Network, type Peer, SignatureVerifier, VerifierError } from "@massa-ts/protocol";
 import pino, { type Logger } from "pino";
 import { Counter, Gauge, Registry } from "prom-client";
 import { CliError } from "../errors.js";
 import type { NodeConfig } from "./config.js";
 import { OperationPool } from "./pool.js";
+import { ProgressBar } from "./progress.js";
 
 /** Keeps the last `n` (slot, hash) pairs for `get_final_state_hashes`. */
 const FINAL_HASHES_KEPT = 1000;
+/** Relayed blocks waiting for their signature checks; more are dropped (a child asks for them again). */
+const MAX_BLOCKS_QUEUED = 256;
 
 /**
  * A running node: final state (LMDB), pos-draws selector (Piscina), execution, consensus, operation pool,
@@ -64,6 +67,13 @@ export class MassaNode {
   private readonly endorsementPool = new Map<string, Map<number, SignedEndorsement>>();
   private readonly pendingHeaders = new Map<string, SignedBlockHeader>();
   private readonly seen = new Set<string>();
+  /** Signatures of relayed operations and blocks, checked in a worker pool (and remembered). */
+  verifier: SignatureVerifier | undefined;
+  /** Relayed blocks are checked and added one at a time, in arrival order; this many wait. */
+  private blockQueue: Promise<void> = Promise.resolve();
+  private blocksQueued = 0;
+  /** Per-peer operation budget (token bucket). */
+  private readonly opBudget = new WeakMap<Peer, { tokens: number; at: number }>();
   private readonly gSlot: Gauge;
   private readonly gFinal: Gauge;
   private readonly cBlocks: Counter;
@@ -289,6 +299,7 @@ export class MassaNode {
 
   private async startNetwork(): Promise<void> {
     const c = this.config;
+    this.verifier = new SignatureVerifier({ threads: c.network.verify_threads });
     this.network = new Network({
       chainId: this.chainId,
       nodeKey: this.nodeKey(),
@@ -375,6 +386,8 @@ export class MassaNode {
     let entries = 0;
     let failures = 0;
     const t0 = Date.now();
+    const bar = new ProgressBar(`bootstrap from ${target}`);
+    let lastLog = 0;
     try {
       for (; state; ) {
         try {
@@ -411,10 +424,20 @@ export class MassaNode {
             finished: part.finished,
           };
           if (this.fs.backlog.records > 32) await this.fs.drain();
-          this.log.info(
-            { entries, slot: part.slot.toJSON(), finished: part.finished },
-            "bootstrap: state part",
-          );
+          bar.update(entries, part.total);
+          if (part.finished || Date.now() - lastLog >= 1000) {
+            lastLog = Date.now();
+            this.log.info(
+              {
+                entries,
+                total: part.total,
+                percent: part.total > 0 ? Math.min(100, Math.floor((100 * entries) / part.total)) : 0,
+                slot: part.slot.toJSON(),
+                finished: part.finished,
+              },
+              "bootstrap: state",
+            );
+          }
           if (part.finished && part.entries.length === 0) break;
         } catch (e) {
           if (e instanceof CliError || ++failures > 10) throw e;
@@ -425,6 +448,7 @@ export class MassaNode {
       const peer = await connected();
       peer.send({ type: "graphAsk" });
       const g = await next("graph");
+      bar.finish(`${entries} records in ${((Date.now() - t0) / 1000).toFixed(1)} s, ${g.blocks.length} blocks`);
       this.log.info(
         {
           entries,
@@ -449,7 +473,10 @@ export class MassaNode {
     return true;
   }
 
-  /** Protocol's block checks (ours: any failure makes the block invalid and bans its sender). */
+  /**
+   * Protocol's block checks but the operations' signatures (see {@link onBlock}); ours: any failure makes
+   * the block invalid and bans its sender.
+   */
   private checkBlock(header: SignedBlockHeader, ops: readonly SignedOperation[]): string | undefined {
     const c = this.config;
     const slot = header.content.slot;
@@ -467,7 +494,6 @@ export class MassaNode {
     for (const op of ops) {
       if (ids.has(op.id.key)) return `operation ${op.id} twice`;
       ids.add(op.id.key);
-      if (!op.verifySignature()) return `operation ${op.id}: bad signature`;
       if (op.senderThread(c.thread_count) !== slot.thread) return `operation ${op.id} from another thread`;
       const e = op.content.expirePeriod;
       if (slot.period > e || slot.period < Math.max(0, e - c.operation_validity_periods)) {
@@ -501,18 +527,24 @@ export class MassaNode {
           peer.fail(`invalid block ${m.blockId}: ${bad}`);
           return;
         }
-        const r = this.graph.addBlock({ header, operations: m.operations }, this.currentSlot);
-        if (r.status.kind === "invalid") {
-          peer.fail(`invalid block ${m.blockId}: ${r.status.reason}`);
+        if (this.blocksQueued >= MAX_BLOCKS_QUEUED) {
+          // not the peer's fault alone (catch-up bursts): dropped unbanned; a child will ask for it again
+          this.log.warn(
+            { peer: peer.remote, block: m.blockId.toString() },
+            "block queue full: block dropped",
+          );
           return;
         }
-        if (r.status.kind === "waiting-parents") {
-          for (const id of r.status.missing) peer.send({ type: "askBlock", blockId: id });
-        }
-        if (r.status.kind !== "stale" && this.firstSeen(`b${m.blockId.key}`)) {
-          this.network!.broadcast({ type: "header", header }, peer);
-          this.network!.broadcast({ type: "blockOps", blockId: m.blockId, operations: m.operations }, peer);
-        }
+        this.blocksQueued++;
+        this.blockQueue = this.blockQueue
+          .then(() => this.onBlock(peer, header, m.operations))
+          .catch((e: unknown) =>
+            this.log.error(
+              { peer: peer.remote, block: m.blockId.toString(), err: (e as Error).message },
+              "block failed",
+            ),
+          )
+          .finally(() => this.blocksQueued--);
         return;
       }
       case "askBlock": {
@@ -524,22 +556,14 @@ export class MassaNode {
         return;
       }
       case "operations": {
-        const fresh: SignedOperation[] = [];
-        const period = this.currentSlot?.period ?? 0;
-        for (const op of m.operations) {
-          if (!this.firstSeen(`o${op.id.key}`)) continue;
-          if (!op.verifySignature()) {
-            peer.fail(`operation ${op.id}: bad signature`);
-            return;
-          }
-          try {
-            this.pool.add(op, period, true);
-            fresh.push(op);
-          } catch {
-            // expired, too cheap, pool full: not relayed
-          }
+        if (!this.takeOpBudget(peer, m.operations.length)) {
+          peer.fail(
+            `operation flood: more than ${this.config.network.max_operations_per_second} operations per second`,
+          );
+          return;
         }
-        if (fresh.length > 0) this.network!.broadcast({ type: "operations", operations: fresh }, peer);
+        const todo = m.operations.filter((op) => !this.seen.has(`o${op.id.key}`));
+        if (todo.length > 0) void this.onOperations(peer, todo);
         return;
       }
       case "endorsements": {
@@ -584,6 +608,7 @@ export class MassaNode {
           updates: part.updates,
           lastKey: part.cursor.lastKey,
           finished: part.cursor.finished ?? false,
+          total: this.fs.approxRecordCount(),
         });
         return;
       }
@@ -600,6 +625,95 @@ export class MassaNode {
       }
       default:
         return;
+    }
+  }
+
+  /** Spends `n` of the peer's operation budget: `max_operations_per_second`, burst ×2. False: flooding. */
+  private takeOpBudget(peer: Peer, n: number): boolean {
+    const rate = this.config.network.max_operations_per_second;
+    const now = Date.now();
+    const b = this.opBudget.get(peer) ?? { tokens: 2 * rate, at: now };
+    b.tokens = Math.min(2 * rate, b.tokens + ((now - b.at) * rate) / 1000);
+    b.at = now;
+    this.opBudget.set(peer, b);
+    if (b.tokens < n) return false;
+    b.tokens -= n;
+    return true;
+  }
+
+  /**
+   * Relayed operations: signatures checked in the worker pool; one bad signature bans the sender and drops
+   * its message. Only operations that pass are marked seen (a forged copy cannot shadow the real one);
+   * those the pool takes are relayed.
+   */
+  private async onOperations(peer: Peer, ops: readonly SignedOperation[]): Promise<void> {
+    let ok: boolean[];
+    try {
+      ok = await this.verifier!.verifyOperations(ops);
+    } catch (e) {
+      // VERIFIER_BUSY: this node is saturated; the operations are dropped (peers keep them), nobody is banned
+      this.log.warn(
+        { peer: peer.remote, count: ops.length, err: (e as Error).message },
+        "operations dropped",
+      );
+      return;
+    }
+    if (this.stopped) return;
+    const bad = ok.indexOf(false);
+    if (bad >= 0) {
+      peer.fail(`operation ${ops[bad]!.id}: bad signature`);
+      return;
+    }
+    const fresh: SignedOperation[] = [];
+    const period = this.currentSlot?.period ?? 0;
+    for (const op of ops) {
+      if (!this.firstSeen(`o${op.id.key}`)) continue;
+      try {
+        this.pool.add(op, period, true);
+        fresh.push(op);
+      } catch {
+        // expired, too cheap, pool full: not relayed
+      }
+    }
+    if (fresh.length > 0) this.network?.broadcast({ type: "operations", operations: fresh }, peer);
+  }
+
+  /**
+   * A relayed block that passed the synchronous checks: its operations' signatures are checked (in the
+   * worker pool, or from the cache for operations already relayed), then consensus adds it. Runs in the
+   * block queue, so blocks reach consensus in arrival order.
+   */
+  private async onBlock(
+    peer: Peer,
+    header: SignedBlockHeader,
+    ops: readonly SignedOperation[],
+  ): Promise<void> {
+    if (this.stopped) return;
+    let ok: boolean[];
+    try {
+      ok = await this.verifier!.verifyOperations(ops);
+    } catch (e) {
+      if (!(e instanceof VerifierError)) throw e;
+      this.log.warn({ peer: peer.remote, block: header.id.toString(), err: e.message }, "block dropped");
+      return;
+    }
+    if (this.stopped) return;
+    const bad = ok.indexOf(false);
+    if (bad >= 0) {
+      peer.fail(`invalid block ${header.id}: operation ${ops[bad]!.id}: bad signature`);
+      return;
+    }
+    const r = this.graph.addBlock({ header, operations: ops }, this.currentSlot);
+    if (r.status.kind === "invalid") {
+      peer.fail(`invalid block ${header.id}: ${r.status.reason}`);
+      return;
+    }
+    if (r.status.kind === "waiting-parents") {
+      for (const id of r.status.missing) peer.send({ type: "askBlock", blockId: id });
+    }
+    if (r.status.kind !== "stale" && this.firstSeen(`b${header.id.key}`)) {
+      this.network?.broadcast({ type: "header", header }, peer);
+      this.network?.broadcast({ type: "blockOps", blockId: header.id, operations: [...ops] }, peer);
     }
   }
 
@@ -749,12 +863,17 @@ export class MassaNode {
       if (ek)
         endorsements.push(SignedEndorsement.sign({ slot, index, endorsedBlock: parents[slot.thread]! }, ek));
     });
+    // in an ancestor not executed yet (slots faster than execution) counts as used too
+    const used = this.graph.opsInAncestry(parents[slot.thread]!, slot);
     const ops = this.pool.select(
       slot.period,
       slot.thread,
       MASSA_BLOCK_LIMITS.maxOperationsPerBlock,
       300_000 - 10_000, // MAX_BLOCK_SIZE minus room for the header
-      (op) => this.execution.operationStatus(op.id) !== undefined || this.fs.isExecuted(op.id),
+      (op) =>
+        used.has(op.id.key) ||
+        this.execution.operationStatus(op.id) !== undefined ||
+        this.fs.isExecuted(op.id),
     );
     const header = SignedBlockHeader.sign(
       {
@@ -861,6 +980,8 @@ export class MassaNode {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.network?.stop();
+    await this.blockQueue;
+    await this.verifier?.close();
     await this.selector?.close();
     await this.fs?.close();
     this.log.info("node stopped");

@@ -21,6 +21,8 @@ export interface PoolOptions {
  */
 export class OperationPool {
   private readonly ops = new Map<string, SignedOperation>();
+  /** The same operations, kept sorted: fee (highest first), then id. Binary-search insert and delete. */
+  private order: SignedOperation[] = [];
 
   constructor(private readonly opts: PoolOptions) {}
 
@@ -61,22 +63,29 @@ export class OperationPool {
     if (this.ops.has(op.id.key)) return;
     if (this.ops.size >= this.opts.maxOperations) {
       // evict the cheapest if the newcomer pays more, else refuse
-      const cheapest = this.ordered().at(-1)!;
+      const cheapest = this.order.at(-1)!;
       if (!cheapest.content.fee.lt(op.content.fee)) {
         throw new PoolError(
           `the pool is full (${this.opts.maxOperations} operations) and fee ${op.content.fee} is too low to enter`,
         );
       }
       this.ops.delete(cheapest.id.key);
+      this.order.pop();
     }
     this.ops.set(op.id.key, op);
+    this.order.splice(this.position(op), 0, op);
   }
 
-  private ordered(): SignedOperation[] {
-    return [...this.ops.values()].sort((a, b) => {
-      const c = b.content.fee.compare(a.content.fee);
-      return c !== 0 ? c : a.id.key < b.id.key ? -1 : a.id.key > b.id.key ? 1 : 0;
-    });
+  /** Index of the first operation that sorts at or after `op`. */
+  private position(op: SignedOperation): number {
+    let lo = 0;
+    let hi = this.order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compare(this.order[mid]!, op) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   /** Operations a block at (period, thread) may include: sender in the thread, within the validity window. */
@@ -89,7 +98,7 @@ export class OperationPool {
   ): SignedOperation[] {
     const out: SignedOperation[] = [];
     let bytes = 0;
-    for (const op of this.ordered()) {
+    for (const op of this.order) {
       if (out.length >= maxCount) break;
       const e = op.content.expirePeriod;
       if (op.senderThread(this.opts.threadCount) !== thread) continue;
@@ -105,8 +114,16 @@ export class OperationPool {
 
   /** Drops expired operations and those `gone` says are executed or final. */
   prune(currentPeriod: number, gone: (op: SignedOperation) => boolean): void {
-    for (const [k, op] of this.ops) {
-      if (op.content.expirePeriod < currentPeriod || gone(op)) this.ops.delete(k);
-    }
+    this.order = this.order.filter((op) => {
+      if (op.content.expirePeriod >= currentPeriod && !gone(op)) return true;
+      this.ops.delete(op.id.key);
+      return false;
+    });
   }
+}
+
+/** Pool order: fee, highest first, then operation id. */
+function compare(a: SignedOperation, b: SignedOperation): number {
+  const c = b.content.fee.compare(a.content.fee);
+  return c !== 0 ? c : a.id.key < b.id.key ? -1 : a.id.key > b.id.key ? 1 : 0;
 }

@@ -1,0 +1,156 @@
+import { MassaTsError, type PublicKey, type Signature, type SignedOperation } from "@massa-ts/models";
+import { Piscina } from "piscina";
+import type { VerifyTask } from "./verify-types.js";
+
+/** A signature to check: `creator` signed `message` (32 bytes in Massa). */
+export interface SignedItem {
+  readonly creator: PublicKey;
+  readonly message: Uint8Array;
+  readonly signature: Signature;
+}
+
+export interface SignatureVerifierOptions {
+  /** Worker threads. Default 1 (on a 2-core machine: the main thread keeps the other core). 0: all inline. */
+  readonly threads?: number;
+  /** Batches smaller than this are verified on the calling thread (a worker round trip costs more). Default 16. */
+  readonly inlineBelow?: number;
+  /** Items per worker task. Default 256. */
+  readonly chunk?: number;
+  /** Items waiting for a worker before `verify` refuses with VERIFIER_BUSY. Default 200 000. */
+  readonly maxPending?: number;
+  /** Verified (operation id, signature) pairs remembered, so an operation seen twice is checked once. Default 200 000. */
+  readonly cacheSize?: number;
+}
+
+/** The verifier refuses work: too much is queued (`VERIFIER_BUSY`) or it is closed (`VERIFIER_CLOSED`). */
+export class VerifierError extends MassaTsError {}
+
+function workerFile(): { filename: string; execArgv: string[] } {
+  const here = import.meta.url;
+  if (here.endsWith(".ts")) {
+    return { filename: new URL("./verify.worker.ts", here).href, execArgv: ["--import", "tsx"] };
+  }
+  return { filename: new URL("./verify.worker.js", here).href, execArgv: [] };
+}
+
+/**
+ * Batch Ed25519 verification in a Piscina pool: big batches are split into chunks that run on worker
+ * threads while the main thread keeps serving; small ones run inline. Remembers verified operations
+ * (id + exact signature bytes), so an operation relayed and then included in a block is verified once.
+ */
+export class SignatureVerifier {
+  private readonly pool: Piscina<VerifyTask, Uint8Array> | undefined;
+  private readonly inlineBelow: number;
+  private readonly chunk: number;
+  private readonly maxPending: number;
+  private readonly cacheSize: number;
+  private readonly cache = new Map<string, Uint8Array>();
+  private queued = 0;
+  private closed = false;
+  /** Counters: signatures checked inline, in workers, and operations answered from the cache. */
+  readonly stats = { inline: 0, pooled: 0, cacheHits: 0 };
+
+  constructor(opts: SignatureVerifierOptions = {}) {
+    const threads = opts.threads ?? 1;
+    this.inlineBelow = opts.inlineBelow ?? 16;
+    this.chunk = opts.chunk ?? 256;
+    this.maxPending = opts.maxPending ?? 200_000;
+    this.cacheSize = opts.cacheSize ?? 200_000;
+    if (threads > 0) {
+      const { filename, execArgv } = workerFile();
+      this.pool = new Piscina<VerifyTask, Uint8Array>({
+        filename,
+        execArgv,
+        minThreads: threads,
+        maxThreads: threads,
+      });
+    }
+  }
+
+  /** Signatures waiting for a worker. */
+  get pending(): number {
+    return this.queued;
+  }
+
+  /** One boolean per item, in order. Throws VerifierError when `maxPending` would be exceeded. */
+  async verify(items: readonly SignedItem[]): Promise<boolean[]> {
+    if (this.closed) throw new VerifierError("VERIFIER_CLOSED", "the signature verifier is closed");
+    const n = items.length;
+    if (!this.pool || n < this.inlineBelow) {
+      this.stats.inline += n;
+      return items.map((it) => it.creator.verify(it.message, it.signature));
+    }
+    if (this.queued + n > this.maxPending) {
+      throw new VerifierError(
+        "VERIFIER_BUSY",
+        `${this.queued} signatures already wait for verification (limit ${this.maxPending}); try again later`,
+      );
+    }
+    this.queued += n;
+    try {
+      const parts: Promise<Uint8Array>[] = [];
+      for (let s = 0; s < n; s += this.chunk)
+        parts.push(this.pool.run(pack(items, s, Math.min(n, s + this.chunk))));
+      const out: boolean[] = [];
+      for (const r of await Promise.all(parts)) for (const b of r) out.push(b === 1);
+      this.stats.pooled += n;
+      return out;
+    } finally {
+      this.queued -= n;
+    }
+  }
+
+  /** Verifies operations' signatures, answering from the cache where the same id and signature passed. */
+  async verifyOperations(ops: readonly SignedOperation[]): Promise<boolean[]> {
+    const out = new Array<boolean>(ops.length).fill(true);
+    const todo: number[] = [];
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i]!;
+      const known = this.cache.get(op.id.key);
+      if (known && sameBytes(known, op.signature.raw)) this.stats.cacheHits++;
+      else todo.push(i);
+    }
+    if (todo.length === 0) return out;
+    const res = await this.verify(
+      todo.map((i) => ({ creator: ops[i]!.creator, message: ops[i]!.id.hash, signature: ops[i]!.signature })),
+    );
+    for (let j = 0; j < todo.length; j++) {
+      const op = ops[todo[j]!]!;
+      out[todo[j]!] = res[j]!;
+      if (res[j]) {
+        this.cache.delete(op.id.key); // re-insert: most recent last
+        this.cache.set(op.id.key, op.signature.raw);
+        if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
+      }
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool?.destroy();
+  }
+}
+
+function pack(items: readonly SignedItem[], from: number, to: number): VerifyTask {
+  const count = to - from;
+  const keys = new Uint8Array(count * 32);
+  const messages = new Uint8Array(count * 32);
+  const signatures = new Uint8Array(count * 64);
+  for (let i = 0; i < count; i++) {
+    const it = items[from + i]!;
+    if (it.message.length !== 32)
+      throw new RangeError(`message ${from + i} is ${it.message.length} bytes, not 32`);
+    keys.set(it.creator.raw, i * 32);
+    messages.set(it.message, i * 32);
+    signatures.set(it.signature.raw, i * 64);
+  }
+  return { count, keys, messages, signatures };
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

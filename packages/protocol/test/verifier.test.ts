@@ -1,0 +1,90 @@
+// Batch signature verification in a real Piscina pool: valid and forged signatures are told apart in order,
+// inline and in workers alike; the operation cache skips a second check only for the same signature bytes;
+// the queue bound refuses work with a typed error instead of growing.
+import { Amount, blake3, SecretKey, Signature, SignedOperation } from "@massa-ts/models";
+import { SignatureVerifier, VerifierError } from "@massa-ts/protocol";
+import { afterAll, describe, expect, it } from "vitest";
+
+const te = new TextEncoder();
+const keys = Array.from({ length: 8 }, (_, i) => new SecretKey(blake3(te.encode(`verifier-${i}`))));
+const transfer = (i: number) =>
+  SignedOperation.sign(
+    {
+      fee: Amount.fromMas(`0.0${i % 10}`),
+      expirePeriod: 1000 + i,
+      payload: { type: "RollBuy", rollCount: BigInt(i + 1) },
+    },
+    keys[i % keys.length]!,
+    77n,
+  );
+const forge = (op: SignedOperation, how: "zero" | "other-key") =>
+  new SignedOperation(
+    op.content,
+    op.contentBytes,
+    op.creator,
+    how === "zero" ? Signature.fromBytes(new Uint8Array(65)) : keys[7]!.sign(op.id.hash),
+    77n,
+  );
+
+const verifiers: SignatureVerifier[] = [];
+afterAll(async () => {
+  await Promise.all(verifiers.map((v) => v.close()));
+});
+const make = (o: ConstructorParameters<typeof SignatureVerifier>[0]) => {
+  const v = new SignatureVerifier(o);
+  verifiers.push(v);
+  return v;
+};
+
+describe("SignatureVerifier", () => {
+  const ops = Array.from({ length: 600 }, (_, i) => transfer(i));
+  // every 7th forged with zeros, every 11th signed by the wrong key (a valid signature, not the creator's)
+  const mixed = ops.map((op, i) =>
+    i % 7 === 3 ? forge(op, "zero") : i % 11 === 5 ? forge(op, "other-key") : op,
+  );
+  const expected = mixed.map((op) => op.creator.verify(op.id.hash, op.signature));
+
+  it("tells valid from forged signatures, in order, in workers and inline", async () => {
+    expect(expected.filter((x) => !x).length).toBeGreaterThan(100);
+    const pooled = make({ threads: 2, chunk: 64 });
+    const items = mixed.map((op) => ({ creator: op.creator, message: op.id.hash, signature: op.signature }));
+    expect(await pooled.verify(items)).toEqual(expected);
+    expect(pooled.stats.pooled).toBe(600);
+    const inline = make({ threads: 0 });
+    expect(await inline.verify(items)).toEqual(expected);
+    expect(inline.stats.inline).toBe(600);
+    // a batch below the threshold stays on the calling thread
+    expect(await pooled.verify(items.slice(0, 5))).toEqual(expected.slice(0, 5));
+    expect(pooled.stats.inline).toBe(5);
+  });
+
+  it("remembers verified operations, but a changed signature is checked again", async () => {
+    const v = make({ threads: 1 });
+    const good = ops.slice(0, 100);
+    expect((await v.verifyOperations(good)).every(Boolean)).toBe(true);
+    expect(v.stats.pooled).toBe(100);
+    expect((await v.verifyOperations(good)).every(Boolean)).toBe(true);
+    expect(v.stats.cacheHits).toBe(100);
+    expect(v.stats.pooled).toBe(100);
+    // same id (content + creator), forged signature bytes: not a cache hit, and refused
+    const forged = good.slice(0, 20).map((op) => forge(op, "zero"));
+    expect(await v.verifyOperations(forged)).toEqual(new Array(20).fill(false));
+    expect(v.stats.cacheHits).toBe(100);
+  });
+
+  it("a bounded queue: beyond maxPending, VERIFIER_BUSY; then it serves again", async () => {
+    const v = make({ threads: 1, maxPending: 300 });
+    const items = ops
+      .slice(0, 200)
+      .map((op) => ({ creator: op.creator, message: op.id.hash, signature: op.signature }));
+    const first = v.verify(items);
+    expect(v.pending).toBe(200);
+    await expect(v.verify(items)).rejects.toMatchObject({ code: "VERIFIER_BUSY" });
+    await expect(v.verify(items)).rejects.toBeInstanceOf(VerifierError);
+    expect((await first).every(Boolean)).toBe(true);
+    expect(v.pending).toBe(0);
+    expect((await v.verify(items)).every(Boolean)).toBe(true);
+    await v.close();
+    await expect(v.verify(items)).rejects.toMatchObject({ code: "VERIFIER_CLOSED" });
+  });
+});
