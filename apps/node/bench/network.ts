@@ -2,7 +2,7 @@
  * Network benchmarks (loopback, one process): (1) end-to-end transactions per second across a 4-node devnet
  * (submitted to one node, final on all four); (2) the time for a new node to bootstrap a final state of
  * N ledger entries from a peer over TCP (default 1 000 000: MASSA_TS_BENCH_BOOTSTRAP_ENTRIES).
- * Run: pnpm --filter @massa-ts/node bench:network
+ * Run: pnpm --filter @massa-ts/node bench:network (MASSA_TS_BENCH_ONLY_TX=1: only the first part)
  */
 import { rmSync } from "node:fs";
 import os from "node:os";
@@ -15,6 +15,7 @@ import { rpc } from "../test/rpc-helper.ts";
 import { benchDevnet, benchTransfer } from "./devnet-helper.ts";
 
 const OPS = Number(process.env.MASSA_TS_BENCH_OPS ?? 10_000);
+const ONLY_TX = process.env.MASSA_TS_BENCH_ONLY_TX === "1";
 const ENTRIES = Number(process.env.MASSA_TS_BENCH_BOOTSTRAP_ENTRIES ?? 1_000_000);
 const te = new TextEncoder();
 const log = (s: string) => process.stderr.write(`  ${s}\n`);
@@ -30,7 +31,13 @@ console.log(
   );
   const { dir, d } = benchDevnet(4, senders, 0);
   const nodes: RunningNode[] = [];
-  for (const p of d.configPaths) nodes.push(await runNode(loadNodeConfig(p), pino({ level: "warn" })));
+  // MASSA_TS_BENCH_VERIFY_THREADS: signature workers per node (default: the config's, 1; 0 = main thread)
+  const vt = process.env.MASSA_TS_BENCH_VERIFY_THREADS;
+  for (const p of d.configPaths) {
+    const c = loadNodeConfig(p);
+    const config = vt === undefined ? c : { ...c, network: { ...c.network, verify_threads: Number(vt) } };
+    nodes.push(await runNode(config, pino({ level: "warn" })));
+  }
   const urls = nodes.map((n) => n.publicUrl);
   while (
     ((await rpc<{ last_slot: { period: number } }>(urls[0]!, "get_status", [{}])).last_slot?.period ?? 0) < 2
@@ -74,7 +81,7 @@ console.log(
 }
 
 // (2) bootstrap of a large final state over TCP
-{
+if (!ONLY_TX) {
   log(`building a devnet whose genesis holds ${ENTRIES} ledger entries…`);
   // T0 = 16 s: writing a large genesis takes a while, and the chain must not be cycles ahead by then
   const { dir, base, d } = benchDevnet(1, [], ENTRIES, 16_000);

@@ -5,7 +5,6 @@ import {
   type Chain,
   chain,
   cleanup,
-  exec,
   finalize,
   keyIn,
   mas,

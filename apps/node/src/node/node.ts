@@ -71,7 +71,9 @@ export class MassaNode {
   verifier: SignatureVerifier | undefined;
   /** Relayed blocks are checked and added one at a time, in arrival order; this many wait. */
   private blockQueue: Promise<void> = Promise.resolve();
-  private blocksQueued = 0;
+  private readonly queuedBlocks = new Set<string>();
+  /** Operations whose signature is being verified (id → signature bytes): a relayed copy is not checked twice. */
+  private readonly verifying = new Map<string, Uint8Array>();
   /** Per-peer operation budget (token bucket). */
   private readonly opBudget = new WeakMap<Peer, { tokens: number; at: number }>();
   private readonly gSlot: Gauge;
@@ -431,7 +433,11 @@ export class MassaNode {
               {
                 entries,
                 total: part.total,
-                percent: part.total > 0 ? Math.min(100, Math.floor((100 * entries) / part.total)) : 0,
+                percent: part.finished
+                  ? 100
+                  : part.total > 0
+                    ? Math.min(99, Math.floor((100 * entries) / part.total))
+                    : 0,
                 slot: part.slot.toJSON(),
                 finished: part.finished,
               },
@@ -448,7 +454,9 @@ export class MassaNode {
       const peer = await connected();
       peer.send({ type: "graphAsk" });
       const g = await next("graph");
-      bar.finish(`${entries} records in ${((Date.now() - t0) / 1000).toFixed(1)} s, ${g.blocks.length} blocks`);
+      bar.finish(
+        `${entries} records in ${((Date.now() - t0) / 1000).toFixed(1)} s, ${g.blocks.length} blocks`,
+      );
       this.log.info(
         {
           entries,
@@ -481,6 +489,17 @@ export class MassaNode {
     const c = this.config;
     const slot = header.content.slot;
     if (!header.verifySignature()) return "bad header signature";
+    // the drawn producer, when the draws are known (else consensus decides later): a block by anyone else
+    // is refused before its operations cost a signature check each
+    let producer: Address | undefined;
+    try {
+      producer = this.selector.getSelection(slot).producer;
+    } catch {
+      producer = undefined;
+    }
+    if (producer && !header.creatorAddress.equals(producer)) {
+      return `bad creator turn: ${header.creatorAddress} is not the producer of ${slot} (${producer})`;
+    }
     for (const e of header.content.endorsements) {
       if (!e.verifySignature()) return `endorsement ${e.content.index}: bad signature`;
       if (!e.content.slot.equals(slot)) return `endorsement ${e.content.index} is for another slot`;
@@ -508,7 +527,8 @@ export class MassaNode {
   private onPeerMessage(peer: Peer, m: Message): void {
     switch (m.type) {
       case "header": {
-        if (this.graph.status(m.header.id) || this.pendingHeaders.has(m.header.id.key)) return;
+        const k = m.header.id.key;
+        if (this.graph.status(m.header.id) || this.pendingHeaders.has(k) || this.queuedBlocks.has(k)) return;
         if (!m.header.verifySignature()) {
           peer.fail("bad header signature");
           return;
@@ -527,7 +547,7 @@ export class MassaNode {
           peer.fail(`invalid block ${m.blockId}: ${bad}`);
           return;
         }
-        if (this.blocksQueued >= MAX_BLOCKS_QUEUED) {
+        if (this.queuedBlocks.size >= MAX_BLOCKS_QUEUED) {
           // not the peer's fault alone (catch-up bursts): dropped unbanned; a child will ask for it again
           this.log.warn(
             { peer: peer.remote, block: m.blockId.toString() },
@@ -535,7 +555,7 @@ export class MassaNode {
           );
           return;
         }
-        this.blocksQueued++;
+        this.queuedBlocks.add(m.blockId.key);
         this.blockQueue = this.blockQueue
           .then(() => this.onBlock(peer, header, m.operations))
           .catch((e: unknown) =>
@@ -544,7 +564,7 @@ export class MassaNode {
               "block failed",
             ),
           )
-          .finally(() => this.blocksQueued--);
+          .finally(() => this.queuedBlocks.delete(m.blockId.key));
         return;
       }
       case "askBlock": {
@@ -562,8 +582,20 @@ export class MassaNode {
           );
           return;
         }
-        const todo = m.operations.filter((op) => !this.seen.has(`o${op.id.key}`));
-        if (todo.length > 0) void this.onOperations(peer, todo);
+        // not seen, and not the very bytes already being verified (a copy with another signature is checked)
+        const todo = m.operations.filter((op) => {
+          if (this.seen.has(`o${op.id.key}`)) return false;
+          const inFlight = this.verifying.get(op.id.key);
+          if (inFlight && Buffer.compare(inFlight, op.signature.raw) === 0) return false;
+          this.verifying.set(op.id.key, op.signature.raw);
+          return true;
+        });
+        if (todo.length === 0) return;
+        void this.onOperations(peer, todo).finally(() => {
+          for (const op of todo) {
+            if (this.verifying.get(op.id.key) === op.signature.raw) this.verifying.delete(op.id.key);
+          }
+        });
         return;
       }
       case "endorsements": {
