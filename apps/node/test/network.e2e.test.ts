@@ -81,6 +81,20 @@ it("4 nodes agree on every final state hash over 4 cycles; a transfer is final o
   );
   for (const a of infos) expect(a.cycle_infos.reduce((n, c) => n + c.ok_count, 0)).toBeGreaterThan(0);
 
+  // blocks carry the other nodes' endorsements too (relayed, pooled, included): with four equal stakers a
+  // producer's own key holds about 4 of the 16 endorsement draws of a slot
+  const g = nodes[0]!.node.graph;
+  const recent = g
+    .activeBlocks()
+    .filter((b) => b.slot.period >= 8)
+    .map((b) => g.get(b.id)!.header);
+  expect(recent.length).toBeGreaterThan(20);
+  const mean = recent.reduce((n, h) => n + h.content.endorsements.length, 0) / recent.length;
+  expect(mean).toBeGreaterThan(10);
+  expect(
+    recent.some((h) => h.content.endorsements.some((e) => !e.creatorAddress.equals(h.creatorAddress))),
+  ).toBe(true);
+
   // the transfer given to node 0 is final everywhere
   for (const u of urls) {
     const [info] = await rpc<{ final_balance: string }[]>(u, "get_addresses", [[d.accounts[1]!.address]]);

@@ -63,8 +63,8 @@ export class MassaNode {
   network: Network | undefined;
   /** The p2p port actually bound (when `network.listen` is set). */
   p2pPort: number | undefined;
-  /** Endorsements received or made for coming slots: slot key → index → endorsement. */
-  private readonly endorsementPool = new Map<string, Map<number, SignedEndorsement>>();
+  /** Endorsements received or made for coming slots: slot key → "index:endorsed block" → endorsement. */
+  private readonly endorsementPool = new Map<string, Map<string, SignedEndorsement>>();
   private readonly pendingHeaders = new Map<string, SignedBlockHeader>();
   private readonly seen = new Set<string>();
   /** Signatures of relayed operations and blocks, checked in a worker pool (and remembered). */
@@ -599,17 +599,15 @@ export class MassaNode {
         return;
       }
       case "endorsements": {
-        const fresh: SignedEndorsement[] = [];
-        for (const e of m.endorsements) {
-          if (!this.firstSeen(`e${e.id.key}`)) continue;
-          if (!e.verifySignature()) {
-            peer.fail(`endorsement ${e.id}: bad signature`);
-            return;
-          }
-          this.poolEndorsement(e);
-          fresh.push(e);
+        // the same budget as operations: each costs a signature check
+        if (!this.takeOpBudget(peer, m.endorsements.length)) {
+          peer.fail(
+            `endorsement flood: more than ${this.config.network.max_operations_per_second} operations and endorsements per second`,
+          );
+          return;
         }
-        if (fresh.length > 0) this.network!.broadcast({ type: "endorsements", endorsements: fresh }, peer);
+        const todo = m.endorsements.filter((e) => !this.seen.has(`e${e.id.key}`));
+        if (todo.length > 0) void this.onEndorsements(peer, todo);
         return;
       }
       case "bootstrapAsk": {
@@ -711,6 +709,34 @@ export class MassaNode {
   }
 
   /**
+   * Relayed endorsements: signatures checked (in the worker pool for a big batch), then marked seen (only
+   * then: a forged copy cannot shadow the real one), pooled for the block of their slot and relayed.
+   */
+  private async onEndorsements(peer: Peer, es: readonly SignedEndorsement[]): Promise<void> {
+    let ok: boolean[];
+    try {
+      ok = await this.verifier!.verify(
+        es.map((e) => ({ creator: e.creator, message: e.signedHash(), signature: e.signature })),
+      );
+    } catch (e) {
+      this.log.warn(
+        { peer: peer.remote, count: es.length, err: (e as Error).message },
+        "endorsements dropped",
+      );
+      return;
+    }
+    if (this.stopped) return;
+    const bad = ok.indexOf(false);
+    if (bad >= 0) {
+      peer.fail(`endorsement ${es[bad]!.id}: bad signature`);
+      return;
+    }
+    const fresh = es.filter((e) => this.firstSeen(`e${e.id.key}`));
+    for (const e of fresh) this.poolEndorsement(e);
+    if (fresh.length > 0) this.network?.broadcast({ type: "endorsements", endorsements: fresh }, peer);
+  }
+
+  /**
    * A relayed block that passed the synchronous checks: its operations' signatures are checked (in the
    * worker pool, or from the cache for operations already relayed), then consensus adds it. Runs in the
    * block queue, so blocks reach consensus in arrival order.
@@ -749,8 +775,20 @@ export class MassaNode {
     }
   }
 
+  /**
+   * Keeps an endorsement for the block of its slot, by (index, endorsed block): endorsements of competing
+   * parents do not shadow each other. One by anyone but the drawn endorser is not kept (when the draws are
+   * known); at most 64 per slot, 256 slots.
+   */
   private poolEndorsement(e: SignedEndorsement): void {
-    const k = `${e.content.slot.period},${e.content.slot.thread}`;
+    const c = e.content;
+    try {
+      const drawn = this.selector.getSelection(c.slot).endorsements[c.index];
+      if (!drawn || !e.creatorAddress.equals(drawn)) return;
+    } catch {
+      // draws not known yet: kept; the producer checks again
+    }
+    const k = `${c.slot.period},${c.slot.thread}`;
     let m = this.endorsementPool.get(k);
     if (!m) {
       m = new Map();
@@ -758,7 +796,8 @@ export class MassaNode {
       if (this.endorsementPool.size > 256)
         this.endorsementPool.delete(this.endorsementPool.keys().next().value!);
     }
-    if (!m.has(e.content.index)) m.set(e.content.index, e);
+    const key = `${c.index}:${c.endorsedBlock.key}`;
+    if (!m.has(key) && m.size < 64) m.set(key, e);
   }
 
   /** Bootstrap clients being served (by node key) and new sessions per IP in the current minute. */
@@ -889,11 +928,19 @@ export class MassaNode {
       return undefined;
     }
     const parents = this.graph.bestParents();
+    // endorsements: ours, signed now, and the peers' from the pool, when they endorse the same parent and
+    // come from the drawn endorser (anything else would make our own block invalid)
     const endorsements: SignedEndorsement[] = [];
+    const endorsed = parents[slot.thread]!;
+    const pooled = this.endorsementPool.get(`${slot.period},${slot.thread}`);
     sel.endorsements.forEach((a, index) => {
       const ek = this.stakingKeys.get(a.key);
-      if (ek)
-        endorsements.push(SignedEndorsement.sign({ slot, index, endorsedBlock: parents[slot.thread]! }, ek));
+      if (ek) {
+        endorsements.push(SignedEndorsement.sign({ slot, index, endorsedBlock: endorsed }, ek));
+        return;
+      }
+      const e = pooled?.get(`${index}:${endorsed.key}`);
+      if (e?.creatorAddress.equals(a)) endorsements.push(e);
     });
     // in an ancestor not executed yet (slots faster than execution) counts as used too
     const used = this.graph.opsInAncestry(parents[slot.thread]!, slot);
