@@ -95,6 +95,16 @@ it("4 nodes agree on every final state hash over 4 cycles; a transfer is final o
     recent.some((h) => h.content.endorsements.some((e) => !e.creatorAddress.equals(h.creatorAddress))),
   ).toBe(true);
 
+  // every node knows which block included the transfer (whoever produced it)
+  const inBlocks = await Promise.all(
+    urls.map(
+      async (u) => (await rpc<{ in_blocks: string[] }[]>(u, "get_operations", [[op.id.toString()]]))[0]!,
+    ),
+  );
+  // (competing blocks of a fork may include it too: all nodes share at least the one that became final)
+  const includedEverywhere = inBlocks[0]!.in_blocks.filter((b) => inBlocks.every((x) => x.in_blocks.includes(b)));
+  expect(includedEverywhere.length).toBeGreaterThan(0);
+
   // the transfer given to node 0 is final everywhere
   for (const u of urls) {
     const [info] = await rpc<{ final_balance: string }[]>(u, "get_addresses", [[d.accounts[1]!.address]]);

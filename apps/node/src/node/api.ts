@@ -323,7 +323,7 @@ export function publicMethods(node: MassaNode, knownOps: Map<string, SignedOpera
       } catch (e) {
         throw new RpcError(RpcCode.invalidParams, (e as Error).message);
       }
-      const op = knownOps.get(id.key) ?? node.pool.get(id);
+      const op = knownOps.get(id.key) ?? node.operation(id);
       const st = node.execution.operationStatus(id);
       if (!op && !st) continue;
       out.push({

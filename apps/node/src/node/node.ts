@@ -6,7 +6,7 @@ import { type CycleInfo, FinalState, loadInitialLedger, loadInitialRolls } from 
 import {
   Address,
   Amount,
-  type BlockId,
+  BlockId,
   genesisHeader,
   MASSA_BLOCK_LIMITS,
   type OperationId,
@@ -769,6 +769,7 @@ export class MassaNode {
     if (r.status.kind === "waiting-parents") {
       for (const id of r.status.missing) peer.send({ type: "askBlock", blockId: id });
     }
+    if (r.status.kind !== "stale") this.recordInclusion(header.id, ops);
     if (r.status.kind !== "stale" && this.firstSeen(`b${header.id.key}`)) {
       this.network?.broadcast({ type: "header", header }, peer);
       this.network?.broadcast({ type: "blockOps", blockId: header.id, operations: [...ops] }, peer);
@@ -971,13 +972,7 @@ export class MassaNode {
       this.log.warn({ slot: slot.toJSON(), status: r.status }, "own block not accepted");
       return r.update;
     }
-    for (const op of ops) {
-      const list = this.blockInclusion.get(op.id.key) ?? [];
-      list.push(header.id.toString());
-      this.blockInclusion.set(op.id.key, list);
-      if (this.blockInclusion.size > 100_000)
-        this.blockInclusion.delete(this.blockInclusion.keys().next().value!);
-    }
+    this.recordInclusion(header.id, ops);
     this.firstSeen(`b${header.id.key}`);
     this.network?.broadcast({ type: "header", header });
     this.network?.broadcast({ type: "blockOps", blockId: header.id, operations: ops });
@@ -1038,6 +1033,30 @@ export class MassaNode {
       if (this.finalHashes.length > FINAL_HASHES_KEPT) this.finalHashes.shift();
     }
     this.gFinal.set(this.execution.finalSlot.period);
+  }
+
+  /** Remembers which block includes which operations (last 100 000 operations), for `get_operations`. */
+  private recordInclusion(block: BlockId, ops: readonly SignedOperation[]): void {
+    const id = block.toString();
+    for (const op of ops) {
+      const list = this.blockInclusion.get(op.id.key) ?? [];
+      if (!list.includes(id)) list.push(id);
+      this.blockInclusion.set(op.id.key, list);
+      if (this.blockInclusion.size > 100_000)
+        this.blockInclusion.delete(this.blockInclusion.keys().next().value!);
+    }
+  }
+
+  /** An operation this node holds: in the pool, or in a block of the graph that includes it. */
+  operation(id: OperationId): SignedOperation | undefined {
+    const pooled = this.pool.get(id);
+    if (pooled) return pooled;
+    for (const text of this.blockInclusion.get(id.key) ?? []) {
+      const b = this.graph.get(BlockId.fromString(text));
+      const op = b?.operations.find((o) => o.id.key === id.key);
+      if (op) return op;
+    }
+    return undefined;
   }
 
   /** Blocks in which an operation was included (by this node's knowledge). */
