@@ -102,7 +102,9 @@ it("4 nodes agree on every final state hash over 4 cycles; a transfer is final o
     ),
   );
   // (competing blocks of a fork may include it too: all nodes share at least the one that became final)
-  const includedEverywhere = inBlocks[0]!.in_blocks.filter((b) => inBlocks.every((x) => x.in_blocks.includes(b)));
+  const includedEverywhere = inBlocks[0]!.in_blocks.filter((b) =>
+    inBlocks.every((x) => x.in_blocks.includes(b)),
+  );
   expect(includedEverywhere.length).toBeGreaterThan(0);
 
   // the transfer given to node 0 is final everywhere
