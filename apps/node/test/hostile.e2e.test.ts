@@ -20,7 +20,7 @@ import {
   SignedOperation,
   Slot,
 } from "@massa-ts/models";
-import { Network } from "@massa-ts/protocol";
+import { type Message, Network } from "@massa-ts/protocol";
 import pino from "pino";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createDevnet } from "../src/commands/devnet.ts";
@@ -119,6 +119,31 @@ function producerKey(slot: Slot): SecretKey {
   return key;
 }
 
+/** The latest slot of `thread` at or before the current one. */
+function latestSlotOf(thread: number): Slot {
+  const now = node.currentSlot!;
+  return new Slot(now.thread >= thread ? now.period : now.period - 1, thread);
+}
+
+/** Per thread, the latest active block before `slot`: parents for a block of that slot. */
+function parentsBefore(slot: Slot): BlockId[] {
+  return Array.from({ length: c.thread_count }, (_, i) => {
+    const before = node.graph
+      .activeBlocks()
+      .filter((b) => b.slot.thread === i && Slot.compare(b.slot, slot) < 0)
+      .sort((x, y) => Slot.compare(y.slot, x.slot));
+    return before[0]!.id;
+  });
+}
+
+/** A key whose address sends from `thread`. */
+function senderIn(thread: number, name: string): SecretKey {
+  for (let i = 0; ; i++) {
+    const k = new SecretKey(blake3(te.encode(`${name}-${i}`)));
+    if (Address.fromPublicKey(k.publicKey).thread(c.thread_count) === thread) return k;
+  }
+}
+
 const banReasons = () => [...node.network!.banned().values()].join("\n");
 
 it("invalid blocks from a peer get it banned; the node keeps producing and keeps honest peers", async () => {
@@ -191,17 +216,9 @@ it("a block reusing an operation of its ancestor, by the right producer: invalid
   const included = node.execution.operationStatus(op.id)!.slot!;
   await until(() => node.currentSlot!.period >= included.period + 2);
   // the latest slot of the operation's thread: after the block that included it, not yet final
-  const now = node.currentSlot!;
-  const t = op.senderThread(c.thread_count);
-  const slot = new Slot(now.thread >= t ? now.period : now.period - 1, t);
+  const slot = latestSlotOf(op.senderThread(c.thread_count));
   expect(Slot.compare(slot, included)).toBeGreaterThan(0);
-  const parents = Array.from({ length: c.thread_count }, (_, i) => {
-    const before = node.graph
-      .activeBlocks()
-      .filter((b) => b.slot.thread === i && Slot.compare(b.slot, slot) < 0)
-      .sort((x, y) => Slot.compare(y.slot, x.slot));
-    return before[0]!.id;
-  });
+  const parents = parentsBefore(slot);
   // by the drawn producer (a staker turned bad): its signature is right, its block is not
   const h = header(producerKey(slot), [op], slot, parents);
   trudy.broadcast({ type: "header", header: h });
@@ -212,6 +229,58 @@ it("a block reusing an operation of its ancestor, by the right producer: invalid
   // the original inclusion stands and becomes final, once
   await until(() => node.execution.operationStatus(op.id)?.final === true);
   expect(honest.connected).toHaveLength(1);
+});
+
+it("an announced block's operations: only those the node lacks are fetched; a sender that cannot supply them is banned", async () => {
+  const got: Message[] = [];
+  const relay = new Network({
+    chainId: 77n,
+    nodeKey: new SecretKey(blake3(te.encode("relay"))),
+    blockLimits: {
+      ...MASSA_BLOCK_LIMITS,
+      threadCount: c.thread_count,
+      endorsementCount: c.endorsement_count,
+    },
+    onMessage: (_p, m) => got.push(m),
+  });
+  nets.push(relay);
+  relay.connect(`127.0.0.1:${node.p2pPort}`);
+  await until(() => relay.connected.length === 1);
+  const slot = latestSlotOf(1);
+  const mk = (name: string, k: number) =>
+    SignedOperation.sign(
+      { fee: Amount.ZERO, expirePeriod: slot.period + 5, payload: { type: "RollBuy", rollCount: BigInt(k) } },
+      senderIn(1, name),
+      77n,
+    );
+  const known = mk("known", 1);
+  const unknown = [mk("unknown-a", 2), mk("unknown-b", 3)];
+  relay.broadcast({ type: "operations", operations: [known] });
+  await until(() => node.pool.has(known.id));
+  const ops = [unknown[0]!, known, unknown[1]!];
+  const h = header(producerKey(slot), ops, slot, parentsBefore(slot));
+  relay.broadcast({ type: "header", header: h });
+  relay.broadcast({ type: "blockOpIds", blockId: h.id, ids: ops.map((o) => o.id) });
+  await until(() => got.some((m) => m.type === "askOps"));
+  const ask = got.find((m) => m.type === "askOps") as Extract<Message, { type: "askOps" }>;
+  expect(ask.blockId.equals(h.id)).toBe(true);
+  expect(ask.ids.map((id) => id.toString()).sort()).toEqual(unknown.map((o) => o.id.toString()).sort());
+  relay.broadcast({ type: "blockOps", blockId: h.id, operations: unknown });
+  await until(() => node.graph.status(h.id) !== undefined);
+  expect(node.graph.status(h.id)?.kind).not.toBe("invalid");
+  expect(relay.connected).toHaveLength(1);
+
+  // a second block whose sender answers without the operation: banned, the block dropped
+  const slot2 = latestSlotOf(1);
+  const lost = mk("lost", 4);
+  const h2 = header(producerKey(slot2), [lost], slot2, parentsBefore(slot2));
+  relay.broadcast({ type: "header", header: h2 });
+  relay.broadcast({ type: "blockOpIds", blockId: h2.id, ids: [lost.id] });
+  await until(() => got.filter((m) => m.type === "askOps").length === 2);
+  relay.broadcast({ type: "blockOps", blockId: h2.id, operations: [] });
+  await until(() => relay.connected.length === 0);
+  expect(banReasons()).toMatch(/did not supply its operation/);
+  expect(node.graph.status(h2.id)).toBeUndefined();
 });
 
 it("a flood of operations: the flooder is banned, the pool stays bounded, an honest operation is not lost", async () => {

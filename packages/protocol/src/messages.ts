@@ -6,6 +6,7 @@ import {
   DecodeError,
   MASSA_BLOCK_LIMITS,
   MASSA_OPERATION_LIMITS,
+  OperationId,
   PublicKey,
   Signature,
   SignedBlockHeader,
@@ -49,7 +50,11 @@ export type Message =
   /** Bootstrap client → server: the consensus graph, please. */
   | { type: "graphAsk" }
   /** Bootstrap server → client: the graph's blocks (full), in slot order, with their finality. */
-  | { type: "graph"; blocks: { header: SignedBlockHeader; operations: SignedOperation[]; final: boolean }[] };
+  | { type: "graph"; blocks: { header: SignedBlockHeader; operations: SignedOperation[]; final: boolean }[] }
+  /** An announced block's operation ids, in block order (after its `header`): fetch only what you lack. */
+  | { type: "blockOpIds"; blockId: BlockId; ids: OperationId[] }
+  /** The operations of a block this node lacks; answered with a (partial) `blockOps`. */
+  | { type: "askOps"; blockId: BlockId; ids: OperationId[] };
 
 const TYPES = [
   "hello",
@@ -65,6 +70,8 @@ const TYPES = [
   "bootstrapPart",
   "graphAsk",
   "graph",
+  "blockOpIds",
+  "askOps",
 ] as const;
 
 /** Longest key or value in a bootstrap part (a datastore value is at most 10 MB; parts stay far below). */
@@ -134,6 +141,12 @@ export function encodeMessage(m: Message): Uint8Array {
       }
       break;
     case "graphAsk":
+      break;
+    case "blockOpIds":
+    case "askOps":
+      m.blockId.serialize(w);
+      w.varint(m.ids.length);
+      for (const id of m.ids) id.serialize(w);
       break;
     case "graph":
       w.varint(m.blocks.length);
@@ -248,6 +261,14 @@ export function decodeMessage(
     case "graphAsk":
       m = { type: t };
       break;
+    case "blockOpIds":
+    case "askOps": {
+      const blockId = BlockId.deserialize(r, `${t}.blockId`);
+      const n = r.readVarintNumber(`${t}.ids.count`, MAX_LIST_ITEMS);
+      const ids = Array.from({ length: n }, (_, i) => OperationId.deserialize(r, `${t}.ids[${i}]`));
+      m = { type: t, blockId, ids };
+      break;
+    }
     case "graph": {
       const n = r.readVarintNumber("graph.count", MAX_GRAPH_BLOCKS);
       const blocks: { header: SignedBlockHeader; operations: SignedOperation[]; final: boolean }[] = [];

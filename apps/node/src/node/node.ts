@@ -72,6 +72,11 @@ export class MassaNode {
   /** Relayed blocks are checked and added one at a time, in arrival order; this many wait. */
   private blockQueue: Promise<void> = Promise.resolve();
   private readonly queuedBlocks = new Set<string>();
+  /** Announced blocks waiting for the operations we asked their sender for (bounded). */
+  private readonly assembling = new Map<
+    string,
+    { header: SignedBlockHeader; ids: readonly OperationId[]; have: Map<string, SignedOperation> }
+  >();
   /** Operations whose signature is being verified (id → signature bytes): a relayed copy is not checked twice. */
   private readonly verifying = new Map<string, Uint8Array>();
   /** Per-peer operation budget (token bucket). */
@@ -482,15 +487,13 @@ export class MassaNode {
   }
 
   /**
-   * Protocol's block checks but the operations' signatures (see {@link onBlock}); ours: any failure makes
-   * the block invalid and bans its sender.
+   * A header's own checks, at its arrival: signature, and the drawn producer when the draws are known (else
+   * consensus decides later): a block by anyone else is refused before its operations are fetched or cost
+   * a signature check each.
    */
-  private checkBlock(header: SignedBlockHeader, ops: readonly SignedOperation[]): string | undefined {
-    const c = this.config;
+  private checkHeader(header: SignedBlockHeader): string | undefined {
     const slot = header.content.slot;
     if (!header.verifySignature()) return "bad header signature";
-    // the drawn producer, when the draws are known (else consensus decides later): a block by anyone else
-    // is refused before its operations cost a signature check each
     let producer: Address | undefined;
     try {
       producer = this.selector.getSelection(slot).producer;
@@ -500,14 +503,21 @@ export class MassaNode {
     if (producer && !header.creatorAddress.equals(producer)) {
       return `bad creator turn: ${header.creatorAddress} is not the producer of ${slot} (${producer})`;
     }
+    return undefined;
+  }
+
+  /**
+   * Protocol's block checks once its operations are here (the header passed {@link checkHeader}, the ids
+   * {@link checkOpIds}), but the operations' signatures (see {@link onBlock}); ours: any failure makes the
+   * block invalid and bans its sender.
+   */
+  private checkBlock(header: SignedBlockHeader, ops: readonly SignedOperation[]): string | undefined {
+    const c = this.config;
+    const slot = header.content.slot;
     for (const e of header.content.endorsements) {
       if (!e.verifySignature()) return `endorsement ${e.content.index}: bad signature`;
       if (!e.content.slot.equals(slot)) return `endorsement ${e.content.index} is for another slot`;
     }
-    if (ops.length > MASSA_BLOCK_LIMITS.maxOperationsPerBlock) return `${ops.length} operations`;
-    const root = operationMerkleRoot(ops.map((o) => o.id));
-    const h = header.content.operationMerkleRoot;
-    if (root.length !== h.length || root.some((b, i) => b !== h[i])) return "operation merkle root mismatch";
     const ids = new Set<string>();
     let size = 0;
     for (const op of ops) {
@@ -529,8 +539,9 @@ export class MassaNode {
       case "header": {
         const k = m.header.id.key;
         if (this.graph.status(m.header.id) || this.pendingHeaders.has(k) || this.queuedBlocks.has(k)) return;
-        if (!m.header.verifySignature()) {
-          peer.fail("bad header signature");
+        const bad = this.checkHeader(m.header);
+        if (bad) {
+          peer.fail(`invalid block ${m.header.id}: ${bad}`);
           return;
         }
         this.pendingHeaders.set(m.header.id.key, m.header);
@@ -538,33 +549,74 @@ export class MassaNode {
           this.pendingHeaders.delete(this.pendingHeaders.keys().next().value!);
         return;
       }
-      case "blockOps": {
+      case "blockOpIds": {
+        // an announced block's operation ids: take what we hold, ask the peer for the rest
         const header = this.pendingHeaders.get(m.blockId.key);
-        if (!header) return; // unknown or already processed
+        if (!header) return;
         this.pendingHeaders.delete(m.blockId.key);
-        const bad = this.checkBlock(header, m.operations);
+        const bad = this.checkOpIds(header, m.ids);
         if (bad) {
           peer.fail(`invalid block ${m.blockId}: ${bad}`);
           return;
         }
-        if (this.queuedBlocks.size >= MAX_BLOCKS_QUEUED) {
-          // not the peer's fault alone (catch-up bursts): dropped unbanned; a child will ask for it again
-          this.log.warn(
-            { peer: peer.remote, block: m.blockId.toString() },
-            "block queue full: block dropped",
+        const have = new Map<string, SignedOperation>();
+        const missing: OperationId[] = [];
+        for (const id of m.ids) {
+          const op = this.operation(id);
+          if (op) have.set(id.key, op);
+          else missing.push(id);
+        }
+        if (missing.length === 0) {
+          this.enqueueBlock(
+            peer,
+            header,
+            m.ids.map((id) => have.get(id.key)!),
           );
           return;
         }
-        this.queuedBlocks.add(m.blockId.key);
-        this.blockQueue = this.blockQueue
-          .then(() => this.onBlock(peer, header, m.operations))
-          .catch((e: unknown) =>
-            this.log.error(
-              { peer: peer.remote, block: m.blockId.toString(), err: (e as Error).message },
-              "block failed",
-            ),
-          )
-          .finally(() => this.queuedBlocks.delete(m.blockId.key));
+        this.assembling.set(m.blockId.key, { header, ids: m.ids, have });
+        if (this.assembling.size > MAX_BLOCKS_QUEUED)
+          this.assembling.delete(this.assembling.keys().next().value!);
+        peer.send({ type: "askOps", blockId: m.blockId, ids: missing });
+        return;
+      }
+      case "askOps": {
+        const b = this.graph.get(m.blockId);
+        const inBlock = new Map((b?.operations ?? []).map((o) => [o.id.key, o]));
+        const found = m.ids.flatMap((id) => {
+          const op = inBlock.get(id.key) ?? this.operation(id);
+          return op ? [op] : [];
+        });
+        peer.send({ type: "blockOps", blockId: m.blockId, operations: found });
+        return;
+      }
+      case "blockOps": {
+        const a = this.assembling.get(m.blockId.key);
+        if (a) {
+          // the operations we asked for
+          this.assembling.delete(m.blockId.key);
+          for (const op of m.operations) if (!a.have.has(op.id.key)) a.have.set(op.id.key, op);
+          const ops = a.ids.map((id) => a.have.get(id.key));
+          const lacking = ops.indexOf(undefined);
+          if (lacking >= 0) {
+            peer.fail(`announced block ${m.blockId} but did not supply its operation ${a.ids[lacking]}`);
+            return;
+          }
+          this.enqueueBlock(peer, a.header, ops as SignedOperation[]);
+          return;
+        }
+        const header = this.pendingHeaders.get(m.blockId.key);
+        if (!header) return; // unknown or already processed
+        this.pendingHeaders.delete(m.blockId.key);
+        const bad = this.checkOpIds(
+          header,
+          m.operations.map((o) => o.id),
+        );
+        if (bad) {
+          peer.fail(`invalid block ${m.blockId}: ${bad}`);
+          return;
+        }
+        this.enqueueBlock(peer, header, m.operations);
         return;
       }
       case "askBlock": {
@@ -708,6 +760,40 @@ export class MassaNode {
     if (fresh.length > 0) this.network?.broadcast({ type: "operations", operations: fresh }, peer);
   }
 
+  /** Count and merkle root of a block's operation ids against its header: checked before fetching anything. */
+  private checkOpIds(header: SignedBlockHeader, ids: readonly OperationId[]): string | undefined {
+    if (ids.length > MASSA_BLOCK_LIMITS.maxOperationsPerBlock) return `${ids.length} operations`;
+    const root = operationMerkleRoot(ids);
+    const h = header.content.operationMerkleRoot;
+    if (root.length !== h.length || root.some((b, i) => b !== h[i])) return "operation merkle root mismatch";
+    return undefined;
+  }
+
+  /** A relayed block with all its operations: protocol checks, then the block queue (signatures, consensus). */
+  private enqueueBlock(peer: Peer, header: SignedBlockHeader, ops: readonly SignedOperation[]): void {
+    const id = header.id;
+    const bad = this.checkBlock(header, ops);
+    if (bad) {
+      peer.fail(`invalid block ${id}: ${bad}`);
+      return;
+    }
+    if (this.queuedBlocks.size >= MAX_BLOCKS_QUEUED) {
+      // not the peer's fault alone (catch-up bursts): dropped unbanned; a child will ask for it again
+      this.log.warn({ peer: peer.remote, block: id.toString() }, "block queue full: block dropped");
+      return;
+    }
+    this.queuedBlocks.add(id.key);
+    this.blockQueue = this.blockQueue
+      .then(() => this.onBlock(peer, header, ops))
+      .catch((e: unknown) =>
+        this.log.error(
+          { peer: peer.remote, block: id.toString(), err: (e as Error).message },
+          "block failed",
+        ),
+      )
+      .finally(() => this.queuedBlocks.delete(id.key));
+  }
+
   /**
    * Relayed endorsements: signatures checked (in the worker pool for a big batch), then marked seen (only
    * then: a forged copy cannot shadow the real one), pooled for the block of their slot and relayed.
@@ -772,7 +858,7 @@ export class MassaNode {
     if (r.status.kind !== "stale") this.recordInclusion(header.id, ops);
     if (r.status.kind !== "stale" && this.firstSeen(`b${header.id.key}`)) {
       this.network?.broadcast({ type: "header", header }, peer);
-      this.network?.broadcast({ type: "blockOps", blockId: header.id, operations: [...ops] }, peer);
+      this.network?.broadcast({ type: "blockOpIds", blockId: header.id, ids: ops.map((o) => o.id) }, peer);
     }
   }
 
@@ -975,7 +1061,7 @@ export class MassaNode {
     this.recordInclusion(header.id, ops);
     this.firstSeen(`b${header.id.key}`);
     this.network?.broadcast({ type: "header", header });
-    this.network?.broadcast({ type: "blockOps", blockId: header.id, operations: ops });
+    this.network?.broadcast({ type: "blockOpIds", blockId: header.id, ids: ops.map((o) => o.id) });
     this.cBlocks.inc();
     this.cycleStats.blocks++;
     this.log.debug(
