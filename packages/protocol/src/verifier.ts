@@ -47,6 +47,10 @@ export class SignatureVerifier {
   private readonly cache = new Map<string, Uint8Array>();
   private queued = 0;
   private closed = false;
+  /** Chunks not yet handed to Piscina: priority first. At most `2 × threads` chunks are in the pool. */
+  private readonly waiting: { high: Job[]; normal: Job[] } = { high: [], normal: [] };
+  private inPool = 0;
+  private readonly maxInPool: number;
   /** Counters: signatures checked inline, in workers, and operations answered from the cache. */
   readonly stats = { inline: 0, pooled: 0, cacheHits: 0 };
 
@@ -56,6 +60,7 @@ export class SignatureVerifier {
     this.chunk = opts.chunk ?? 256;
     this.maxPending = opts.maxPending ?? 200_000;
     this.cacheSize = opts.cacheSize ?? 200_000;
+    this.maxInPool = 2 * Math.max(1, threads);
     if (threads > 0) {
       const { filename, execArgv } = workerFile();
       this.pool = new Piscina<VerifyTask, Uint8Array>({
@@ -72,15 +77,19 @@ export class SignatureVerifier {
     return this.queued;
   }
 
-  /** One boolean per item, in order. Throws VerifierError when `maxPending` would be exceeded. */
-  async verify(items: readonly SignedItem[]): Promise<boolean[]> {
+  /**
+   * One boolean per item, in order. Throws VerifierError when `maxPending` would be exceeded, unless
+   * `opts.priority`: work its caller bounds itself (a block queue), which must neither be refused nor wait
+   * because relayed operations filled the queue. Priority chunks go to the workers first.
+   */
+  async verify(items: readonly SignedItem[], opts: { priority?: boolean } = {}): Promise<boolean[]> {
     if (this.closed) throw new VerifierError("VERIFIER_CLOSED", "the signature verifier is closed");
     const n = items.length;
     if (!this.pool || n < this.inlineBelow) {
       this.stats.inline += n;
       return items.map((it) => it.creator.verify(it.message, it.signature));
     }
-    if (this.queued + n > this.maxPending) {
+    if (!opts.priority && this.queued + n > this.maxPending) {
       throw new VerifierError(
         "VERIFIER_BUSY",
         `${this.queued} signatures already wait for verification (limit ${this.maxPending}); try again later`,
@@ -89,8 +98,12 @@ export class SignatureVerifier {
     this.queued += n;
     try {
       const parts: Promise<Uint8Array>[] = [];
-      for (let s = 0; s < n; s += this.chunk)
-        parts.push(this.pool.run(pack(items, s, Math.min(n, s + this.chunk))));
+      const lane = opts.priority ? this.waiting.high : this.waiting.normal;
+      for (let s = 0; s < n; s += this.chunk) {
+        const task = pack(items, s, Math.min(n, s + this.chunk));
+        parts.push(new Promise<Uint8Array>((resolve, reject) => lane.push({ task, resolve, reject })));
+      }
+      this.dispatch();
       const out: boolean[] = [];
       for (const r of await Promise.all(parts)) for (const b of r) out.push(b === 1);
       this.stats.pooled += n;
@@ -101,7 +114,10 @@ export class SignatureVerifier {
   }
 
   /** Verifies operations' signatures, answering from the cache where the same id and signature passed. */
-  async verifyOperations(ops: readonly SignedOperation[]): Promise<boolean[]> {
+  async verifyOperations(
+    ops: readonly SignedOperation[],
+    opts: { priority?: boolean } = {},
+  ): Promise<boolean[]> {
     const out = new Array<boolean>(ops.length).fill(true);
     const todo: number[] = [];
     for (let i = 0; i < ops.length; i++) {
@@ -113,6 +129,7 @@ export class SignatureVerifier {
     if (todo.length === 0) return out;
     const res = await this.verify(
       todo.map((i) => ({ creator: ops[i]!.creator, message: ops[i]!.id.hash, signature: ops[i]!.signature })),
+      opts,
     );
     for (let j = 0; j < todo.length; j++) {
       const op = ops[todo[j]!]!;
@@ -126,11 +143,37 @@ export class SignatureVerifier {
     return out;
   }
 
+  /** Hands waiting chunks to the pool, priority first, keeping at most `maxInPool` there. */
+  private dispatch(): void {
+    const pool = this.pool;
+    if (!pool) return;
+    while (this.inPool < this.maxInPool) {
+      const job = this.waiting.high.shift() ?? this.waiting.normal.shift();
+      if (!job) return;
+      this.inPool++;
+      pool
+        .run(job.task)
+        .then(job.resolve, job.reject)
+        .finally(() => {
+          this.inPool--;
+          this.dispatch();
+        });
+    }
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    const closed = new VerifierError("VERIFIER_CLOSED", "the signature verifier is closed");
+    for (const job of [...this.waiting.high.splice(0), ...this.waiting.normal.splice(0)]) job.reject(closed);
     await this.pool?.destroy();
   }
+}
+
+interface Job {
+  readonly task: VerifyTask;
+  resolve(r: Uint8Array): void;
+  reject(e: unknown): void;
 }
 
 function pack(items: readonly SignedItem[], from: number, to: number): VerifyTask {

@@ -72,6 +72,26 @@ describe("SignatureVerifier", () => {
     expect(v.stats.cacheHits).toBe(100);
   });
 
+  it("priority work (a block's operations) is neither refused nor kept waiting by a full queue", async () => {
+    const v = make({ threads: 1, maxPending: 300, chunk: 50 });
+    const items = ops
+      .slice(0, 300)
+      .map((op) => ({ creator: op.creator, message: op.id.hash, signature: op.signature }));
+    const done: string[] = [];
+    const normal = v.verify(items).then((r) => {
+      done.push("normal");
+      return r;
+    });
+    await expect(v.verify(items.slice(0, 100))).rejects.toMatchObject({ code: "VERIFIER_BUSY" });
+    const urgent = v.verify(items.slice(0, 100), { priority: true }).then((r) => {
+      done.push("priority");
+      return r;
+    });
+    expect((await urgent).every(Boolean)).toBe(true);
+    expect((await normal).every(Boolean)).toBe(true);
+    expect(done).toEqual(["priority", "normal"]); // queued after, done first
+  });
+
   it("a bounded queue: beyond maxPending, VERIFIER_BUSY; then it serves again", async () => {
     const v = make({ threads: 1, maxPending: 300 });
     const items = ops

@@ -307,7 +307,8 @@ export class MassaNode {
   private async startNetwork(): Promise<void> {
     const c = this.config;
     // at most ~5 s of one worker's output waits (about 20 MB of operations); beyond, relayed operations are
-    // dropped unbanned (bench/flood.ts: with 200 000 the queue and heap grew by ~500 MB under a flood)
+    // dropped unbanned (bench/flood.ts: with 200 000 the queue and heap grew by ~500 MB under a flood).
+    // Blocks' operations pass first and are never refused (the block queue bounds them).
     this.verifier = new SignatureVerifier({ threads: c.network.verify_threads, maxPending: 20_000 });
     this.network = new Network({
       chainId: this.chainId,
@@ -846,7 +847,7 @@ export class MassaNode {
     if (this.stopped) return;
     let ok: boolean[];
     try {
-      ok = await this.verifier!.verifyOperations(ops);
+      ok = await this.verifier!.verifyOperations(ops, { priority: true });
     } catch (e) {
       if (!(e instanceof VerifierError)) throw e;
       this.log.warn({ peer: peer.remote, block: header.id.toString(), err: e.message }, "block dropped");
