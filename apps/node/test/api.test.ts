@@ -1,9 +1,9 @@
 // The node's JSON-RPC APIs, config validation and operation pool, on a real node started in-process on a
 // fresh devnet (LMDB in a temp dir, real draws worker, HTTP on 127.0.0.1 with free ports).
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Amount, SecretKey, SignedOperation } from "@massa-ts/models";
+import { Address, Amount, SecretKey, SignedOperation, Slot } from "@massa-ts/models";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDevnet } from "../src/commands/devnet.ts";
@@ -172,6 +172,45 @@ describe("a chain that stopped for too long", () => {
       runNode({ ...c, genesis_timestamp: Date.now() - 100_000 }, pino({ level: "silent" })),
     ).rejects.toThrow(/cannot resume after so long a stop/);
   });
+
+  it("resumes with last_start_period: the downtime is interpolated, no rolls are sold, and it produces and finalizes again", async () => {
+    const d = createDevnet({ dir: join(dir, "restart"), nodes: 1, t0: 1000, basePort: 0 });
+    const c = loadNodeConfig(d.configPath);
+    const cfg = { ...c, genesis_timestamp: Date.now() - 100_000 }; // the clock is at period 100, cycle 12
+    const rolls = JSON.parse(readFileSync(join(dir, "restart", "initial_rolls.json"), "utf8")) as Record<
+      string,
+      number
+    >;
+    const [staker, count] = Object.entries(rolls)[0]!;
+    const period = Slot.latestAt(Date.now(), {
+      threadCount: c.thread_count,
+      periodsPerCycle: c.periods_per_cycle,
+      t0: c.t0,
+      genesisTimestamp: cfg.genesis_timestamp,
+    })!.period;
+    await expect(
+      runNode({ ...cfg, last_start_period: period + 5 }, pino({ level: "silent" })),
+    ).rejects.toThrow(/last_start_period .* is in the future/);
+    const r = await runNode({ ...cfg, last_start_period: period }, pino({ level: "silent" }));
+    try {
+      const fs = r.node.fs;
+      // cycles 1 … 11 were settled as missed by everyone: false seed bits, the staker's rolls kept
+      const c10 = fs.cycleInfo(10)!;
+      expect(c10.complete).toBe(true);
+      expect(c10.seedBits.every((b) => !b)).toBe(true);
+      expect(fs.rollsOf(Address.fromString(staker))).toBe(BigInt(count));
+      // and the chain goes on from there: blocks produced, new slots final
+      const from = r.node.execution.finalSlot;
+      expect(from.period).toBeGreaterThanOrEqual(period - 1);
+      for (let i = 0; i < 100 && Slot.compare(r.node.execution.finalSlot, from) <= 0; i++) {
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      expect(Slot.compare(r.node.execution.finalSlot, from)).toBeGreaterThan(0);
+      expect(r.node.graph.activeBlocks().some((b) => b.slot.period >= period)).toBe(true);
+    } finally {
+      await r.stop();
+    }
+  }, 30_000);
 });
 
 describe("operation pool", () => {

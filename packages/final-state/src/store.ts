@@ -4,7 +4,7 @@ import {
   applyLedgerChanges,
   type KvWrite,
   LEDGER_PREFIX,
-  type LedgerChanges,
+  LedgerChanges,
   LedgerReader,
 } from "@massa-ts/ledger";
 import {
@@ -611,6 +611,35 @@ export class FinalState {
   /** Every final deferred credit due at a slot ≤ `slot`. */
   deferredCreditsUpTo(slot: Slot): [Slot, Address, Amount][] {
     return this.pos.deferredCreditsUpTo(this.reader, slot, this.threadCount);
+  }
+
+  /**
+   * Massa's `interpolate_downtime`, for a restart after a network-wide stop: settles every slot after the
+   * last final one up to `upTo` as missed by everyone, without execution: no ledger change, a **false**
+   * seed bit per slot, rolls carried over as usual, and each cycle begun on the way starting with the
+   * production statistics of the cycle before it (so the stop counts as nobody's miss and sells no rolls).
+   * Completed cycles get their snapshot and reach the cycle listeners (the selector draws on). Deferred
+   * credits due meanwhile stay, and execution pays them at its first slot. Returns the slots settled.
+   */
+  async interpolateDowntime(upTo: Slot, onProgress?: (done: number, total: number) => void): Promise<number> {
+    const from = this.lastSlot;
+    if (!from)
+      throw new FinalStateError("FINAL_STATE_EMPTY", "nothing to interpolate from: the final state is empty");
+    const T = this.threadCount;
+    const total = Slot.compare(upTo, from) > 0 ? upTo.index(T) - from.index(T) : 0;
+    let slot = from;
+    for (let done = 0; done < total; done++) {
+      slot = slot.next(T);
+      const first = slot.thread === 0 && slot.period % this.periodsPerCycle === 0;
+      const previous = first ? this.cycleInfo(slot.cycle(this.periodsPerCycle) - 1) : undefined;
+      this.settleSlot(slot, {
+        ledgerChanges: new LedgerChanges(),
+        pos: { seedBits: [false], ...(previous ? { productionStats: previous.productionStats } : {}) },
+      });
+      if (this.backlog.records > 32) await this.drain();
+      if (done % 256 === 0 || done === total - 1) onProgress?.(done + 1, total);
+    }
+    return total;
   }
 
   /** The shape this store was opened with. */

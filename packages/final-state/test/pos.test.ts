@@ -162,4 +162,49 @@ describe("PoS final state", () => {
     expect(toHex(encodeSeedBits(bits))).toBe("0898");
     expect(decodeSeedBits(encodeSeedBits(bits))).toEqual(bits);
   });
+
+  it("downtime interpolation: false seed bits, rolls carried, each new cycle starting with the last one's stats; deterministic", async () => {
+    const stats = {
+      blockSuccess: 3n,
+      blockFailure: 1n,
+      endorsementSuccess: 7n,
+      endorsementFailure: 2n,
+    };
+    const run = async () => {
+      const fs = await genesisStore(6);
+      // the network stops at (5, 0), in cycle 1 (periods 4–7), after A produced there
+      settleUntil(fs, new Slot(5, 0), (s) =>
+        s.equals(new Slot(4, 1)) ? { productionStats: [[A, stats]] } : {},
+      );
+      const completed: number[] = [];
+      fs.onCycleCompleted((info) => completed.push(info.cycle));
+      const progress: [number, number][] = [];
+      // the restart: everything up to (15, 1), the end of cycle 3, was missed by the whole network
+      const n = await fs.interpolateDowntime(new Slot(15, 1), (d, t) => progress.push([d, t]));
+      return { fs, n, completed, progress };
+    };
+    const a = await run();
+    expect(a.n).toBe((15 - 5) * T + 1); // (5,1) … (15,1)
+    expect(a.progress.at(-1)).toEqual([a.n, a.n]);
+    expect(a.fs.lastFinalSlot?.equals(new Slot(15, 1))).toBe(true);
+    expect(a.completed).toEqual([1, 2, 3]); // each reached the listeners (the selector draws 3, 4, 5)
+    const c1 = a.fs.cycleInfo(1)!;
+    // cycle 1: its real slots' bits, then false for (5,1) … (7,1)
+    expect(c1.seedBits.slice(3)).toEqual(new Array(PPC * T - 3).fill(false));
+    for (const c of [2, 3]) {
+      const info = a.fs.cycleInfo(c)!;
+      expect(info.complete).toBe(true);
+      expect(info.seedBits).toEqual(new Array(PPC * T).fill(false));
+      expect(info.rollCounts).toEqual(c1.rollCounts); // nobody's rolls sold
+      expect(info.productionStats).toEqual(c1.productionStats); // the stop is nobody's miss
+      expect(info.finalStateHashSnapshot).toBeDefined();
+    }
+    expect(c1.productionStats).toEqual([[A, stats]]);
+    // interpolating again is a no-op; another node interpolating the same downtime gets the same state
+    expect(await a.fs.interpolateDowntime(new Slot(15, 1))).toBe(0);
+    const b = await run();
+    expect(b.fs.stateHash.toString()).toBe(a.fs.stateHash.toString());
+    await a.fs.close();
+    await b.fs.close();
+  });
 });

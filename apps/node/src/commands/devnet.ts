@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { Address, SecretKey } from "@massa-ts/models";
+import { Address, SecretKey, Slot } from "@massa-ts/models";
 import type { Command } from "commander";
 import { CliError } from "../errors.js";
 import { loadNodeConfig } from "../node/config.js";
@@ -151,7 +151,20 @@ export function registerDevnet(program: Command): void {
         basePort: num(opts.basePort, "base-port"),
       };
       const { configPaths, accounts, fresh } = createDevnet(o);
-      const configs = configPaths.map((p) => loadNodeConfig(p));
+      let configs = configPaths.map((p) => loadNodeConfig(p));
+      if (!fresh && configs.length === 1) {
+        // a one-node devnet restarting: its stop was a network-wide one, so the downtime is interpolated
+        // (the node does nothing when its final state is already there); a multi-node devnet's nodes may
+        // have stopped at different final slots, so they do not do this on their own
+        const c = configs[0]!;
+        const now = Slot.latestAt(Date.now(), {
+          threadCount: c.thread_count,
+          periodsPerCycle: c.periods_per_cycle,
+          t0: c.t0,
+          genesisTimestamp: c.genesis_timestamp,
+        });
+        if (now && now.period >= 1) configs = [{ ...c, last_start_period: now.period }];
+      }
       const nodes: Awaited<ReturnType<typeof runNode>>[] = [];
       const stopAll = async () => {
         await Promise.all(nodes.map((n) => n.stop()));

@@ -27,6 +27,12 @@ export const NodeConfigSchema = z
     /** Finality threshold (fitness). Default 64 × (endorsement_count + 1). */
     delta_f0: z.number().int().min(1).optional(),
     operation_validity_periods: z.number().int().min(1).default(10),
+    /**
+     * After a network-wide stop: the period the network restarts at (the same on every node, none in the
+     * future). A final state before it settles the downtime up to the slot before it as missed by everyone
+     * (Massa's `interpolate_downtime`); a final state already past it restarts as usual.
+     */
+    last_start_period: z.number().int().min(1).optional(),
     block_reward: z.string().default("0.40001"),
     roll_price: z.string().default("100"),
     /** Operations with a lower fee are refused by send_operations and the pool. */

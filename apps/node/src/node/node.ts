@@ -59,6 +59,8 @@ export class MassaNode {
   private lastTickSlot: Slot | undefined;
   private readonly execBlocks = new Map<string, ExecBlock>();
   private readonly blockInclusion = new Map<string, string[]>(); // op id key → block ids (text)
+  /** Cycles completed while interpolating a downtime are not drawn when they end before this one. */
+  private skipDrawsBefore = 0;
   private cycleStats = { blocks: 0, misses: 0, cycle: -1 };
   network: Network | undefined;
   /** The p2p port actually bound (when `network.listen` is set). */
@@ -200,16 +202,31 @@ export class MassaNode {
     }
     const nowSlot = this.slotAt();
     const fin = this.fs.lastFinalSlot!;
+    // a restart after a network-wide stop: the downtime up to last_start_period is interpolated below
+    const lsp = c.last_start_period;
+    if (lsp !== undefined && nowSlot && lsp > nowSlot.period) {
+      await this.fs.close();
+      throw new CliError(
+        `last_start_period ${lsp} is in the future (the clock is at period ${nowSlot.period}): use a period already begun`,
+      );
+    }
+    const downtimeEnd =
+      !bootstrapped && lsp !== undefined && Slot.compare(new Slot(lsp - 1, c.thread_count - 1), fin) > 0
+        ? new Slot(lsp - 1, c.thread_count - 1)
+        : undefined;
+    const resumeFrom = downtimeEnd ?? fin;
     if (
       !bootstrapped &&
       nowSlot &&
-      Math.floor(nowSlot.period / c.periods_per_cycle) > Math.floor(fin.period / c.periods_per_cycle) + 2
+      Math.floor(nowSlot.period / c.periods_per_cycle) >
+        Math.floor(resumeFrom.period / c.periods_per_cycle) + 2
     ) {
       await this.fs.close();
       throw new CliError(
-        `the final state in ${c.data_dir} is at ${fin} (cycle ${Math.floor(fin.period / c.periods_per_cycle)}) but the clock is at ${nowSlot}: ` +
+        `the final state in ${c.data_dir} is at ${resumeFrom} (cycle ${Math.floor(resumeFrom.period / c.periods_per_cycle)}) but the clock is at ${nowSlot}: ` +
           "draws are only known two cycles ahead of the final state, so the chain cannot resume after so long a stop. " +
-          "Start a new devnet (remove its directory) or bootstrap from a live peer (network.bootstrap).",
+          `Restart the network with last_start_period = ${nowSlot.period} (the same on every node; a one-node devnet does it itself), ` +
+          "bootstrap from a live peer (network.bootstrap), or start a new devnet (remove its directory).",
       );
     }
     this.selector = new Selector({
@@ -232,7 +249,25 @@ export class MassaNode {
       }
     }
     this.fs.onCycleCompleted((info) => this.onCycleCompleted(info));
-    await Promise.all([0, 1].map((d) => this.selector.waitForDraws(d)));
+    if (downtimeEnd) {
+      const slots = downtimeEnd.index(c.thread_count) - fin.index(c.thread_count);
+      this.log.info(
+        { from: fin.toJSON(), to: downtimeEnd.toJSON(), slots, lastStartPeriod: lsp },
+        "restart after a network-wide stop: interpolating the downtime",
+      );
+      const bar = new ProgressBar("interpolating the downtime");
+      this.skipDrawsBefore = Math.floor((nowSlot ?? downtimeEnd).period / c.periods_per_cycle) - 1;
+      await this.fs.interpolateDowntime(downtimeEnd, (done, total) => bar.update(done, total));
+      bar.finish(`${slots} slots`);
+      this.skipDrawsBefore = 0;
+      this.log.info(
+        { finalSlot: this.fs.lastFinalSlot!.toJSON(), hash: this.fs.stateHash.toString() },
+        "downtime interpolated",
+      );
+      await this.selector.waitForDraws(Math.floor((nowSlot ?? downtimeEnd).period / c.periods_per_cycle));
+    } else {
+      await Promise.all([0, 1].map((d) => this.selector.waitForDraws(d)));
+    }
     this.execution = new Execution(this.fs, this.selector, {
       threadCount: c.thread_count,
       periodsPerCycle: c.periods_per_cycle,
@@ -283,6 +318,8 @@ export class MassaNode {
   }
 
   private onCycleCompleted(info: CycleInfo): void {
+    // while a long downtime is interpolated, only the draws the restarted chain will use are worth making
+    if (info.cycle + 2 < this.skipDrawsBefore) return;
     try {
       const d = this.selector.feedCompletedCycle(info, this.fs.cycleInfo(info.cycle - 1));
       this.log.debug({ completed: info.cycle, drawing: d }, "cycle completed: drawing");
