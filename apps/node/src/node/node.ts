@@ -769,20 +769,10 @@ export class MassaNode {
    * those the pool takes are relayed.
    */
   private async onOperations(peer: Peer, ops: readonly SignedOperation[]): Promise<void> {
-    let ok: boolean[];
-    try {
-      ok = await this.verifier!.verifyOperations(ops);
-    } catch (e) {
-      // VERIFIER_BUSY: this node is saturated; the operations are dropped (peers keep them), nobody is banned
-      this.noteDropped("operations", ops.length, (e as Error).message);
-      return;
-    }
-    if (this.stopped) return;
-    const bad = ok.indexOf(false);
-    if (bad >= 0) {
-      peer.fail(`operation ${ops[bad]!.id}: bad signature`);
-      return;
-    }
+    const pass = await this.relayedSignaturesPass(peer, "operations", ops, () =>
+      this.verifier!.verifyOperations(ops),
+    );
+    if (!pass) return;
     const fresh: SignedOperation[] = [];
     const period = this.currentSlot?.period ?? 0;
     for (const op of ops) {
@@ -795,6 +785,32 @@ export class MassaNode {
       }
     }
     if (fresh.length > 0) this.network?.broadcast({ type: "operations", operations: fresh }, peer);
+  }
+
+  /**
+   * The signature check of relayed items: true when every one passed. A saturated verifier
+   * (VERIFIER_BUSY) drops them unbanned (peers keep them); one bad signature bans the sender.
+   */
+  private async relayedSignaturesPass(
+    peer: Peer,
+    what: "operations" | "endorsements",
+    items: readonly { readonly id: { toString(): string } }[],
+    verify: () => Promise<boolean[]>,
+  ): Promise<boolean> {
+    let ok: boolean[];
+    try {
+      ok = await verify();
+    } catch (e) {
+      this.noteDropped(what, items.length, (e as Error).message);
+      return false;
+    }
+    if (this.stopped) return false;
+    const bad = ok.indexOf(false);
+    if (bad >= 0) {
+      peer.fail(`${what === "operations" ? "operation" : "endorsement"} ${items[bad]!.id}: bad signature`);
+      return false;
+    }
+    return true;
   }
 
   /** Items dropped because the verifier was saturated, logged at most once per second (logs are bounded too). */
@@ -851,21 +867,12 @@ export class MassaNode {
    * then: a forged copy cannot shadow the real one), pooled for the block of their slot and relayed.
    */
   private async onEndorsements(peer: Peer, es: readonly SignedEndorsement[]): Promise<void> {
-    let ok: boolean[];
-    try {
-      ok = await this.verifier!.verify(
+    const pass = await this.relayedSignaturesPass(peer, "endorsements", es, () =>
+      this.verifier!.verify(
         es.map((e) => ({ creator: e.creator, message: e.signedHash(), signature: e.signature })),
-      );
-    } catch (e) {
-      this.noteDropped("endorsements", es.length, (e as Error).message);
-      return;
-    }
-    if (this.stopped) return;
-    const bad = ok.indexOf(false);
-    if (bad >= 0) {
-      peer.fail(`endorsement ${es[bad]!.id}: bad signature`);
-      return;
-    }
+      ),
+    );
+    if (!pass) return;
     const fresh = es.filter((e) => this.firstSeen(`e${e.id.key}`));
     for (const e of fresh) this.poolEndorsement(e);
     if (fresh.length > 0) this.network?.broadcast({ type: "endorsements", endorsements: fresh }, peer);
