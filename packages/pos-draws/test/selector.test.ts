@@ -107,7 +107,8 @@ describe("Selector (Piscina pool)", () => {
       expect(got.producer.toString()).toBe(want.producer.toString());
       expect(got.endorsements.map(String)).toEqual(want.endorsements.map(String));
     }
-  });
+    // 7 s alone; CI runs every package's tests at once on two cores (22 s seen there)
+  }, 60_000);
 
   it("concurrent queries, eviction beyond the cache size, and clear errors", async () => {
     const rolls = Array.from({ length: 20 }, (_, i) => [randomAddress(), BigInt(i + 1)] as const);
