@@ -1,4 +1,10 @@
-import { MassaTsError, type PublicKey, type Signature, type SignedOperation } from "@massa-ts/models";
+import {
+  bytesEqual,
+  MassaTsError,
+  type PublicKey,
+  type Signature,
+  type SignedOperation,
+} from "@massa-ts/models";
 import { Piscina } from "piscina";
 import type { VerifyTask } from "./verify-types.js";
 
@@ -123,7 +129,7 @@ export class SignatureVerifier {
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i]!;
       const known = this.cache.get(op.id.key);
-      if (known && sameBytes(known, op.signature.raw)) this.stats.cacheHits++;
+      if (known && bytesEqual(known, op.signature.raw)) this.stats.cacheHits++;
       else todo.push(i);
     }
     if (todo.length === 0) return out;
@@ -190,10 +196,4 @@ function pack(items: readonly SignedItem[], from: number, to: number): VerifyTas
     signatures.set(it.signature.raw, i * 64);
   }
   return { count, keys, messages, signatures };
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

@@ -7,6 +7,7 @@ import {
   Address,
   Amount,
   BlockId,
+  bytesEqual,
   genesisHeader,
   MASSA_BLOCK_LIMITS,
   type OperationId,
@@ -678,7 +679,7 @@ export class MassaNode {
         const todo = m.operations.filter((op) => {
           if (this.seen.has(`o${op.id.key}`)) return false;
           const inFlight = this.verifying.get(op.id.key);
-          if (inFlight && Buffer.compare(inFlight, op.signature.raw) === 0) return false;
+          if (inFlight && bytesEqual(inFlight, op.signature.raw)) return false;
           this.verifying.set(op.id.key, op.signature.raw);
           return true;
         });
@@ -832,8 +833,7 @@ export class MassaNode {
   private checkOpIds(header: SignedBlockHeader, ids: readonly OperationId[]): string | undefined {
     if (ids.length > MASSA_BLOCK_LIMITS.maxOperationsPerBlock) return `${ids.length} operations`;
     const root = operationMerkleRoot(ids);
-    const h = header.content.operationMerkleRoot;
-    if (root.length !== h.length || root.some((b, i) => b !== h[i])) return "operation merkle root mismatch";
+    if (!bytesEqual(root, header.content.operationMerkleRoot)) return "operation merkle root mismatch";
     return undefined;
   }
 
