@@ -73,6 +73,12 @@ export interface StateChanges {
 export const KEEP_EXECUTED_HISTORY_EXTRA_PERIODS = 10;
 const EXECUTED_OPS_PREFIX = new TextEncoder().encode("executed_ops/");
 
+function startsWith(key: Uint8Array, prefix: Uint8Array): boolean {
+  if (key.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (key[i] !== prefix[i]) return false;
+  return true;
+}
+
 function executedOpKey(id: OperationId): Uint8Array {
   return concatBytes(EXECUTED_OPS_PREFIX, id.toBytes());
 }
@@ -706,13 +712,26 @@ export class FinalState {
    * streaming a large state awaits `drain()` when `backlog.records` grows (the server side is not limited).
    */
   applyBootstrapPart(part: BootstrapPart): void {
+    const ops: [Uint8Array, Slot][] = [];
+    const noteOp = (k: Uint8Array, v: Uint8Array) => {
+      if (startsWith(k, EXECUTED_OPS_PREFIX)) ops.push([k, this.decodeExecutedOp(v).expirySlot]);
+    };
     this.commitRecord(part.slot, (kv) => {
       for (const [k, v] of part.updates) {
         if (v === null) kv.delete(k);
-        else kv.put(k, v);
+        else {
+          noteOp(k, v);
+          kv.put(k, v);
+        }
       }
-      for (const [k, v] of part.entries) kv.put(k, v);
+      for (const [k, v] of part.entries) {
+        noteOp(k, v);
+        kv.put(k, v);
+      }
     });
+    // executed operations streamed in are pruned at their expiry like settled ones (Massa recomputes
+    // this cache once a bootstrap ends); a key indexed twice is deleted once, the second delete is a no-op
+    for (const [k, expiry] of ops) this.indexOp(k, expiry);
   }
 
   /** Recomputes the hash by scanning the whole state (for checks; O(state)). */

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BootstrapCursor, FinalState } from "@massa-ts/final-state";
 import { LedgerChanges } from "@massa-ts/ledger";
-import { Address, Amount, Slot, toHex } from "@massa-ts/models";
+import { Address, Amount, OperationId, Slot, toHex } from "@massa-ts/models";
 import { afterAll, describe, expect, it } from "vitest";
 
 const dir = mkdtempSync(join(tmpdir(), "massa-ts-bootstrap-"));
@@ -94,6 +94,43 @@ describe("bootstrap streaming", () => {
     await src.close();
     await dst.close();
   }, 120_000);
+
+  it("executed operations received through a bootstrap are pruned at their expiry like settled ones", async () => {
+    // the rule (Massa's executed-ops pruning): an op whose expiry slot is before (S.period − 10, S.thread)
+    // is deleted when S settles, on every node, whether it settled the op itself or received it streamed
+    const src = await FinalState.open({ path: join(dir, "ops-src"), chainId: 3n, threadCount: T });
+    const ids = Array.from({ length: 8 }, (_, i) => new OperationId(new Uint8Array(32).fill(i + 1)));
+    const seed = new LedgerChanges();
+    seed.createAddress(addr(1));
+    seed.setBalance(addr(1), Amount.fromMas("1"));
+    src.settleSlot(new Slot(0, 0), {
+      ledgerChanges: seed,
+      executedOps: ids.map((id, i) => ({ id, success: i % 2 === 0, expirySlot: new Slot(2, i % T) })),
+    });
+    for (let k = 1; k < 6; k++) src.settleSlot(Slot.fromIndex(k, T), { ledgerChanges: new LedgerChanges() });
+    const dst = await FinalState.open({ path: join(dir, "ops-dst"), chainId: 3n, threadCount: T });
+    let cursor: BootstrapCursor = {};
+    for (;;) {
+      const part = src.bootstrapPart(cursor, 200);
+      dst.applyBootstrapPart(part);
+      cursor = part.cursor;
+      if (part.cursor.finished && part.entries.length === 0) break;
+    }
+    expect(toHex(dst.stateHash.bytes)).toBe(toHex(src.stateHash.bytes));
+    expect(ids.every((id) => dst.isExecuted(id))).toBe(true);
+    // both settle the same empty slots through period 13: (12, 1) is the first slot whose bound (2, 1) is
+    // after an expiry ((2, 0)); (13, 0) prunes the last of them (expiry (2, 3) < (3, 0))
+    for (let k = 6; Slot.fromIndex(k, T).period < 14; k++) {
+      const s = Slot.fromIndex(k, T);
+      src.settleSlot(s, { ledgerChanges: new LedgerChanges() });
+      dst.settleSlot(s, { ledgerChanges: new LedgerChanges() });
+      expect(toHex(dst.stateHash.bytes), `state hash at ${s}`).toBe(toHex(src.stateHash.bytes));
+    }
+    expect(ids.some((id) => src.isExecuted(id))).toBe(false);
+    expect(ids.some((id) => dst.isExecuted(id))).toBe(false);
+    await src.close();
+    await dst.close();
+  });
 
   it("a client further behind than the change history is told to start over", async () => {
     const { src, next } = await sourceWith(2_000, 3);
