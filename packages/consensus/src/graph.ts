@@ -15,7 +15,11 @@ export interface ConsensusConfig {
   /** Finality threshold (fitness), 64 × (16 + 1) = 1088 on mainnet. */
   readonly deltaF0: number;
   readonly operationValidityPeriods: number;
-  /** Blocks waiting for their slot, and for their parents, kept at most (oldest dropped first). */
+  /**
+   * Bound of each waiting set, kept apart (Massa's future and dependency bounds): blocks waiting for their
+   * slot keep the earliest slots (a flood of far-future headers evicts only itself), blocks waiting for
+   * their parents drop the oldest arrival first.
+   */
   readonly maxWaitingBlocks: number;
 }
 
@@ -98,6 +102,11 @@ export class BlockGraph {
   private cliques: Set<string>[] = [new Set()];
   private blockcliqueIndex = 0;
   private readonly latestFinal: BlockId[];
+  /**
+   * Slots up to this one are settled in the final state: a block there is stale, whatever the graph holds
+   * (a graph rebuilt at a restart has its final floor at the final state's slot).
+   */
+  private floor: Slot | undefined;
 
   constructor(
     config: Partial<ConsensusConfig>,
@@ -139,6 +148,7 @@ export class BlockGraph {
     finals: readonly ConsensusBlock[],
     draws: ConsensusDraws,
     isFinalExecuted?: (id: OperationId) => boolean,
+    finalFloor?: Slot,
   ): BlockGraph {
     const T = { ...DEFAULT_CONSENSUS_CONFIG, ...config }.threadCount;
     const latest: ConsensusBlock[] = [];
@@ -174,7 +184,13 @@ export class BlockGraph {
       });
     }
     for (const [k, b] of g.blocks) for (const p of b.parents) g.blocks.get(p.key)?.children.add(k);
+    g.floor = finalFloor;
     return g;
+  }
+
+  /** The final floor (see {@link fromFinalBlocks}), if any. */
+  get finalFloor(): Slot | undefined {
+    return this.floor;
   }
 
   // ---- reads ----
@@ -221,19 +237,33 @@ export class BlockGraph {
 
   /**
    * Operations a new block of `slot` with this same-thread `parent` may not include again: those of the
-   * parent and its same-thread ancestors within the validity window (down to the first final one). The
-   * block factory's half of the reuse rule that {@link addBlock} enforces.
+   * parent and its same-thread ancestors within the validity window, final or not. The block factory's half
+   * of the reuse rule that {@link addBlock} enforces (it also skips what the final state executed).
    */
   opsInAncestry(parent: BlockId, slot: Slot): Set<string> {
     const out = new Set<string>();
-    const horizon = slot.period - this.config.operationValidityPeriods;
-    let anc = this.blocks.get(parent.key);
-    while (anc && anc.slot.period >= horizon) {
-      for (const k of anc.opIds) out.add(k);
-      if (anc.final || anc.parents.length === 0) break;
-      anc = this.blocks.get(anc.parents[slot.thread]!.key);
-    }
+    for (const anc of this.ancestryInWindow(parent, slot).blocks) for (const k of anc.opIds) out.add(k);
     return out;
+  }
+
+  /**
+   * The same-thread ancestors of a block of `slot` whose same-thread parent is `parent`, within the
+   * operation validity window (periods ≥ slot.period − validity), final or not (RULES.md §6). `complete` is
+   * false when the walk met an ancestor no longer in the graph (pruned, or behind a rebuilt graph's roots)
+   * before leaving the window: only then does the final state's executed-operations set stand in for it.
+   */
+  private ancestryInWindow(parent: BlockId, slot: Slot): { blocks: ActiveBlock[]; complete: boolean } {
+    const horizon = slot.period - this.config.operationValidityPeriods;
+    const blocks: ActiveBlock[] = [];
+    let id: BlockId | undefined = parent;
+    while (id) {
+      const anc = this.blocks.get(id.key);
+      if (!anc) return { blocks, complete: false };
+      if (anc.slot.period < horizon) break;
+      blocks.push(anc);
+      id = anc.parents[slot.thread];
+    }
+    return { blocks, complete: true };
   }
 
   /** Parents for a new block: per thread, the latest blockclique block, else the latest final one. */
@@ -394,6 +424,9 @@ export class BlockGraph {
     if (slot.period <= finalInThread.slot.period) {
       return { kind: "stale", reason: `slot ${slot} is not after the latest final block of its thread` };
     }
+    if (this.floor && Slot.compare(slot, this.floor) <= 0) {
+      return { kind: "stale", reason: `slot ${slot} is already settled in the final state (${this.floor})` };
+    }
     // 2. producer
     let selection: ReturnType<ConsensusDraws["getSelection"]>;
     try {
@@ -481,9 +514,10 @@ export class BlockGraph {
       if (ids.has(op.id.key)) return { kind: "invalid", reason: `operation ${op.id} is included twice` };
       ids.add(op.id.key);
     }
-    let anc = this.blocks.get(parents[slot.thread]!.key);
-    const horizon = slot.period - cfg.operationValidityPeriods;
-    while (anc && anc.slot.period >= horizon) {
+    // every ancestor still in the graph counts, final or not: whether one is settled yet differs from
+    // node to node, so the settled executed-ops set only stands in for ancestors the graph no longer holds
+    const ancestry = this.ancestryInWindow(parents[slot.thread]!, slot);
+    for (const anc of ancestry.blocks) {
       for (const k of anc.opIds) {
         if (ids.has(k))
           return {
@@ -491,12 +525,12 @@ export class BlockGraph {
             reason: `operation reuse: ${opIdFromKey(k)} is already in ancestor ${anc.id}`,
           };
       }
-      if (anc.final || anc.parents.length === 0) break;
-      anc = this.blocks.get(anc.parents[slot.thread]!.key);
     }
-    for (const op of block.operations) {
-      if (this.isFinalExecuted(op.id))
-        return { kind: "invalid", reason: `operation reuse: ${op.id} was already executed` };
+    if (!ancestry.complete) {
+      for (const op of block.operations) {
+        if (this.isFinalExecuted(op.id))
+          return { kind: "invalid", reason: `operation reuse: ${op.id} was already executed` };
+      }
     }
     // 7. incompatibilities (today's rule, §3.5)
     const ancestors = new Set<string>();
@@ -624,13 +658,35 @@ export class BlockGraph {
     }
     this.discarded.set(key, { kind, reason });
     if (this.discarded.size > 1000) this.discarded.delete(this.discarded.keys().next().value!);
+    // blocks waiting for this one will never get it: they go too (and theirs, recursively)
+    for (const [k, w] of [...this.waiting]) {
+      if (w.missing?.has(key)) {
+        this.waiting.delete(k);
+        this.discard(k, kind, `a parent was discarded: ${reason}`, acc);
+      }
+    }
   }
 
+  /**
+   * Each waiting set keeps at most `maxWaitingBlocks`: those waiting for their slot keep the earliest
+   * slots, those waiting for parents the latest arrivals.
+   */
   private boundWaiting(): void {
-    const excess = this.waiting.size - this.config.maxWaitingBlocks;
-    if (excess <= 0) return;
-    const oldest = [...this.waiting.entries()].sort(([, x], [, y]) => x.seq - y.seq).slice(0, excess);
-    for (const [k] of oldest) this.waiting.delete(k);
+    const max = this.config.maxWaitingBlocks;
+    const future: [string, Slot][] = [];
+    const deps: [string, number][] = [];
+    for (const [k, w] of this.waiting) {
+      if (w.missing) deps.push([k, w.seq]);
+      else future.push([k, w.block.header.content.slot]);
+    }
+    if (future.length > max) {
+      future.sort(([ka, a], [kb, b]) => Slot.compare(a, b) || (ka < kb ? -1 : ka > kb ? 1 : 0));
+      for (const [k] of future.slice(max)) this.waiting.delete(k);
+    }
+    if (deps.length > max) {
+      deps.sort(([, a], [, b]) => a - b);
+      for (const [k] of deps.slice(0, deps.length - max)) this.waiting.delete(k);
+    }
   }
 
   /** Maximal sets of mutually compatible non-final blocks (Bron–Kerbosch with pivot on compatibility). */

@@ -5,6 +5,7 @@ import {
   type BlockId,
   blake3,
   genesisHeader,
+  type OperationId,
   operationMerkleRoot,
   SecretKey,
   SignedBlockHeader,
@@ -46,12 +47,22 @@ const draws = (() => {
   };
 })();
 
-function graph(deltaF0 = 20) {
+function graph(
+  deltaF0 = 20,
+  opts: { isFinalExecuted?: (id: OperationId) => boolean; maxWaiting?: number } = {},
+) {
   const genesis = [0, 1].map((t) => genesisHeader(t, genesisKey));
   const g = new BlockGraph(
-    { threadCount: T, endorsementCount: 4, deltaF0, operationValidityPeriods: 10 },
+    {
+      threadCount: T,
+      endorsementCount: 4,
+      deltaF0,
+      operationValidityPeriods: 10,
+      ...(opts.maxWaiting ? { maxWaitingBlocks: opts.maxWaiting } : {}),
+    },
     genesis,
     draws,
+    opts.isFinalExecuted,
   );
   return { g, genesis: genesis.map((h) => h.id) };
 }
@@ -295,6 +306,100 @@ describe("block graph", () => {
     chain2(g, new Slot(8, 1));
     const old = mk(new Slot(2, 0), p);
     expect(g.addBlock(old, new Slot(9, 0)).status).toMatchObject({ kind: "stale" });
+  });
+});
+
+describe("block graph: verdicts that do not depend on timing", () => {
+  const sender = key("reuse-sender");
+  const op = SignedOperation.sign(
+    { fee: Amount.ZERO, expirePeriod: 9, payload: { type: "RollBuy", rollCount: 1n } },
+    sender,
+    77n,
+  );
+
+  it("an operation reused from a final ancestor behind the first final one is invalid, settled or not", () => {
+    // RULES.md §6: every ancestor within the validity window counts, final or not. One node may have
+    // settled the original inclusion already (its executed-ops set has it), another not yet: both must
+    // say "invalid"
+    for (const settled of [false, true]) {
+      const executed = new Set<string>();
+      const { g } = graph(20, { isFinalExecuted: (id) => executed.has(id.key) });
+      let s = new Slot(1, 0);
+      let withOp: BlockId | undefined;
+      while (Slot.compare(s, new Slot(5, 1)) <= 0) {
+        const b = mk(s, g.bestParents(), { endorse: 4, ...(s.equals(new Slot(2, 0)) ? { ops: [op] } : {}) });
+        expect(g.addBlock(b, s).status.kind).toBe("active");
+        if (s.equals(new Slot(2, 0))) withOp = b.header.id;
+        s = s.next(T);
+      }
+      // fitness 5 per block, DELTA_F0 20: (3, 0) has 5 descendants (final), (4, 0) has 3 (not final)
+      const p = g.bestParents();
+      const ancestors = g.activeBlocks().filter((b) => b.slot.thread === 0 && b.slot.period >= 2);
+      expect(ancestors.find((b) => b.slot.period === 3)?.final).toBe(true);
+      expect(ancestors.find((b) => b.slot.period === 4)?.final).toBe(false);
+      expect(g.status(withOp!)).toEqual({ kind: "active", final: true });
+      if (settled) executed.add(op.id.key);
+      expect(g.opsInAncestry(p[0]!, new Slot(6, 0)).has(op.id.key)).toBe(true);
+      const reuse = mk(new Slot(6, 0), p, { endorse: 4, ops: [op] });
+      expect(g.addBlock(reuse, new Slot(6, 0)).status, `settled: ${settled}`).toMatchObject({
+        kind: "invalid",
+        reason: expect.stringMatching(/operation reuse/),
+      });
+    }
+  });
+
+  it("a block waiting for a parent that turns out invalid is discarded with it", () => {
+    const { g } = graph(1000);
+    chain(g, new Slot(1, 1));
+    const p = g.bestParents();
+    const bad = mk(new Slot(2, 0), p, { by: other });
+    const child = mk(new Slot(2, 1), [bad.header.id, p[1]!]);
+    const grandchild = mk(new Slot(3, 0), [bad.header.id, child.header.id]);
+    expect(g.addBlock(child, new Slot(3, 0)).status.kind).toBe("waiting-parents");
+    expect(g.addBlock(grandchild, new Slot(3, 0)).status.kind).toBe("waiting-parents");
+    expect(g.addBlock(bad, new Slot(3, 0)).status.kind).toBe("invalid");
+    expect(g.status(child.header.id)).toMatchObject({ kind: "invalid", reason: /parent was discarded/ });
+    expect(g.status(grandchild.header.id)).toMatchObject({ kind: "invalid" });
+  });
+
+  it("far-future blocks cannot evict blocks waiting for their parents; the earliest future slots are kept", () => {
+    const { g } = graph(1000, { maxWaiting: 4 });
+    chain(g, new Slot(1, 1));
+    const p = g.bestParents();
+    const parent = mk(new Slot(2, 0), p);
+    const orphan = mk(new Slot(2, 1), [parent.header.id, p[1]!]);
+    expect(g.addBlock(orphan, new Slot(2, 1)).status.kind).toBe("waiting-parents");
+    const future = Array.from({ length: 10 }, (_, i) => mk(new Slot(40 - i, 0), p));
+    for (const b of future) expect(g.addBlock(b, new Slot(2, 1)).status.kind).toBe("waiting-slot");
+    expect(g.status(orphan.header.id)?.kind).toBe("waiting-parents");
+    const kept = future.filter((b) => g.status(b.header.id)?.kind === "waiting-slot");
+    expect(kept.map((b) => b.header.content.slot.period).sort()).toEqual([31, 32, 33, 34]);
+    expect(g.addBlock(parent, new Slot(2, 1)).status.kind).toBe("active");
+    expect(g.status(orphan.header.id)?.kind).toBe("active");
+  });
+
+  it("a graph rebuilt from final blocks refuses blocks at slots its final state has settled", () => {
+    const { g } = graph(20);
+    chain(g, new Slot(6, 1), { endorse: 4 });
+    const finals = g
+      .activeBlocks()
+      .filter((b) => b.final && b.slot.period > 0)
+      .map((b) => g.get(b.id)!);
+    const latest = g.latestFinalBlocks().map((id) => g.activeBlocks().find((b) => b.id.equals(id))!.slot);
+    // a final state settled two periods past the latest final blocks (those slots were missed)
+    const floor = new Slot(latest[0]!.period + 2, 1);
+    const r = BlockGraph.fromFinalBlocks(
+      { threadCount: T, endorsementCount: 4, deltaF0: 20, operationValidityPeriods: 10 },
+      finals,
+      draws,
+      undefined,
+      floor,
+    );
+    const p = r.bestParents();
+    const atFloor = mk(floor, p);
+    expect(r.addBlock(atFloor, floor.next(T)).status).toMatchObject({ kind: "stale" });
+    const after = mk(floor.next(T), p);
+    expect(r.addBlock(after, floor.next(T)).status.kind).toBe("active");
   });
 });
 
