@@ -107,6 +107,8 @@ export class BlockGraph {
    * (a graph rebuilt at a restart has its final floor at the final state's slot).
    */
   private floor: Slot | undefined;
+  /** Blocks that became final since the last {@link takeNewlyFinal}, in the order they did. */
+  private finalSinceTake: BlockId[] = [];
 
   constructor(
     config: Partial<ConsensusConfig>,
@@ -188,9 +190,29 @@ export class BlockGraph {
     return g;
   }
 
+  /**
+   * Every block that became final since the previous call, in the order it did (whatever call made it
+   * final: a block added, a tick): for whoever persists final blocks before their slots are settled.
+   */
+  takeNewlyFinal(): ConsensusBlock[] {
+    const out = this.finalSinceTake.flatMap((id) => this.blocks.get(id.key)?.block ?? []);
+    this.finalSinceTake = [];
+    return out;
+  }
+
+  /** Index of the newest latest-final block over all threads (T · period + thread). */
+  latestFinalIndex(): number {
+    return Math.max(...this.latestFinal.map((id) => this.blocks.get(id.key)!.index));
+  }
+
   /** The final floor (see {@link fromFinalBlocks}), if any. */
   get finalFloor(): Slot | undefined {
     return this.floor;
+  }
+
+  /** Sets the final floor of a graph built at a restart (never lowers it). */
+  setFinalFloor(slot: Slot): void {
+    if (!this.floor || Slot.compare(slot, this.floor) > 0) this.floor = slot;
   }
 
   // ---- reads ----
@@ -283,6 +305,11 @@ export class BlockGraph {
       if (b.slot.equals(slot) && (b.final || this.isInBlockclique(b.id)) && b.block) return b.block;
     }
     return null;
+  }
+
+  /** Slot of an active block. */
+  slotOf(id: BlockId): Slot | undefined {
+    return this.blocks.get(id.key)?.slot;
   }
 
   /** Creator of an active block (for the endorsed-block reward). */
@@ -642,6 +669,7 @@ export class BlockGraph {
       const t = b.slot.thread;
       if (b.slot.period > this.blocks.get(this.latestFinal[t]!.key)!.slot.period) this.latestFinal[t] = b.id;
       acc.newlyFinal.push(b.id);
+      this.finalSinceTake.push(b.id);
     }
     return true;
   }

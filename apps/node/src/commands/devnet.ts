@@ -22,6 +22,15 @@ export interface DevnetOptions {
   nodes: number;
   t0: number;
   basePort: number;
+  /** Explicit ports per node (overrides `basePort`; the chaos harness takes free ones). */
+  ports?: readonly { public: number; private: number; p2p: number }[];
+  /**
+   * Genesis this long after now (default 0): nodes started as separate processes take seconds to come up,
+   * and slots missed by every staker before they do would sell their rolls at the first cycle's end.
+   */
+  genesisDelayMs?: number;
+  /** Node keys to write into each config's `network.node_key` (else each node makes its own). */
+  nodeKeys?: readonly SecretKey[];
 }
 
 /**
@@ -49,7 +58,7 @@ export function createDevnet(o: DevnetOptions): {
     };
   }
   if (o.nodes < 1 || o.nodes > 32) throw new CliError(`--nodes ${o.nodes}: between 1 and 32`);
-  if (o.basePort === 0 && o.nodes > 1)
+  if (o.basePort === 0 && o.nodes > 1 && !o.ports)
     throw new CliError("--base-port 0 (free ports) works for one node only: peers need known ports");
   if (o.t0 % 4 !== 0) throw new CliError(`--t0 ${o.t0}: must be divisible by the thread count (4)`);
   const genesis = SecretKey.generate();
@@ -74,10 +83,10 @@ export function createDevnet(o: DevnetOptions): {
   writeFileSync(join(dir, "initial_ledger.json"), `${JSON.stringify(ledger, null, 2)}\n`);
   writeFileSync(join(dir, "initial_rolls.json"), `${JSON.stringify(rolls, null, 2)}\n`);
   writeFileSync(accountsPath, `${JSON.stringify(accounts, null, 2)}\n`);
-  const pub = (i: number) => (o.basePort === 0 ? 0 : o.basePort + 10 * i);
-  const priv = (i: number) => (o.basePort === 0 ? 0 : o.basePort + 10 * i - 1);
-  const p2p = (i: number) => (o.basePort === 0 ? 0 : o.basePort + 10 * i + 1);
-  const genesisTimestamp = Date.now();
+  const pub = (i: number) => o.ports?.[i]?.public ?? (o.basePort === 0 ? 0 : o.basePort + 10 * i);
+  const priv = (i: number) => o.ports?.[i]?.private ?? (o.basePort === 0 ? 0 : o.basePort + 10 * i - 1);
+  const p2p = (i: number) => o.ports?.[i]?.p2p ?? (o.basePort === 0 ? 0 : o.basePort + 10 * i + 1);
+  const genesisTimestamp = Date.now() + (o.genesisDelayMs ?? 0);
   const configPaths: string[] = [];
   for (let i = 0; i < o.nodes; i++) {
     const nodeDir = join(dir, `node-${i}`);
@@ -108,7 +117,13 @@ export function createDevnet(o: DevnetOptions): {
       `private = "127.0.0.1:${priv(i)}"`,
       "",
       ...(o.nodes > 1
-        ? ["[network]", `listen = "127.0.0.1:${p2p(i)}"`, `peers = [${peers.join(", ")}]`, ""]
+        ? [
+            "[network]",
+            `listen = "127.0.0.1:${p2p(i)}"`,
+            `peers = [${peers.join(", ")}]`,
+            ...(o.nodeKeys?.[i] ? [`node_key = "${o.nodeKeys[i]!.toString()}"`] : []),
+            "",
+          ]
         : []),
     ].join("\n");
     writeFileSync(join(nodeDir, "config.toml"), toml);

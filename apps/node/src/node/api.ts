@@ -7,6 +7,7 @@ import {
   type DecodeError,
   MassaTsError,
   OperationId,
+  PublicKey,
   parseSendOperationInput,
   type SignedBlockHeader,
   type SignedOperation,
@@ -565,6 +566,24 @@ export function privateMethods(node: MassaNode, onStop: () => void): Map<string,
       .cycles()
       .map(({ cycle, complete }) => ({ info: node.fs.cycleInfo(cycle)!, complete }));
     return addrs.map((a) => node.removeStakingKey(a));
+  });
+  // partitions without bans (an operator dropping peers; the chaos harness's partitions): node keys "P…"
+  const zKeys = zList(z.string());
+  const peerKeys = (params: unknown[]) =>
+    arg(params, zKeys, "node public key list").map((k, i) => {
+      try {
+        return PublicKey.fromString(k);
+      } catch (e) {
+        throw new RpcError(RpcCode.invalidParams, `key ${i}: ${(e as Error).message}`);
+      }
+    });
+  m.set("node_block_peers", (params) => {
+    node.network?.block(peerKeys(params));
+    return null;
+  });
+  m.set("node_unblock_peers", (params) => {
+    node.network?.unblock(peerKeys(params));
+    return null;
   });
   m.set("get_staking_addresses", () =>
     [...node.stakingKeys.values()].map((k) => Address.fromPublicKey(k.publicKey).toString()),

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BlockGraph, type ConsensusBlock, type ConsensusUpdate } from "@massa-ts/consensus";
 import { type ExecBlock, Execution } from "@massa-ts/execution";
@@ -7,6 +7,7 @@ import {
   Address,
   Amount,
   BlockId,
+  type BlockLimits,
   bytesEqual,
   genesisHeader,
   MASSA_BLOCK_LIMITS,
@@ -24,12 +25,15 @@ import { type Message, Network, type Peer, SignatureVerifier, VerifierError } fr
 import pino, { type Logger } from "pino";
 import { Counter, Gauge, Registry } from "prom-client";
 import { CliError } from "../errors.js";
+import { BlockStore } from "./block-store.js";
 import type { NodeConfig } from "./config.js";
 import { OperationPool } from "./pool.js";
 import { ProgressBar } from "./progress.js";
 
 /** Keeps the last `n` (slot, hash) pairs for `get_final_state_hashes`. */
 const FINAL_HASHES_KEPT = 1000;
+/** Final blocks kept (in the graph and on disk) this many periods behind the oldest latest-final block. */
+const KEEP_FINAL_PERIODS = 64;
 /** Relayed blocks waiting for their signature checks; more are dropped (a child asks for them again). */
 const MAX_BLOCKS_QUEUED = 256;
 
@@ -44,6 +48,10 @@ export class MassaNode {
   readonly log: Logger;
   readonly metrics = new Registry();
   fs!: FinalState;
+  /** Recent final blocks, kept on disk so that a restart resumes on them. */
+  blockStore!: BlockStore;
+  /** Blocks are produced only once the graph's latest final index reaches this (see start()). */
+  private produceFrom = -1;
   selector!: Selector;
   execution!: Execution;
   graph!: BlockGraph;
@@ -175,38 +183,60 @@ export class MassaNode {
       threadCount: c.thread_count,
       periodsPerCycle: c.periods_per_cycle,
     });
+    this.blockStore = BlockStore.open(c.data_dir, this.chainId, this.blockLimits());
+    let restart = this.fs.lastFinalSlot !== undefined;
+    // a restart resumes on the final blocks it stored (the chain its final state was settled from)
+    let stored = restart ? this.blockStore.load() : [];
     let bootstrapped: { block: ConsensusBlock; final: boolean }[] | undefined;
-    if (!this.fs.lastFinalSlot && c.network.bootstrap) {
+    const lspSlot =
+      c.last_start_period !== undefined ? new Slot(c.last_start_period - 1, c.thread_count - 1) : undefined;
+    const networkStop = restart && lspSlot !== undefined && Slot.compare(lspSlot, this.fs.lastFinalSlot!) > 0;
+    const targets = [...(c.network.bootstrap ? [c.network.bootstrap] : []), ...c.network.peers];
+    if (!restart && c.network.bootstrap) {
       bootstrapped = await this.bootstrap(c.network.bootstrap, true);
-    } else if (this.fs.lastFinalSlot && c.network.bootstrap) {
-      // a restart inside a network: our final state is on disk; the graph comes from a peer
-      bootstrapped = await this.bootstrap(c.network.bootstrap, false);
-      const finals = bootstrapped.filter((b) => b.final).map((b) => b.block.header.content.slot.period);
-      const oldest = finals.length > 0 ? Math.min(...finals) : 0;
-      if (oldest > this.fs.lastFinalSlot.period + 1) {
-        throw new CliError(
-          `the final state in ${c.data_dir} (at ${this.fs.lastFinalSlot}) is older than what peers keep (period ${oldest}): remove it to bootstrap again`,
+    } else if (restart && !networkStop && targets.length > 0) {
+      // a restart inside a network: our final state is on disk; the graph comes from a peer too
+      const got = await this.fetchGraph(targets, stored.length === 0);
+      const behind = got && this.tooFarBehind(got.blocks);
+      if (got && behind) {
+        // Massa's node bootstraps at every start; ours only when it must: its state is older than what
+        // peers keep, or than the draws reach
+        this.log.warn(
+          { finalSlot: this.fs.lastFinalSlot!.toJSON(), peer: got.peer, why: behind },
+          "our final state is too old to catch up: bootstrapping it again",
         );
+        await this.closeStores();
+        for (const f of readdirSync(c.data_dir))
+          if (f !== "node_key") rmSync(join(c.data_dir, f), { recursive: true, force: true });
+        this.fs = await FinalState.open({
+          path: c.data_dir,
+          chainId: this.chainId,
+          threadCount: c.thread_count,
+          periodsPerCycle: c.periods_per_cycle,
+        });
+        this.blockStore = BlockStore.open(c.data_dir, this.chainId, this.blockLimits());
+        restart = false;
+        stored = [];
+        bootstrapped = await this.bootstrap(got.peer, true);
+      } else {
+        bootstrapped = got?.blocks;
       }
-      this.log.info(
-        { finalSlot: this.fs.lastFinalSlot.toJSON(), blocks: bootstrapped.length },
-        "graph fetched from a peer",
-      );
-    } else if (!this.fs.lastFinalSlot) {
+    } else if (!restart) {
       this.fs.initGenesis(loadInitialLedger(c.initial_ledger), this.initialRolls);
       this.log.info({ dataDir: c.data_dir, fresh }, "genesis written");
     } else {
       this.log.info(
-        { dataDir: c.data_dir, finalSlot: this.fs.lastFinalSlot.toJSON() },
+        { dataDir: c.data_dir, finalSlot: this.fs.lastFinalSlot!.toJSON() },
         "continuing from the final state",
       );
     }
     const nowSlot = this.slotAt();
     const fin = this.fs.lastFinalSlot!;
+
     // a restart after a network-wide stop: the downtime up to last_start_period is interpolated below
     const lsp = c.last_start_period;
     if (lsp !== undefined && nowSlot && lsp > nowSlot.period) {
-      await this.fs.close();
+      await this.closeStores();
       throw new CliError(
         `last_start_period ${lsp} is in the future (the clock is at period ${nowSlot.period}): use a period already begun`,
       );
@@ -222,7 +252,7 @@ export class MassaNode {
       Math.floor(nowSlot.period / c.periods_per_cycle) >
         Math.floor(resumeFrom.period / c.periods_per_cycle) + 2
     ) {
-      await this.fs.close();
+      await this.closeStores();
       throw new CliError(
         `the final state in ${c.data_dir} is at ${resumeFrom} (cycle ${Math.floor(resumeFrom.period / c.periods_per_cycle)}) but the clock is at ${nowSlot}: ` +
           "draws are only known two cycles ahead of the final state, so the chain cannot resume after so long a stop. " +
@@ -285,18 +315,47 @@ export class MassaNode {
       operationValidityPeriods: c.operation_validity_periods,
     };
     const isFinalExecuted = (id: OperationId) => this.fs.isExecuted(id);
-    if (bootstrapped) {
-      // the peer's final blocks (plus our genesis blocks for threads it has pruned to) become the roots
-      const finals = [
-        ...genesis.map((header) => ({ header, operations: [] })),
-        ...bootstrapped.filter((b) => b.final).map((b) => b.block),
-      ];
-      this.graph = BlockGraph.fromFinalBlocks(consensusConfig, finals, this.selector, isFinalExecuted);
-      const now = this.slotAt();
-      for (const b of bootstrapped.filter((x) => !x.final)) this.graph.addBlock(b.block, now);
+    // The roots: after a network-wide stop, the genesis blocks (as on every node); else our stored final
+    // blocks, or a peer's (plus our genesis blocks for threads without one). The final floor is our final
+    // state's slot: a block at a slot it has settled is stale, whoever sends it.
+    const peerFinals = bootstrapped?.filter((b) => b.final).map((b) => b.block) ?? [];
+    const roots = downtimeEnd ? [] : stored.length > 0 ? stored : peerFinals;
+    if (roots.length > 0) {
+      this.graph = BlockGraph.fromFinalBlocks(
+        consensusConfig,
+        [...genesis.map((header) => ({ header, operations: [] })), ...roots],
+        this.selector,
+        isFinalExecuted,
+        this.fs.lastFinalSlot,
+      );
+      if (roots === peerFinals) this.blockStore.putFinal(peerFinals);
     } else {
       this.graph = new BlockGraph(consensusConfig, genesis, this.selector, isFinalExecuted);
+      if (restart) this.graph.setFinalFloor(this.fs.lastFinalSlot!);
     }
+    // a restarted node with peers produces only once its graph holds the blocks that made its final
+    // state's last slot final (otherwise it would build on parents its peers have long left behind)
+    this.produceFrom =
+      restart && !downtimeEnd && (c.network.peers.length > 0 || c.network.bootstrap)
+        ? this.fs.lastFinalSlot!.index(c.thread_count)
+        : -1;
+    if (bootstrapped) {
+      const now = this.slotAt();
+      const rootIds = new Set(roots.map((b) => b.header.id.key));
+      const rest = bootstrapped
+        .filter((b) => !rootIds.has(b.block.header.id.key))
+        .sort((x, y) => Slot.compare(x.block.header.content.slot, y.block.header.content.slot));
+      for (const b of rest) this.graph.addBlock(b.block, now);
+    }
+    this.log.info(
+      {
+        finalSlot: this.fs.lastFinalSlot!.toJSON(),
+        storedBlocks: stored.length,
+        peerBlocks: bootstrapped?.length ?? 0,
+        roots: roots.length,
+      },
+      "consensus graph built",
+    );
     this.pool = new OperationPool({
       chainId: this.chainId,
       threadCount: c.thread_count,
@@ -316,6 +375,60 @@ export class MassaNode {
       "node started",
     );
     this.schedule();
+  }
+
+  /** Block limits of this chain (Massa's, with this chain's thread and endorsement counts). */
+  private blockLimits(): BlockLimits {
+    const c = this.config;
+    return { ...MASSA_BLOCK_LIMITS, threadCount: c.thread_count, endorsementCount: c.endorsement_count };
+  }
+
+  private async closeStores(): Promise<void> {
+    await this.blockStore?.close();
+    await this.fs?.close();
+  }
+
+  /**
+   * A restarted node's graph from the first of `targets` that answers (5 s each to connect). Undefined when
+   * none does (a whole network restarting at once): the node then starts on its stored blocks alone, and
+   * fetches what it lacks from its peers' announcements. `required`: no stored blocks to fall back on.
+   */
+  private async fetchGraph(
+    targets: readonly string[],
+    required: boolean,
+  ): Promise<{ peer: string; blocks: { block: ConsensusBlock; final: boolean }[] } | undefined> {
+    for (const t of new Set(targets)) {
+      try {
+        const blocks = await this.bootstrap(t, false, 3_000);
+        this.log.info({ peer: t, blocks: blocks.length }, "graph fetched from a peer");
+        return { peer: t, blocks };
+      } catch (e) {
+        this.log.warn({ peer: t, err: (e as Error).message }, "cannot fetch the graph from this peer");
+      }
+    }
+    if (required)
+      this.log.warn(
+        { finalSlot: this.fs.lastFinalSlot?.toJSON() },
+        "no stored final blocks and no peer answered: not producing until peers' blocks reach our final slot",
+      );
+    return undefined;
+  }
+
+  /**
+   * Why our final state cannot catch up with a peer's graph, if it cannot: the peer no longer keeps the
+   * final blocks right after our final slot, or the clock is more than two cycles past it (the draws of
+   * the cycles in between would come only from slots we cannot settle in time).
+   */
+  private tooFarBehind(blocks: readonly { block: ConsensusBlock; final: boolean }[]): string | undefined {
+    const c = this.config;
+    const fin = this.fs.lastFinalSlot!;
+    const finals = blocks.filter((b) => b.final).map((b) => b.block.header.content.slot.period);
+    const oldest = finals.length > 0 ? Math.min(...finals) : 0;
+    if (oldest > fin.period + 1) return `the peer keeps final blocks from period ${oldest} only`;
+    const now = this.slotAt();
+    if (now && now.cycle(c.periods_per_cycle) > fin.cycle(c.periods_per_cycle) + 2)
+      return `the clock is at ${now}, more than two cycles past the final slot`;
+    return undefined;
   }
 
   private onCycleCompleted(info: CycleInfo): void {
@@ -353,11 +466,7 @@ export class MassaNode {
       nodeKey: this.nodeKey(),
       maxMessagesPerSecond: c.network.max_messages_per_second,
       banMs: c.network.ban_minutes * 60_000,
-      blockLimits: {
-        ...MASSA_BLOCK_LIMITS,
-        threadCount: c.thread_count,
-        endorsementCount: c.endorsement_count,
-      },
+      blockLimits: this.blockLimits(),
       onMessage: (peer, m) => {
         try {
           this.onPeerMessage(peer, m);
@@ -389,6 +498,7 @@ export class MassaNode {
   private async bootstrap(
     target: string,
     state: boolean,
+    connectMs = 30_000,
   ): Promise<{ block: ConsensusBlock; final: boolean }[]> {
     const c = this.config;
     const inbox: Message[] = [];
@@ -396,11 +506,7 @@ export class MassaNode {
     const net = new Network({
       chainId: this.chainId,
       nodeKey: this.nodeKey(),
-      blockLimits: {
-        ...MASSA_BLOCK_LIMITS,
-        threadCount: c.thread_count,
-        endorsementCount: c.endorsement_count,
-      },
+      blockLimits: this.blockLimits(),
       onMessage: (_p, m) => {
         inbox.push(m);
         wake?.();
@@ -421,7 +527,7 @@ export class MassaNode {
       }
     };
     const connected = async () => {
-      const deadline = Date.now() + 30_000;
+      const deadline = Date.now() + connectMs;
       while (net.connected.length === 0) {
         if (Date.now() > deadline)
           throw new CliError(`cannot reach the bootstrap peer ${target} (network.bootstrap)`);
@@ -1032,7 +1138,13 @@ export class MassaNode {
     this.applyConsensus(slot);
     this.endorseNext(slot);
     this.endorsementPool.delete(`${slot.period},${slot.thread}`);
-    if (slot.thread === 0) this.graph.prune(64);
+    if (slot.thread === 0) {
+      this.graph.prune(KEEP_FINAL_PERIODS);
+      const oldestFinal = Math.min(
+        ...this.graph.latestFinalBlocks().map((id) => this.graph.slotOf(id)?.period ?? 0),
+      );
+      this.blockStore.prune(oldestFinal - KEEP_FINAL_PERIODS);
+    }
     this.pool.prune(slot.period, (op) => this.execution.operationStatus(op.id)?.final === true);
     this.gPool.set(this.pool.size);
     const cycle = Math.floor(slot.period / this.config.periods_per_cycle);
@@ -1068,6 +1180,13 @@ export class MassaNode {
     const key = this.stakingKeys.get(sel.producer.key);
     if (!key) {
       this.cycleStats.misses++;
+      return undefined;
+    }
+    if (this.graph.latestFinalIndex() < this.produceFrom) {
+      this.log.warn(
+        { slot: slot.toJSON(), finalSlot: this.fs.lastFinalSlot?.toJSON() },
+        "not producing: the graph is behind the final state (waiting for the peers' blocks)",
+      );
       return undefined;
     }
     const parents = this.graph.bestParents();
@@ -1138,12 +1257,25 @@ export class MassaNode {
         creator: b.header.creatorAddress,
         operations: b.operations,
         endorsements: h.endorsements.map((x) => ({ index: x.content.index, creator: x.creatorAddress })),
-        parentCreator: this.graph.creatorOf(h.parents[h.slot.thread]!) ?? this.genesisAddress,
+        parentCreator: this.parentCreator(b),
       };
       this.execBlocks.set(id.key, e);
       if (this.execBlocks.size > 20_000) this.execBlocks.delete(this.execBlocks.keys().next().value!);
     }
     return e;
+  }
+
+  /** Creator of a block's same-thread parent (the endorsed block: its creator earns a reward part). */
+  private parentCreator(b: ConsensusBlock): Address {
+    const h = b.header.content;
+    const parent = h.parents[h.slot.thread]!;
+    const creator = this.graph.creatorOf(parent);
+    if (!creator) {
+      throw new CliError(
+        `block ${b.header.id} at ${h.slot}: its parent ${parent} is not in the graph, so the endorsed-block reward has no recipient`,
+      );
+    }
+    return creator;
   }
 
   /** Hands the blockclique and the final slots to execution. */
@@ -1166,6 +1298,8 @@ export class MassaNode {
       if ((e as { code?: string }).code !== "CYCLE_PENDING") throw e;
       return;
     }
+    // final blocks reach the disk before any of their slots is settled (a restart resumes on them)
+    this.blockStore.putFinal(this.graph.takeNewlyFinal());
     const bound = this.graph.finalSlotBound(this.execution.finalSlot);
     // one slot at a time, so that every final slot's state hash is recorded
     while (Slot.compare(bound, this.execution.finalSlot) > 0) {
@@ -1223,7 +1357,7 @@ export class MassaNode {
     await this.blockQueue;
     await this.verifier?.close();
     await this.selector?.close();
-    await this.fs?.close();
+    await this.closeStores();
     this.log.info("node stopped");
   }
 

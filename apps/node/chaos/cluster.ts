@@ -1,0 +1,216 @@
+// The chaos harness's nodes: each an ordinary `massa-ts run --config` in its own OS process (run from
+// source with tsx, so no build is needed), its log appended to node-i/node.log, killed with SIGKILL or
+// stopped with SIGTERM, restarted on the same data dir, or bootstrapped into the running network.
+import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { SecretKey } from "@massa-ts/models";
+import { createDevnet } from "../src/commands/devnet.ts";
+import { rpc } from "../test/rpc-helper.ts";
+
+const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
+
+/** Free TCP ports on 127.0.0.1, as the OS hands them out for port 0 (then released for the nodes). */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<import("node:net").Server>((resolve, reject) => {
+          const s = createServer();
+          s.once("error", reject);
+          s.listen(0, "127.0.0.1", () => resolve(s));
+        }),
+    ),
+  );
+  const ports = servers.map((s) => (s.address() as import("node:net").AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+export interface ChaosNode {
+  readonly name: string;
+  readonly dir: string;
+  readonly config: string;
+  readonly publicApi: string;
+  readonly privateApi: string;
+  readonly p2p: string;
+  readonly nodeKey: SecretKey;
+  readonly staking: boolean;
+  proc: ChildProcess | undefined;
+  /** Resolves when the current process has exited. */
+  exited: Promise<number | null> | undefined;
+  starts: number;
+}
+
+export class Cluster {
+  readonly nodes: ChaosNode[] = [];
+  readonly accounts: { address: string; secretKey: string; balance: string }[];
+  readonly genesisTimestamp: number;
+  private joiners = 0;
+
+  private constructor(
+    readonly dir: string,
+    readonly t0: number,
+    accounts: Cluster["accounts"],
+    genesisTimestamp: number,
+  ) {
+    this.accounts = accounts;
+    this.genesisTimestamp = genesisTimestamp;
+  }
+
+  /** A new devnet of `n` staking nodes in `dir` (configs only: nothing runs yet). */
+  static async create(dir: string, n: number, t0: number): Promise<Cluster> {
+    const ports = await freePorts(3 * n);
+    const keys = Array.from({ length: n }, () => SecretKey.generate());
+    const d = createDevnet({
+      dir,
+      nodes: n,
+      t0,
+      basePort: 0,
+      ports: Array.from({ length: n }, (_, i) => ({
+        public: ports[3 * i]!,
+        private: ports[3 * i + 1]!,
+        p2p: ports[3 * i + 2]!,
+      })),
+      nodeKeys: keys,
+      genesisDelayMs: 20_000,
+    });
+    const head = readFileSync(d.configPaths[0]!, "utf8");
+    const genesis = Number(/genesis_timestamp = (\d+)/.exec(head)![1]);
+    const c = new Cluster(dir, t0, d.accounts, genesis);
+    d.configPaths.forEach((config, i) => {
+      c.nodes.push({
+        name: `node-${i}`,
+        dir: join(dir, `node-${i}`),
+        config,
+        publicApi: `http://127.0.0.1:${ports[3 * i]}`,
+        privateApi: `http://127.0.0.1:${ports[3 * i + 1]}`,
+        p2p: `127.0.0.1:${ports[3 * i + 2]}`,
+        nodeKey: keys[i]!,
+        staking: true,
+        proc: undefined,
+        exited: undefined,
+        starts: 0,
+      });
+    });
+    return c;
+  }
+
+  /**
+   * A joiner: node-0's chain settings without staking keys, its own ports and data dir, peers = every
+   * staking node, bootstrapping from `from` (a live node).
+   */
+  async addJoiner(from: ChaosNode): Promise<ChaosNode> {
+    const [pub, priv, p2p] = await freePorts(3);
+    const name = `joiner-${this.joiners++}`;
+    const dir = join(this.dir, name);
+    const key = SecretKey.generate();
+    const base = readFileSync(this.nodes[0]!.config, "utf8");
+    const chain = base
+      .slice(0, base.indexOf("[api]"))
+      .split("\n")
+      .filter((l) => !l.startsWith("staking_keys"))
+      .join("\n");
+    const peers = this.nodes.filter((n) => n.staking).map((n) => `"${n.p2p}"`);
+    const toml = [
+      chain,
+      "[api]",
+      `public = "127.0.0.1:${pub}"`,
+      `private = "127.0.0.1:${priv}"`,
+      "",
+      "[network]",
+      `listen = "127.0.0.1:${p2p}"`,
+      `peers = [${peers.join(", ")}]`,
+      `bootstrap = "${from.p2p}"`,
+      `node_key = "${key.toString()}"`,
+      "",
+    ].join("\n");
+    const { mkdirSync } = await import("node:fs");
+    mkdirSync(dir, { recursive: true });
+    const config = join(dir, "config.toml");
+    writeFileSync(config, toml);
+    const node: ChaosNode = {
+      name,
+      dir,
+      config,
+      publicApi: `http://127.0.0.1:${pub}`,
+      privateApi: `http://127.0.0.1:${priv}`,
+      p2p: `127.0.0.1:${p2p}`,
+      nodeKey: key,
+      staking: false,
+      proc: undefined,
+      exited: undefined,
+      starts: 0,
+    };
+    this.nodes.push(node);
+    return node;
+  }
+
+  /** Starts the node's process (its log appended to `dir/node.log`). */
+  start(node: ChaosNode): void {
+    if (node.proc) throw new Error(`${node.name} is already running`);
+    const log = createWriteStream(join(node.dir, "node.log"), { flags: "a" });
+    const proc = spawn(
+      process.execPath,
+      ["--conditions=@massa-ts/source", "--import", "tsx", MAIN, "run", "--config", node.config],
+      { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } },
+    );
+    proc.stdout!.pipe(log, { end: false });
+    proc.stderr!.pipe(log, { end: false });
+    node.proc = proc;
+    node.starts++;
+    node.exited = new Promise((resolve) =>
+      proc.once("exit", (code) => {
+        node.proc = undefined;
+        log.end();
+        resolve(code);
+      }),
+    );
+  }
+
+  /** SIGKILL (no clean stop) or SIGTERM (drains the final state), and waits for the exit. */
+  async stop(node: ChaosNode, signal: "SIGKILL" | "SIGTERM"): Promise<void> {
+    if (!node.proc) return;
+    node.proc.kill(signal);
+    const deadline = setTimeout(() => node.proc?.kill("SIGKILL"), 30_000);
+    await node.exited;
+    clearTimeout(deadline);
+  }
+
+  /** Removes a stopped joiner and its data. */
+  remove(node: ChaosNode): void {
+    const i = this.nodes.indexOf(node);
+    if (i >= 0) this.nodes.splice(i, 1);
+    rmSync(node.dir, { recursive: true, force: true });
+  }
+
+  running(): ChaosNode[] {
+    return this.nodes.filter((n) => n.proc !== undefined);
+  }
+
+  /** Whether the node answers its public API. */
+  async ready(node: ChaosNode): Promise<boolean> {
+    try {
+      await rpc(node.publicApi, "get_status", [{}]);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Partitions: `node` stops talking to `others` (no ban) until {@link heal}. */
+  async block(node: ChaosNode, others: readonly ChaosNode[]): Promise<void> {
+    await rpc(node.privateApi, "node_block_peers", [others.map((o) => o.nodeKey.publicKey.toString())]);
+  }
+
+  async heal(node: ChaosNode, others: readonly ChaosNode[]): Promise<void> {
+    await rpc(node.privateApi, "node_unblock_peers", [others.map((o) => o.nodeKey.publicKey.toString())]);
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(this.nodes.map((n) => this.stop(n, "SIGTERM")));
+  }
+}

@@ -1,0 +1,253 @@
+// The agreement harness (`pnpm chaos`): N staking nodes as separate OS processes, transfers and roll
+// operations flowing through the JSON-RPC API the whole time, and faults injected on a seeded schedule:
+// SIGKILL and restart, a node bootstrapping into the running network, a node stopped past the graph's
+// horizon and restarted, a partition that heals. Every node's final state hashes are compared at every
+// final slot; the run fails at the first disagreement, naming the slot and the nodes.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Amount, Slot } from "@massa-ts/models";
+import { type ChaosNode, Cluster } from "./cluster.ts";
+import { call, Load } from "./load.ts";
+
+export interface ChaosOptions {
+  readonly minutes: number;
+  readonly nodes: number;
+  readonly seed: number;
+  /** Period length, ms (the devnet's default is 1000). */
+  readonly t0: number;
+  /** Operations sent per second. */
+  readonly rate: number;
+  /** Mean seconds between two faults. */
+  readonly faultEvery: number;
+  /** Stops past the graph's horizon (64 periods, plus a margin): each takes ~75 periods. */
+  readonly longStops: number;
+  readonly bootstraps: number;
+  readonly partitions: number;
+  readonly dir?: string;
+  readonly log: (line: string) => void;
+}
+
+export interface ChaosResult {
+  readonly ok: boolean;
+  readonly summary: string;
+  readonly disagreement?: string;
+  readonly faults: { kills: number; bootstraps: number; longStops: number; partitions: number };
+  readonly slotsCompared: number;
+  readonly transfersSent: number;
+  readonly transfersFinal: number;
+  readonly dir: string;
+}
+
+/** xoshiro-free small PRNG (mulberry32): the schedule is reproducible from the seed. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+type Fault = "kill" | "bootstrap" | "longStop" | "partition";
+
+export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
+  const rand = prng(o.seed);
+  const dir = o.dir ?? mkdtempSync(join(tmpdir(), "massa-ts-chaos-"));
+  const cluster = await Cluster.create(dir, o.nodes, o.t0);
+  const slotCfg = {
+    threadCount: 4,
+    periodsPerCycle: 8,
+    t0: o.t0,
+    genesisTimestamp: cluster.genesisTimestamp,
+  };
+  const period = () => Slot.latestAt(Date.now(), slotCfg)?.period ?? 0;
+  const load = new Load(cluster.accounts, 77n, prng(o.seed ^ 0x9e3779b9));
+  const faults = { kills: 0, bootstraps: 0, longStops: 0, partitions: 0 };
+  // slot → hash and the node that reported it first
+  const seen = new Map<string, { hash: string; node: string }>();
+  const compared = new Set<string>();
+  let disagreement: string | undefined;
+  let transfersFinal = 0;
+  const started = Date.now();
+  const deadline = started + o.minutes * 60_000;
+  o.log(`chaos: seed ${o.seed}, ${o.nodes} nodes, ${o.minutes} min, data in ${dir}`);
+
+  const checkHashes = async (nodes: readonly ChaosNode[]) => {
+    await Promise.all(
+      nodes.map(async (n) => {
+        let list: { slot: { period: number; thread: number }; hash: string }[];
+        try {
+          list = await call(n.publicApi, "get_final_state_hashes", [], 3000);
+        } catch {
+          return; // starting, stopping or killed
+        }
+        for (const h of list) {
+          const k = `${h.slot.period},${h.slot.thread}`;
+          const first = seen.get(k);
+          if (!first) seen.set(k, { hash: h.hash, node: n.name });
+          else if (first.node !== n.name) {
+            compared.add(k);
+            if (first.hash !== h.hash && !disagreement)
+              disagreement = `final state hashes differ at slot (${k}): ${first.node} ${first.hash.slice(0, 16)}… vs ${n.name} ${h.hash.slice(0, 16)}…`;
+          }
+        }
+      }),
+    );
+  };
+
+  const waitReady = async (n: ChaosNode, ms = 120_000) => {
+    const end = Date.now() + ms;
+    while (!(await cluster.ready(n))) {
+      if (!n.proc) throw new Error(`${n.name} exited (see ${join(n.dir, "node.log")})`);
+      if (Date.now() > end) throw new Error(`${n.name} did not answer within ${ms / 1000} s`);
+      await sleep(200);
+    }
+  };
+
+  // the load runs in the background for the whole run
+  let loading = true;
+  const loadLoop = (async () => {
+    const gap = 1000 / o.rate;
+    let next = Date.now();
+    while (loading) {
+      const urls = cluster.running().map((n) => n.publicApi);
+      void load.sendOne(urls, period()).catch(() => {});
+      next += gap;
+      await sleep(Math.max(0, next - Date.now()));
+    }
+  })();
+  const checkLoop = (async () => {
+    while (loading && !disagreement) {
+      await checkHashes(cluster.running());
+      await sleep(1000);
+    }
+  })();
+
+  try {
+    for (const n of cluster.nodes) cluster.start(n);
+    await Promise.all(cluster.nodes.map((n) => waitReady(n)));
+    o.log(`chaos: ${o.nodes} nodes up`);
+    // the plan: kills in between the rarer faults, spread over the run
+    const plan: Fault[] = [
+      ...Array<Fault>(o.bootstraps).fill("bootstrap"),
+      ...Array<Fault>(o.partitions).fill("partition"),
+      ...Array<Fault>(o.longStops).fill("longStop"),
+    ].sort(() => rand() - 0.5);
+    const stakers = cluster.nodes.filter((n) => n.staking);
+    await sleep(o.faultEvery * 1000);
+    let lastLog = Date.now();
+    while (Date.now() < deadline && !disagreement) {
+      const remaining = deadline - Date.now();
+      const kind: Fault = plan.length > 0 && rand() < 0.35 ? plan.shift()! : "kill";
+      if (kind === "longStop" && remaining < 100 * o.t0) continue;
+      const victim = stakers[Math.floor(rand() * stakers.length)]!;
+      if (kind === "kill") {
+        await cluster.stop(victim, "SIGKILL");
+        faults.kills++;
+        await sleep(300 + rand() * 3000);
+        cluster.start(victim);
+        await waitReady(victim);
+      } else if (kind === "longStop") {
+        // past the graph's horizon (64 periods): the node must notice it is too old and bootstrap again
+        await cluster.stop(victim, rand() < 0.5 ? "SIGKILL" : "SIGTERM");
+        faults.longStops++;
+        o.log(`chaos: ${victim.name} stopped for ${75 * o.t0} ms (past the peers' horizon)`);
+        await sleep(75 * o.t0);
+        cluster.start(victim);
+        await waitReady(victim);
+      } else if (kind === "bootstrap") {
+        const from = cluster.running().filter((n) => n.staking);
+        const joiner = await cluster.addJoiner(from[Math.floor(rand() * from.length)]!);
+        faults.bootstraps++;
+        cluster.start(joiner);
+        await waitReady(joiner);
+        o.log(`chaos: ${joiner.name} bootstrapped`);
+        await sleep(Math.min(40 * o.t0, Math.max(0, deadline - Date.now())));
+        await checkHashes([joiner]);
+        await cluster.stop(joiner, "SIGTERM");
+        cluster.remove(joiner);
+      } else {
+        const half = Math.floor(stakers.length / 2);
+        const shuffled = [...stakers].sort(() => rand() - 0.5);
+        const a = shuffled.slice(0, half);
+        const b = shuffled.slice(half);
+        faults.partitions++;
+        o.log(`chaos: partition ${a.map((n) => n.name)} | ${b.map((n) => n.name)}`);
+        await Promise.all([...a.map((n) => cluster.block(n, b)), ...b.map((n) => cluster.block(n, a))]);
+        await sleep(8 * o.t0);
+        await Promise.all([...a.map((n) => cluster.heal(n, b)), ...b.map((n) => cluster.heal(n, a))]);
+      }
+      if (Date.now() - lastLog > 15_000) {
+        lastLog = Date.now();
+        o.log(
+          `chaos: ${Math.round((Date.now() - started) / 1000)} s, faults ${JSON.stringify(faults)}, slots compared ${compared.size}, transfers sent ${load.transfers.length}`,
+        );
+      }
+      await sleep(o.faultEvery * 1000 * (0.5 + rand()));
+    }
+    // the end: no more load; every transfer is final on every node, exactly once (balances)
+    loading = false;
+    await loadLoop;
+    await checkLoop;
+    if (!disagreement) await finalChecks();
+  } catch (e) {
+    disagreement ??= `harness stopped: ${(e as Error).message}`;
+  } finally {
+    loading = false;
+    await cluster.stopAll();
+  }
+  const seconds = (Date.now() - started) / 1000;
+  const ok = disagreement === undefined;
+  const summary =
+    `chaos ${ok ? "ok" : "FAILED"}: seed ${o.seed}, ${o.nodes} nodes, ${seconds.toFixed(0)} s; faults ${faults.kills + faults.bootstraps + faults.longStops + faults.partitions} ` +
+    `(${faults.kills} SIGKILL+restart, ${faults.bootstraps} bootstraps, ${faults.longStops} stops past the horizon, ${faults.partitions} partitions); ` +
+    `final slots compared ${compared.size}; transfers final ${transfersFinal}/${load.transfers.length} (+${load.rollOps} roll ops, ${load.unsent} unsent); ` +
+    `${(transfersFinal / seconds).toFixed(1)} tx/s${disagreement ? `; ${disagreement}` : ""}`;
+  return {
+    ok,
+    summary,
+    ...(disagreement ? { disagreement } : {}),
+    faults,
+    slotsCompared: compared.size,
+    transfersSent: load.transfers.length,
+    transfersFinal,
+    dir,
+  };
+
+  async function finalChecks(): Promise<void> {
+    const stopPeriod = Math.max(period(), load.lastExpiry) + 2;
+    const live = cluster.nodes.filter((n) => n.staking);
+    const end = Date.now() + 120_000;
+    for (;;) {
+      const finals = await Promise.all(
+        live.map((n) =>
+          call<{ execution_stats: { final_cursor: { period: number } } }>(n.publicApi, "get_status", [{}])
+            .then((s) => s.execution_stats.final_cursor.period)
+            .catch(() => -1),
+        ),
+      );
+      if (finals.every((p) => p > stopPeriod)) break;
+      if (Date.now() > end) throw new Error(`final periods ${finals} did not pass ${stopPeriod} in 120 s`);
+      await sleep(500);
+    }
+    await checkHashes(live);
+    const initial = cluster.accounts.map((a) => Amount.fromMas(a.balance).nano);
+    const expected = load.expectedBalances(initial);
+    transfersFinal = load.transfers.length;
+    for (const n of live) {
+      const infos = await call<{ address: string; final_balance: string }[]>(n.publicApi, "get_addresses", [
+        load.addressTexts,
+      ]);
+      const got = infos.map((i) => Amount.fromMas(i.final_balance).nano);
+      if (got.some((g, i) => g !== expected[i])) {
+        transfersFinal = 0;
+        disagreement ??= `${n.name}: final balances ${got} differ from the expected ${expected} (every transfer final exactly once)`;
+      }
+    }
+  }
+}

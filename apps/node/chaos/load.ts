@@ -1,0 +1,113 @@
+// The chaos harness's load: transfers between four funded accounts (fee 0, distinct amounts, so that the
+// final balances prove each was executed exactly once) and roll buys and sells by a fifth, sent through the
+// public JSON-RPC API (`send_operations`, as massa-web3 sends them) to two live nodes each.
+import { Address, Amount, SecretKey, SignedOperation } from "@massa-ts/models";
+
+/** A JSON-RPC call with a deadline (a node being killed must not hang the harness). */
+export async function call<T>(url: string, method: string, params: unknown[] = [], ms = 5000): Promise<T> {
+  const r = await fetch(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+    signal: AbortSignal.timeout(ms),
+  });
+  const j = (await r.json()) as { result: T; error?: { message: string } };
+  if (j.error) throw new Error(`${method}: ${j.error.message}`);
+  return j.result;
+}
+
+export interface SentTransfer {
+  readonly id: string;
+  readonly from: number;
+  readonly to: number;
+  readonly nano: bigint;
+  readonly expirePeriod: number;
+}
+
+export class Load {
+  readonly transfers: SentTransfer[] = [];
+  rollOps = 0;
+  /** Operations no live node accepted (every target down or refusing). */
+  unsent = 0;
+  private readonly keys: SecretKey[];
+  private readonly addresses: Address[];
+  private rollsHeld = 0n;
+
+  constructor(
+    accounts: readonly { secretKey: string }[],
+    private readonly chainId: bigint,
+    private readonly rand: () => number,
+  ) {
+    this.keys = accounts.map((a) => SecretKey.fromString(a.secretKey));
+    this.addresses = this.keys.map((k) => Address.fromPublicKey(k.publicKey));
+  }
+
+  /** One transfer (or, one time in ten, a roll buy or sell) sent to two of `urls`. */
+  async sendOne(urls: readonly string[], period: number): Promise<void> {
+    if (urls.length === 0) {
+      this.unsent++;
+      return;
+    }
+    const expirePeriod = period + 8;
+    let op: SignedOperation;
+    let transfer: SentTransfer | undefined;
+    if (this.rand() < 0.1) {
+      const sell = this.rollsHeld > 0n && this.rand() < 0.5;
+      op = SignedOperation.sign(
+        {
+          fee: Amount.ZERO,
+          expirePeriod,
+          payload: sell ? { type: "RollSell", rollCount: 1n } : { type: "RollBuy", rollCount: 1n },
+        },
+        this.keys[4]!,
+        this.chainId,
+      );
+      // counted as held once sent: a sell of a roll not (yet) owned fails cleanly, which is fine
+      this.rollsHeld += sell ? -1n : 1n;
+      this.rollOps++;
+    } else {
+      const from = Math.floor(this.rand() * 4);
+      const to = (from + 1 + Math.floor(this.rand() * 3)) % 4;
+      // distinct amounts: a lost transfer and a doubled one cannot cancel out in the balances
+      const nano = 1_000_000n + BigInt(this.transfers.length) * 7n + BigInt(Math.floor(this.rand() * 1000));
+      op = SignedOperation.sign(
+        {
+          fee: Amount.ZERO,
+          expirePeriod,
+          payload: { type: "Transaction", recipient: this.addresses[to]!, amount: Amount.fromNano(nano) },
+        },
+        this.keys[from]!,
+        this.chainId,
+      );
+      transfer = { id: op.id.toString(), from, to, nano, expirePeriod };
+    }
+    const input = [op.toSendOperationsInput()];
+    const first = Math.floor(this.rand() * urls.length);
+    const targets = urls.length > 1 ? [urls[first]!, urls[(first + 1) % urls.length]!] : [urls[0]!];
+    const results = await Promise.allSettled(targets.map((u) => call(u, "send_operations", [input], 3000)));
+    if (results.some((r) => r.status === "fulfilled")) {
+      if (transfer) this.transfers.push(transfer);
+    } else {
+      this.unsent++;
+      if (!transfer) this.rollsHeld += op.content.payload.type === "RollSell" ? 1n : -1n;
+    }
+  }
+
+  /** Expected final balances (nano-MAS) of the four transfer accounts once every transfer is final. */
+  expectedBalances(initial: readonly bigint[]): bigint[] {
+    const b = initial.slice(0, 4);
+    for (const t of this.transfers) {
+      b[t.from]! -= t.nano;
+      b[t.to]! += t.nano;
+    }
+    return b;
+  }
+
+  get addressTexts(): string[] {
+    return this.addresses.slice(0, 4).map((a) => a.toString());
+  }
+
+  get lastExpiry(): number {
+    return this.transfers.reduce((m, t) => Math.max(m, t.expirePeriod), 0);
+  }
+}

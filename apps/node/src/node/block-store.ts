@@ -1,0 +1,125 @@
+import { join } from "node:path";
+import type { ConsensusBlock } from "@massa-ts/consensus";
+import {
+  type BlockLimits,
+  ByteReader,
+  ByteWriter,
+  concatBytes,
+  SignedBlockHeader,
+  SignedOperation,
+  Slot,
+  toHex,
+} from "@massa-ts/models";
+import { type Database, open, type RootDatabase } from "lmdb";
+import { CliError } from "../errors.js";
+
+/**
+ * The node's recent final blocks, on LMDB beside the final state (`data_dir/blocks`): what a restarted node
+ * rebuilds its consensus graph from, so that it resumes on the chain its final state was settled from
+ * instead of on genesis blocks. Not part of the final state (no state hash, no bootstrap streaming): a block
+ * is written, durably, as soon as it is final in the graph, which is before execution settles its slot, so
+ * the blocks that made the final state's last slot final are always here after a crash.
+ *
+ * Key: slot key (9 bytes) ‖ block id (32 bytes), so that a scan is in slot order. Value: the signed header,
+ * then varint(operation count) and each operation's wire bytes, length-prefixed.
+ */
+export class BlockStore {
+  private readonly root: RootDatabase;
+  private readonly db: Database<Uint8Array, Uint8Array>;
+
+  private constructor(
+    private readonly path: string,
+    private readonly chainId: bigint,
+    private readonly limits: BlockLimits,
+  ) {
+    this.root = open({ path, maxDbs: 1 });
+    this.db = this.root.openDB<Uint8Array, Uint8Array>({
+      name: "final_blocks",
+      keyEncoding: "binary",
+      encoding: "binary",
+      compression: false,
+    });
+  }
+
+  static open(dataDir: string, chainId: bigint, limits: BlockLimits): BlockStore {
+    return new BlockStore(join(dataDir, "blocks"), chainId, limits);
+  }
+
+  /** Writes final blocks in one durable transaction (returns once they are on disk). */
+  putFinal(blocks: readonly ConsensusBlock[]): void {
+    if (blocks.length === 0) return;
+    this.db.transactionSync(() => {
+      for (const b of blocks) this.db.putSync(Buffer.from(keyOf(b)), Buffer.from(this.encode(b)));
+    });
+  }
+
+  /** Every stored block, in slot order. A record that does not decode is an error naming the fix. */
+  load(): ConsensusBlock[] {
+    const out: ConsensusBlock[] = [];
+    for (const { key, value } of this.db.getRange({})) {
+      try {
+        out.push(this.decode(new Uint8Array(value as Uint8Array)));
+      } catch (e) {
+        throw new CliError(
+          `${this.path}: final block ${toHex(new Uint8Array(key as Uint8Array))} is unreadable (${(e as Error).message}): remove ${this.path} (the node then fetches the graph from its peers)`,
+        );
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Forgets blocks before period `from`, except the latest stored block of each thread (a restart needs
+   * one root per thread). Returns how many were removed.
+   */
+  prune(from: number): number {
+    const latest = new Map<number, string>();
+    const old: Buffer[] = [];
+    for (const key of this.db.getKeys({})) {
+      const k = key as Buffer;
+      const slot = Slot.fromKey(new Uint8Array(k.subarray(0, 9)), "stored block slot");
+      latest.set(slot.thread, k.toString("hex"));
+      if (slot.period < from) old.push(Buffer.from(k));
+    }
+    const keep = new Set(latest.values());
+    const gone = old.filter((k) => !keep.has(k.toString("hex")));
+    if (gone.length > 0)
+      this.db.transactionSync(() => {
+        for (const k of gone) this.db.removeSync(k);
+      });
+    return gone.length;
+  }
+
+  async close(): Promise<void> {
+    await this.root.close();
+  }
+
+  private encode(b: ConsensusBlock): Uint8Array {
+    const w = new ByteWriter(1024);
+    b.header.serialize(w);
+    w.varint(b.operations.length);
+    for (const op of b.operations) {
+      const bytes = op.toBytes();
+      w.varint(bytes.length);
+      w.bytes(bytes);
+    }
+    return w.finish();
+  }
+
+  private decode(v: Uint8Array): ConsensusBlock {
+    const r = new ByteReader(v);
+    const header = SignedBlockHeader.deserialize(r, this.limits, "stored block header");
+    const n = r.readVarintNumber("stored block operation count", this.limits.maxOperationsPerBlock);
+    const operations: SignedOperation[] = [];
+    for (let i = 0; i < n; i++) {
+      const len = r.readVarintNumber("stored operation length", 1_000_000);
+      operations.push(SignedOperation.fromBytes(r.readBytes(len, "stored operation"), this.chainId));
+    }
+    r.expectEnd("stored block");
+    return { header, operations };
+  }
+}
+
+function keyOf(b: ConsensusBlock): Uint8Array {
+  return concatBytes(b.header.content.slot.toKey(), b.header.id.toBytes());
+}
