@@ -24,6 +24,8 @@ export interface ChaosOptions {
   readonly longStops: number;
   readonly bootstraps: number;
   readonly partitions: number;
+  /** Whole-network stops (every staking node SIGTERMed, then all restarted). */
+  readonly restarts: number;
   readonly dir?: string;
   readonly log: (line: string) => void;
 }
@@ -32,7 +34,13 @@ export interface ChaosResult {
   readonly ok: boolean;
   readonly summary: string;
   readonly disagreement?: string;
-  readonly faults: { kills: number; bootstraps: number; longStops: number; partitions: number };
+  readonly faults: {
+    kills: number;
+    bootstraps: number;
+    longStops: number;
+    partitions: number;
+    restarts: number;
+  };
   readonly slotsCompared: number;
   readonly transfersSent: number;
   readonly transfersFinal: number;
@@ -53,7 +61,7 @@ function prng(seed: number): () => number {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-type Fault = "kill" | "bootstrap" | "longStop" | "partition";
+type Fault = "kill" | "bootstrap" | "longStop" | "partition" | "restartAll";
 
 export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const rand = prng(o.seed);
@@ -67,7 +75,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   };
   const period = () => Slot.latestAt(Date.now(), slotCfg)?.period ?? 0;
   const load = new Load(cluster.accounts, 77n, prng(o.seed ^ 0x9e3779b9));
-  const faults = { kills: 0, bootstraps: 0, longStops: 0, partitions: 0 };
+  const faults = { kills: 0, bootstraps: 0, longStops: 0, partitions: 0, restarts: 0 };
   // slot → hash and the node that reported it first
   const seen = new Map<string, { hash: string; node: string }>();
   const compared = new Set<string>();
@@ -137,6 +145,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       ...Array<Fault>(o.bootstraps).fill("bootstrap"),
       ...Array<Fault>(o.partitions).fill("partition"),
       ...Array<Fault>(o.longStops).fill("longStop"),
+      ...Array<Fault>(o.restarts).fill("restartAll"),
     ].sort(() => rand() - 0.5);
     const stakers = cluster.nodes.filter((n) => n.staking);
     await sleep(o.faultEvery * 1000);
@@ -171,15 +180,27 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         await checkHashes([joiner]);
         await cluster.stop(joiner, "SIGTERM");
         cluster.remove(joiner);
+      } else if (kind === "restartAll") {
+        // every staking node stopped at once (SIGTERM) and restarted: the README's separate-processes
+        // recipe, each node resuming from its own final state and stored final blocks
+        faults.restarts++;
+        await Promise.all(stakers.map((n) => cluster.stop(n, "SIGTERM")));
+        await sleep(500 + rand() * 2000);
+        for (const n of stakers) cluster.start(n);
+        await Promise.all(stakers.map((n) => waitReady(n)));
       } else {
-        const half = Math.floor(stakers.length / 2);
+        // Honest partitions only: a side holding half the stake finalizes on its own after ~4 periods (the
+        // blockclique rule assumes a synchronous network; Massa's too), so a 2 | 2 split lasts 2 periods and a
+        // longer one is 3 | 1 (the single node cannot gather DELTA_F0 of fitness alone in 8 periods).
         const shuffled = [...stakers].sort(() => rand() - 0.5);
-        const a = shuffled.slice(0, half);
-        const b = shuffled.slice(half);
+        const even = faults.partitions % 2 === 0;
+        const cut = even ? Math.floor(stakers.length / 2) : 1;
+        const a = shuffled.slice(0, cut);
+        const b = shuffled.slice(cut);
         faults.partitions++;
         o.log(`chaos: partition ${a.map((n) => n.name)} | ${b.map((n) => n.name)}`);
         await Promise.all([...a.map((n) => cluster.block(n, b)), ...b.map((n) => cluster.block(n, a))]);
-        await sleep(8 * o.t0);
+        await sleep((even ? 2 : 8) * o.t0);
         await Promise.all([...a.map((n) => cluster.heal(n, b)), ...b.map((n) => cluster.heal(n, a))]);
       }
       if (Date.now() - lastLog > 15_000) {
@@ -204,8 +225,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const seconds = (Date.now() - started) / 1000;
   const ok = disagreement === undefined;
   const summary =
-    `chaos ${ok ? "ok" : "FAILED"}: seed ${o.seed}, ${o.nodes} nodes, ${seconds.toFixed(0)} s; faults ${faults.kills + faults.bootstraps + faults.longStops + faults.partitions} ` +
-    `(${faults.kills} SIGKILL+restart, ${faults.bootstraps} bootstraps, ${faults.longStops} stops past the horizon, ${faults.partitions} partitions); ` +
+    `chaos ${ok ? "ok" : "FAILED"}: seed ${o.seed}, ${o.nodes} nodes, ${seconds.toFixed(0)} s; faults ${faults.kills + faults.bootstraps + faults.longStops + faults.partitions + faults.restarts} ` +
+    `(${faults.kills} SIGKILL+restart, ${faults.bootstraps} bootstraps, ${faults.longStops} stops past the horizon, ${faults.partitions} partitions, ${faults.restarts} whole-network restarts); ` +
     `final slots compared ${compared.size}; transfers final ${transfersFinal}/${load.transfers.length} (+${load.rollOps} roll ops, ${load.unsent} unsent); ` +
     `${(transfersFinal / seconds).toFixed(1)} tx/s${disagreement ? `; ${disagreement}` : ""}`;
   return {

@@ -17,6 +17,7 @@ const program = new Command()
     "nodes bootstrapping into the running network (default: 1 per 4 min, at least 1)",
   )
   .option("--partitions <n>", "partitions that heal (default: 1 per 4 min, at least 1)")
+  .option("--restarts <n>", "whole-network stops and restarts (default: 1 per 5 min, at least 1)")
   .option("--long-stops <n>", "stops past the graph's horizon (~75 periods each; default: 1 per 5 min)")
   .option("--dir <dir>", "where the devnet and the node logs go (default: a temporary directory)");
 program.parse();
@@ -37,6 +38,7 @@ const result = await runChaos({
   faultEvery: num(o.faultEvery, "fault-every", 6),
   bootstraps: num(o.bootstraps, "bootstraps", Math.max(1, Math.round(minutes / 4))),
   partitions: num(o.partitions, "partitions", Math.max(1, Math.round(minutes / 4))),
+  restarts: num(o.restarts, "restarts", Math.max(1, Math.round(minutes / 5))),
   longStops: num(o.longStops, "long-stops", Math.floor(minutes / 5)),
   ...(o.dir ? { dir: o.dir } : {}),
   log: (line) => process.stderr.write(`${line}\n`),
