@@ -1,22 +1,34 @@
-import { defineConfig, mergeConfig } from "vitest/config";
+import { defineConfig } from "vitest/config";
 import { sharedConfig } from "../../vitest.shared.ts";
 
-// Two groups run one after the other: every node test, then the chaos harness's short run (four node
-// processes of its own: it gets the machine to itself).
-export default mergeConfig(
-  sharedConfig(),
-  defineConfig({
-    test: {
-      projects: [
-        {
-          extends: true,
-          test: { name: "node", exclude: ["test/chaos.e2e.test.ts"], sequence: { groupOrder: 0 } },
+// Two groups run one after the other: every node test, then the tests that run four node processes of
+// their own (the chaos harness's short run, the out-of-step recovery), one at a time, on a quiet machine.
+const shared = sharedConfig();
+const { include: _include, ...common } = shared.test ?? {};
+export default defineConfig({
+  ...shared,
+  test: {
+    ...common,
+    projects: [
+      {
+        ...shared,
+        test: {
+          ...common,
+          name: "node",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/chaos.e2e.test.ts", "test/out-of-step.e2e.test.ts"],
         },
-        {
-          extends: true,
-          test: { name: "chaos", include: ["test/chaos.e2e.test.ts"], sequence: { groupOrder: 1 } },
+      },
+      {
+        ...shared,
+        test: {
+          ...common,
+          name: "chaos",
+          include: ["test/chaos.e2e.test.ts", "test/out-of-step.e2e.test.ts"],
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
         },
-      ],
-    },
-  }),
-);
+      },
+    ],
+  },
+});

@@ -3,7 +3,7 @@
 // SIGKILL and restart, a node bootstrapping into the running network, a node stopped past the graph's
 // horizon and restarted, a partition that heals. Every node's final state hashes are compared at every
 // final slot; the run fails at the first disagreement, naming the slot and the nodes.
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Amount, Slot } from "@massa-ts/models";
@@ -130,8 +130,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     }
   })();
   const checkLoop = (async () => {
+    let round = 0;
     while (loading && !disagreement) {
       await checkHashes(cluster.running());
+      if (round++ % 2 === 0) {
+        const urls = cluster.running().map((n) => n.publicApi);
+        await load.resendPending(urls, period()).catch(() => {});
+      }
       await sleep(1000);
     }
   })();
@@ -224,10 +229,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   }
   const seconds = (Date.now() - started) / 1000;
   const ok = disagreement === undefined;
+  // a temporary directory goes once the run passed; a failed run keeps its node logs for reading
+  if (ok && !o.dir) rmSync(dir, { recursive: true, force: true });
   const summary =
     `chaos ${ok ? "ok" : "FAILED"}: seed ${o.seed}, ${o.nodes} nodes, ${seconds.toFixed(0)} s; faults ${faults.kills + faults.bootstraps + faults.longStops + faults.partitions + faults.restarts} ` +
     `(${faults.kills} SIGKILL+restart, ${faults.bootstraps} bootstraps, ${faults.longStops} stops past the horizon, ${faults.partitions} partitions, ${faults.restarts} whole-network restarts); ` +
-    `final slots compared ${compared.size}; transfers final ${transfersFinal}/${load.transfers.length} (+${load.rollOps} roll ops, ${load.unsent} unsent); ` +
+    `final slots compared ${compared.size}; transfers final ${transfersFinal}/${load.transfers.length} (+${load.rollOps} roll ops, ${load.unsent} unsent, ${load.resent} sent again); ` +
     `${(transfersFinal / seconds).toFixed(1)} tx/s${disagreement ? `; ${disagreement}` : ""}`;
   return {
     ok,
@@ -253,6 +260,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         ),
       );
       if (finals.every((p) => p > stopPeriod)) break;
+      await load
+        .resendPending(
+          live.map((n) => n.publicApi),
+          period(),
+        )
+        .catch(() => {});
       if (Date.now() > end) throw new Error(`final periods ${finals} did not pass ${stopPeriod} in 120 s`);
       await sleep(500);
     }

@@ -1,6 +1,8 @@
 // The chaos harness's load: transfers between four funded accounts (fee 0, distinct amounts, so that the
 // final balances prove each was executed exactly once) and roll buys and sells by a fifth, sent through the
-// public JSON-RPC API (`send_operations`, as massa-web3 sends them) to two live nodes each.
+// public JSON-RPC API (`send_operations`, as massa-web3 sends them) to two live nodes each. Like a careful
+// wallet, it sends an operation again while it is neither final nor expired (pools die with a killed node):
+// the same signed bytes, so a node that executed it twice would show in the balances.
 import { Address, Amount, SecretKey, SignedOperation } from "@massa-ts/models";
 
 /** A JSON-RPC call with a deadline (a node being killed must not hang the harness). */
@@ -29,6 +31,10 @@ export class Load {
   rollOps = 0;
   /** Operations no live node accepted (every target down or refusing). */
   unsent = 0;
+  /** Sent again because not final yet. */
+  resent = 0;
+  /** Transfers not known final yet: id → its send_operations input and expiry. */
+  private readonly pending = new Map<string, { input: unknown; expirePeriod: number }>();
   private readonly keys: SecretKey[];
   private readonly addresses: Address[];
   private rollsHeld = 0n;
@@ -86,11 +92,43 @@ export class Load {
     const targets = urls.length > 1 ? [urls[first]!, urls[(first + 1) % urls.length]!] : [urls[0]!];
     const results = await Promise.allSettled(targets.map((u) => call(u, "send_operations", [input], 3000)));
     if (results.some((r) => r.status === "fulfilled")) {
-      if (transfer) this.transfers.push(transfer);
+      if (transfer) {
+        this.transfers.push(transfer);
+        this.pending.set(transfer.id, { input: input[0], expirePeriod });
+      }
     } else {
       this.unsent++;
       if (!transfer) this.rollsHeld += op.content.payload.type === "RollSell" ? 1n : -1n;
     }
+  }
+
+  /**
+   * Asks one live node which pending transfers are final (forgotten from then on) and sends the others, not
+   * expired yet, again to two live nodes.
+   */
+  async resendPending(urls: readonly string[], period: number): Promise<void> {
+    if (urls.length === 0 || this.pending.size === 0) return;
+    const ids = [...this.pending.keys()].slice(0, 128);
+    const url = urls[Math.floor(this.rand() * urls.length)]!;
+    const infos = await call<{ id: string; is_operation_final: boolean | null }[]>(url, "get_operations", [
+      ids,
+    ]);
+    for (const i of infos) if (i.is_operation_final) this.pending.delete(i.id);
+    const again = ids.filter((id) => {
+      const p = this.pending.get(id);
+      return p !== undefined && p.expirePeriod > period;
+    });
+    if (again.length === 0) return;
+    const inputs = again.map((id) => this.pending.get(id)!.input);
+    const first = Math.floor(this.rand() * urls.length);
+    const targets = urls.length > 1 ? [urls[first]!, urls[(first + 1) % urls.length]!] : [urls[0]!];
+    await Promise.allSettled(targets.map((u) => call(u, "send_operations", [inputs], 3000)));
+    this.resent += again.length;
+  }
+
+  /** Transfers not seen final by the last {@link resendPending} (final ones are forgotten as they are seen). */
+  get notSeenFinal(): number {
+    return this.pending.size;
   }
 
   /** Expected final balances (nano-MAS) of the four transfer accounts once every transfer is final. */

@@ -34,6 +34,8 @@ import { ProgressBar } from "./progress.js";
 const FINAL_HASHES_KEPT = 1000;
 /** Final blocks kept (in the graph and on disk) this many periods behind the oldest latest-final block. */
 const KEEP_FINAL_PERIODS = 64;
+/** Periods of stalled finality while refusing peers' blocks after which a node bootstraps again. */
+const OUT_OF_STEP_PERIODS = 8;
 /** Relayed blocks waiting for their signature checks; more are dropped (a child asks for them again). */
 const MAX_BLOCKS_QUEUED = 256;
 
@@ -50,6 +52,14 @@ export class MassaNode {
   fs!: FinalState;
   /** Recent final blocks, kept on disk so that a restart resumes on them. */
   blockStore!: BlockStore;
+  /**
+   * Blocks refused by rules judged against our own state, waiting for the verdict on their senders (see
+   * {@link refuseJudged}); at most 1 024.
+   */
+  private judged: { peer: Peer; block: BlockId; slot: Slot; reason: string; deadline: number }[] = [];
+  private outOfStepReported = false;
+  /** Called once when this node finds itself out of step (runNode then bootstraps it again). */
+  onOutOfStep: (() => void) | undefined;
   /** Blocks are produced only once the graph's latest final index reaches this (see start()). */
   private produceFrom = -1;
   selector!: Selector;
@@ -389,22 +399,27 @@ export class MassaNode {
   }
 
   /**
-   * A restarted node's graph from the first of `targets` that answers (5 s each to connect). Undefined when
-   * none does (a whole network restarting at once): the node then starts on its stored blocks alone, and
-   * fetches what it lacks from its peers' announcements. `required`: no stored blocks to fall back on.
+   * A restarted node's graph from whichever of `targets` answers first (all asked at once, 2 s to connect).
+   * Undefined when none does (a whole network restarting at once): the node then starts on its stored
+   * blocks alone and fetches what it lacks from its peers' announcements. `required`: no stored blocks to
+   * fall back on.
    */
   private async fetchGraph(
     targets: readonly string[],
     required: boolean,
   ): Promise<{ peer: string; blocks: { block: ConsensusBlock; final: boolean }[] } | undefined> {
-    for (const t of new Set(targets)) {
-      try {
-        const blocks = await this.bootstrap(t, false, 3_000);
-        this.log.info({ peer: t, blocks: blocks.length }, "graph fetched from a peer");
-        return { peer: t, blocks };
-      } catch (e) {
-        this.log.warn({ peer: t, err: (e as Error).message }, "cannot fetch the graph from this peer");
-      }
+    try {
+      const got = await Promise.any(
+        [...new Set(targets)].map(async (peer) => ({
+          peer,
+          blocks: await this.bootstrap(peer, false, 2_000),
+        })),
+      );
+      this.log.info({ peer: got.peer, blocks: got.blocks.length }, "graph fetched from a peer");
+      return got;
+    } catch (e) {
+      const why = e instanceof AggregateError ? e.errors.map((x) => (x as Error).message) : [String(e)];
+      this.log.warn({ peers: targets, errors: why }, "no peer answered with its graph");
     }
     if (required)
       this.log.warn(
@@ -688,7 +703,11 @@ export class MassaNode {
         if (this.graph.status(m.header.id) || this.pendingHeaders.has(k) || this.queuedBlocks.has(k)) return;
         const bad = this.checkHeader(m.header);
         if (bad) {
-          peer.fail(`invalid block ${m.header.id}: ${bad}`);
+          // a bad signature is the sender's fault whatever our state; a producer that is not ours is
+          // judged against our draws, which are only as right as our final state
+          if (bad.startsWith("bad creator turn"))
+            this.refuseJudged(peer, m.header.id, m.header.content.slot, bad);
+          else peer.fail(`invalid block ${m.header.id}: ${bad}`);
           return;
         }
         this.pendingHeaders.set(m.header.id.key, m.header);
@@ -857,6 +876,58 @@ export class MassaNode {
     }
   }
 
+  /**
+   * A block refused by a rule judged against our own state (draws, graph, executed operations). Its sender
+   * is not banned at once: our state may be the wrong one. It is banned once our own finality passes the
+   * refused block's slot (the network went on without that block, and so did we); if our finality has not
+   * got there within {@link OUT_OF_STEP_PERIODS} periods of the slot, the refusal is dropped unbanned, and
+   * when that happens for blocks of two or more peers (or of our only peer), we are the one out of step.
+   */
+  private refuseJudged(peer: Peer, block: BlockId, slot: Slot, reason: string): void {
+    const t0 = this.config.t0;
+    const slotTime = slot.timestamp(this.slotConfig);
+    // far-future slots are not worth a verdict (consensus would make them wait anyway)
+    if (slotTime > Date.now() + OUT_OF_STEP_PERIODS * t0) return;
+    if (this.judged.length >= 1024) this.judged.shift();
+    this.judged.push({
+      peer,
+      block,
+      slot,
+      reason,
+      deadline: Math.max(Date.now(), slotTime) + OUT_OF_STEP_PERIODS * t0,
+    });
+    this.log.debug({ peer: peer.remote, block: block.toString(), reason }, "block refused: verdict pending");
+  }
+
+  /** Bans the senders of refused blocks our finality went past; detects being out of step (each tick). */
+  private settleJudgements(): void {
+    if (this.judged.length === 0) return;
+    const fin = this.fs.lastFinalSlot!;
+    const now = Date.now();
+    const expired = new Set<string>();
+    const keep: typeof this.judged = [];
+    for (const j of this.judged) {
+      if (Slot.compare(fin, j.slot) >= 0) j.peer.fail(`invalid block ${j.block}: ${j.reason}`);
+      else if (now > j.deadline) expired.add(j.peer.publicKey?.toString() ?? j.peer.remote);
+      else keep.push(j);
+    }
+    this.judged = keep;
+    if (expired.size === 0 || this.outOfStepReported) return;
+    const peers = this.network?.connected.length ?? 0;
+    this.log.warn(
+      { peers: [...expired], finalSlot: fin.toJSON() },
+      "peers' blocks refused while our finality did not move past them: not banning them",
+    );
+    if (expired.size >= Math.min(2, Math.max(1, peers))) {
+      this.outOfStepReported = true;
+      this.log.error(
+        { finalSlot: fin.toJSON(), peers: [...expired] },
+        "out of step with our peers (finality stalled, their blocks refused): bootstrapping again",
+      );
+      this.onOutOfStep?.();
+    }
+  }
+
   /** Spends `n` of the peer's operation budget: `max_operations_per_second`, burst ×2. False: flooding. */
   private takeOpBudget(peer: Peer, n: number): boolean {
     const rate = this.config.network.max_operations_per_second;
@@ -1011,7 +1082,7 @@ export class MassaNode {
     }
     const r = this.graph.addBlock({ header, operations: ops }, this.currentSlot);
     if (r.status.kind === "invalid") {
-      peer.fail(`invalid block ${header.id}: ${r.status.reason}`);
+      this.refuseJudged(peer, header.id, header.content.slot, r.status.reason);
       return;
     }
     if (r.status.kind === "waiting-parents") {
@@ -1136,6 +1207,7 @@ export class MassaNode {
       if (produced) updates.push(produced);
     }
     this.applyConsensus(slot);
+    this.settleJudgements();
     this.endorseNext(slot);
     this.endorsementPool.delete(`${slot.period},${slot.thread}`);
     if (slot.thread === 0) {

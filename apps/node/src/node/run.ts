@@ -1,58 +1,139 @@
+import { readdirSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
+import { join } from "node:path";
 import type { Logger } from "pino";
 import { privateMethods, publicMethods, startRpcServer } from "./api.js";
 import type { NodeConfig } from "./config.js";
 import { MassaNode } from "./node.js";
 
 export interface RunningNode {
+  /** The node (a new one after an out-of-step recovery: read it each time). */
   readonly node: MassaNode;
   readonly publicUrl: string;
   readonly privateUrl: string;
   /** Resolves when the node has stopped (Ctrl-C, `stop_node`, or `stop()`). */
   readonly stopped: Promise<void>;
+  /** Times this node found itself out of step and bootstrapped again. */
+  readonly resyncs: number;
   stop(): Promise<void>;
 }
 
-/** Starts a node and its two JSON-RPC servers (public; private on loopback with `/metrics`). */
+/**
+ * Starts a node and its two JSON-RPC servers (public; private on loopback with `/metrics`). A node that
+ * finds itself out of step with its peers (its finality stalled while it refuses their blocks) is stopped,
+ * its final state removed, and started again bootstrapping from a peer, on the same API addresses.
+ */
 export async function runNode(config: NodeConfig, logger?: Logger): Promise<RunningNode> {
-  const node = new MassaNode(config, logger);
-  await node.start();
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => {
     resolveStopped = r;
   });
-  const servers: Server[] = [];
+  let current: { node: MassaNode; servers: Server[] } | undefined;
   let stopping: Promise<void> | undefined;
+  let resyncing: Promise<void> | undefined;
+  let resyncs = 0;
+  let publicUrl = "";
+  let privateUrl = "";
+  const halt = async () => {
+    const c = current;
+    current = undefined;
+    if (!c) return;
+    await Promise.all(c.servers.map((s) => new Promise((r) => s.close(r))));
+    await c.node.stop();
+  };
   const stop = () => {
     stopping ??= (async () => {
-      await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-      await node.stop();
+      await resyncing?.catch(() => {});
+      await halt();
       resolveStopped();
     })();
     return stopping;
   };
-  try {
-    const pub = await startRpcServer(config.api.public, publicMethods(node, new Map()), {
-      maxBodyBytes: config.api.max_body_bytes,
-      maxBatch: config.api.max_batch,
+  const launch = async (cfg: NodeConfig): Promise<void> => {
+    const node = new MassaNode(cfg, logger);
+    await node.start();
+    const servers: Server[] = [];
+    current = { node, servers };
+    node.onOutOfStep = () => {
+      resyncing ??= resync(cfg).finally(() => {
+        resyncing = undefined;
+      });
+    };
+    const pub = await startRpcServer(cfg.api.public, publicMethods(node, new Map()), {
+      maxBodyBytes: cfg.api.max_body_bytes,
+      maxBatch: cfg.api.max_batch,
     });
     servers.push(pub.server);
     const priv = await startRpcServer(
-      config.api.private,
+      cfg.api.private,
       privateMethods(node, () => void stop()),
       {
         maxBodyBytes: 1_000_000,
-        maxBatch: config.api.max_batch,
+        maxBatch: cfg.api.max_batch,
         get: new Map([
           ["/metrics", async () => ({ type: node.metrics.contentType, body: await node.metrics.metrics() })],
         ]),
       },
     );
     servers.push(priv.server);
+    publicUrl = pub.url;
+    privateUrl = priv.url;
     node.log.info({ publicApi: pub.url, privateApi: priv.url }, "APIs listening");
-    return { node, publicUrl: pub.url, privateUrl: priv.url, stopped, stop };
+  };
+  // Massa's answer to a node out of step: stop, drop the final state, bootstrap again (from the configured
+  // bootstrap peer, else each configured peer in turn). The node key goes too unless the config sets one:
+  // peers that banned the old state's blocks then meet a new identity.
+  const resync = async (cfg: NodeConfig): Promise<void> => {
+    if (stopping) return;
+    await halt();
+    for (const f of readdirSync(cfg.data_dir))
+      rmSync(join(cfg.data_dir, f), { recursive: true, force: true });
+    resyncs++;
+    const keep = (u: string) => u.replace(/^http:\/\//, "");
+    const sources = [
+      ...new Set([cfg.network.bootstrap, ...cfg.network.peers].filter((x) => x !== undefined)),
+    ];
+    let last: unknown;
+    for (const bootstrap of sources) {
+      if (stopping) return;
+      try {
+        await launch({
+          ...cfg,
+          api: { ...cfg.api, public: keep(publicUrl), private: keep(privateUrl) },
+          network: { ...cfg.network, bootstrap },
+        });
+        return;
+      } catch (e) {
+        last = e;
+        await halt();
+        for (const f of readdirSync(cfg.data_dir))
+          rmSync(join(cfg.data_dir, f), { recursive: true, force: true });
+      }
+    }
+    logger?.error({ err: (last as Error | undefined)?.message }, "out of step and no peer to bootstrap from");
+    void stop();
+  };
+  try {
+    await launch(config);
   } catch (e) {
     await stop();
     throw e;
   }
+  return {
+    get node() {
+      if (!current) throw new Error("the node is stopped or bootstrapping again");
+      return current.node;
+    },
+    get publicUrl() {
+      return publicUrl;
+    },
+    get privateUrl() {
+      return privateUrl;
+    },
+    get resyncs() {
+      return resyncs;
+    },
+    stopped,
+    stop,
+  };
 }
