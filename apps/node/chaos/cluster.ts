@@ -62,7 +62,7 @@ export class Cluster {
   }
 
   /** A new devnet of `n` staking nodes in `dir` (configs only: nothing runs yet). */
-  static async create(dir: string, n: number, t0: number): Promise<Cluster> {
+  static async create(dir: string, n: number, t0: number, periodsPerCycle = 32): Promise<Cluster> {
     const ports = await freePorts(3 * n);
     const keys = Array.from({ length: n }, () => SecretKey.generate());
     const d = createDevnet({
@@ -77,6 +77,9 @@ export class Cluster {
       })),
       nodeKeys: keys,
       genesisDelayMs: 20_000,
+      // a restarted process misses a few seconds of slots: with 8-period cycles that is a whole cycle
+      // (its rolls sold at the cycle's end, and the draws two cycles ahead run out if finality lags)
+      periodsPerCycle,
     });
     const head = readFileSync(d.configPaths[0]!, "utf8");
     const genesis = Number(/genesis_timestamp = (\d+)/.exec(head)![1]);

@@ -42,6 +42,7 @@ export interface ChaosResult {
     restarts: number;
   };
   readonly slotsCompared: number;
+  readonly joinerPeriods: readonly number[];
   readonly transfersSent: number;
   readonly transfersFinal: number;
   readonly dir: string;
@@ -69,7 +70,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const cluster = await Cluster.create(dir, o.nodes, o.t0);
   const slotCfg = {
     threadCount: 4,
-    periodsPerCycle: 8,
+    periodsPerCycle: 32,
     t0: o.t0,
     genesisTimestamp: cluster.genesisTimestamp,
   };
@@ -81,6 +82,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const compared = new Set<string>();
   let disagreement: string | undefined;
   let transfersFinal = 0;
+  /** Per joiner: periods of final slots compared with the others after its bootstrap. */
+  const joinerPeriods: number[] = [];
   const started = Date.now();
   const deadline = started + o.minutes * 60_000;
   o.log(`chaos: seed ${o.seed}, ${o.nodes} nodes, ${o.minutes} min, data in ${dir}`);
@@ -146,12 +149,15 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     await Promise.all(cluster.nodes.map((n) => waitReady(n)));
     o.log(`chaos: ${o.nodes} nodes up`);
     // the plan: kills in between the rarer faults, spread over the run
+    // (stops past the horizon first: each takes 75 periods)
     const plan: Fault[] = [
-      ...Array<Fault>(o.bootstraps).fill("bootstrap"),
-      ...Array<Fault>(o.partitions).fill("partition"),
       ...Array<Fault>(o.longStops).fill("longStop"),
-      ...Array<Fault>(o.restarts).fill("restartAll"),
-    ].sort(() => rand() - 0.5);
+      ...[
+        ...Array<Fault>(o.bootstraps).fill("bootstrap"),
+        ...Array<Fault>(o.partitions).fill("partition"),
+        ...Array<Fault>(o.restarts).fill("restartAll"),
+      ].sort(() => rand() - 0.5),
+    ];
     const stakers = cluster.nodes.filter((n) => n.staking);
     await sleep(o.faultEvery * 1000);
     let lastLog = Date.now();
@@ -181,8 +187,16 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         cluster.start(joiner);
         await waitReady(joiner);
         o.log(`chaos: ${joiner.name} bootstrapped`);
-        await sleep(Math.min(40 * o.t0, Math.max(0, deadline - Date.now())));
+        // the README's joiner recipe under load: 40 periods after its bootstrap, every final slot it shares
+        // with the others has their hash (checkHashes stops the run at the first that differs)
+        await sleep(Math.min(42 * o.t0, Math.max(0, deadline - Date.now())));
         await checkHashes([joiner]);
+        const mine = await call<{ slot: { period: number; thread: number } }[]>(
+          joiner.publicApi,
+          "get_final_state_hashes",
+        ).catch(() => []);
+        const agreed = mine.filter((h) => compared.has(`${h.slot.period},${h.slot.thread}`));
+        joinerPeriods.push(agreed.length === 0 ? 0 : agreed.at(-1)!.slot.period - agreed[0]!.slot.period);
         await cluster.stop(joiner, "SIGTERM");
         cluster.remove(joiner);
       } else if (kind === "restartAll") {
@@ -234,7 +248,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const summary =
     `chaos ${ok ? "ok" : "FAILED"}: seed ${o.seed}, ${o.nodes} nodes, ${seconds.toFixed(0)} s; faults ${faults.kills + faults.bootstraps + faults.longStops + faults.partitions + faults.restarts} ` +
     `(${faults.kills} SIGKILL+restart, ${faults.bootstraps} bootstraps, ${faults.longStops} stops past the horizon, ${faults.partitions} partitions, ${faults.restarts} whole-network restarts); ` +
-    `final slots compared ${compared.size}; transfers final ${transfersFinal}/${load.transfers.length} (+${load.rollOps} roll ops, ${load.unsent} unsent, ${load.resent} sent again); ` +
+    `final slots compared ${compared.size}` +
+    `${joinerPeriods.length > 0 ? ` (joiners agreed over ${joinerPeriods.join(", ")} periods)` : ""}; ` +
+    `transfers final ${transfersFinal}/${load.transfers.length} (+${load.rollOps} roll ops, ${load.unsent} unsent, ${load.resent} sent again); ` +
     `${(transfersFinal / seconds).toFixed(1)} tx/s${disagreement ? `; ${disagreement}` : ""}`;
   return {
     ok,
@@ -242,6 +258,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     ...(disagreement ? { disagreement } : {}),
     faults,
     slotsCompared: compared.size,
+    joinerPeriods,
     transfersSent: load.transfers.length,
     transfersFinal,
     dir,

@@ -32,7 +32,7 @@ const hashes = async (url: string) =>
 
 it("a node with a wrong state bans nobody, bootstraps again by itself and then agrees", async () => {
   const dir = mkdtempSync(join(tmpdir(), "massa-ts-out-of-step-"));
-  cluster = await Cluster.create(dir, 4, 1000);
+  cluster = await Cluster.create(dir, 4, 1000, 8); // 8-period cycles: the draws diverge 24 periods in
   const [a, , , odd] = cluster.nodes as [
     (typeof cluster.nodes)[0],
     unknown,

@@ -29,6 +29,11 @@ export interface DevnetOptions {
    * and slots missed by every staker before they do would sell their rolls at the first cycle's end.
    */
   genesisDelayMs?: number;
+  /**
+   * Periods per cycle (default 8: a cycle every 8 s at T0 = 1 s). A node down for about a cycle misses all
+   * its slots of that cycle and loses its rolls at its end; a restart of a separate process takes seconds.
+   */
+  periodsPerCycle?: number;
   /** Node keys to write into each config's `network.node_key` (else each node makes its own). */
   nodeKeys?: readonly SecretKey[];
 }
@@ -102,7 +107,7 @@ export function createDevnet(o: DevnetOptions): {
       `genesis_timestamp = ${genesisTimestamp}`,
       `t0 = ${o.t0}`,
       "thread_count = 4",
-      "periods_per_cycle = 8",
+      `periods_per_cycle = ${o.periodsPerCycle ?? 8}`,
       "endorsement_count = 16",
       "# a block is final once its descendants weigh more than this (17 per block): ~1.25 periods",
       "delta_f0 = 68",
