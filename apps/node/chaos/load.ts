@@ -29,12 +29,17 @@ export interface SentTransfer {
 export class Load {
   readonly transfers: SentTransfer[] = [];
   rollOps = 0;
-  /** Operations no live node accepted (every target down or refusing). */
+  /** Operations no live node accepted at their first sending (transfers are sent again). */
   unsent = 0;
   /** Sent again because not final yet. */
   resent = 0;
-  /** Transfers not known final yet: id → its send_operations input and expiry. */
+  /** Transfers seen final on a node. */
+  readonly final = new Set<string>();
+  /** Transfers expired and past their fate (final period beyond their expiry) without being seen final. */
+  readonly lost = new Set<string>();
+  /** Transfers whose fate is not known yet: id → its send_operations input and expiry. */
   private readonly pending = new Map<string, { input: unknown; expirePeriod: number }>();
+  private cursor = 0;
   private readonly keys: SecretKey[];
   private readonly addresses: Address[];
   private rollsHeld = 0n;
@@ -91,12 +96,12 @@ export class Load {
     const first = Math.floor(this.rand() * urls.length);
     const targets = urls.length > 1 ? [urls[first]!, urls[(first + 1) % urls.length]!] : [urls[0]!];
     const results = await Promise.allSettled(targets.map((u) => call(u, "send_operations", [input], 3000)));
-    if (results.some((r) => r.status === "fulfilled")) {
-      if (transfer) {
-        this.transfers.push(transfer);
-        this.pending.set(transfer.id, { input: input[0], expirePeriod });
-      }
-    } else {
+    // a transfer is tracked even when no node took it (a timed-out request may still have been taken)
+    if (transfer) {
+      this.transfers.push(transfer);
+      this.pending.set(transfer.id, { input: input[0], expirePeriod });
+    }
+    if (!results.some((r) => r.status === "fulfilled")) {
       this.unsent++;
       if (!transfer) this.rollsHeld += op.content.payload.type === "RollSell" ? 1n : -1n;
     }
@@ -108,12 +113,31 @@ export class Load {
    */
   async resendPending(urls: readonly string[], period: number): Promise<void> {
     if (urls.length === 0 || this.pending.size === 0) return;
-    const ids = [...this.pending.keys()].slice(0, 128);
+    const all = [...this.pending.keys()];
+    this.cursor = this.cursor >= all.length ? 0 : this.cursor;
+    const ids = all.slice(this.cursor, this.cursor + 128);
+    this.cursor += ids.length;
     const url = urls[Math.floor(this.rand() * urls.length)]!;
+    const status = await call<{ execution_stats: { final_cursor: { period: number } } }>(url, "get_status", [
+      {},
+    ]);
+    const finalPeriod = status.execution_stats.final_cursor.period;
     const infos = await call<{ id: string; is_operation_final: boolean | null }[]>(url, "get_operations", [
       ids,
     ]);
-    for (const i of infos) if (i.is_operation_final) this.pending.delete(i.id);
+    for (const i of infos) {
+      if (!i.is_operation_final) continue;
+      this.pending.delete(i.id);
+      this.final.add(i.id);
+    }
+    // an operation's fate is sealed once its expiry period is final (executed ops are kept 10 periods more)
+    for (const id of ids) {
+      const p = this.pending.get(id);
+      if (p && finalPeriod > p.expirePeriod + 1) {
+        this.pending.delete(id);
+        this.lost.add(id);
+      }
+    }
     const again = ids.filter((id) => {
       const p = this.pending.get(id);
       return p !== undefined && p.expirePeriod > period;
@@ -126,8 +150,8 @@ export class Load {
     this.resent += again.length;
   }
 
-  /** Transfers not seen final by the last {@link resendPending} (final ones are forgotten as they are seen). */
-  get notSeenFinal(): number {
+  /** Transfers whose fate is not known yet. */
+  get undecided(): number {
     return this.pending.size;
   }
 
@@ -135,6 +159,7 @@ export class Load {
   expectedBalances(initial: readonly bigint[]): bigint[] {
     const b = initial.slice(0, 4);
     for (const t of this.transfers) {
+      if (!this.final.has(t.id)) continue;
       b[t.from]! -= t.nano;
       b[t.to]! += t.nano;
     }

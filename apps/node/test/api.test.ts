@@ -213,6 +213,58 @@ describe("a chain that stopped for too long", () => {
   }, 30_000);
 });
 
+describe("a restart resumes on the stored final blocks", () => {
+  it("rebuilds its graph from them (not from genesis) and produces at once; without them, and with peers, it waits", async () => {
+    const d = createDevnet({ dir: join(dir, "resume"), nodes: 1, t0: 1000, basePort: 0 });
+    const c = loadNodeConfig(d.configPath);
+    const waitFinal = async (r: RunningNode, after: Slot) => {
+      for (let i = 0; i < 100 && Slot.compare(r.node.execution.finalSlot, after) <= 0; i++)
+        await new Promise((res) => setTimeout(res, 100));
+      return r.node.execution.finalSlot;
+    };
+    const first = await runNode(c, pino({ level: "silent" }));
+    const f1 = await waitFinal(first, new Slot(3, 0));
+    await first.stop();
+    expect(f1.period).toBeGreaterThanOrEqual(3);
+    // the final blocks are on disk, and the graph comes back on them: its latest final blocks are not the
+    // genesis blocks, and no block at a settled slot can enter it
+    const second = await runNode(c, pino({ level: "silent" }));
+    try {
+      const g = second.node.graph;
+      const fin = second.node.fs.lastFinalSlot!;
+      expect(g.finalFloor?.equals(fin)).toBe(true);
+      expect(g.latestFinalIndex()).toBeGreaterThanOrEqual(fin.index(c.thread_count));
+      expect(g.activeBlocks().some((b) => b.final && b.slot.period > 0)).toBe(true);
+      const f2 = await waitFinal(second, fin);
+      expect(Slot.compare(f2, fin)).toBeGreaterThan(0);
+    } finally {
+      await second.stop();
+    }
+    // without its stored blocks, and with a peer to wait for (unreachable here), a node does not produce on
+    // genesis parents its peers have long left behind: the graph is behind the final state
+    rmSync(join(c.data_dir, "blocks"), { recursive: true, force: true });
+    const third = await runNode(
+      { ...c, network: { ...c.network, peers: ["127.0.0.1:9"] } },
+      pino({ level: "silent" }),
+    );
+    try {
+      const fin = third.node.fs.lastFinalSlot!;
+      const produced = async () =>
+        Number(
+          (await third.node.metrics.getSingleMetric("massa_ts_blocks_produced_total")?.get())?.values[0]
+            ?.value ?? 0,
+        );
+      const end = third.node.slotAt()!.period + 3;
+      while (third.node.slotAt()!.period < end) await new Promise((res) => setTimeout(res, 100));
+      expect(await produced()).toBe(0);
+      expect(third.node.graph.activeBlocks().every((b) => b.slot.period === 0)).toBe(true);
+      expect(third.node.fs.lastFinalSlot!.equals(fin)).toBe(true);
+    } finally {
+      await third.stop();
+    }
+  }, 60_000);
+});
+
 describe("operation pool", () => {
   it("orders by fee then id, bounds its size keeping the best fees, selects by thread and validity", () => {
     const pool = new OperationPool({
