@@ -126,19 +126,29 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     const gap = 1000 / o.rate;
     let next = Date.now();
     while (loading) {
+      if (period() < 1) {
+        // nothing can be included before the first slot (genesis is 20 s after the devnet's creation)
+        await sleep(200);
+        next = Date.now();
+        continue;
+      }
       const urls = cluster.running().map((n) => n.publicApi);
       void load.sendOne(urls, period()).catch(() => {});
       next += gap;
       await sleep(Math.max(0, next - Date.now()));
     }
   })();
+  let resendErrorAt = 0;
   const checkLoop = (async () => {
     let round = 0;
     while (loading && !disagreement) {
       await checkHashes(cluster.running());
       if (round++ % 2 === 0) {
         const urls = cluster.running().map((n) => n.publicApi);
-        await load.resendPending(urls, period()).catch(() => {});
+        await load.resendPending(urls, period()).catch((e: unknown) => {
+          if (Date.now() - resendErrorAt > 10_000) o.log(`chaos: resend: ${(e as Error).message}`);
+          resendErrorAt = Date.now();
+        });
       }
       await sleep(1000);
     }

@@ -39,7 +39,6 @@ export class Load {
   readonly lost = new Set<string>();
   /** Transfers whose fate is not known yet: id → its send_operations input and expiry. */
   private readonly pending = new Map<string, { input: unknown; expirePeriod: number }>();
-  private cursor = 0;
   private readonly keys: SecretKey[];
   private readonly addresses: Address[];
   private rollsHeld = 0n;
@@ -113,10 +112,13 @@ export class Load {
    */
   async resendPending(urls: readonly string[], period: number): Promise<void> {
     if (urls.length === 0 || this.pending.size === 0) return;
-    const all = [...this.pending.keys()];
-    this.cursor = this.cursor >= all.length ? 0 : this.cursor;
-    const ids = all.slice(this.cursor, this.cursor + 128);
-    this.cursor += ids.length;
+    // the oldest first (the map keeps the sending order): a final operation must be seen before its record
+    // is pruned, 10 periods after its expiry
+    const ids: string[] = [];
+    for (const id of this.pending.keys()) {
+      ids.push(id);
+      if (ids.length === 128) break;
+    }
     const url = urls[Math.floor(this.rand() * urls.length)]!;
     const status = await call<{ execution_stats: { final_cursor: { period: number } } }>(url, "get_status", [
       {},
