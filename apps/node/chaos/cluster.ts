@@ -2,7 +2,7 @@
 // source with tsx, so no build is needed), its log appended to node-i/node.log, killed with SIGKILL or
 // stopped with SIGTERM, restarted on the same data dir, or bootstrapped into the running network.
 import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -131,7 +131,6 @@ export class Cluster {
       `node_key = "${key.toString()}"`,
       "",
     ].join("\n");
-    const { mkdirSync } = await import("node:fs");
     mkdirSync(dir, { recursive: true });
     const config = join(dir, "config.toml");
     writeFileSync(config, toml);

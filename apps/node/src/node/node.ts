@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BlockGraph, type ConsensusBlock, type ConsensusUpdate } from "@massa-ts/consensus";
 import { type ExecBlock, Execution } from "@massa-ts/execution";
@@ -27,6 +27,7 @@ import { Counter, Gauge, Registry } from "prom-client";
 import { CliError } from "../errors.js";
 import { BlockStore } from "./block-store.js";
 import type { NodeConfig } from "./config.js";
+import { clearDataDir } from "./data-dir.js";
 import { OperationPool } from "./pool.js";
 import { ProgressBar } from "./progress.js";
 
@@ -216,8 +217,7 @@ export class MassaNode {
           "our final state is too old to catch up: bootstrapping it again",
         );
         await this.closeStores();
-        for (const f of readdirSync(c.data_dir))
-          if (f !== "node_key") rmSync(join(c.data_dir, f), { recursive: true, force: true });
+        clearDataDir(c.data_dir, ["node_key"]);
         this.fs = await FinalState.open({
           path: c.data_dir,
           chainId: this.chainId,

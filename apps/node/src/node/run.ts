@@ -1,9 +1,8 @@
-import { readdirSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
-import { join } from "node:path";
 import type { Logger } from "pino";
 import { privateMethods, publicMethods, startRpcServer } from "./api.js";
 import type { NodeConfig } from "./config.js";
+import { clearDataDir } from "./data-dir.js";
 import { MassaNode } from "./node.js";
 
 export interface RunningNode {
@@ -86,8 +85,7 @@ export async function runNode(config: NodeConfig, logger?: Logger): Promise<Runn
   const resync = async (cfg: NodeConfig): Promise<void> => {
     if (stopping) return;
     await halt();
-    for (const f of readdirSync(cfg.data_dir))
-      rmSync(join(cfg.data_dir, f), { recursive: true, force: true });
+    clearDataDir(cfg.data_dir);
     resyncs++;
     const keep = (u: string) => u.replace(/^http:\/\//, "");
     const sources = [
@@ -106,8 +104,7 @@ export async function runNode(config: NodeConfig, logger?: Logger): Promise<Runn
       } catch (e) {
         last = e;
         await halt();
-        for (const f of readdirSync(cfg.data_dir))
-          rmSync(join(cfg.data_dir, f), { recursive: true, force: true });
+        clearDataDir(cfg.data_dir);
       }
     }
     logger?.error({ err: (last as Error | undefined)?.message }, "out of step and no peer to bootstrap from");
