@@ -313,7 +313,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       const got = infos.map((i) => Amount.fromMas(i.final_balance).nano);
       if (got.some((g, i) => g !== expected[i])) {
         transfersFinal = 0;
-        disagreement ??= `${n.name}: final balances ${got} differ from the expected ${expected} (every transfer final exactly once)`;
+        // amounts are distinct: a balance off by one transfer's amount names it
+        const off = got.map((g, i) => (g > expected[i]! ? g - expected[i]! : expected[i]! - g));
+        const named = load.transfers
+          .filter((t) => off.includes(t.nano))
+          .map((t) => `${t.id} (${t.from}→${t.to}, ${t.nano} nano, seen final: ${load.final.has(t.id)})`);
+        disagreement ??= `${n.name}: final balances ${got} differ from the expected ${expected} (every transfer final exactly once)${named.length > 0 ? `; off by ${named.join(", ")}` : ""}`;
       }
     }
   }

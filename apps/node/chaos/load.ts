@@ -42,6 +42,7 @@ export class Load {
   private readonly keys: SecretKey[];
   private readonly addresses: Address[];
   private rollsHeld = 0n;
+  private seq = 0;
 
   constructor(
     accounts: readonly { secretKey: string }[],
@@ -78,8 +79,9 @@ export class Load {
     } else {
       const from = Math.floor(this.rand() * 4);
       const to = (from + 1 + Math.floor(this.rand() * 3)) % 4;
-      // distinct amounts: a lost transfer and a doubled one cannot cancel out in the balances
-      const nano = 1_000_000n + BigInt(this.transfers.length) * 7n + BigInt(Math.floor(this.rand() * 1000));
+      // a distinct amount per transfer, taken before any await (sends overlap): no two transfers are the same
+      // operation, and a balance off by an amount names the transfer
+      const nano = 1_000_000n + BigInt(this.seq++);
       op = SignedOperation.sign(
         {
           fee: Amount.ZERO,
