@@ -182,11 +182,11 @@ export class Cluster {
     clearTimeout(deadline);
   }
 
-  /** Removes a stopped joiner and its data. */
+  /** Removes a stopped joiner and its data (its log stays). */
   remove(node: ChaosNode): void {
     const i = this.nodes.indexOf(node);
     if (i >= 0) this.nodes.splice(i, 1);
-    rmSync(node.dir, { recursive: true, force: true });
+    rmSync(join(node.dir, "data"), { recursive: true, force: true });
   }
 
   running(): ChaosNode[] {

@@ -204,14 +204,19 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         o.log(`chaos: ${joiner.name} bootstrapped`);
         // the README's joiner recipe under load: 40 periods after its bootstrap, every final slot it shares
         // with the others has their hash (checkHashes stops the run at the first that differs)
-        await sleep(Math.min(42 * o.t0, Math.max(0, deadline - Date.now())));
+        const stay = Math.min(42 * o.t0, Math.max(0, deadline - Date.now()));
+        await sleep(stay);
         await checkHashes([joiner]);
         const mine = await call<{ slot: { period: number; thread: number } }[]>(
           joiner.publicApi,
           "get_final_state_hashes",
         ).catch(() => []);
         const agreed = mine.filter((h) => compared.has(`${h.slot.period},${h.slot.thread}`));
-        joinerPeriods.push(agreed.length === 0 ? 0 : agreed.at(-1)!.slot.period - agreed[0]!.slot.period);
+        const periods = agreed.length === 0 ? 0 : agreed.at(-1)!.slot.period - agreed[0]!.slot.period;
+        joinerPeriods.push(periods);
+        // it must keep up, not only agree: at least 30 of the 42 periods it stayed
+        if (stay === 42 * o.t0 && periods < 30)
+          disagreement ??= `${joiner.name} fell behind: its final slots span ${periods} periods of the ${stay / o.t0} it ran (see ${join(joiner.dir, "node.log")})`;
         await cluster.stop(joiner, "SIGTERM");
         cluster.remove(joiner);
       } else if (kind === "restartAll") {
