@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Amount, Slot } from "@massa-ts/models";
 import { type ChaosNode, Cluster } from "./cluster.ts";
-import { call, Load } from "./load.ts";
+import { call, Load, type SentTransfer } from "./load.ts";
 
 export interface ChaosOptions {
   readonly minutes: number;
@@ -45,6 +45,8 @@ export interface ChaosResult {
   readonly joinerPeriods: readonly number[];
   readonly transfersSent: number;
   readonly transfersFinal: number;
+  /** Transfers whose whole validity overlapped a stop of every node (pools are not persisted). */
+  readonly transfersLostToStops: number;
   readonly dir: string;
 }
 
@@ -82,6 +84,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const compared = new Set<string>();
   let disagreement: string | undefined;
   let transfersFinal = 0;
+  /** Whole-network stops, [first, last] period. */
+  const networkStops: [number, number][] = [];
+  let lostToStops = 0;
   /** Per joiner: periods of final slots compared with the others after its bootstrap. */
   const joinerPeriods: number[] = [];
   const started = Date.now();
@@ -169,6 +174,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       ].sort(() => rand() - 0.5),
     ];
     const stakers = cluster.nodes.filter((n) => n.staking);
+    // faults begin once the chain runs (genesis is 20 s after the devnet's creation)
+    while (period() < 4) await sleep(200);
     await sleep(o.faultEvery * 1000);
     let lastLog = Date.now();
     while (Date.now() < deadline && !disagreement) {
@@ -223,10 +230,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         // every staking node stopped at once (SIGTERM) and restarted: the README's separate-processes
         // recipe, each node resuming from its own final state and stored final blocks
         faults.restarts++;
+        const from = period();
         await Promise.all(stakers.map((n) => cluster.stop(n, "SIGTERM")));
         await sleep(500 + rand() * 2000);
         for (const n of stakers) cluster.start(n);
         await Promise.all(stakers.map((n) => waitReady(n)));
+        networkStops.push([from, period()]);
       } else {
         // Honest partitions only: a side holding half the stake finalizes on its own after ~4 periods (the
         // blockclique rule assumes a synchronous network; Massa's too), so a 2 | 2 split lasts 2 periods and a
@@ -270,7 +279,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     `(${faults.kills} SIGKILL+restart, ${faults.bootstraps} bootstraps, ${faults.longStops} stops past the horizon, ${faults.partitions} partitions, ${faults.restarts} whole-network restarts); ` +
     `final slots compared ${compared.size}` +
     `${joinerPeriods.length > 0 ? ` (joiners agreed over ${joinerPeriods.join(", ")} periods)` : ""}; ` +
-    `transfers final ${transfersFinal}/${load.transfers.length} (+${load.rollOps} roll ops, ${load.unsent} unsent, ${load.resent} sent again); ` +
+    `transfers final ${transfersFinal}/${load.transfers.length} (+${load.rollOps} roll ops, ${load.unsent} unsent, ${load.resent} sent again${lostToStops > 0 ? `, ${lostToStops} lost in a whole-network stop` : ""}); ` +
     `${(transfersFinal / seconds).toFixed(1)} tx/s${disagreement ? `; ${disagreement}` : ""}`;
   return {
     ok,
@@ -281,6 +290,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     joinerPeriods,
     transfersSent: load.transfers.length,
     transfersFinal,
+    transfersLostToStops: lostToStops,
     dir,
   };
 
@@ -309,8 +319,15 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     const initial = cluster.accounts.map((a) => Amount.fromMas(a.balance).nano);
     const expected = load.expectedBalances(initial);
     transfersFinal = load.final.size;
-    if (load.lost.size > 0)
-      disagreement ??= `${load.lost.size} transfers sent (and sent again) expired without becoming final`;
+    // Pools are not persisted (Massa's neither): a transfer whose whole validity overlapped a stop of every
+    // node can die with them. Any other transfer that expired without becoming final is a failure.
+    const overStop = (t: SentTransfer) =>
+      networkStops.some(([from, to]) => t.sentPeriod <= to && t.expirePeriod >= from);
+    const lost = load.transfers.filter((t) => load.lost.has(t.id));
+    lostToStops = lost.filter(overStop).length;
+    const unexplained = lost.filter((t) => !overStop(t));
+    if (unexplained.length > 0)
+      disagreement ??= `${unexplained.length} transfers sent (and sent again) expired without becoming final, e.g. ${unexplained[0]!.id} (periods ${unexplained[0]!.sentPeriod}..${unexplained[0]!.expirePeriod})`;
     for (const n of live) {
       const infos = await call<{ address: string; final_balance: string }[]>(n.publicApi, "get_addresses", [
         load.addressTexts,

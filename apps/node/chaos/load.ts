@@ -23,6 +23,8 @@ export interface SentTransfer {
   readonly from: number;
   readonly to: number;
   readonly nano: bigint;
+  /** The period it was signed in; it may be included up to its expiry period. */
+  readonly sentPeriod: number;
   readonly expirePeriod: number;
 }
 
@@ -91,7 +93,7 @@ export class Load {
         this.keys[from]!,
         this.chainId,
       );
-      transfer = { id: op.id.toString(), from, to, nano, expirePeriod };
+      transfer = { id: op.id.toString(), from, to, nano, sentPeriod: period, expirePeriod };
     }
     const input = [op.toSendOperationsInput()];
     const first = Math.floor(this.rand() * urls.length);
