@@ -1,3 +1,5 @@
+// Over 400 lines: the graph's seven rule stages still live in one class (check, cliques, finality, waits);
+// issue 13 splits the stages out. Every rule here is pure: no clock, no I/O.
 import {
   type Address,
   BlockId,
