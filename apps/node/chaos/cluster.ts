@@ -6,7 +6,7 @@ import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } fro
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { SecretKey } from "@massa-ts/models";
+import { Address, SecretKey } from "@massa-ts/models";
 import { createDevnet } from "../src/commands/devnet.ts";
 import { rpc } from "../test/rpc-helper.ts";
 
@@ -39,6 +39,8 @@ export interface ChaosNode {
   readonly p2p: string;
   readonly nodeKey: SecretKey;
   readonly staking: boolean;
+  /** The address it stakes with (staking nodes). */
+  readonly stakerAddress?: string;
   proc: ChildProcess | undefined;
   /** Resolves when the current process has exited. */
   exited: Promise<number | null> | undefined;
@@ -94,6 +96,11 @@ export class Cluster {
         p2p: `127.0.0.1:${ports[3 * i + 2]}`,
         nodeKey: keys[i]!,
         staking: true,
+        stakerAddress: Address.fromPublicKey(
+          SecretKey.fromString(
+            (JSON.parse(readFileSync(join(dir, `node-${i}`, "staking_keys.json"), "utf8")) as string[])[0]!,
+          ).publicKey,
+        ).toString(),
         proc: undefined,
         exited: undefined,
         starts: 0,

@@ -116,6 +116,25 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     );
   };
 
+  /** A staking node whose own draws over the next 10 periods weigh well under DELTA_F0 (68), if any. */
+  const isolable = async (candidates: readonly ChaosNode[]): Promise<ChaosNode | undefined> => {
+    const url = cluster.running()[0]?.publicApi;
+    if (!url) return undefined;
+    const now = period();
+    const within = (p: number) => p >= now && p <= now + 10;
+    for (const n of candidates) {
+      const [info] = await call<
+        { next_block_draws: { period: number }[]; next_endorsement_draws: { slot: { period: number } }[] }[]
+      >(url, "get_addresses", [[n.stakerAddress]]).catch(() => []);
+      if (!info) continue;
+      const blocks = info.next_block_draws.filter((s) => within(s.period)).length;
+      const endorsements = info.next_endorsement_draws.filter((e) => within(e.slot.period)).length;
+      // its blocks, each endorsed by its own share of the 16 endorsements (4 threads × 11 periods of them)
+      if (blocks * (1 + (16 * endorsements) / (16 * 4 * 11)) < 50) return n;
+    }
+    return undefined;
+  };
+
   const waitReady = async (n: ChaosNode, ms = 120_000) => {
     const end = Date.now() + ms;
     while (!(await cluster.ready(n))) {
@@ -237,14 +256,16 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         await Promise.all(stakers.map((n) => waitReady(n)));
         networkStops.push([from, period()]);
       } else {
-        // Honest partitions only: a side holding half the stake finalizes on its own after ~4 periods (the
-        // blockclique rule assumes a synchronous network; Massa's too), so a 2 | 2 split lasts 2 periods and a
-        // longer one is 3 | 1 (the single node cannot gather DELTA_F0 of fitness alone in 8 periods).
+        // Honest partitions only: a side drawn for enough slots finalizes on its own (the blockclique rule
+        // assumes a synchronous network; Massa's too), and two sides doing so is a fork no node can repair.
+        // So a 2 | 2 split lasts 2 periods (no side can gather DELTA_F0 of fitness in 8 slots), and a node is
+        // cut off for 8 periods only if its own draws there cannot add up to DELTA_F0 (rolls move: long stops
+        // sell a node's rolls, and the buyer's grow).
         const shuffled = [...stakers].sort(() => rand() - 0.5);
-        const even = faults.partitions % 2 === 0;
-        const cut = even ? Math.floor(stakers.length / 2) : 1;
-        const a = shuffled.slice(0, cut);
-        const b = shuffled.slice(cut);
+        const alone = faults.partitions % 2 === 1 ? await isolable(shuffled) : undefined;
+        const even = alone === undefined;
+        const a = alone ? [alone] : shuffled.slice(0, Math.floor(stakers.length / 2));
+        const b = shuffled.filter((n) => !a.includes(n));
         faults.partitions++;
         o.log(`chaos: partition ${a.map((n) => n.name)} | ${b.map((n) => n.name)}`);
         await Promise.all([...a.map((n) => cluster.block(n, b)), ...b.map((n) => cluster.block(n, a))]);
