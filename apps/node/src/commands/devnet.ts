@@ -66,6 +66,8 @@ export function createDevnet(o: DevnetOptions): {
   if (o.basePort === 0 && o.nodes > 1 && !o.ports)
     throw new CliError("--base-port 0 (free ports) works for one node only: peers need known ports");
   if (o.t0 % 4 !== 0) throw new CliError(`--t0 ${o.t0}: must be divisible by the thread count (4)`);
+  if (o.periodsPerCycle !== undefined && o.periodsPerCycle < 2)
+    throw new CliError(`--periods-per-cycle ${o.periodsPerCycle}: at least 2`);
   const genesis = SecretKey.generate();
   const stakers = Array.from({ length: o.nodes }, () => SecretKey.generate());
   const accounts = Array.from({ length: 5 }, () => {
@@ -153,80 +155,90 @@ export function registerDevnet(program: Command): void {
     )
     .option("--t0 <ms>", "period length in ms (new devnets only)", "1000")
     .option(
+      "--periods-per-cycle <n>",
+      "periods per cycle (new devnets only); 32 or more if nodes are to be killed and restarted as processes",
+      "8",
+    )
+    .option(
       "--base-port <port>",
       "public API port (private = port − 1); 0 picks free ports (default: $MASSA_TS_DEVNET_BASE_PORT or 33035)",
       process.env.MASSA_TS_DEVNET_BASE_PORT ?? "33035",
     )
-    .action(async (opts: { dir: string; nodes: string; t0: string; basePort: string }) => {
-      const num = (v: string, name: string) => {
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 0)
-          throw new CliError(`--${name} must be a non-negative integer, got ${v}`);
-        return n;
-      };
-      const o: DevnetOptions = {
-        dir: opts.dir,
-        nodes: num(opts.nodes, "nodes"),
-        t0: num(opts.t0, "t0"),
-        basePort: num(opts.basePort, "base-port"),
-      };
-      const { configPaths, accounts, fresh } = createDevnet(o);
-      let configs = configPaths.map((p) => loadNodeConfig(p));
-      if (!fresh && configs.length === 1) {
-        // a one-node devnet restarting: its stop was a network-wide one, so the downtime is interpolated
-        // (the node does nothing when its final state is already there); a multi-node devnet's nodes may
-        // have stopped at different final slots, so they do not do this on their own
-        const c = configs[0]!;
-        const now = Slot.latestAt(Date.now(), {
-          threadCount: c.thread_count,
-          periodsPerCycle: c.periods_per_cycle,
-          t0: c.t0,
-          genesisTimestamp: c.genesis_timestamp,
-        });
-        if (now && now.period >= 1) configs = [{ ...c, last_start_period: now.period }];
-      }
-      const nodes: Awaited<ReturnType<typeof runNode>>[] = [];
-      const stopAll = async () => {
-        await Promise.all(nodes.map((n) => n.stop()));
-      };
-      stopOnSignals(stopAll);
-      try {
-        for (const c of configs) nodes.push(await runNode(c));
-      } catch (e) {
-        await stopAll();
-        throw e;
-      }
-      const config = configs[0]!;
-      const file: DevnetFile = {
-        chainId: config.chain_id,
-        threadCount: config.thread_count,
-        periodsPerCycle: config.periods_per_cycle,
-        t0: config.t0,
-        genesisTimestamp: config.genesis_timestamp,
-        nodes: nodes.map((n, i) => ({
-          publicApi: n.publicUrl,
-          privateApi: n.privateUrl,
-          dataDir: configs[i]!.data_dir,
-          config: configPaths[i]!,
-        })),
-        accounts,
-      };
-      writeFileSync(join(resolve(o.dir), "devnet.json"), `${JSON.stringify(file, null, 2)}\n`);
-      const lines = [
-        "",
-        `massa-ts devnet ${fresh ? "created" : "restarted"} in ${resolve(o.dir)} (chain id ${file.chainId}, ${file.threadCount} threads, T0 ${file.t0} ms)`,
-        ...nodes.map(
-          (n, i) =>
-            `  node ${i}: public API ${n.publicUrl}, private API ${n.privateUrl} (metrics: ${n.privateUrl}/metrics)`,
-        ),
-        "",
-        "Funded accounts",
-        ...accounts.map((a, i) => `  (${i}) ${a.address}  ${a.balance} MAS\n      secret key ${a.secretKey}`),
-        "",
-        `Everything above is in ${join(resolve(o.dir), "devnet.json")}. Ctrl-C stops the node; run again to continue.`,
-        "",
-      ];
-      process.stderr.write(`${lines.join("\n")}\n`);
-      await Promise.all(nodes.map((n) => n.stopped));
-    });
+    .action(
+      async (opts: { dir: string; nodes: string; t0: string; basePort: string; periodsPerCycle: string }) => {
+        const num = (v: string, name: string) => {
+          const n = Number(v);
+          if (!Number.isInteger(n) || n < 0)
+            throw new CliError(`--${name} must be a non-negative integer, got ${v}`);
+          return n;
+        };
+        const o: DevnetOptions = {
+          dir: opts.dir,
+          nodes: num(opts.nodes, "nodes"),
+          t0: num(opts.t0, "t0"),
+          basePort: num(opts.basePort, "base-port"),
+          periodsPerCycle: num(opts.periodsPerCycle, "periods-per-cycle"),
+        };
+        const { configPaths, accounts, fresh } = createDevnet(o);
+        let configs = configPaths.map((p) => loadNodeConfig(p));
+        if (!fresh && configs.length === 1) {
+          // a one-node devnet restarting: its stop was a network-wide one, so the downtime is interpolated
+          // (the node does nothing when its final state is already there); a multi-node devnet's nodes may
+          // have stopped at different final slots, so they do not do this on their own
+          const c = configs[0]!;
+          const now = Slot.latestAt(Date.now(), {
+            threadCount: c.thread_count,
+            periodsPerCycle: c.periods_per_cycle,
+            t0: c.t0,
+            genesisTimestamp: c.genesis_timestamp,
+          });
+          if (now && now.period >= 1) configs = [{ ...c, last_start_period: now.period }];
+        }
+        const nodes: Awaited<ReturnType<typeof runNode>>[] = [];
+        const stopAll = async () => {
+          await Promise.all(nodes.map((n) => n.stop()));
+        };
+        stopOnSignals(stopAll);
+        try {
+          for (const c of configs) nodes.push(await runNode(c));
+        } catch (e) {
+          await stopAll();
+          throw e;
+        }
+        const config = configs[0]!;
+        const file: DevnetFile = {
+          chainId: config.chain_id,
+          threadCount: config.thread_count,
+          periodsPerCycle: config.periods_per_cycle,
+          t0: config.t0,
+          genesisTimestamp: config.genesis_timestamp,
+          nodes: nodes.map((n, i) => ({
+            publicApi: n.publicUrl,
+            privateApi: n.privateUrl,
+            dataDir: configs[i]!.data_dir,
+            config: configPaths[i]!,
+          })),
+          accounts,
+        };
+        writeFileSync(join(resolve(o.dir), "devnet.json"), `${JSON.stringify(file, null, 2)}\n`);
+        const lines = [
+          "",
+          `massa-ts devnet ${fresh ? "created" : "restarted"} in ${resolve(o.dir)} (chain id ${file.chainId}, ${file.threadCount} threads, T0 ${file.t0} ms)`,
+          ...nodes.map(
+            (n, i) =>
+              `  node ${i}: public API ${n.publicUrl}, private API ${n.privateUrl} (metrics: ${n.privateUrl}/metrics)`,
+          ),
+          "",
+          "Funded accounts",
+          ...accounts.map(
+            (a, i) => `  (${i}) ${a.address}  ${a.balance} MAS\n      secret key ${a.secretKey}`,
+          ),
+          "",
+          `Everything above is in ${join(resolve(o.dir), "devnet.json")}. Ctrl-C stops the node; run again to continue.`,
+          "",
+        ];
+        process.stderr.write(`${lines.join("\n")}\n`);
+        await Promise.all(nodes.map((n) => n.stopped));
+      },
+    );
 }
