@@ -197,9 +197,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     while (period() < 4) await sleep(200);
     await sleep(o.faultEvery * 1000);
     let lastLog = Date.now();
+    let faultIndex = 0;
     while (Date.now() < deadline && !disagreement) {
       const remaining = deadline - Date.now();
-      let kind: Fault = plan.length > 0 && rand() < 0.35 ? plan.shift()! : "kill";
+      // every third fault is one of the planned rarer ones while any is left; the others are SIGKILLs
+      let kind: Fault = plan.length > 0 && faultIndex++ % 3 === 2 ? plan.shift()! : "kill";
       if (kind === "longStop" && period() < 70) {
         // the peers keep 64 periods of final blocks: before that, a long stop is just a slow restart
         plan.unshift(kind);

@@ -11,12 +11,12 @@ it("chaos: separate processes under load and faults never disagree", async () =>
   const seed = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
   console.log(`chaos seed ${seed} (CHAOS_SEED=${seed} replays the schedule)`);
   const r = await runChaos({
-    minutes: 2,
+    minutes: 2.5,
     nodes: 4,
     seed,
     t0: 1000,
     rate: 8,
-    faultEvery: 5,
+    faultEvery: 4,
     bootstraps: 1,
     partitions: 1,
     restarts: 1,

@@ -14,11 +14,15 @@ import { type Database, open, type RootDatabase } from "lmdb";
 import { CliError } from "../errors.js";
 
 /**
- * The node's recent final blocks, on LMDB beside the final state (`data_dir/blocks`): what a restarted node
+ * The node's recent blocks, on LMDB beside the final state (`data_dir/blocks`): what a restarted node
  * rebuilds its consensus graph from, so that it resumes on the chain its final state was settled from
- * instead of on genesis blocks. Not part of the final state (no state hash, no bootstrap streaming): a block
- * is written, durably, as soon as it is final in the graph, which is before execution settles its slot, so
- * the blocks that made the final state's last slot final are always here after a crash.
+ * instead of on genesis blocks. Not part of the final state (no state hash, no bootstrap streaming).
+ * - Final blocks are written durably as soon as they are final in the graph, which is before execution
+ *   settles their slots: the blocks that made the final state's last slot final are always here.
+ * - Active (not yet final) blocks are written too, without waiting for the disk (a clean stop flushes
+ *   them): after every node of a network stopped at once, the blocks that were about to become final are
+ *   still somewhere, so that a block final on one node before the stop becomes final on the others too.
+ *   Those at settled slots are dropped as the final state moves.
  *
  * Key: slot key (9 bytes) ‖ block id (32 bytes), so that a scan is in slot order. Value: the signed header,
  * then varint(operation count) and each operation's wire bytes, length-prefixed.
@@ -26,19 +30,33 @@ import { CliError } from "../errors.js";
 export class BlockStore {
   private readonly root: RootDatabase;
   private readonly db: Database<Uint8Array, Uint8Array>;
+  private readonly active: Database<Uint8Array, Uint8Array>;
 
   private constructor(
     private readonly path: string,
     private readonly chainId: bigint,
     private readonly limits: BlockLimits,
   ) {
-    this.root = open({ path, maxDbs: 1 });
-    this.db = this.root.openDB<Uint8Array, Uint8Array>({
-      name: "final_blocks",
-      keyEncoding: "binary",
-      encoding: "binary",
-      compression: false,
-    });
+    this.root = open({ path, maxDbs: 2 });
+    const sub = { keyEncoding: "binary", encoding: "binary", compression: false } as const;
+    this.db = this.root.openDB<Uint8Array, Uint8Array>({ name: "final_blocks", ...sub });
+    this.active = this.root.openDB<Uint8Array, Uint8Array>({ name: "active_blocks", ...sub });
+  }
+
+  /** Writes active blocks (not awaited: a clean stop flushes them, a crash may lose the last ones). */
+  putActive(blocks: readonly ConsensusBlock[]): void {
+    for (const b of blocks) void this.active.put(Buffer.from(keyOf(b)), Buffer.from(this.encode(b)));
+  }
+
+  /** Every stored active block, in slot order. */
+  loadActive(): ConsensusBlock[] {
+    return this.loadFrom(this.active);
+  }
+
+  /** Forgets active blocks at slots up to `settled` (final or discarded by now). */
+  pruneActive(settled: Slot): void {
+    const end = Buffer.from(settled.next(this.limits.threadCount).toKey());
+    for (const key of this.active.getKeys({ end })) void this.active.remove(key as Buffer);
   }
 
   static open(dataDir: string, chainId: bigint, limits: BlockLimits): BlockStore {
@@ -53,15 +71,19 @@ export class BlockStore {
     });
   }
 
-  /** Every stored block, in slot order. A record that does not decode is an error naming the fix. */
+  /** Every stored final block, in slot order. A record that does not decode is an error naming the fix. */
   load(): ConsensusBlock[] {
+    return this.loadFrom(this.db);
+  }
+
+  private loadFrom(db: Database<Uint8Array, Uint8Array>): ConsensusBlock[] {
     const out: ConsensusBlock[] = [];
-    for (const { key, value } of this.db.getRange({})) {
+    for (const { key, value } of db.getRange({})) {
       try {
         out.push(this.decode(new Uint8Array(value as Uint8Array)));
       } catch (e) {
         throw new CliError(
-          `${this.path}: final block ${toHex(new Uint8Array(key as Uint8Array))} is unreadable (${(e as Error).message}): remove ${this.path} (the node then fetches the graph from its peers)`,
+          `${this.path}: stored block ${toHex(new Uint8Array(key as Uint8Array))} is unreadable (${(e as Error).message}): remove ${this.path} (the node then fetches the graph from its peers)`,
         );
       }
     }

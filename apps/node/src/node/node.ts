@@ -64,6 +64,8 @@ export class MassaNode {
   private outOfStepReported = false;
   /** Called once when this node finds itself out of step (runNode then bootstraps it again). */
   onOutOfStep: (() => void) | undefined;
+  /** Active blocks already written to the block store (ids). */
+  private readonly storedActive = new Map<string, BlockId>();
   /** Blocks are produced only once the graph's latest final index reaches this (see start()). */
   private produceFrom = -1;
   selector!: Selector;
@@ -352,6 +354,9 @@ export class MassaNode {
       restart && !downtimeEnd && (c.network.peers.length > 0 || c.network.bootstrap)
         ? this.fs.lastFinalSlot!.index(c.thread_count)
         : -1;
+    // the blocks that were active when we stopped come back first (their own checks run again)
+    const storedActive = restart && !downtimeEnd ? this.blockStore.loadActive() : [];
+    for (const b of storedActive) this.graph.addBlock(b, this.slotAt());
     if (bootstrapped) {
       const now = this.slotAt();
       const rootIds = new Set(roots.map((b) => b.header.id.key));
@@ -364,6 +369,7 @@ export class MassaNode {
       {
         finalSlot: this.fs.lastFinalSlot!.toJSON(),
         storedBlocks: stored.length,
+        storedActive: storedActive.length,
         peerBlocks: bootstrapped?.length ?? 0,
         roots: roots.length,
       },
@@ -1219,6 +1225,8 @@ export class MassaNode {
         ...this.graph.latestFinalBlocks().map((id) => this.graph.slotOf(id)?.period ?? 0),
       );
       this.blockStore.prune(oldestFinal - KEEP_FINAL_PERIODS);
+      this.blockStore.pruneActive(this.fs.lastFinalSlot!);
+      for (const [k, id] of this.storedActive) if (!this.graph.status(id)) this.storedActive.delete(k);
     }
     this.pool.prune(slot.period, (op) => this.execution.operationStatus(op.id)?.final === true);
     this.gPool.set(this.pool.size);
@@ -1340,6 +1348,19 @@ export class MassaNode {
     return e;
   }
 
+  /** Writes the graph's active blocks not written yet (see BlockStore: a whole-network stop keeps them). */
+  private persistActive(): void {
+    const fresh: ConsensusBlock[] = [];
+    for (const b of this.graph.activeBlocks()) {
+      if (b.final || this.storedActive.has(b.id.key)) continue;
+      const full = this.graph.get(b.id);
+      if (!full) continue;
+      fresh.push(full);
+      this.storedActive.set(b.id.key, b.id);
+    }
+    this.blockStore.putActive(fresh);
+  }
+
   /** Creator of a block's same-thread parent (the endorsed block: its creator earns a reward part). */
   private parentCreator(b: ConsensusBlock): Address {
     const h = b.header.content;
@@ -1375,6 +1396,7 @@ export class MassaNode {
     }
     // final blocks reach the disk before any of their slots is settled (a restart resumes on them)
     this.blockStore.putFinal(this.graph.takeNewlyFinal());
+    this.persistActive();
     const bound = this.graph.finalSlotBound(this.execution.finalSlot);
     // one slot at a time, so that every final slot's state hash is recorded
     while (Slot.compare(bound, this.execution.finalSlot) > 0) {
@@ -1432,6 +1454,7 @@ export class MassaNode {
     await this.blockQueue;
     await this.verifier?.close();
     await this.selector?.close();
+    if (this.graph && this.blockStore) this.persistActive();
     await this.closeStores();
     this.log.info("node stopped");
   }
