@@ -193,13 +193,7 @@ export class MassaNode {
   async start(): Promise<void> {
     const c = this.config;
     const fresh = !existsSync(c.data_dir);
-    this.fs = await FinalState.open({
-      path: c.data_dir,
-      chainId: this.chainId,
-      threadCount: c.thread_count,
-      periodsPerCycle: c.periods_per_cycle,
-    });
-    this.blockStore = BlockStore.open(c.data_dir, this.chainId, this.blockLimits());
+    await this.openStores();
     let restart = this.fs.lastFinalSlot !== undefined;
     // a restart resumes on the final blocks it stored (the chain its final state was settled from)
     let stored = restart ? this.blockStore.load() : [];
@@ -223,13 +217,7 @@ export class MassaNode {
         );
         await this.closeStores();
         clearDataDir(c.data_dir, ["node_key"]);
-        this.fs = await FinalState.open({
-          path: c.data_dir,
-          chainId: this.chainId,
-          threadCount: c.thread_count,
-          periodsPerCycle: c.periods_per_cycle,
-        });
-        this.blockStore = BlockStore.open(c.data_dir, this.chainId, this.blockLimits());
+        await this.openStores();
         restart = false;
         stored = [];
         bootstrapped = await this.bootstrap(got.peer, true);
@@ -400,6 +388,18 @@ export class MassaNode {
   private blockLimits(): BlockLimits {
     const c = this.config;
     return { ...MASSA_BLOCK_LIMITS, threadCount: c.thread_count, endorsementCount: c.endorsement_count };
+  }
+
+  /** The final state (LMDB) and the block store beside it, in the data dir. */
+  private async openStores(): Promise<void> {
+    const c = this.config;
+    this.fs = await FinalState.open({
+      path: c.data_dir,
+      chainId: this.chainId,
+      threadCount: c.thread_count,
+      periodsPerCycle: c.periods_per_cycle,
+    });
+    this.blockStore = BlockStore.open(c.data_dir, this.chainId, this.blockLimits());
   }
 
   private async closeStores(): Promise<void> {
