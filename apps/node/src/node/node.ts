@@ -29,6 +29,7 @@ import pino, { type Logger } from "pino";
 import { Counter, Gauge, Registry } from "prom-client";
 import { CliError } from "../errors.js";
 import { BlockStore } from "./block-store.js";
+import { bootstrapFrom, type FetchedBlock } from "./bootstrap-client.js";
 import type { NodeConfig } from "./config.js";
 import { clearDataDir } from "./data-dir.js";
 import { OperationPool } from "./pool.js";
@@ -197,7 +198,7 @@ export class MassaNode {
     let restart = this.fs.lastFinalSlot !== undefined;
     // a restart resumes on the final blocks it stored (the chain its final state was settled from)
     let stored = restart ? this.blockStore.load() : [];
-    let bootstrapped: { block: ConsensusBlock; final: boolean }[] | undefined;
+    let bootstrapped: FetchedBlock[] | undefined;
     const lspSlot =
       c.last_start_period !== undefined ? new Slot(c.last_start_period - 1, c.thread_count - 1) : undefined;
     const networkStop = restart && lspSlot !== undefined && Slot.compare(lspSlot, this.fs.lastFinalSlot!) > 0;
@@ -416,7 +417,7 @@ export class MassaNode {
   private async fetchGraph(
     targets: readonly string[],
     required: boolean,
-  ): Promise<{ peer: string; blocks: { block: ConsensusBlock; final: boolean }[] } | undefined> {
+  ): Promise<{ peer: string; blocks: FetchedBlock[] } | undefined> {
     try {
       const got = await Promise.any(
         [...new Set(targets)].map(async (peer) => ({
@@ -443,7 +444,7 @@ export class MassaNode {
    * final blocks right after our final slot, or the clock is more than two cycles past it (the draws of
    * the cycles in between would come only from slots we cannot settle in time).
    */
-  private tooFarBehind(blocks: readonly { block: ConsensusBlock; final: boolean }[]): string | undefined {
+  private tooFarBehind(blocks: readonly FetchedBlock[]): string | undefined {
     const c = this.config;
     const fin = this.fs.lastFinalSlot!;
     const finals = blocks.filter((b) => b.final).map((b) => b.block.header.content.slot.period);
@@ -515,138 +516,19 @@ export class MassaNode {
     for (const p of c.network.peers) this.network.connect(p);
   }
 
-  /**
-   * Streams the final state, then the consensus graph, from a peer (`network.bootstrap`), resuming from the
-   * last received key if the connection drops. The state's hash equals the peer's at the last part's slot.
-   */
-  private async bootstrap(
-    target: string,
-    state: boolean,
-    connectMs = 30_000,
-  ): Promise<{ block: ConsensusBlock; final: boolean }[]> {
-    const c = this.config;
-    const inbox: Message[] = [];
-    let wake: (() => void) | undefined;
-    const net = new Network({
+  /** The bootstrap client (bootstrap-client.ts) with this node's identity, store and limits. */
+  private bootstrap(target: string, state: boolean, connectMs = 30_000): Promise<FetchedBlock[]> {
+    return bootstrapFrom({
+      target,
+      state,
+      connectMs,
+      fs: this.fs,
       chainId: this.chainId,
       nodeKey: this.nodeKey(),
       blockLimits: this.blockLimits(),
-      onMessage: (_p, m) => {
-        inbox.push(m);
-        wake?.();
-      },
-      onPeer: () => wake?.(),
+      log: this.log,
+      dataDir: this.config.data_dir,
     });
-    const next = async <T extends Message["type"]>(type: T): Promise<Extract<Message, { type: T }>> => {
-      const deadline = Date.now() + 30_000;
-      for (;;) {
-        const i = inbox.findIndex((m) => m.type === type);
-        if (i >= 0) return inbox.splice(i, 1)[0] as Extract<Message, { type: T }>;
-        if (net.connected.length === 0) throw new Error(`lost the bootstrap peer ${target}`);
-        if (Date.now() > deadline) throw new Error(`no ${type} from ${target} within 30 s`);
-        await new Promise<void>((r) => {
-          wake = r;
-          setTimeout(r, 200);
-        });
-      }
-    };
-    const connected = async () => {
-      const deadline = Date.now() + connectMs;
-      while (net.connected.length === 0) {
-        if (Date.now() > deadline)
-          throw new CliError(`cannot reach the bootstrap peer ${target} (network.bootstrap)`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      return net.connected[0]!;
-    };
-    net.connect(target);
-    let cursor: { slot?: Slot; lastKey?: Uint8Array; finished?: boolean } = {};
-    let entries = 0;
-    let failures = 0;
-    const t0 = Date.now();
-    const bar = new ProgressBar(`bootstrap from ${target}`);
-    let lastLog = 0;
-    try {
-      for (; state; ) {
-        try {
-          const peer = await connected();
-          peer.send({
-            type: "bootstrapAsk",
-            slot: cursor.slot,
-            lastKey: cursor.lastKey,
-            finished: cursor.finished ?? false,
-          });
-          const part = await next("bootstrapPart");
-          this.fs.applyBootstrapPart({
-            slot: part.slot,
-            entries: part.entries,
-            updates: part.updates,
-            cursor: {
-              slot: part.slot,
-              ...(part.lastKey ? { lastKey: part.lastKey } : {}),
-              finished: part.finished,
-            },
-          });
-          entries += part.entries.length;
-          if (part.finished && part.entries.length === 0) {
-            const mine = this.fs.stateHash.fingerprint();
-            if (Buffer.compare(Buffer.from(mine), Buffer.from(part.fingerprint)) !== 0) {
-              throw new CliError(
-                `bootstrap from ${target}: our state hash differs from the peer's at ${part.slot}; remove ${c.data_dir} and try another peer`,
-              );
-            }
-          }
-          cursor = {
-            slot: part.slot,
-            ...(part.lastKey ? { lastKey: part.lastKey } : {}),
-            finished: part.finished,
-          };
-          if (this.fs.backlog.records > 32) await this.fs.drain();
-          bar.update(entries, part.total);
-          if (part.finished || Date.now() - lastLog >= 1000) {
-            lastLog = Date.now();
-            this.log.info(
-              {
-                entries,
-                total: part.total,
-                percent: part.finished
-                  ? 100
-                  : part.total > 0
-                    ? Math.min(99, Math.floor((100 * entries) / part.total))
-                    : 0,
-                slot: part.slot.toJSON(),
-                finished: part.finished,
-              },
-              "bootstrap: state",
-            );
-          }
-          if (part.finished && part.entries.length === 0) break;
-        } catch (e) {
-          if (e instanceof CliError || ++failures > 10) throw e;
-          this.log.warn({ err: (e as Error).message, retry: failures }, "bootstrap interrupted: resuming");
-          await new Promise((r) => setTimeout(r, 500));
-        }
-      }
-      const peer = await connected();
-      peer.send({ type: "graphAsk" });
-      const g = await next("graph");
-      bar.finish(
-        `${entries} records in ${((Date.now() - t0) / 1000).toFixed(1)} s, ${g.blocks.length} blocks`,
-      );
-      this.log.info(
-        {
-          entries,
-          slot: this.fs.lastFinalSlot?.toJSON(),
-          blocks: g.blocks.length,
-          ms: Date.now() - t0,
-          hash: this.fs.stateHash.toString(),
-        },
-        "bootstrap done",
-      );
-      return g.blocks.map((b) => ({ block: { header: b.header, operations: b.operations }, final: b.final }));
-    } finally {
-      await net.stop();
-    }
   }
 
   /** Marks an id as seen; false if it was already (nothing is relayed twice). Bounded. */

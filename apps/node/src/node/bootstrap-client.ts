@@ -1,0 +1,157 @@
+import type { ConsensusBlock } from "@massa-ts/consensus";
+import type { FinalState } from "@massa-ts/final-state";
+import type { BlockLimits, SecretKey, Slot } from "@massa-ts/models";
+import { type Message, Network } from "@massa-ts/protocol";
+import type { Logger } from "pino";
+import { CliError } from "../errors.js";
+import { ProgressBar } from "./progress.js";
+
+/** A block of a peer's graph, as the bootstrap server sends it. */
+export interface FetchedBlock {
+  readonly block: ConsensusBlock;
+  readonly final: boolean;
+}
+
+export interface BootstrapClientOptions {
+  /** The peer's p2p "host:port". */
+  readonly target: string;
+  /** Stream the final state first (into an empty `fs`); else fetch only the graph. */
+  readonly state: boolean;
+  /** How long to wait for the connection (default 30 s). */
+  readonly connectMs?: number;
+  readonly fs: FinalState;
+  readonly chainId: bigint;
+  readonly nodeKey: SecretKey;
+  readonly blockLimits: BlockLimits;
+  readonly log: Logger;
+  /** For error messages (what to remove). */
+  readonly dataDir: string;
+}
+
+/**
+ * The bootstrap client: streams the final state, then the consensus graph, from a peer, resuming from the
+ * last received key if the connection drops. The state's hash equals the peer's at the last part's slot
+ * (checked against its fingerprint). A progress bar on a terminal, a log line per second.
+ */
+export async function bootstrapFrom(o: BootstrapClientOptions): Promise<FetchedBlock[]> {
+  const inbox: Message[] = [];
+  let wake: (() => void) | undefined;
+  const net = new Network({
+    chainId: o.chainId,
+    nodeKey: o.nodeKey,
+    blockLimits: o.blockLimits,
+    onMessage: (_p, m) => {
+      inbox.push(m);
+      wake?.();
+    },
+    onPeer: () => wake?.(),
+  });
+  const next = async <T extends Message["type"]>(type: T): Promise<Extract<Message, { type: T }>> => {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const i = inbox.findIndex((m) => m.type === type);
+      if (i >= 0) return inbox.splice(i, 1)[0] as Extract<Message, { type: T }>;
+      if (net.connected.length === 0) throw new Error(`lost the bootstrap peer ${o.target}`);
+      if (Date.now() > deadline) throw new Error(`no ${type} from ${o.target} within 30 s`);
+      await new Promise<void>((r) => {
+        wake = r;
+        setTimeout(r, 200);
+      });
+    }
+  };
+  const connected = async () => {
+    const deadline = Date.now() + (o.connectMs ?? 30_000);
+    while (net.connected.length === 0) {
+      if (Date.now() > deadline)
+        throw new CliError(`cannot reach the bootstrap peer ${o.target} (network.bootstrap)`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return net.connected[0]!;
+  };
+  net.connect(o.target);
+  let cursor: { slot?: Slot; lastKey?: Uint8Array; finished?: boolean } = {};
+  let entries = 0;
+  let failures = 0;
+  const t0 = Date.now();
+  const bar = new ProgressBar(`bootstrap from ${o.target}`);
+  let lastLog = 0;
+  try {
+    for (; o.state; ) {
+      try {
+        const peer = await connected();
+        peer.send({
+          type: "bootstrapAsk",
+          slot: cursor.slot,
+          lastKey: cursor.lastKey,
+          finished: cursor.finished ?? false,
+        });
+        const part = await next("bootstrapPart");
+        o.fs.applyBootstrapPart({
+          slot: part.slot,
+          entries: part.entries,
+          updates: part.updates,
+          cursor: {
+            slot: part.slot,
+            ...(part.lastKey ? { lastKey: part.lastKey } : {}),
+            finished: part.finished,
+          },
+        });
+        entries += part.entries.length;
+        if (part.finished && part.entries.length === 0) {
+          const mine = o.fs.stateHash.fingerprint();
+          if (Buffer.compare(Buffer.from(mine), Buffer.from(part.fingerprint)) !== 0) {
+            throw new CliError(
+              `bootstrap from ${o.target}: our state hash differs from the peer's at ${part.slot}; remove ${o.dataDir} and try another peer`,
+            );
+          }
+        }
+        cursor = {
+          slot: part.slot,
+          ...(part.lastKey ? { lastKey: part.lastKey } : {}),
+          finished: part.finished,
+        };
+        if (o.fs.backlog.records > 32) await o.fs.drain();
+        bar.update(entries, part.total);
+        if (part.finished || Date.now() - lastLog >= 1000) {
+          lastLog = Date.now();
+          o.log.info(
+            {
+              entries,
+              total: part.total,
+              percent: part.finished
+                ? 100
+                : part.total > 0
+                  ? Math.min(99, Math.floor((100 * entries) / part.total))
+                  : 0,
+              slot: part.slot.toJSON(),
+              finished: part.finished,
+            },
+            "bootstrap: state",
+          );
+        }
+        if (part.finished && part.entries.length === 0) break;
+      } catch (e) {
+        if (e instanceof CliError || ++failures > 10) throw e;
+        o.log.warn({ err: (e as Error).message, retry: failures }, "bootstrap interrupted: resuming");
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+    const peer = await connected();
+    peer.send({ type: "graphAsk" });
+    const g = await next("graph");
+    bar.finish(`${entries} records in ${((Date.now() - t0) / 1000).toFixed(1)} s, ${g.blocks.length} blocks`);
+    o.log.info(
+      {
+        entries,
+        slot: o.fs.lastFinalSlot?.toJSON(),
+        blocks: g.blocks.length,
+        ms: Date.now() - t0,
+        hash: o.fs.stateHash.toString(),
+      },
+      "bootstrap done",
+    );
+    return g.blocks.map((b) => ({ block: { header: b.header, operations: b.operations }, final: b.final }));
+  } finally {
+    await net.stop();
+  }
+}
