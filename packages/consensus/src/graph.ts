@@ -188,7 +188,7 @@ export class BlockGraph {
       });
     }
     for (const [k, b] of g.blocks) for (const p of b.parents) g.blocks.get(p.key)?.children.add(k);
-    g.floor = finalFloor;
+    if (finalFloor) g.setFinalFloor(finalFloor);
     return g;
   }
 
