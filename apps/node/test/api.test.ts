@@ -272,6 +272,8 @@ describe("operation pool", () => {
       threadCount: 4,
       minimalFee: Amount.ZERO,
       maxOperations: 3,
+      maxBytes: 1_000_000,
+      maxOperationSize: 300_000,
       operationValidityPeriods: 10,
     });
     const sk = SecretKey.fromString(accounts[1]!.secretKey);
@@ -301,5 +303,60 @@ describe("operation pool", () => {
     expect(() => pool.add(op("1", 9), 10)).toThrow(/expired/);
     pool.prune(21, () => false);
     expect(pool.size).toBe(0);
+  });
+
+  it("refuses an operation larger than a block (Massa's 300 000 bytes) and holds at most max_bytes", () => {
+    const pool = new OperationPool({
+      chainId: 77n,
+      threadCount: 4,
+      minimalFee: Amount.ZERO,
+      maxOperations: 100,
+      maxBytes: 1_000_000,
+      maxOperationSize: 300_000,
+      operationValidityPeriods: 10,
+    });
+    const sk = SecretKey.fromString(accounts[1]!.secretKey);
+    // an ExecuteSC of exactly `size` wire bytes: 65 (signature) + 33 (key) + content
+    const sized = (size: number, fee: string) => {
+      const mk = (len: number) =>
+        SignedOperation.sign(
+          {
+            fee: Amount.fromMas(fee),
+            expirePeriod: 20,
+            payload: {
+              type: "ExecuteSC",
+              bytecode: new Uint8Array(len),
+              maxGas: 1_000_000n,
+              maxCoins: Amount.ZERO,
+              datastore: [],
+            },
+          },
+          sk,
+          77n,
+        );
+      const first = mk(size - 200);
+      const op = mk(size - 200 + size - first.serializedSize);
+      expect(op.toBytes().length).toBe(size);
+      return op;
+    };
+    expect(() => pool.add(sized(300_001, "1"), 10)).toThrow(
+      /has 300001 bytes, more than a block's 300000: it can never be included/,
+    );
+    expect(pool.size).toBe(0);
+    const five = ["1", "2", "3", "4", "5"].map((fee) => sized(200_000, fee));
+    for (const op of five) pool.add(op, 10);
+    expect(pool.bytes).toBe(1_000_000);
+    // full in bytes: a 300 000-byte operation needs two to leave; it pays more than the cheapest, not the
+    // second: refused, nothing evicted
+    expect(() => pool.add(sized(300_000, "1.5"), 10)).toThrow(/pool is full .*1000000 bytes/);
+    expect(pool.size).toBe(5);
+    expect(pool.bytes).toBe(1_000_000);
+    // one paying more than them: the two cheapest leave (200 000 bytes each) to make room
+    const big = sized(300_000, "9");
+    pool.add(big, 10);
+    expect([...five, big].map((o) => pool.has(o.id))).toEqual([false, false, true, true, true, true]);
+    expect(pool.bytes).toBe(900_000);
+    pool.prune(21, () => false);
+    expect(pool.bytes).toBe(0);
   });
 });

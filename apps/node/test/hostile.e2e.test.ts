@@ -71,7 +71,7 @@ beforeAll(async () => {
       ...c,
       delta_f0: 17 * 12,
       network: { ...c.network, listen: "127.0.0.1:0", max_operations_per_second: OPS_PER_SECOND },
-      pool: { max_operations: POOL_MAX },
+      pool: { ...c.pool, max_operations: POOL_MAX },
     },
     pino({ level: "silent" }),
   );

@@ -17,6 +17,11 @@ export interface BlockLimits {
   readonly threadCount: number;
   readonly endorsementCount: number;
   readonly maxOperationsPerBlock: number;
+  /**
+   * Bytes of serialized operations a block may carry (Massa's `MAX_BLOCK_SIZE`). Also the largest
+   * operation anyone accepts: one that could never fit in a block is refused at decode, pool and API.
+   */
+  readonly maxBlockSize: number;
   readonly maxDenunciationsPerHeader: number;
   /** Period of the genesis blocks (Massa's `last_start_period`): headers there have no parents. */
   readonly lastStartPeriod: number;
@@ -26,6 +31,7 @@ export const MASSA_BLOCK_LIMITS: BlockLimits = {
   threadCount: 32,
   endorsementCount: 16,
   maxOperationsPerBlock: 5000,
+  maxBlockSize: 300_000,
   maxDenunciationsPerHeader: 128,
   lastStartPeriod: 0,
 };

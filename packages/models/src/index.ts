@@ -13,6 +13,7 @@ export {
   SignedBlockHeader,
   serializeBlockHeaderContent,
 } from "./block.js";
+export { BoundedMap, BoundedSet } from "./bounded.js";
 export { bytesEqual, compareBytes, concatBytes, fromHex, toHex, u32le, u64be } from "./bytes.js";
 export {
   deserializeEndorsementContent,

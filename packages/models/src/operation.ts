@@ -4,7 +4,7 @@ import { concatBytes, u64be } from "./bytes.js";
 import { DecodeError } from "./errors.js";
 import { blake3 } from "./hash.js";
 import { OperationId } from "./ids.js";
-import { PublicKey, type SecretKey, Signature } from "./keys.js";
+import { PUBLIC_KEY_SIZE, PublicKey, type SecretKey, SIGNATURE_SIZE, Signature } from "./keys.js";
 import { ByteReader, ByteWriter } from "./reader.js";
 
 export const OPERATION_TYPES = ["Transaction", "RollBuy", "RollSell", "ExecuteSC", "CallSC"] as const;
@@ -209,6 +209,11 @@ export class SignedOperation {
 
   verifySignature(): boolean {
     return this.creator.verify(this.id.hash, this.signature);
+  }
+
+  /** Length of the wire form ({@link toBytes}) without building it. */
+  get serializedSize(): number {
+    return SIGNATURE_SIZE + PUBLIC_KEY_SIZE + this.contentBytes.length;
   }
 
   /** Wire form: `signature(65) ‖ creator public key(33) ‖ content`. */

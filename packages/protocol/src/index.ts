@@ -1,5 +1,5 @@
 export { decodeMessage, encodeMessage, MAX_LIST_ITEMS, type Message, PROTOCOL_VERSION } from "./messages.js";
-export { Network, type NetworkOptions, Peer } from "./network.js";
+export { Network, type NetworkOptions, operationBatches, Peer } from "./network.js";
 export {
   SignatureVerifier,
   type SignatureVerifierOptions,

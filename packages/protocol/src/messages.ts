@@ -184,11 +184,27 @@ export function decodeMessage(
   const t = TYPES[r.readU8("message type")];
   if (!t) throw new DecodeError("message type", `unknown message type ${bytes[0]}`);
   let m: Message;
-  const ops = (field: string) => {
+  // an operation larger than a block's operations could never be included: refused here, before anyone
+  // pools, relays or answers with it (Massa: InvalidOperationError, the sender banned); `maxTotal` bounds
+  // a message carrying one block's operations
+  const ops = (field: string, maxTotal = Number.POSITIVE_INFINITY) => {
     const n = r.readVarintNumber(`${field}.count`, MAX_LIST_ITEMS);
-    return Array.from({ length: n }, (_, i) =>
-      SignedOperation.deserialize(r, chainId, MASSA_OPERATION_LIMITS, `${field}[${i}]`),
-    );
+    let total = 0;
+    return Array.from({ length: n }, (_, i) => {
+      const op = SignedOperation.deserialize(r, chainId, MASSA_OPERATION_LIMITS, `${field}[${i}]`);
+      const size = op.serializedSize;
+      if (size > limits.maxBlockSize) {
+        throw new DecodeError(
+          `${field}[${i}]`,
+          `operation ${op.id} has ${size} bytes, more than a block's ${limits.maxBlockSize}`,
+        );
+      }
+      total += size;
+      if (total > maxTotal) {
+        throw new DecodeError(field, `more than a block's ${limits.maxBlockSize} bytes of operations`);
+      }
+      return op;
+    });
   };
   switch (t) {
     case "hello":
@@ -217,7 +233,7 @@ export function decodeMessage(
       m = {
         type: t,
         blockId: BlockId.deserialize(r, "blockOps.blockId"),
-        operations: ops("blockOps.operations"),
+        operations: ops("blockOps.operations", limits.maxBlockSize),
       };
       break;
     case "operations":

@@ -1,7 +1,7 @@
 // The codec of the messages added for block propagation and bootstrap: a round trip keeps every field, and
 // a truncated or padded frame is a DecodeError naming the field (never a partial message).
 import { Amount, BlockId, blake3, DecodeError, SecretKey, SignedOperation, Slot } from "@massa-ts/models";
-import { decodeMessage, encodeMessage, type Message } from "@massa-ts/protocol";
+import { decodeMessage, encodeMessage, type Message, operationBatches } from "@massa-ts/protocol";
 import { describe, expect, it } from "vitest";
 
 const te = new TextEncoder();
@@ -49,5 +49,63 @@ describe("messages", () => {
     expect(() => decodeMessage(bytes.subarray(0, bytes.length - 5), 77n)).toThrow(DecodeError);
     expect(() => decodeMessage(bytes.subarray(0, bytes.length - 5), 77n)).toThrow(/askOps\.ids\[2\]/);
     expect(() => decodeMessage(Uint8Array.from([...bytes, 0]), 77n)).toThrow(DecodeError);
+  });
+
+  it("an operation larger than a block's 300 000 bytes (Massa's MAX_BLOCK_SIZE) is refused at decode", () => {
+    // an ExecuteSC of exactly `size` wire bytes, worked out from the format: 65 + 33 + content
+    const sized = (size: number, name = "big") => {
+      const mk = (len: number) =>
+        SignedOperation.sign(
+          {
+            fee: Amount.ZERO,
+            expirePeriod: 10,
+            payload: {
+              type: "ExecuteSC",
+              bytecode: new Uint8Array(len),
+              maxGas: 1n,
+              maxCoins: Amount.ZERO,
+              datastore: [],
+            },
+          },
+          new SecretKey(blake3(te.encode(name))),
+          77n,
+        );
+      const first = mk(size - 200);
+      const op = mk(size - 200 + size - first.toBytes().length);
+      expect(op.toBytes().length).toBe(size);
+      return op;
+    };
+    const fits = sized(300_000);
+    const over = sized(300_001);
+    const ok = decodeMessage(encodeMessage({ type: "operations", operations: [fits] }), 77n);
+    expect((ok as Extract<Message, { type: "operations" }>).operations[0]!.id.equals(fits.id)).toBe(true);
+    for (const m of [
+      { type: "operations", operations: [ops[0]!, over] },
+      { type: "blockOps", blockId, operations: [over] },
+    ] as Message[]) {
+      expect(() => decodeMessage(encodeMessage(m), 77n)).toThrow(
+        /\[1\]|\[0\]: operation .* has 300001 bytes, more than a block's 300000/,
+      );
+    }
+    // one block's operations: a blockOps answer over the block size in total is refused too
+    const half = [sized(150_000, "h1"), sized(150_001, "h2")];
+    expect(() => decodeMessage(encodeMessage({ type: "blockOps", blockId, operations: half }), 77n)).toThrow(
+      /blockOps.operations: more than a block's 300000 bytes of operations/,
+    );
+    // the same two relayed as operations are fine (each fits a block)
+    expect(
+      (
+        decodeMessage(encodeMessage({ type: "operations", operations: half }), 77n) as {
+          operations: unknown[];
+        }
+      ).operations,
+    ).toHaveLength(2);
+  });
+
+  it("operationBatches splits a relay into messages of at most the byte budget, keeping the order", () => {
+    const items = [400, 400, 300, 900, 100, 2000].map((serializedSize, i) => ({ serializedSize, i }));
+    const batches = operationBatches(items, 1000);
+    expect(batches.map((b) => b.map((x) => x.i))).toEqual([[0, 1], [2], [3, 4], [5]]);
+    expect(operationBatches([], 1000)).toEqual([]);
   });
 });

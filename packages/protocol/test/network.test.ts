@@ -3,7 +3,7 @@
 import { connect, type Socket } from "node:net";
 import { Amount, blake3, SecretKey, SignedOperation } from "@massa-ts/models";
 import { encodeMessage, type Message, Network, PROTOCOL_VERSION } from "@massa-ts/protocol";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 
 const te = new TextEncoder();
 const key = (n: string) => new SecretKey(blake3(te.encode(`protocol-test-${n}`)));
@@ -147,5 +147,83 @@ describe("network", () => {
     expect([...a.n.banned().values()].join()).toMatch(/more than 50 messages per second/);
     // the banned node key cannot come back either
     expect(a.n.banned().has(key("b").publicKey.toString())).toBe(true);
+  });
+
+  it("a frame arriving in 1 KB segments is reassembled in linear time (each byte joined about once)", async () => {
+    const a = net("a");
+    const b = net("b");
+    const port = await a.n.listen("127.0.0.1", 0);
+    b.n.connect(`127.0.0.1:${port}`);
+    await until(() => a.n.connected.length === 1 && b.n.connected.length === 1);
+    const op = SignedOperation.sign(
+      {
+        fee: Amount.ZERO,
+        expirePeriod: 10,
+        payload: {
+          type: "ExecuteSC",
+          bytecode: new Uint8Array(250_000),
+          maxGas: 1n,
+          maxCoins: Amount.ZERO,
+          datastore: [],
+        },
+      },
+      key("sender"),
+      77n,
+    );
+    const body = encodeMessage({ type: "operations", operations: [op, op, op, op] });
+    const bytes = frame(body);
+    const concat = vi.spyOn(Buffer, "concat");
+    const socket = b.n.connected[0]!.socket;
+    for (let i = 0; i < bytes.length; i += 1024) {
+      socket.write(bytes.subarray(i, i + 1024));
+      if (i % (64 * 1024) === 0) await new Promise((r) => setImmediate(r)); // let segments arrive apart
+    }
+    await until(() => a.got.some((m) => m.type === "operations"));
+    const joined = concat.mock.calls.reduce((n, [list]) => n + list.reduce((k, x) => k + x.length, 0), 0);
+    concat.mockRestore();
+    // joining per segment would copy ~ size² / (2 × 1 KB) ≈ 500 MB here
+    expect(joined).toBeLessThanOrEqual(2 * bytes.length);
+    const got = a.got.find((m) => m.type === "operations") as Extract<Message, { type: "operations" }>;
+    expect(got.operations.map((o) => o.id.toString())).toEqual(Array(4).fill(op.id.toString()));
+  });
+
+  it("a message over the frame limit is not sent (peers would cut us for it): onOversize hears of it", async () => {
+    const refused: string[] = [];
+    const a = net("a", {
+      maxFrameBytes: 2000,
+      onOversize: (_p, type, bytes) => refused.push(`${type}:${bytes}`),
+    });
+    const b = net("b");
+    const port = await a.n.listen("127.0.0.1", 0);
+    b.n.connect(`127.0.0.1:${port}`);
+    await until(() => a.n.connected.length === 1 && b.n.connected.length === 1);
+    const big = SignedOperation.sign(
+      {
+        fee: Amount.ZERO,
+        expirePeriod: 10,
+        payload: {
+          type: "ExecuteSC",
+          bytecode: new Uint8Array(3000),
+          maxGas: 1n,
+          maxCoins: Amount.ZERO,
+          datastore: [],
+        },
+      },
+      key("sender"),
+      77n,
+    );
+    expect(a.n.connected[0]!.send({ type: "operations", operations: [big] })).toBe(false);
+    a.n.broadcast({ type: "operations", operations: [big] });
+    expect(refused).toHaveLength(2);
+    expect(refused[0]).toMatch(/^operations:3\d{3}$/);
+    // the connection carries on: the next message that fits arrives
+    const small = SignedOperation.sign(
+      { fee: Amount.ZERO, expirePeriod: 10, payload: { type: "RollBuy", rollCount: 1n } },
+      key("sender"),
+      77n,
+    );
+    expect(a.n.connected[0]!.send({ type: "operations", operations: [small] })).toBe(true);
+    await until(() => b.got.some((m) => m.type === "operations"));
+    expect(b.n.connected).toHaveLength(1);
   });
 });

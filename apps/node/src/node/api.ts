@@ -4,7 +4,9 @@ import {
   Address,
   Amount,
   BlockId,
+  BoundedMap,
   type DecodeError,
+  MASSA_BLOCK_LIMITS,
   MassaTsError,
   OperationId,
   PublicKey,
@@ -42,7 +44,31 @@ export class RpcError extends Error {
 }
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-type Handler = (params: unknown[]) => Json | Promise<Json>;
+
+/**
+ * What one HTTP request (a call or a whole batch) may cost to answer: handlers that return large items
+ * charge their size before building them, so a request asking for too much fails with a clear error
+ * instead of building the answer (Massa bounds its response bodies the same way, 50 MB by default).
+ */
+export class ResponseBudget {
+  private used = 0;
+  constructor(readonly maxBytes: number) {}
+
+  charge(bytes: number, what: string): void {
+    this.used += bytes;
+    if (this.used > this.maxBytes) {
+      throw new RpcError(
+        RpcCode.badRequest,
+        `the answer would exceed ${this.maxBytes} bytes (${what}): ask for fewer items per request`,
+      );
+    }
+  }
+}
+
+type Handler = (params: unknown[], budget: ResponseBudget) => Json | Promise<Json>;
+
+/** An upper bound of an operation's JSON: its bytes become number arrays of at most 4 characters a byte. */
+const operationJsonBound = (op: SignedOperation): number => 4 * op.serializedSize + 1024;
 
 const slotJson = (s: Slot): Json => ({ period: s.period, thread: s.thread });
 const bytesJson = (b: Uint8Array): Json => Array.from(b);
@@ -148,11 +174,22 @@ function headerJson(h: SignedBlockHeader): Json {
 }
 
 /** The public JSON-RPC API: Massa's method names and result shapes (what massa-web3 5.x reads). */
-export function publicMethods(node: MassaNode, knownOps: Map<string, SignedOperation>): Map<string, Handler> {
+/**
+ * The public methods. `knownOps`: operations this API accepted, answered by `get_operations` after they
+ * leave the pool (bounded in count and bytes by its owner).
+ */
+export function publicMethods(
+  node: MassaNode,
+  knownOps: BoundedMap<string, SignedOperation> = new BoundedMap(100_000, {
+    of: (op) => op.serializedSize,
+    max: 64 * 1024 * 1024,
+  }),
+): Map<string, Handler> {
   const m = new Map<string, Handler>();
   const c = node.config;
   const lastSlot = () => node.slotAt() ?? new Slot(0, 0);
   const minimalFee = Amount.fromMas(c.minimal_fees);
+  const maxOperationSize = MASSA_BLOCK_LIMITS.maxBlockSize;
 
   m.set("get_status", () => {
     const now = Date.now();
@@ -205,7 +242,7 @@ export function publicMethods(node: MassaNode, knownOps: Map<string, SignedOpera
         periods_per_cycle: c.periods_per_cycle,
         block_reward: node.execution.config.blockReward.toString(),
         roll_price: node.execution.config.rollPrice.toString(),
-        max_block_size: 300_000,
+        max_block_size: MASSA_BLOCK_LIMITS.maxBlockSize,
       },
       chain_id: c.chain_id,
       minimal_fees: c.minimal_fees,
@@ -276,6 +313,12 @@ export function publicMethods(node: MassaNode, knownOps: Map<string, SignedOpera
       } catch (e) {
         throw new RpcError(RpcCode.models, `operation ${i}: ${(e as DecodeError).message}`);
       }
+      if (op.serializedSize > maxOperationSize) {
+        throw new RpcError(
+          RpcCode.badRequest,
+          `operation ${i} (${op.id}) has ${op.serializedSize} bytes, more than a block's ${maxOperationSize}: it can never be included`,
+        );
+      }
       if (op.content.expirePeriod < period) {
         throw new RpcError(
           RpcCode.inconsistency,
@@ -307,26 +350,30 @@ export function publicMethods(node: MassaNode, knownOps: Map<string, SignedOpera
         throw new RpcError(code, (e as Error).message);
       }
       knownOps.set(op.id.key, op);
-      if (knownOps.size > 100_000) knownOps.delete(knownOps.keys().next().value!);
       node.countOperationReceived();
     }
     node.broadcastOperations(ops);
     return ops.map((o) => o.id.toString());
   });
 
-  m.set("get_operations", (params) => {
-    const ids = arg(params, zList(z.string()), "operation id list");
+  m.set("get_operations", (params, budget) => {
+    const texts = arg(params, zList(z.string()), "operation id list");
     const out: Json[] = [];
-    for (const text of ids) {
+    const ids = new Map<string, OperationId>(); // each id answered once, however often asked
+    for (const text of texts) {
       let id: OperationId;
       try {
         id = OperationId.fromString(text);
       } catch (e) {
         throw new RpcError(RpcCode.invalidParams, (e as Error).message);
       }
+      ids.set(id.key, id);
+    }
+    for (const id of ids.values()) {
       const op = knownOps.get(id.key) ?? node.operation(id);
       const st = node.execution.operationStatus(id);
       if (!op && !st) continue;
+      budget.charge(op ? operationJsonBound(op) : 256, `operation ${id}`);
       out.push({
         id: id.toString(),
         in_pool: node.pool.has(id) && st === undefined,
@@ -594,6 +641,8 @@ export function privateMethods(node: MassaNode, onStop: () => void): Map<string,
 export interface RpcServerOptions {
   readonly maxBodyBytes: number;
   readonly maxBatch: number;
+  /** What answering one HTTP request may cost, in JSON bytes (see {@link ResponseBudget}). */
+  readonly maxResponseBytes: number;
   /** Extra GET routes (e.g. `/metrics`). */
   readonly get?: ReadonlyMap<string, () => Promise<{ type: string; body: string }>>;
 }
@@ -673,11 +722,12 @@ async function handle(
         ),
       );
     }
+    const budget = new ResponseBudget(opts.maxResponseBytes);
     const out = [];
-    for (const r of body) out.push(await call(r, methods));
+    for (const r of body) out.push(await call(r, methods, budget));
     return send(res, out);
   }
-  return send(res, await call(body, methods));
+  return send(res, await call(body, methods, new ResponseBudget(opts.maxResponseBytes)));
 }
 
 function send(res: ServerResponse, payload: unknown): void {
@@ -689,7 +739,7 @@ function errorResponse(id: unknown, code: number, message: string) {
   return { jsonrpc: "2.0", id: id ?? null, error: { code, message } };
 }
 
-async function call(r: unknown, methods: Map<string, Handler>) {
+async function call(r: unknown, methods: Map<string, Handler>, budget: ResponseBudget) {
   if (typeof r !== "object" || r === null || Array.isArray(r))
     return errorResponse(null, RpcCode.invalidRequest, "a request must be an object");
   const o = r as Record<string, unknown>;
@@ -705,7 +755,7 @@ async function call(r: unknown, methods: Map<string, Handler>) {
   if (!h) return errorResponse(id, RpcCode.methodNotFound, `method not found: ${o.method}`);
   const params = o.params === undefined ? [] : Array.isArray(o.params) ? o.params : [o.params];
   try {
-    return { jsonrpc: "2.0", id, result: await h(params) };
+    return { jsonrpc: "2.0", id, result: await h(params, budget) };
   } catch (e) {
     if (e instanceof RpcError) return errorResponse(id, e.code, e.message);
     if (e instanceof MassaTsError) return errorResponse(id, RpcCode.badRequest, e.message);

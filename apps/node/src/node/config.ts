@@ -56,6 +56,8 @@ export const NodeConfigSchema = z
           ),
         max_body_bytes: z.number().int().min(1024).max(50_000_000).default(10_000_000),
         max_batch: z.number().int().min(1).max(128).default(16),
+        /** JSON bytes one request's answer may reach (Massa's max_response_body_size). */
+        max_response_bytes: z.number().int().min(100_000).max(500_000_000).default(50_000_000),
       })
       .default({}),
     network: z
@@ -79,6 +81,13 @@ export const NodeConfigSchema = z
     pool: z
       .object({
         max_operations: z.number().int().min(1).max(1_000_000).default(100_000),
+        /** Serialized operation bytes the pool holds at most (a transfer is ~150 bytes, an operation ≤ 300 000). */
+        max_bytes: z
+          .number()
+          .int()
+          .min(1_000_000)
+          .max(4_000_000_000)
+          .default(128 * 1024 * 1024),
       })
       .default({}),
     log_level: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),

@@ -24,7 +24,14 @@ import {
   type SlotConfig,
 } from "@massa-ts/models";
 import { Selector } from "@massa-ts/pos-draws";
-import { type Message, Network, type Peer, SignatureVerifier, VerifierError } from "@massa-ts/protocol";
+import {
+  type Message,
+  Network,
+  operationBatches,
+  type Peer,
+  SignatureVerifier,
+  VerifierError,
+} from "@massa-ts/protocol";
 import pino, { type Logger } from "pino";
 import { Counter, Gauge, Registry } from "prom-client";
 import { CliError } from "../errors.js";
@@ -369,6 +376,8 @@ export class MassaNode {
       threadCount: c.thread_count,
       minimalFee: Amount.fromMas(c.minimal_fees),
       maxOperations: c.pool.max_operations,
+      maxBytes: c.pool.max_bytes,
+      maxOperationSize: this.blockLimits().maxBlockSize,
       operationValidityPeriods: c.operation_validity_periods,
     });
     if (c.network.listen || c.network.peers.length > 0) await this.startNetwork();
@@ -503,6 +512,8 @@ export class MassaNode {
         }
       },
       onPeer: (peer, event, reason) => this.log.info({ peer: peer.remote, event, reason }, "peer"),
+      onOversize: (peer, type, bytes) =>
+        this.log.error({ peer: peer.remote, type, bytes }, "message over the frame limit not sent"),
     });
     if (c.network.listen) {
       const i = c.network.listen.lastIndexOf(":");
@@ -581,9 +592,9 @@ export class MassaNode {
       if (slot.period > e || slot.period < Math.max(0, e - c.operation_validity_periods)) {
         return `operation ${op.id} outside its validity window`;
       }
-      size += op.toBytes().length;
+      size += op.serializedSize;
     }
-    if (size > 300_000) return `operations of ${size} bytes`;
+    if (size > this.blockLimits().maxBlockSize) return `operations of ${size} bytes`;
     return undefined;
   }
 
@@ -638,12 +649,12 @@ export class MassaNode {
         return;
       }
       case "askOps": {
+        // answered with that block's operations only, each once: the answer is bounded by the block size
+        // whatever ids are asked (Massa answers from the block's own list too)
         const b = this.graph.get(m.blockId);
-        const inBlock = new Map((b?.operations ?? []).map((o) => [o.id.key, o]));
-        const found = m.ids.flatMap((id) => {
-          const op = inBlock.get(id.key) ?? this.operation(id);
-          return op ? [op] : [];
-        });
+        if (!b) return;
+        const asked = new Set(m.ids.map((id) => id.key));
+        const found = b.operations.filter((o) => asked.has(o.id.key));
         peer.send({ type: "blockOps", blockId: m.blockId, operations: found });
         return;
       }
@@ -853,7 +864,8 @@ export class MassaNode {
         // expired, too cheap, pool full: not relayed
       }
     }
-    if (fresh.length > 0) this.network?.broadcast({ type: "operations", operations: fresh }, peer);
+    for (const batch of operationBatches(fresh))
+      this.network?.broadcast({ type: "operations", operations: batch }, peer);
   }
 
   /**
@@ -1042,7 +1054,8 @@ export class MassaNode {
   /** Operations accepted by the API go to the peers too. */
   broadcastOperations(ops: readonly SignedOperation[]): void {
     for (const op of ops) this.firstSeen(`o${op.id.key}`);
-    this.network?.broadcast({ type: "operations", operations: [...ops] });
+    for (const batch of operationBatches(ops))
+      this.network?.broadcast({ type: "operations", operations: batch });
   }
 
   /** Endorsements of the next slot by our keys, endorsing its thread's best parent: pooled and sent. */
@@ -1175,7 +1188,7 @@ export class MassaNode {
       slot.period,
       slot.thread,
       MASSA_BLOCK_LIMITS.maxOperationsPerBlock,
-      300_000 - 10_000, // MAX_BLOCK_SIZE minus room for the header
+      this.blockLimits().maxBlockSize, // operations only: the header is not counted (as in Massa)
       (op) =>
         used.has(op.id.key) ||
         this.execution.operationStatus(op.id) !== undefined ||

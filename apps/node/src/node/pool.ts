@@ -12,15 +12,21 @@ export interface PoolOptions {
   readonly threadCount: number;
   readonly minimalFee: Amount;
   readonly maxOperations: number;
+  /** Serialized bytes the pool holds at most (its operations' {@link SignedOperation.serializedSize}). */
+  readonly maxBytes: number;
+  /** The largest operation taken: a block's operation bytes (Massa's MAX_BLOCK_SIZE); a larger one never fits. */
+  readonly maxOperationSize: number;
   readonly operationValidityPeriods: number;
 }
 
 /**
- * The operation pool: bounded, ordered by fee (highest first) then id; refuses bad signatures, another
- * chain's operations, expired ones and fees below the minimum; drops what expires or gets executed.
+ * The operation pool: bounded in count and bytes, ordered by fee (highest first) then id; refuses bad
+ * signatures, another chain's operations, operations larger than a block, expired ones and fees below the
+ * minimum; drops what expires or gets executed.
  */
 export class OperationPool {
   private readonly ops = new Map<string, SignedOperation>();
+  private heldBytes = 0;
   /** The same operations, kept sorted: fee (highest first), then id. Binary-search insert and delete. */
   private order: SignedOperation[] = [];
 
@@ -28,6 +34,11 @@ export class OperationPool {
 
   get size(): number {
     return this.ops.size;
+  }
+
+  /** Serialized bytes of the operations held. */
+  get bytes(): number {
+    return this.heldBytes;
   }
 
   has(id: OperationId): boolean {
@@ -58,21 +69,38 @@ export class OperationPool {
         `fee ${op.content.fee} of operation ${op.id} is too low: the minimum is ${this.opts.minimalFee}`,
       );
     }
+    const size = op.serializedSize;
+    if (size > this.opts.maxOperationSize) {
+      throw new PoolError(
+        `operation ${op.id} has ${size} bytes, more than a block's ${this.opts.maxOperationSize}: it can never be included`,
+      );
+    }
     if (!signatureChecked && !op.verifySignature())
       throw new PoolError(`operation ${op.id} has a bad signature`);
     if (this.ops.has(op.id.key)) return;
-    if (this.ops.size >= this.opts.maxOperations) {
-      // evict the cheapest if the newcomer pays more, else refuse
-      const cheapest = this.order.at(-1)!;
-      if (!cheapest.content.fee.lt(op.content.fee)) {
+    // full (in count or bytes): the cheapest leave if the newcomer pays more than each of them, else refused
+    let evict = 0;
+    let freed = 0;
+    while (
+      this.ops.size - evict >= this.opts.maxOperations ||
+      this.heldBytes - freed + size > this.opts.maxBytes
+    ) {
+      const cheapest = this.order[this.order.length - 1 - evict];
+      if (!cheapest?.content.fee.lt(op.content.fee)) {
         throw new PoolError(
-          `the pool is full (${this.opts.maxOperations} operations) and fee ${op.content.fee} is too low to enter`,
+          `the pool is full (${this.opts.maxOperations} operations, ${this.opts.maxBytes} bytes) and fee ${op.content.fee} is too low to enter`,
         );
       }
-      this.ops.delete(cheapest.id.key);
-      this.order.pop();
+      freed += cheapest.serializedSize;
+      evict++;
     }
+    for (let i = 0; i < evict; i++) {
+      const gone = this.order.pop()!;
+      this.ops.delete(gone.id.key);
+    }
+    this.heldBytes -= freed;
     this.ops.set(op.id.key, op);
+    this.heldBytes += size;
     this.order.splice(this.position(op), 0, op);
   }
 
@@ -104,7 +132,7 @@ export class OperationPool {
       if (op.senderThread(this.opts.threadCount) !== thread) continue;
       if (period > e || period < Math.max(0, e - this.opts.operationValidityPeriods)) continue;
       if (skip(op)) continue;
-      const size = op.toBytes().length;
+      const size = op.serializedSize;
       if (bytes + size > maxBytes) continue;
       bytes += size;
       out.push(op);
@@ -117,6 +145,7 @@ export class OperationPool {
     this.order = this.order.filter((op) => {
       if (op.content.expirePeriod >= currentPeriod && !gone(op)) return true;
       this.ops.delete(op.id.key);
+      this.heldBytes -= op.serializedSize;
       return false;
     });
   }

@@ -58,9 +58,10 @@ export async function runNode(config: NodeConfig, logger?: Logger): Promise<Runn
         resyncing = undefined;
       });
     };
-    const pub = await startRpcServer(cfg.api.public, publicMethods(node, new Map()), {
+    const pub = await startRpcServer(cfg.api.public, publicMethods(node), {
       maxBodyBytes: cfg.api.max_body_bytes,
       maxBatch: cfg.api.max_batch,
+      maxResponseBytes: cfg.api.max_response_bytes,
     });
     servers.push(pub.server);
     const priv = await startRpcServer(
@@ -69,6 +70,7 @@ export async function runNode(config: NodeConfig, logger?: Logger): Promise<Runn
       {
         maxBodyBytes: 1_000_000,
         maxBatch: cfg.api.max_batch,
+        maxResponseBytes: cfg.api.max_response_bytes,
         get: new Map([
           ["/metrics", async () => ({ type: node.metrics.contentType, body: await node.metrics.metrics() })],
         ]),

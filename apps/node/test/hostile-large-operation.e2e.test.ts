@@ -1,0 +1,246 @@
+// Issue 17, item 1, replayed against a running node (real TCP and HTTP): one large operation used to crash a
+// node remotely. An ExecuteSC of ~3.9 MB with fee 0 was pooled and relayed by every node; `askOps` with its
+// id repeated 5 000 times made the node encode a ~19 GB answer; `get_operations` with the id repeated in a
+// 16 × 128 batch copied the bytecode until V8 aborted; one of ~4.5 MB made the node broadcast a frame its
+// peers refuse. Massa refuses an operation larger than a block's operations (300 000 bytes) and answers
+// `askOps` from the asked block's own list. Each test names the attack it replays.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  Address,
+  Amount,
+  BlockId,
+  blake3,
+  MASSA_BLOCK_LIMITS,
+  OperationId,
+  SecretKey,
+  SignedOperation,
+} from "@massa-ts/models";
+import { encodeMessage, type Message, Network } from "@massa-ts/protocol";
+import pino from "pino";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { createDevnet } from "../src/commands/devnet.ts";
+import { loadNodeConfig, type NodeConfig } from "../src/node/config.ts";
+import type { MassaNode } from "../src/node/node.ts";
+import { type RunningNode, runNode } from "../src/node/run.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "massa-ts-large-op-"));
+let running: RunningNode | undefined;
+const nets: Network[] = [];
+afterAll(async () => {
+  await Promise.all(nets.map((n) => n.stop()));
+  await running?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const until = async (cond: () => boolean, ms = 10_000) => {
+  const t = Date.now();
+  while (!cond()) {
+    if (Date.now() - t > ms) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+const te = new TextEncoder();
+const MAX_RESPONSE = 2_000_000;
+let d: ReturnType<typeof createDevnet>;
+let c: NodeConfig;
+let node: MassaNode;
+let url: string;
+/** An honest peer: records what the node relays to it. */
+let honest: Network;
+const relayed: Message[] = [];
+/** The largest operation a block fits, accepted by the first test. */
+let fits: SignedOperation;
+
+beforeAll(async () => {
+  d = createDevnet({ dir, nodes: 1, t0: 400, basePort: 0 });
+  c = loadNodeConfig(d.configPath);
+  running = await runNode(
+    {
+      ...c,
+      api: { ...c.api, max_response_bytes: MAX_RESPONSE },
+      network: { ...c.network, listen: "127.0.0.1:0" },
+    },
+    pino({ level: "silent" }),
+  );
+  node = running.node;
+  url = running.publicUrl;
+  honest = peer("honest", (m) => relayed.push(m));
+  await until(() => node.network!.connected.length === 1 && honest.connected.length === 1);
+  await until(() => (node.currentSlot?.period ?? 0) >= 2);
+}, 30_000);
+
+function peer(name: string, onMessage?: (m: Message) => void): Network {
+  const n = new Network({
+    chainId: 77n,
+    nodeKey: new SecretKey(blake3(te.encode(name))),
+    // a raw client: it accepts any frame the node might send, to see whether the node sends one
+    maxFrameBytes: 64 * 1024 * 1024,
+    blockLimits: {
+      ...MASSA_BLOCK_LIMITS,
+      threadCount: c.thread_count,
+      endorsementCount: c.endorsement_count,
+    },
+    ...(onMessage ? { onMessage: (_p, m) => onMessage(m) } : {}),
+  });
+  nets.push(n);
+  n.connect(`127.0.0.1:${node.p2pPort}`);
+  return n;
+}
+
+/** An ExecuteSC of exactly `size` wire bytes (zeros: their JSON is 2 characters a byte), fee 0, far expiry. */
+function executeSc(size: number, name: string): SignedOperation {
+  const key = new SecretKey(blake3(te.encode(name)));
+  const mk = (len: number) =>
+    SignedOperation.sign(
+      {
+        fee: Amount.ZERO,
+        expirePeriod: (node.currentSlot?.period ?? 0) + 1000,
+        payload: {
+          type: "ExecuteSC",
+          bytecode: new Uint8Array(len),
+          maxGas: 1_000_000n,
+          maxCoins: Amount.ZERO,
+          datastore: [],
+        },
+      },
+      key,
+      77n,
+    );
+  const first = mk(size - 200);
+  const op = mk(size - 200 + size - first.serializedSize);
+  expect(op.toBytes().length).toBe(size);
+  return op;
+}
+
+async function post(body: unknown): Promise<{ status: number; text: string }> {
+  const r = await fetch(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  return { status: r.status, text: await r.text() };
+}
+
+const call = (method: string, params: unknown[], id = 1) => ({ jsonrpc: "2.0", id, method, params });
+const banReasons = () => [...node.network!.banned().values()].join("\n");
+const relayedOps = () =>
+  relayed.flatMap((m) => (m.type === "operations" ? m.operations.map((o) => o.id.toString()) : []));
+
+it("send_operations with a 3.9 MB ExecuteSC, fee 0: refused with a typed error, not pooled, not relayed", async () => {
+  const huge = executeSc(3_900_000, "attacker-huge");
+  const over = executeSc(MASSA_BLOCK_LIMITS.maxBlockSize + 1, "attacker-over");
+  for (const op of [huge, over]) {
+    const r = await post(call("send_operations", [[op.toSendOperationsInput()]]));
+    const j = JSON.parse(r.text) as { error?: { code: number; message: string } };
+    expect(j.error?.code).toBe(-32000);
+    expect(j.error?.message).toMatch(
+      new RegExp(`has ${op.serializedSize} bytes, more than a block's 300000: it can never be included`),
+    );
+    expect(node.pool.has(op.id)).toBe(false);
+  }
+  // the largest that fits a block is taken, and reaches the peer in a frame it accepts (its default limit)
+  fits = executeSc(MASSA_BLOCK_LIMITS.maxBlockSize, "user-large");
+  const r = await post(call("send_operations", [[fits.toSendOperationsInput()]]));
+  expect(JSON.parse(r.text)).toMatchObject({ result: [fits.id.toString()] });
+  await until(() => relayedOps().includes(fits.id.toString()));
+  expect(relayedOps()).not.toContain(huge.id.toString());
+  expect(relayedOps()).not.toContain(over.id.toString());
+  expect(encodeMessage({ type: "operations", operations: [fits] }).length).toBeLessThan(4 * 1024 * 1024);
+}, 30_000);
+
+it("a peer relaying an operation larger than a block: banned for it; the operation goes nowhere", async () => {
+  const mallory = peer("mallory-large-op");
+  await until(() => mallory.connected.length === 1);
+  const op = executeSc(400_000, "attacker-relayed");
+  mallory.broadcast({ type: "operations", operations: [op] });
+  await until(() => mallory.connected.length === 0);
+  expect(banReasons()).toMatch(new RegExp(`operation ${op.id} has 400000 bytes, more than a block's 300000`));
+  expect(node.pool.has(op.id)).toBe(false);
+  expect(relayedOps()).not.toContain(op.id.toString());
+  expect(honest.connected).toHaveLength(1);
+});
+
+it("askOps with one id 5 000 times plus ids of other blocks: the block's own operations, each once", async () => {
+  // a transfer included in a block
+  const sender = SecretKey.fromString(d.accounts[2]!.secretKey);
+  const transfer = SignedOperation.sign(
+    {
+      fee: Amount.fromMas("0.01"),
+      expirePeriod: node.currentSlot!.period + 9,
+      payload: {
+        type: "Transaction",
+        recipient: Address.fromPublicKey(SecretKey.generate().publicKey),
+        amount: Amount.fromMas("1"),
+      },
+    },
+    sender,
+    77n,
+  );
+  const sent = JSON.parse((await post(call("send_operations", [[transfer.toSendOperationsInput()]]))).text);
+  expect(sent).toMatchObject({ result: [transfer.id.toString()] });
+  await until(() => node.inBlocks(transfer.id).length > 0);
+  const blockId = node.inBlocks(transfer.id)[0]!;
+  // a pooled operation of no block (its validity window starts 1 000 periods on)
+  const pooled = executeSc(1000, "pooled-elsewhere");
+  node.pool.add(pooled, node.currentSlot!.period);
+  const answers: Extract<Message, { type: "blockOps" }>[] = [];
+  const asker = peer("asker", (m) => {
+    if (m.type === "blockOps") answers.push(m);
+  });
+  await until(() => asker.connected.length === 1);
+  asker.broadcast({
+    type: "askOps",
+    blockId: BlockId.fromString(blockId),
+    ids: [
+      ...Array.from({ length: 4998 }, () => transfer.id),
+      pooled.id,
+      OperationId.fromString(pooled.id.toString()),
+    ],
+  });
+  await until(() => answers.length === 1);
+  expect(answers[0]!.operations.map((o) => o.id.toString())).toEqual([transfer.id.toString()]);
+  expect(asker.connected).toHaveLength(1);
+});
+
+it("get_operations with one id 128 times, in a batch of 16: each answered once; the answer's size is bounded", async () => {
+  const heapBefore = process.memoryUsage().heapUsed;
+  const small = SignedOperation.sign(
+    {
+      fee: Amount.ZERO,
+      expirePeriod: node.currentSlot!.period + 1000,
+      payload: { type: "RollBuy", rollCount: 1n },
+    },
+    new SecretKey(blake3(te.encode("small"))),
+    77n,
+  );
+  node.pool.add(small, node.currentSlot!.period);
+  const ids = Array.from({ length: 128 }, () => small.id.toString());
+  const batch = await post(Array.from({ length: 16 }, (_, i) => call("get_operations", [ids], i)));
+  const answers = JSON.parse(batch.text) as { result: { id: string }[] }[];
+  expect(answers).toHaveLength(16);
+  for (const a of answers) expect(a.result.map((o) => o.id)).toEqual([small.id.toString()]);
+  // the 300 000-byte operation costs at most 1.2 MB of JSON: one per request fits the 2 MB budget, a second
+  // in the same batch is refused with a clear error instead of being built
+  const big = await post([
+    call("get_operations", [[fits.id.toString()]], 1),
+    call("get_operations", [[fits.id.toString()]], 2),
+  ]);
+  const [first, second] = JSON.parse(big.text) as { result?: unknown[]; error?: { message: string } }[];
+  expect(first!.result).toHaveLength(1);
+  expect(second!.error?.message).toMatch(
+    /the answer would exceed 2000000 bytes .*ask for fewer items per request/,
+  );
+  expect(big.text.length).toBeLessThan(MAX_RESPONSE);
+  // and the attack of the issue (16 × 128 copies of the large one) is refused, not built
+  const attack = await post(
+    Array.from({ length: 16 }, (_, i) => call("get_operations", [Array(128).fill(fits.id.toString())], i)),
+  );
+  expect(attack.text.length).toBeLessThan(MAX_RESPONSE);
+  expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(128 * 1024 * 1024);
+  // the node carries on
+  const final = node.execution.finalSlot;
+  await until(() => node.execution.finalSlot.period > final.period);
+});
