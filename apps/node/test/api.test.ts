@@ -251,8 +251,8 @@ describe("a restart resumes on the stored final blocks", () => {
       const fin = third.node.fs.lastFinalSlot!;
       const produced = async () =>
         Number(
-          (await third.node.metrics.getSingleMetric("massa_ts_blocks_produced_total")?.get())?.values[0]
-            ?.value ?? 0,
+          (await third.node.metrics.registry.getSingleMetric("massa_ts_blocks_produced_total")?.get())
+            ?.values[0]?.value ?? 0,
         );
       const end = third.node.slotAt()!.period + 3;
       while (third.node.slotAt()!.period < end) await new Promise((res) => setTimeout(res, 100));

@@ -1,6 +1,6 @@
 /**
  * A map bounded in entries and, optionally, in weight (bytes): inserting past a bound evicts the oldest
- * entries (insertion order; re-setting a key does not refresh it). The one FIFO cache of the code base:
+ * entries (insertion order; setting a key again makes it the newest). The one FIFO cache of the code base:
  * seen sets, recently received items, answers kept for clients.
  */
 export class BoundedMap<K, V> {

@@ -58,6 +58,7 @@ export {
   serializeOperationContent,
 } from "./operation.js";
 export { ByteReader, ByteWriter } from "./reader.js";
+export type { Selection, SelectionView } from "./selection.js";
 export { MASSA_SLOT_CONFIG, Slot, type SlotConfig, validateSlotConfig } from "./slot.js";
 export { decodeVarint, encodeVarint, varintLength } from "./varint.js";
 export {

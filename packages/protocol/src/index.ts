@@ -1,3 +1,10 @@
+export {
+  type BlockCheckConfig,
+  type BlockRefusal,
+  checkBlockContent,
+  checkHeader,
+  checkOperationIds,
+} from "./checks.js";
 export { decodeMessage, encodeMessage, MAX_LIST_ITEMS, type Message, PROTOCOL_VERSION } from "./messages.js";
 export { Network, type NetworkOptions, operationBatches, Peer } from "./network.js";
 export {

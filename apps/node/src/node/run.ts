@@ -1,9 +1,11 @@
 import type { Server } from "node:http";
 import type { Logger } from "pino";
-import { privateMethods, publicMethods, startRpcServer } from "./api.js";
+import { privateMethods } from "./api-private.js";
+import { publicMethods } from "./api-public.js";
 import type { NodeConfig } from "./config.js";
 import { clearDataDir } from "./data-dir.js";
 import { MassaNode } from "./node.js";
+import { startRpcServer } from "./rpc-server.js";
 
 export interface RunningNode {
   /** The node (a new one after an out-of-step recovery: read it each time). */

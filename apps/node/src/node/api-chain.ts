@@ -1,0 +1,184 @@
+// The public API's methods about the chain: blocks, the graph and its cliques, endorsements, datastore and
+// bytecode reads, execution events, the version and the final state hashes.
+import { BlockId, OperationId, Slot } from "@massa-ts/models";
+import { z } from "zod";
+import { arg, bytesJson, headerJson, slotJson, zAddress, zBytes, zList, zSlot } from "./api-json.js";
+import type { NodeApiView } from "./api-view.js";
+import { type Handler, type Json, RpcCode, RpcError } from "./rpc-server.js";
+
+/** Registers the chain methods on `m`. */
+export function chainMethods(node: NodeApiView, m: Map<string, Handler>): void {
+  const _c = node.config;
+  const blockJson = (id: BlockId): Json | undefined => {
+    const b = node.graph.get(id);
+    const st = node.graph.status(id);
+    if (!b || !st) return undefined;
+    const final = st.kind === "active" && st.final;
+    return {
+      id: id.toString(),
+      content: {
+        is_final: final,
+        is_in_blockclique: node.graph.isInBlockclique(id),
+        is_candidate: st.kind === "active" && !final,
+        is_discarded: st.kind === "invalid" || st.kind === "stale",
+        block: { header: headerJson(b.header), operations: b.operations.map((o) => o.id.toString()) },
+      },
+    };
+  };
+  m.set("get_blocks", (params) => {
+    const ids = arg(params, zList(z.string()), "block id list");
+    return ids.flatMap((t) => {
+      let id: BlockId;
+      try {
+        id = BlockId.fromString(t);
+      } catch (e) {
+        throw new RpcError(RpcCode.invalidParams, (e as Error).message);
+      }
+      const j = blockJson(id);
+      return j === undefined ? [] : [j];
+    });
+  });
+  m.set("get_blockclique_block_by_slot", (params) => {
+    const s = arg(params, zSlot, "slot");
+    const b = node.graph.blockAt(new Slot(s.period, s.thread));
+    return b ? { header: headerJson(b.header), operations: b.operations.map((o) => o.id.toString()) } : null;
+  });
+  m.set("get_graph_interval", (params) => {
+    const r = arg(
+      params,
+      z.object({ start: z.number().nullish(), end: z.number().nullish() }).nullish(),
+      "time interval",
+    );
+    return node.graph
+      .activeBlocks()
+      .filter((b) => {
+        const t = b.slot.timestamp(node.slotConfig);
+        return (r?.start == null || t >= r.start) && (r?.end == null || t < r.end);
+      })
+      .map((b) => ({
+        id: b.id.toString(),
+        is_final: b.final,
+        is_stale: false,
+        is_in_blockclique: b.inBlockclique,
+        slot: slotJson(b.slot),
+        creator: b.creator.toString(),
+        parents: b.parents.map(String),
+      }));
+  });
+  m.set("get_cliques", () =>
+    node.graph.allCliques().map((q) => ({
+      block_ids: q.blockIds.map(String),
+      fitness: q.fitness,
+      is_blockclique: q.isBlockclique,
+    })),
+  );
+  m.set("get_next_block_best_parents", () =>
+    node.graph.bestParents().map((id) => {
+      const b = node.graph.activeBlocks().find((x) => x.id.equals(id));
+      return [id.toString(), b?.slot.period ?? 0];
+    }),
+  );
+  m.set("get_endorsements", (params) => {
+    arg(params, zList(z.string()), "endorsement id list");
+    return []; // endorsements are not pooled: this node makes its own when it builds a block
+  });
+  m.set("get_datastore_entries", (params) => {
+    const reqs = arg(params, zList(z.object({ address: zAddress, key: zBytes })), "datastore request list");
+    return reqs.map((r) => {
+      const f = node.execution.dataEntry(r.address, r.key, "final");
+      const cnd = node.execution.dataEntry(r.address, r.key, "candidate");
+      return { final_value: f ? bytesJson(f) : null, candidate_value: cnd ? bytesJson(cnd) : null };
+    });
+  });
+  m.set("get_addresses_bytecode", (params) => {
+    const reqs = arg(
+      params,
+      zList(z.object({ address: zAddress, is_final: z.boolean() })),
+      "bytecode request list",
+    );
+    return reqs.map((r) =>
+      bytesJson(node.execution.bytecode(r.address, r.is_final ? "final" : "candidate") ?? new Uint8Array()),
+    );
+  });
+  m.set("get_addresses_datastore_keys", (params) => {
+    const reqs = arg(
+      params,
+      zList(
+        z
+          .object({
+            address: zAddress,
+            is_final: z.boolean(),
+            prefix: zBytes.default([]),
+            count: z.number().int().min(1).nullish(),
+          })
+          .passthrough(),
+      ),
+      "datastore keys request list",
+    );
+    return reqs.map((r) => {
+      const keys = (node.execution.datastoreKeys(r.address, r.is_final ? "final" : "candidate") ?? []).filter(
+        (k) => k.length >= r.prefix.length && r.prefix.every((b, i) => k[i] === b),
+      );
+      return {
+        address: r.address.toString(),
+        is_final: r.is_final,
+        keys: keys.slice(0, r.count ?? undefined).map(bytesJson),
+      };
+    });
+  });
+  m.set("get_filtered_sc_output_event", (params) => {
+    const f = arg(
+      params,
+      z
+        .object({
+          start: zSlot.nullish(),
+          end: zSlot.nullish(),
+          emitter_address: zAddress.nullish(),
+          original_caller_address: zAddress.nullish(),
+          original_operation_id: z.string().nullish(),
+          is_final: z.boolean().nullish(),
+          is_error: z.boolean().nullish(),
+        })
+        .passthrough()
+        .nullish(),
+      "event filter",
+    );
+    let opId: OperationId | undefined;
+    if (f?.original_operation_id) {
+      try {
+        opId = OperationId.fromString(f.original_operation_id);
+      } catch (e) {
+        throw new RpcError(RpcCode.invalidParams, (e as Error).message);
+      }
+    }
+    const address = f?.emitter_address ?? f?.original_caller_address ?? undefined;
+    return node.execution
+      .events({
+        ...(opId ? { operationId: opId } : {}),
+        ...(address ? { address } : {}),
+        ...(f?.start ? { fromSlot: new Slot(f.start.period, f.start.thread) } : {}),
+        ...(f?.end ? { toSlot: new Slot(f.end.period, f.end.thread) } : {}),
+        ...(f?.is_final != null ? { isFinal: f.is_final } : {}),
+        ...(f?.is_error != null ? { isError: f.is_error } : {}),
+      })
+      .map((e) => ({
+        context: {
+          slot: slotJson(e.slot),
+          block: e.blockId?.toString() ?? null,
+          read_only: false,
+          index_in_slot: e.indexInSlot,
+          call_stack: e.callStack.map(String),
+          origin_operation_id: e.originOperationId?.toString() ?? null,
+          is_final: e.isFinal,
+          is_error: e.isError,
+          deferred_call_id: null,
+          async_msg_id: null,
+        },
+        data: e.data,
+      }));
+  });
+  m.set("get_version", () => "MAIN.5.0");
+  m.set("get_final_state_hashes", () =>
+    node.finalHashes.map((h) => ({ slot: slotJson(h.slot), hash: h.hash })),
+  );
+}

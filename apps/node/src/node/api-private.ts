@@ -1,0 +1,51 @@
+// The private JSON-RPC API (loopback only): stop the node, staking keys, peers to drop or take back.
+import { Address, PublicKey } from "@massa-ts/models";
+import { z } from "zod";
+import { arg, zAddress, zList } from "./api-json.js";
+import type { NodeAdminView } from "./api-view.js";
+import { type Handler, RpcCode, RpcError } from "./rpc-server.js";
+
+/** The private API (loopback only): stop, staking keys. */
+export function privateMethods(node: NodeAdminView, onStop: () => void): Map<string, Handler> {
+  const m = new Map<string, Handler>();
+  m.set("stop_node", () => {
+    setImmediate(onStop);
+    return null;
+  });
+  m.set("add_staking_secret_keys", (params) => {
+    const keys = arg(params, zList(z.string()), "secret key list");
+    return keys.map((k, i) => {
+      try {
+        return node.addStakingKey(k, `key ${i}`).toString();
+      } catch (e) {
+        throw new RpcError(RpcCode.invalidParams, (e as Error).message);
+      }
+    });
+  });
+  m.set("remove_staking_addresses", (params) => {
+    const addrs = arg(params, zList(zAddress), "address list");
+    return addrs.map((a) => node.removeStakingKey(a));
+  });
+  // partitions without bans (an operator dropping peers; the chaos harness's partitions): node keys "P…"
+  const zKeys = zList(z.string());
+  const peerKeys = (params: unknown[]) =>
+    arg(params, zKeys, "node public key list").map((k, i) => {
+      try {
+        return PublicKey.fromString(k);
+      } catch (e) {
+        throw new RpcError(RpcCode.invalidParams, `key ${i}: ${(e as Error).message}`);
+      }
+    });
+  m.set("node_block_peers", (params) => {
+    node.network?.block(peerKeys(params));
+    return null;
+  });
+  m.set("node_unblock_peers", (params) => {
+    node.network?.unblock(peerKeys(params));
+    return null;
+  });
+  m.set("get_staking_addresses", () =>
+    [...node.stakingKeys.values()].map((k) => Address.fromPublicKey(k.publicKey).toString()),
+  );
+  return m;
+}

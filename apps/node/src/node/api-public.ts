@@ -1,0 +1,261 @@
+// The public JSON-RPC API: Massa's method names, parameters and result shapes (what massa-web3 reads).
+import {
+  Amount,
+  BoundedMap,
+  type DecodeError,
+  OperationId,
+  parseSendOperationInput,
+  type SignedOperation,
+  Slot,
+} from "@massa-ts/models";
+import { z } from "zod";
+import { chainMethods } from "./api-chain.js";
+import { arg, bytesJson, operationJson, operationJsonBound, slotJson, zAddress, zList } from "./api-json.js";
+import type { NodeApiView } from "./api-view.js";
+import { PoolError } from "./pool.js";
+import { type Handler, type Json, RpcCode, RpcError } from "./rpc-server.js";
+
+/** The public JSON-RPC API: Massa's method names and result shapes (what massa-web3 5.x reads). */
+/**
+ * The public methods. `knownOps`: operations this API accepted, answered by `get_operations` after they
+ * leave the pool (bounded in count and bytes by its owner).
+ */
+export function publicMethods(
+  node: NodeApiView,
+  knownOps: BoundedMap<string, SignedOperation> = new BoundedMap(100_000, {
+    of: (op) => op.serializedSize,
+    max: 64 * 1024 * 1024,
+  }),
+): Map<string, Handler> {
+  const m = new Map<string, Handler>();
+  const c = node.config;
+  const lastSlot = () => node.slotAt() ?? new Slot(0, 0);
+  const minimalFee = Amount.fromMas(c.minimal_fees);
+  const maxOperationSize = node.limits.maxBlockSize;
+
+  m.set("get_status", () => {
+    const now = node.clock.now();
+    const last = node.slotAt(now);
+    const next = last ? last.next(c.thread_count) : new Slot(0, 0);
+    const cycle = Math.floor((last ?? new Slot(0, 0)).period / c.periods_per_cycle);
+    const cycleMs = c.t0 * c.periods_per_cycle;
+    const finalSlot = node.execution.finalSlot;
+    return {
+      node_id: `N${node.genesisAddress.toString().slice(2, 40)}`,
+      node_ip: null,
+      version: "MAIN.5.0",
+      current_time: now,
+      current_cycle: cycle,
+      current_cycle_time: c.genesis_timestamp + cycle * cycleMs,
+      next_cycle_time: c.genesis_timestamp + (cycle + 1) * cycleMs,
+      connected_nodes: {},
+      last_slot: last ? slotJson(last) : null,
+      next_slot: slotJson(next),
+      consensus_stats: {
+        start_timespan: node.startedAt,
+        end_timespan: now,
+        final_block_count: node.graph.activeBlocks().filter((b) => b.final).length,
+        stale_block_count: 0,
+        clique_count: node.graph.allCliques().length,
+      },
+      pool_stats: [node.pool.size, 0],
+      network_stats: {
+        in_connection_count: 0,
+        out_connection_count: 0,
+        known_peer_count: 0,
+        banned_peer_count: 0,
+        active_node_count: 0,
+      },
+      execution_stats: {
+        time_window_start: node.startedAt,
+        time_window_end: now,
+        final_block_count: 0,
+        final_executed_operations_count: 0,
+        active_cursor: slotJson(node.execution.lastExecutedSlot),
+        final_cursor: slotJson(finalSlot),
+      },
+      config: {
+        genesis_timestamp: c.genesis_timestamp,
+        end_timestamp: null,
+        thread_count: c.thread_count,
+        t0: c.t0,
+        delta_f0: c.delta_f0,
+        operation_validity_periods: c.operation_validity_periods,
+        periods_per_cycle: c.periods_per_cycle,
+        block_reward: node.execution.config.blockReward.toString(),
+        roll_price: node.execution.config.rollPrice.toString(),
+        max_block_size: node.limits.maxBlockSize,
+      },
+      chain_id: c.chain_id,
+      minimal_fees: c.minimal_fees,
+      current_mip_version: 0,
+      final_state_fingerprint: node.fs.stateHash.toString(),
+    };
+  });
+
+  m.set("get_addresses", (params) => {
+    const addrs = arg(params, zList(zAddress), "address list");
+    // read once for the whole list: a cycle info holds every address's rolls and stats
+    const infos = node.fs
+      .cycles()
+      .map(({ cycle, complete }) => ({ info: node.fs.cycleInfo(cycle)!, complete }));
+    const cur = lastSlot();
+    const to = new Slot(cur.period + 10, c.thread_count - 1);
+    return addrs.map((a) => {
+      const ex = node.execution;
+      let draws: ReturnType<typeof node.selector.getAddressSelections> = { producing: [], endorsing: [] };
+      try {
+        draws = node.selector.getAddressSelections(a, cur, to);
+      } catch {
+        // the next cycle is not drawn yet: what is known so far
+      }
+      const cycles = infos.map(({ info, complete }) => {
+        const cycle = info.cycle;
+        const stats = info.productionStats.find(([x]) => x.equals(a))?.[1];
+        const rolls = info.rollCounts.find(([x]) => x.equals(a))?.[1];
+        return {
+          cycle,
+          is_final: complete,
+          ok_count: Number(stats?.blockSuccess ?? 0n),
+          nok_count: Number(stats?.blockFailure ?? 0n),
+          active_rolls: rolls === undefined ? null : Number(rolls),
+        };
+      });
+      const keys = (level: "final" | "candidate") => (ex.datastoreKeys(a, level) ?? []).map(bytesJson);
+      return {
+        address: a.toString(),
+        thread: a.thread(c.thread_count),
+        final_balance: (ex.balance(a, "final") ?? { toString: () => "0" }).toString(),
+        final_roll_count: Number(ex.rolls(a, "final")),
+        final_datastore_keys: keys("final"),
+        candidate_balance: (ex.balance(a, "candidate") ?? { toString: () => "0" }).toString(),
+        candidate_roll_count: Number(ex.rolls(a, "candidate")),
+        candidate_datastore_keys: keys("candidate"),
+        deferred_credits: ex
+          .deferredCredits(a, "candidate")
+          .map(([s, amount]) => ({ slot: slotJson(s), amount: amount.toString() })),
+        next_block_draws: draws.producing.map(slotJson),
+        next_endorsement_draws: draws.endorsing.map((e) => ({ slot: slotJson(e.slot), index: e.index })),
+        created_blocks: [],
+        created_operations: [],
+        created_endorsements: [],
+        cycle_infos: cycles,
+      };
+    });
+  });
+
+  m.set("send_operations", async (params) => {
+    const inputs = arg(params, zList(z.unknown()), "operation list");
+    const period = lastSlot().period;
+    const ops: SignedOperation[] = [];
+    for (const [i, input] of inputs.entries()) {
+      let op: SignedOperation;
+      try {
+        op = parseSendOperationInput(input, node.chainId);
+      } catch (e) {
+        throw new RpcError(RpcCode.models, `operation ${i}: ${(e as DecodeError).message}`);
+      }
+      if (op.serializedSize > maxOperationSize) {
+        throw new RpcError(
+          RpcCode.badRequest,
+          `operation ${i} (${op.id}) has ${op.serializedSize} bytes, more than a block's ${maxOperationSize}: it can never be included`,
+        );
+      }
+      if (op.content.expirePeriod < period) {
+        throw new RpcError(
+          RpcCode.inconsistency,
+          `operation ${i} (${op.id}) expires at period ${op.content.expirePeriod}, before the current period ${period}: it will never be included`,
+        );
+      }
+      if (op.content.fee.lt(minimalFee)) {
+        throw new RpcError(
+          RpcCode.badRequest,
+          `operation ${i} (${op.id}): fee ${op.content.fee} is too low: the minimum is ${minimalFee}`,
+        );
+      }
+      ops.push(op);
+    }
+    // signatures: in the node's worker pool when it has one (a big batch does not stall the node)
+    let ok: boolean[];
+    try {
+      ok = node.verifier ? await node.verifier.verifyOperations(ops) : ops.map((op) => op.verifySignature());
+    } catch (e) {
+      throw new RpcError(RpcCode.pool, `node busy: ${(e as Error).message}`);
+    }
+    const bad = ok.indexOf(false);
+    if (bad >= 0) throw new RpcError(RpcCode.models, `operation ${bad} (${ops[bad]!.id}): bad signature`);
+    for (const op of ops) {
+      try {
+        node.pool.add(op, period, true);
+      } catch (e) {
+        const code = e instanceof PoolError && /fee/.test(e.message) ? RpcCode.badRequest : RpcCode.pool;
+        throw new RpcError(code, (e as Error).message);
+      }
+      knownOps.set(op.id.key, op);
+      node.countOperationReceived();
+    }
+    node.broadcastOperations(ops);
+    return ops.map((o) => o.id.toString());
+  });
+
+  m.set("get_operations", (params, budget) => {
+    const texts = arg(params, zList(z.string()), "operation id list");
+    const out: Json[] = [];
+    const ids = new Map<string, OperationId>(); // each id answered once, however often asked
+    for (const text of texts) {
+      let id: OperationId;
+      try {
+        id = OperationId.fromString(text);
+      } catch (e) {
+        throw new RpcError(RpcCode.invalidParams, (e as Error).message);
+      }
+      ids.set(id.key, id);
+    }
+    for (const id of ids.values()) {
+      const op = knownOps.get(id.key) ?? node.operation(id);
+      const st = node.execution.operationStatus(id);
+      if (!op && !st) continue;
+      budget.charge(op ? operationJsonBound(op) : 256, `operation ${id}`);
+      out.push({
+        id: id.toString(),
+        in_pool: node.pool.has(id) && st === undefined,
+        in_blocks: node.inBlocks(id),
+        is_operation_final: st ? st.final : null,
+        thread: op ? op.senderThread(c.thread_count) : 0,
+        operation: op ? operationJson(op) : null,
+        op_exec_status: st ? st.success : null,
+      });
+    }
+    return out;
+  });
+
+  const stakers = (): [string, number][] => {
+    const cycles = node.fs.cycles();
+    const last = cycles.at(-1);
+    const rolls = last ? node.fs.cycleInfo(last.cycle)!.rollCounts : [];
+    return rolls
+      .filter(([, r]) => r > 0n)
+      .sort((x, y) => (y[1] > x[1] ? 1 : y[1] < x[1] ? -1 : 0))
+      .map(([a, r]) => [a.toString(), Number(r)]);
+  };
+  const zPage = z
+    .object({ limit: z.number().int().min(1).max(10_000), offset: z.number().int().min(0) })
+    .nullish();
+  m.set("get_stakers", (params) => {
+    const page = arg(params, zPage, "page request");
+    const all = stakers();
+    return page ? all.slice(page.offset * page.limit, (page.offset + 1) * page.limit) : all;
+  });
+  m.set("get_largest_stakers", (params) => {
+    const r = arg(params, z.object({ page_request: zPage }).nullish(), "request");
+    const all = stakers();
+    const page = r?.page_request;
+    return {
+      content: page ? all.slice(page.offset, page.offset + page.limit) : all,
+      total_count: all.length,
+    };
+  });
+
+  chainMethods(node, m);
+  return m;
+}

@@ -1,0 +1,236 @@
+// Blocks arriving from peers: the header first (checked at once), then its operation ids (the operations
+// this node lacks are asked for), then the whole block through protocol's checks and the signature checks,
+// into consensus in arrival order; what is new is relayed. Also answers peers asking for blocks.
+import type { BlockGraph } from "@massa-ts/consensus";
+import {
+  BoundedMap,
+  type OperationId,
+  type SelectionView,
+  type SignedBlockHeader,
+  type SignedOperation,
+  type Slot,
+} from "@massa-ts/models";
+import {
+  type BlockCheckConfig,
+  checkBlockContent,
+  checkHeader,
+  checkOperationIds,
+  type Message,
+  type Network,
+  type Peer,
+  type SignatureVerifier,
+  VerifierError,
+} from "@massa-ts/protocol";
+import type { Logger } from "pino";
+import type { InclusionIndex } from "./inclusion-index.js";
+import type { Judgements } from "./judgements.js";
+import type { Relay } from "./relay.js";
+
+/** Relayed blocks waiting for their signature checks; more are dropped (a child asks for them again). */
+const MAX_BLOCKS_QUEUED = 256;
+
+export interface BlockIntakeDeps {
+  readonly checks: BlockCheckConfig;
+  /** The draws a header's producer is checked against. */
+  readonly draws: SelectionView;
+  readonly log: Logger;
+  readonly graph: BlockGraph;
+  readonly relay: Relay;
+  readonly judgements: Judgements;
+  readonly inclusion: InclusionIndex;
+  readonly verifier: () => SignatureVerifier | undefined;
+  readonly network: () => Network | undefined;
+  /** An operation this node holds (pool or graph), to assemble announced blocks without asking. */
+  operation(id: OperationId): SignedOperation | undefined;
+  currentSlot(): Slot | undefined;
+  stopped(): boolean;
+}
+
+type BlockMessage = Extract<Message, { type: "header" | "blockOpIds" | "askOps" | "blockOps" | "askBlock" }>;
+
+export class BlockIntake {
+  /** Headers announced, waiting for their operation ids; 1 000. */
+  private readonly pendingHeaders = new BoundedMap<string, SignedBlockHeader>(1000);
+  /** Announced blocks waiting for the operations we asked their sender for. */
+  private readonly assembling = new BoundedMap<
+    string,
+    { header: SignedBlockHeader; ids: readonly OperationId[]; have: Map<string, SignedOperation> }
+  >(MAX_BLOCKS_QUEUED);
+  /** Relayed blocks are checked and added one at a time, in arrival order. */
+  private queue: Promise<void> = Promise.resolve();
+  private readonly queued = new Set<string>();
+
+  constructor(private readonly d: BlockIntakeDeps) {}
+
+  /** Resolves when the blocks queued so far went through. */
+  drained(): Promise<void> {
+    return this.queue;
+  }
+
+  onMessage(peer: Peer, m: BlockMessage): void {
+    switch (m.type) {
+      case "header":
+        this.onHeader(peer, m.header);
+        return;
+      case "blockOpIds":
+        this.onOperationIds(peer, m);
+        return;
+      case "askOps": {
+        // answered with that block's operations only, each once: the answer is bounded by the block size
+        // whatever ids are asked (Massa answers from the block's own list too)
+        const b = this.d.graph.get(m.blockId);
+        if (!b) return;
+        const asked = new Set(m.ids.map((id) => id.key));
+        const found = b.operations.filter((o) => asked.has(o.id.key));
+        peer.send({ type: "blockOps", blockId: m.blockId, operations: found });
+        return;
+      }
+      case "blockOps":
+        this.onOperations(peer, m);
+        return;
+      case "askBlock": {
+        const b = this.d.graph.get(m.blockId);
+        if (b) {
+          peer.send({ type: "header", header: b.header });
+          peer.send({ type: "blockOps", blockId: m.blockId, operations: [...b.operations] });
+        }
+        return;
+      }
+    }
+  }
+
+  private onHeader(peer: Peer, header: SignedBlockHeader): void {
+    const k = header.id.key;
+    if (this.d.graph.status(header.id) || this.pendingHeaders.has(k) || this.queued.has(k)) return;
+    const bad = checkHeader(header, this.d.draws);
+    if (bad) {
+      // a bad signature is the sender's fault whatever our state; a producer that is not ours is
+      // judged against our draws, which are only as right as our final state
+      if (bad.judged) this.d.judgements.refuse(peer, header.id, header.content.slot, bad.reason);
+      else peer.fail(`invalid block ${header.id}: ${bad.reason}`);
+      return;
+    }
+    this.pendingHeaders.set(k, header);
+  }
+
+  /** An announced block's operation ids: take what we hold, ask the peer for the rest. */
+  private onOperationIds(peer: Peer, m: Extract<Message, { type: "blockOpIds" }>): void {
+    const header = this.pendingHeaders.get(m.blockId.key);
+    if (!header) return;
+    this.pendingHeaders.delete(m.blockId.key);
+    const bad = checkOperationIds(header, m.ids, this.d.checks.limits);
+    if (bad) {
+      peer.fail(`invalid block ${m.blockId}: ${bad}`);
+      return;
+    }
+    const have = new Map<string, SignedOperation>();
+    const missing: OperationId[] = [];
+    for (const id of m.ids) {
+      const op = this.d.operation(id);
+      if (op) have.set(id.key, op);
+      else missing.push(id);
+    }
+    if (missing.length === 0) {
+      this.enqueue(
+        peer,
+        header,
+        m.ids.map((id) => have.get(id.key)!),
+      );
+      return;
+    }
+    this.assembling.set(m.blockId.key, { header, ids: m.ids, have });
+    peer.send({ type: "askOps", blockId: m.blockId, ids: missing });
+  }
+
+  private onOperations(peer: Peer, m: Extract<Message, { type: "blockOps" }>): void {
+    const a = this.assembling.get(m.blockId.key);
+    if (a) {
+      // the operations we asked for
+      this.assembling.delete(m.blockId.key);
+      for (const op of m.operations) if (!a.have.has(op.id.key)) a.have.set(op.id.key, op);
+      const ops = a.ids.map((id) => a.have.get(id.key));
+      const lacking = ops.indexOf(undefined);
+      if (lacking >= 0) {
+        peer.fail(`announced block ${m.blockId} but did not supply its operation ${a.ids[lacking]}`);
+        return;
+      }
+      this.enqueue(peer, a.header, ops as SignedOperation[]);
+      return;
+    }
+    const header = this.pendingHeaders.get(m.blockId.key);
+    if (!header) return; // unknown or already processed
+    this.pendingHeaders.delete(m.blockId.key);
+    const bad = checkOperationIds(
+      header,
+      m.operations.map((o) => o.id),
+      this.d.checks.limits,
+    );
+    if (bad) {
+      peer.fail(`invalid block ${m.blockId}: ${bad}`);
+      return;
+    }
+    this.enqueue(peer, header, m.operations);
+  }
+
+  /** A relayed block with all its operations: protocol's checks, then the block queue (signatures, consensus). */
+  private enqueue(peer: Peer, header: SignedBlockHeader, ops: readonly SignedOperation[]): void {
+    const id = header.id;
+    const bad = checkBlockContent(header, ops, this.d.checks);
+    if (bad) {
+      peer.fail(`invalid block ${id}: ${bad}`);
+      return;
+    }
+    if (this.queued.size >= MAX_BLOCKS_QUEUED) {
+      // not the peer's fault alone (catch-up bursts): dropped unbanned; a child will ask for it again
+      this.d.log.warn({ peer: peer.remote, block: id.toString() }, "block queue full: block dropped");
+      return;
+    }
+    this.queued.add(id.key);
+    this.queue = this.queue
+      .then(() => this.add(peer, header, ops))
+      .catch((e: unknown) =>
+        this.d.log.error(
+          { peer: peer.remote, block: id.toString(), err: (e as Error).message },
+          "block failed",
+        ),
+      )
+      .finally(() => this.queued.delete(id.key));
+  }
+
+  /**
+   * A relayed block that passed the synchronous checks: its operations' signatures are checked (in the
+   * worker pool, or from the cache for operations already relayed), then consensus adds it. Runs in the
+   * block queue, so blocks reach consensus in arrival order.
+   */
+  private async add(peer: Peer, header: SignedBlockHeader, ops: readonly SignedOperation[]): Promise<void> {
+    if (this.d.stopped()) return;
+    let ok: boolean[];
+    try {
+      ok = await this.d.verifier()!.verifyOperations(ops, { priority: true });
+    } catch (e) {
+      if (!(e instanceof VerifierError)) throw e;
+      this.d.log.warn({ peer: peer.remote, block: header.id.toString(), err: e.message }, "block dropped");
+      return;
+    }
+    if (this.d.stopped()) return;
+    const bad = ok.indexOf(false);
+    if (bad >= 0) {
+      peer.fail(`invalid block ${header.id}: operation ${ops[bad]!.id}: bad signature`);
+      return;
+    }
+    const r = this.d.graph.addBlock({ header, operations: ops }, this.d.currentSlot());
+    if (r.status.kind === "invalid") {
+      this.d.judgements.refuse(peer, header.id, header.content.slot, r.status.reason);
+      return;
+    }
+    if (r.status.kind === "waiting-parents") {
+      for (const id of r.status.missing) peer.send({ type: "askBlock", blockId: id });
+    }
+    if (r.status.kind !== "stale") this.d.inclusion.record(header.id, ops);
+    if (r.status.kind !== "stale" && this.d.relay.firstSeen(`b${header.id.key}`)) {
+      const net = this.d.network();
+      net?.broadcast({ type: "header", header }, peer);
+      net?.broadcast({ type: "blockOpIds", blockId: header.id, ids: ops.map((o) => o.id) }, peer);
+    }
+  }
+}

@@ -1,0 +1,91 @@
+// The bootstrap server: streams this node's final state to a joining peer (in parts, with the changes made
+// meanwhile) and its graph of active blocks; at most 4 clients at once, 10 new sessions per IP per minute.
+import type { BlockGraph } from "@massa-ts/consensus";
+import type { FinalState } from "@massa-ts/final-state";
+import { BoundedMap, Slot } from "@massa-ts/models";
+import type { Message, Peer } from "@massa-ts/protocol";
+import type { Clock } from "./clock.js";
+
+export interface BootstrapServerDeps {
+  readonly fs: FinalState;
+  readonly graph: BlockGraph;
+  readonly clock: Clock;
+}
+
+export class BootstrapServer {
+  /** Clients being served (by node key) → when they last asked. */
+  private readonly clients = new Map<string, number>();
+  /** New sessions per IP in the current minute. */
+  private readonly starts = new BoundedMap<string, { minute: number; count: number }>(10_000);
+
+  constructor(private readonly d: BootstrapServerDeps) {}
+
+  /** A part of the final state from where the client's cursor is. */
+  onAsk(peer: Peer, m: Extract<Message, { type: "bootstrapAsk" }>): void {
+    const refusal = this.gate(peer, m.slot === undefined);
+    if (refusal) {
+      peer.close(refusal);
+      return;
+    }
+    const fs = this.d.fs;
+    let part: ReturnType<FinalState["bootstrapPart"]>;
+    try {
+      part = fs.bootstrapPart(
+        {
+          ...(m.slot ? { slot: m.slot } : {}),
+          ...(m.lastKey ? { lastKey: m.lastKey } : {}),
+          finished: m.finished,
+        },
+        1_000_000,
+      );
+    } catch (e) {
+      peer.close(`bootstrap refused: ${(e as Error).message}`);
+      return;
+    }
+    peer.send({
+      type: "bootstrapPart",
+      slot: part.slot,
+      fingerprint: fs.stateHash.fingerprint(),
+      entries: part.entries,
+      updates: part.updates,
+      lastKey: part.cursor.lastKey,
+      finished: part.cursor.finished ?? false,
+      total: fs.approxRecordCount(),
+    });
+  }
+
+  /** The graph's active blocks (final or not), oldest slot first. */
+  onGraphAsk(peer: Peer): void {
+    const g = this.d.graph;
+    const blocks = g
+      .activeBlocks()
+      .sort((a, b) => Slot.compare(a.slot, b.slot))
+      .flatMap((b) => {
+        const full = g.get(b.id);
+        return full ? [{ header: full.header, operations: [...full.operations], final: b.final }] : [];
+      });
+    peer.send({ type: "graph", blocks });
+  }
+
+  /**
+   * The server's limits: at most 4 clients streaming at once (a client is "streaming" until it is silent
+   * for 10 s) and 10 new sessions per IP per minute. Returns why a request is refused, if it is.
+   */
+  private gate(peer: Peer, newSession: boolean): string | undefined {
+    const now = this.d.clock.now();
+    for (const [k, t] of this.clients) if (now - t > 10_000) this.clients.delete(k);
+    const who = peer.publicKey!.toString();
+    if (!this.clients.has(who) && this.clients.size >= 4)
+      return "bootstrap server busy (4 clients): retry later";
+    if (newSession) {
+      const ip = peer.socket.remoteAddress ?? "?";
+      const minute = Math.floor(now / 60_000);
+      const s = this.starts.get(ip);
+      const count = s && s.minute === minute ? s.count + 1 : 1;
+      this.starts.set(ip, { minute, count });
+      if (count > 10) return "too many bootstrap sessions from this address: retry in a minute";
+    }
+    this.clients.set(who, now);
+    return undefined;
+  }
+}

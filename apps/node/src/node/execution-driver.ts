@@ -1,0 +1,115 @@
+// Consensus → execution: hands the blockclique (candidate slots, as far as the draws go) and the final
+// slots to execution, one final slot at a time; writes blocks to the block store as they become final.
+import type { BlockGraph, ConsensusBlock } from "@massa-ts/consensus";
+import type { ExecBlock, Execution } from "@massa-ts/execution";
+import type { FinalState } from "@massa-ts/final-state";
+import { type Address, type BlockId, BoundedMap, Slot } from "@massa-ts/models";
+import { CliError } from "../errors.js";
+import type { BlockStore } from "./block-store.js";
+import type { NodeMetrics } from "./metrics.js";
+
+/** Keeps the last `n` (slot, hash) pairs for `get_final_state_hashes`. */
+const FINAL_HASHES_KEPT = 1000;
+
+export interface ExecutionDriverDeps {
+  readonly threadCount: number;
+  readonly periodsPerCycle: number;
+  readonly graph: BlockGraph;
+  readonly execution: Execution;
+  readonly fs: FinalState;
+  readonly blockStore: BlockStore;
+  readonly metrics: NodeMetrics;
+}
+
+export class ExecutionDriver {
+  /** (final slot, state fingerprint) of the last 1 000 final slots, oldest first. */
+  readonly finalHashes: { slot: Slot; hash: string }[] = [];
+  private readonly execBlocks = new BoundedMap<string, ExecBlock>(20_000);
+  /** Active blocks already written to the block store (ids). */
+  private readonly storedActive = new Map<string, BlockId>();
+
+  constructor(private readonly d: ExecutionDriverDeps) {}
+
+  /** Hands the blockclique and the final slots to execution. */
+  apply(now: Slot): void {
+    const d = this.d;
+    const at = (s: Slot) => {
+      const b = d.graph.blockAt(s);
+      return b ? this.toExec(b) : null;
+    };
+    // candidate slots only as far as the draws go: cycle D is drawn once D − 2 is complete in the final state
+    const f = d.execution.finalSlot;
+    const finalCycle = Math.floor(f.period / d.periodsPerCycle);
+    const complete = f.thread === d.threadCount - 1 && (f.period + 1) % d.periodsPerCycle === 0;
+    const drawn = (complete ? finalCycle : finalCycle - 1) + 2;
+    const lastDrawn = new Slot((drawn + 1) * d.periodsPerCycle - 1, d.threadCount - 1);
+    try {
+      d.execution.onBlockcliqueChanged(at, Slot.compare(now, lastDrawn) < 0 ? now : lastDrawn);
+    } catch (e) {
+      // a cycle still being drawn in the worker: the same slots run again at the next tick
+      if ((e as { code?: string }).code !== "CYCLE_PENDING") throw e;
+      return;
+    }
+    // final blocks reach the disk before any of their slots is settled (a restart resumes on them)
+    d.blockStore.putFinal(d.graph.takeNewlyFinal());
+    this.persistActive();
+    const bound = d.graph.finalSlotBound(d.execution.finalSlot);
+    // one slot at a time, so that every final slot's state hash is recorded
+    while (Slot.compare(bound, d.execution.finalSlot) > 0) {
+      const s = d.execution.finalSlot.next(d.threadCount);
+      d.execution.onSlotsFinal(s, at);
+      this.finalHashes.push({ slot: s, hash: d.fs.stateHash.toString() });
+      if (this.finalHashes.length > FINAL_HASHES_KEPT) this.finalHashes.shift();
+    }
+    d.metrics.finalPeriod.set(d.execution.finalSlot.period);
+  }
+
+  /** Writes the graph's active blocks not written yet (see BlockStore: a whole-network stop keeps them). */
+  persistActive(): void {
+    const fresh: ConsensusBlock[] = [];
+    for (const b of this.d.graph.activeBlocks()) {
+      if (b.final || this.storedActive.has(b.id.key)) continue;
+      const full = this.d.graph.get(b.id);
+      if (!full) continue;
+      fresh.push(full);
+      this.storedActive.set(b.id.key, b.id);
+    }
+    this.d.blockStore.putActive(fresh);
+  }
+
+  /** Forgets written active blocks the graph no longer holds. */
+  forgetGone(): void {
+    for (const [k, id] of this.storedActive) if (!this.d.graph.status(id)) this.storedActive.delete(k);
+  }
+
+  private toExec(b: ConsensusBlock): ExecBlock {
+    const id = b.header.id;
+    let e = this.execBlocks.get(id.key);
+    if (!e) {
+      const h = b.header.content;
+      e = {
+        id,
+        slot: h.slot,
+        creator: b.header.creatorAddress,
+        operations: b.operations,
+        endorsements: h.endorsements.map((x) => ({ index: x.content.index, creator: x.creatorAddress })),
+        parentCreator: this.parentCreator(b),
+      };
+      this.execBlocks.set(id.key, e);
+    }
+    return e;
+  }
+
+  /** Creator of a block's same-thread parent (the endorsed block: its creator earns a reward part). */
+  private parentCreator(b: ConsensusBlock): Address {
+    const h = b.header.content;
+    const parent = h.parents[h.slot.thread]!;
+    const creator = this.d.graph.creatorOf(parent);
+    if (!creator) {
+      throw new CliError(
+        `block ${b.header.id} at ${h.slot}: its parent ${parent} is not in the graph, so the endorsed-block reward has no recipient`,
+      );
+    }
+    return creator;
+  }
+}

@@ -1,0 +1,34 @@
+// Which block includes which operation, as far as this node knows (for get_operations' in_blocks).
+import { type BlockId, BoundedMap, type OperationId, type SignedOperation } from "@massa-ts/models";
+
+export class InclusionIndex {
+  /** Operation id key → block ids (text); the last 100 000 operations. */
+  private readonly blocks = new BoundedMap<string, string[]>(100_000);
+
+  record(block: BlockId, ops: readonly SignedOperation[]): void {
+    const id = block.toString();
+    for (const op of ops) {
+      const list = this.blocks.get(op.id.key);
+      if (list) {
+        if (!list.includes(id)) list.push(id);
+      } else this.blocks.set(op.id.key, [id]);
+    }
+  }
+
+  /** Blocks in which an operation was included (by this node's knowledge). */
+  blocksOf(id: { key: string }): string[] {
+    return this.blocks.get(id.key) ?? [];
+  }
+
+  /** The operation itself, from the first block holding it that `block` still finds. */
+  find(
+    id: OperationId,
+    block: (text: string) => { readonly operations: readonly SignedOperation[] } | undefined,
+  ): SignedOperation | undefined {
+    for (const text of this.blocksOf(id)) {
+      const op = block(text)?.operations.find((o) => o.id.key === id.key);
+      if (op) return op;
+    }
+    return undefined;
+  }
+}

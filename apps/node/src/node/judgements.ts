@@ -1,0 +1,86 @@
+// Verdicts on peers whose blocks we refused by rules judged against our own state (draws, graph, executed
+// operations): ban them once our finality passes the block, or find that we are the one out of step.
+import type { BlockId, Slot } from "@massa-ts/models";
+import type { Peer } from "@massa-ts/protocol";
+import type { Logger } from "pino";
+import type { Clock } from "./clock.js";
+
+/** Periods of stalled finality while refusing peers' blocks after which a node bootstraps again. */
+export const OUT_OF_STEP_PERIODS = 8;
+
+export interface JudgementsDeps {
+  readonly t0: number;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** Timestamp of a slot's start. */
+  slotTime(slot: Slot): number;
+  /** Our last final slot. */
+  finalSlot(): Slot;
+  /** Peers currently connected. */
+  peerCount(): number;
+  /** Called once when this node finds itself out of step. */
+  onOutOfStep(): void;
+}
+
+export class Judgements {
+  /** Refusals waiting for a verdict on their senders; at most 1 024. */
+  private judged: { peer: Peer; block: BlockId; slot: Slot; reason: string; deadline: number }[] = [];
+  private outOfStepReported = false;
+
+  constructor(private readonly d: JudgementsDeps) {}
+
+  /**
+   * A block refused by a rule judged against our own state. Its sender is not banned at once: our state
+   * may be the wrong one. It is banned once our own finality passes the refused block's slot (the network
+   * went on without that block, and so did we); if our finality has not got there within
+   * {@link OUT_OF_STEP_PERIODS} periods of the slot, the refusal is dropped unbanned, and when that happens
+   * for blocks of two or more peers (or of our only peer), we are the one out of step.
+   */
+  refuse(peer: Peer, block: BlockId, slot: Slot, reason: string): void {
+    const { t0, clock } = this.d;
+    const slotTime = this.d.slotTime(slot);
+    // far-future slots are not worth a verdict (consensus would make them wait anyway)
+    if (slotTime > clock.now() + OUT_OF_STEP_PERIODS * t0) return;
+    if (this.judged.length >= 1024) this.judged.shift();
+    this.judged.push({
+      peer,
+      block,
+      slot,
+      reason,
+      deadline: Math.max(clock.now(), slotTime) + OUT_OF_STEP_PERIODS * t0,
+    });
+    this.d.log.debug(
+      { peer: peer.remote, block: block.toString(), reason },
+      "block refused: verdict pending",
+    );
+  }
+
+  /** Bans the senders of refused blocks our finality went past; detects being out of step (each tick). */
+  settle(): void {
+    if (this.judged.length === 0) return;
+    const fin = this.d.finalSlot();
+    const now = this.d.clock.now();
+    const expired = new Set<string>();
+    const keep: typeof this.judged = [];
+    for (const j of this.judged) {
+      if (fin.compare(j.slot) >= 0) j.peer.fail(`invalid block ${j.block}: ${j.reason}`);
+      else if (now > j.deadline) expired.add(j.peer.publicKey?.toString() ?? j.peer.remote);
+      else keep.push(j);
+    }
+    this.judged = keep;
+    if (expired.size === 0 || this.outOfStepReported) return;
+    const peers = this.d.peerCount();
+    this.d.log.warn(
+      { peers: [...expired], finalSlot: fin.toJSON() },
+      "peers' blocks refused while our finality did not move past them: not banning them",
+    );
+    if (expired.size >= Math.min(2, Math.max(1, peers))) {
+      this.outOfStepReported = true;
+      this.d.log.error(
+        { finalSlot: fin.toJSON(), peers: [...expired] },
+        "out of step with our peers (finality stalled, their blocks refused): bootstrapping again",
+      );
+      this.d.onOutOfStep();
+    }
+  }
+}

@@ -1,0 +1,48 @@
+// The node's Prometheus metrics (served on the private API's /metrics).
+import { Counter, Gauge, Registry } from "prom-client";
+
+export class NodeMetrics {
+  readonly registry = new Registry();
+  readonly currentPeriod: Gauge;
+  readonly finalPeriod: Gauge;
+  readonly blocksProduced: Counter;
+  readonly operationsReceived: Counter;
+  readonly poolOperations: Gauge;
+
+  constructor() {
+    const registers = [this.registry];
+    this.currentPeriod = new Gauge({
+      name: "massa_ts_current_period",
+      help: "period of the current slot",
+      registers,
+    });
+    this.finalPeriod = new Gauge({
+      name: "massa_ts_final_period",
+      help: "period of the last final slot",
+      registers,
+    });
+    this.blocksProduced = new Counter({
+      name: "massa_ts_blocks_produced_total",
+      help: "blocks produced by this node",
+      registers,
+    });
+    this.operationsReceived = new Counter({
+      name: "massa_ts_operations_received_total",
+      help: "operations accepted into the pool",
+      registers,
+    });
+    this.poolOperations = new Gauge({
+      name: "massa_ts_pool_operations",
+      help: "operations in the pool",
+      registers,
+    });
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

@@ -1,0 +1,172 @@
+// Gossip of operations and endorsements: what was seen, per-peer budgets, signature checks in the worker
+// pool, pooling, and relaying what is new to the other peers.
+import { BoundedSet, bytesEqual, type SignedEndorsement, type SignedOperation } from "@massa-ts/models";
+import { type Network, operationBatches, type Peer, type SignatureVerifier } from "@massa-ts/protocol";
+import type { Logger } from "pino";
+import type { Clock } from "./clock.js";
+import type { EndorsementPool } from "./endorsement-pool.js";
+import type { OperationPool } from "./pool.js";
+
+export interface RelayDeps {
+  /** Operations and endorsements per second a peer may relay (token bucket, burst ×2). */
+  readonly maxPerSecond: number;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly pool: OperationPool;
+  readonly endorsements: EndorsementPool;
+  readonly verifier: () => SignatureVerifier | undefined;
+  readonly network: () => Network | undefined;
+  /** The current period (operations expired before it are not pooled). */
+  currentPeriod(): number;
+  stopped(): boolean;
+}
+
+export class Relay {
+  /** Ids seen ("o…" operations, "e…" endorsements, "b…" blocks): nothing is relayed twice. */
+  private readonly seen = new BoundedSet<string>(200_000);
+  /** Operations whose signature is being verified (id → signature bytes): a relayed copy is not checked twice. */
+  private readonly verifying = new Map<string, Uint8Array>();
+  /** Per-peer budget (token bucket). */
+  private readonly budget = new WeakMap<Peer, { tokens: number; at: number }>();
+  /** Items dropped because the verifier was saturated, logged at most once per second. */
+  private readonly dropped = { operations: 0, endorsements: 0, loggedAt: 0 };
+
+  constructor(private readonly d: RelayDeps) {}
+
+  /** Marks an id as seen; false if it was already. */
+  firstSeen(key: string): boolean {
+    return this.seen.add(key);
+  }
+
+  /** A peer's `operations` message. */
+  onOperations(peer: Peer, ops: readonly SignedOperation[]): void {
+    if (!this.takeBudget(peer, ops.length)) {
+      peer.fail(`operation flood: more than ${this.d.maxPerSecond} operations per second`);
+      return;
+    }
+    // not seen, and not the very bytes already being verified (a copy with another signature is checked)
+    const todo = ops.filter((op) => {
+      if (this.seen.has(`o${op.id.key}`)) return false;
+      const inFlight = this.verifying.get(op.id.key);
+      if (inFlight && bytesEqual(inFlight, op.signature.raw)) return false;
+      this.verifying.set(op.id.key, op.signature.raw);
+      return true;
+    });
+    if (todo.length === 0) return;
+    void this.verifyAndPool(peer, todo).finally(() => {
+      for (const op of todo) {
+        if (this.verifying.get(op.id.key) === op.signature.raw) this.verifying.delete(op.id.key);
+      }
+    });
+  }
+
+  /** A peer's `endorsements` message: the same budget as operations (each costs a signature check). */
+  onEndorsements(peer: Peer, es: readonly SignedEndorsement[]): void {
+    if (!this.takeBudget(peer, es.length)) {
+      peer.fail(`endorsement flood: more than ${this.d.maxPerSecond} operations and endorsements per second`);
+      return;
+    }
+    const todo = es.filter((e) => !this.seen.has(`e${e.id.key}`));
+    if (todo.length > 0) void this.verifyAndPoolEndorsements(peer, todo);
+  }
+
+  /** Operations accepted by the API go to the peers too. */
+  broadcastOperations(ops: readonly SignedOperation[]): void {
+    for (const op of ops) this.firstSeen(`o${op.id.key}`);
+    for (const batch of operationBatches(ops))
+      this.d.network()?.broadcast({ type: "operations", operations: batch });
+  }
+
+  /** Spends `n` of the peer's budget: `maxPerSecond`, burst ×2. False: flooding. */
+  private takeBudget(peer: Peer, n: number): boolean {
+    const rate = this.d.maxPerSecond;
+    const now = this.d.clock.now();
+    const b = this.budget.get(peer) ?? { tokens: 2 * rate, at: now };
+    b.tokens = Math.min(2 * rate, b.tokens + ((now - b.at) * rate) / 1000);
+    b.at = now;
+    this.budget.set(peer, b);
+    if (b.tokens < n) return false;
+    b.tokens -= n;
+    return true;
+  }
+
+  /**
+   * Relayed operations: signatures checked in the worker pool; one bad signature bans the sender and drops
+   * its message. Only operations that pass are marked seen (a forged copy cannot shadow the real one);
+   * those the pool takes are relayed.
+   */
+  private async verifyAndPool(peer: Peer, ops: readonly SignedOperation[]): Promise<void> {
+    const pass = await this.signaturesPass(peer, "operations", ops, () =>
+      this.d.verifier()!.verifyOperations(ops),
+    );
+    if (!pass) return;
+    const fresh: SignedOperation[] = [];
+    const period = this.d.currentPeriod();
+    for (const op of ops) {
+      if (!this.firstSeen(`o${op.id.key}`)) continue;
+      try {
+        this.d.pool.add(op, period, true);
+        fresh.push(op);
+      } catch {
+        // expired, too cheap, too large, pool full: not relayed
+      }
+    }
+    for (const batch of operationBatches(fresh))
+      this.d.network()?.broadcast({ type: "operations", operations: batch }, peer);
+  }
+
+  /**
+   * Relayed endorsements: signatures checked (in the worker pool for a big batch), then marked seen (only
+   * then: a forged copy cannot shadow the real one), pooled for the block of their slot and relayed.
+   */
+  private async verifyAndPoolEndorsements(peer: Peer, es: readonly SignedEndorsement[]): Promise<void> {
+    const pass = await this.signaturesPass(peer, "endorsements", es, () =>
+      this.d
+        .verifier()!
+        .verify(es.map((e) => ({ creator: e.creator, message: e.signedHash(), signature: e.signature }))),
+    );
+    if (!pass) return;
+    const fresh = es.filter((e) => this.firstSeen(`e${e.id.key}`));
+    for (const e of fresh) this.d.endorsements.add(e);
+    if (fresh.length > 0) this.d.network()?.broadcast({ type: "endorsements", endorsements: fresh }, peer);
+  }
+
+  /**
+   * The signature check of relayed items: true when every one passed. A saturated verifier
+   * (VERIFIER_BUSY) drops them unbanned (peers keep them); one bad signature bans the sender.
+   */
+  private async signaturesPass(
+    peer: Peer,
+    what: "operations" | "endorsements",
+    items: readonly { readonly id: { toString(): string } }[],
+    verify: () => Promise<boolean[]>,
+  ): Promise<boolean> {
+    let ok: boolean[];
+    try {
+      ok = await verify();
+    } catch (e) {
+      this.noteDropped(what, items.length, (e as Error).message);
+      return false;
+    }
+    if (this.d.stopped()) return false;
+    const bad = ok.indexOf(false);
+    if (bad >= 0) {
+      peer.fail(`${what === "operations" ? "operation" : "endorsement"} ${items[bad]!.id}: bad signature`);
+      return false;
+    }
+    return true;
+  }
+
+  private noteDropped(what: "operations" | "endorsements", n: number, why: string): void {
+    this.dropped[what] += n;
+    const now = this.d.clock.now();
+    if (now - this.dropped.loggedAt < 1000) return;
+    this.d.log.warn(
+      { operations: this.dropped.operations, endorsements: this.dropped.endorsements, reason: why },
+      "overloaded: relayed items dropped since the last report",
+    );
+    this.dropped.operations = 0;
+    this.dropped.endorsements = 0;
+    this.dropped.loggedAt = now;
+  }
+}

@@ -1,0 +1,177 @@
+// A JSON-RPC 2.0 server over HTTP POST: bounded bodies, batches and answers (a per-request budget), typed
+// errors with Massa's codes. The methods come from api-public.ts and api-private.ts.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo as NetAddress } from "node:net";
+import { MassaTsError } from "@massa-ts/models";
+
+/** JSON-RPC error codes (Massa's `massa-api` plus the standard ones). */
+export const RpcCode = {
+  parse: -32700,
+  invalidRequest: -32600,
+  methodNotFound: -32601,
+  invalidParams: -32602,
+  badRequest: -32000,
+  internal: -32001,
+  notFound: -32004,
+  models: -32013,
+  inconsistency: -32016,
+  pool: -32021,
+} as const;
+
+export class RpcError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+/**
+ * What one HTTP request (a call or a whole batch) may cost to answer: handlers that return large items
+ * charge their size before building them, so a request asking for too much fails with a clear error
+ * instead of building the answer (Massa bounds its response bodies the same way, 50 MB by default).
+ */
+export class ResponseBudget {
+  private used = 0;
+  constructor(readonly maxBytes: number) {}
+
+  charge(bytes: number, what: string): void {
+    this.used += bytes;
+    if (this.used > this.maxBytes) {
+      throw new RpcError(
+        RpcCode.badRequest,
+        `the answer would exceed ${this.maxBytes} bytes (${what}): ask for fewer items per request`,
+      );
+    }
+  }
+}
+
+export type Handler = (params: unknown[], budget: ResponseBudget) => Json | Promise<Json>;
+
+export interface RpcServerOptions {
+  readonly maxBodyBytes: number;
+  readonly maxBatch: number;
+  /** What answering one HTTP request may cost, in JSON bytes (see {@link ResponseBudget}). */
+  readonly maxResponseBytes: number;
+  /** Extra GET routes (e.g. `/metrics`). */
+  readonly get?: ReadonlyMap<string, () => Promise<{ type: string; body: string }>>;
+}
+
+/** A JSON-RPC 2.0 server over HTTP POST (any path), with CORS, bounded bodies and batches. */
+export function startRpcServer(
+  address: string,
+  methods: Map<string, Handler>,
+  opts: RpcServerOptions,
+): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    handle(req, res, methods, opts).catch((e) => {
+      if (!res.headersSent) res.writeHead(500).end(String(e));
+    });
+  });
+  const [host, port] = splitHostPort(address);
+  return new Promise((resolve, reject) => {
+    server.once("error", (e) => reject(new Error(`cannot listen on ${address}: ${e.message}`)));
+    server.listen(port, host, () => {
+      const a = server.address() as NetAddress;
+      resolve({ server, url: `http://${host}:${a.port}` });
+    });
+  });
+}
+
+function splitHostPort(s: string): [string, number] {
+  const i = s.lastIndexOf(":");
+  return [s.slice(0, i), Number(s.slice(i + 1))];
+}
+
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  methods: Map<string, Handler>,
+  opts: RpcServerOptions,
+) {
+  res.setHeader("Access-Control-Allow-Origin", "*");
+  res.setHeader("Access-Control-Allow-Methods", "POST, OPTIONS");
+  res.setHeader("Access-Control-Allow-Headers", "Content-Type");
+  if (req.method === "OPTIONS") return void res.writeHead(204).end();
+  if (req.method === "GET" && opts.get?.has(req.url ?? "")) {
+    const r = await opts.get.get(req.url ?? "")!();
+    return void res.writeHead(200, { "Content-Type": r.type }).end(r.body);
+  }
+  if (req.method !== "POST") return void res.writeHead(405, { Allow: "POST, OPTIONS" }).end();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > opts.maxBodyBytes) {
+      res.writeHead(413, { "Content-Type": "application/json" });
+      res.end(
+        JSON.stringify(
+          errorResponse(null, RpcCode.invalidRequest, `request body larger than ${opts.maxBodyBytes} bytes`),
+        ),
+      );
+      req.destroy();
+      return;
+    }
+    chunks.push(c as Buffer);
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  } catch (e) {
+    return send(res, errorResponse(null, RpcCode.parse, `parse error: ${(e as Error).message}`));
+  }
+  if (Array.isArray(body)) {
+    if (body.length === 0) return send(res, errorResponse(null, RpcCode.invalidRequest, "empty batch"));
+    if (body.length > opts.maxBatch) {
+      return send(
+        res,
+        errorResponse(
+          null,
+          RpcCode.invalidRequest,
+          `batch of ${body.length} requests: at most ${opts.maxBatch}`,
+        ),
+      );
+    }
+    const budget = new ResponseBudget(opts.maxResponseBytes);
+    const out = [];
+    for (const r of body) out.push(await call(r, methods, budget));
+    return send(res, out);
+  }
+  return send(res, await call(body, methods, new ResponseBudget(opts.maxResponseBytes)));
+}
+
+function send(res: ServerResponse, payload: unknown): void {
+  res.writeHead(200, { "Content-Type": "application/json" });
+  res.end(JSON.stringify(payload));
+}
+
+function errorResponse(id: unknown, code: number, message: string) {
+  return { jsonrpc: "2.0", id: id ?? null, error: { code, message } };
+}
+
+async function call(r: unknown, methods: Map<string, Handler>, budget: ResponseBudget) {
+  if (typeof r !== "object" || r === null || Array.isArray(r))
+    return errorResponse(null, RpcCode.invalidRequest, "a request must be an object");
+  const o = r as Record<string, unknown>;
+  const id = o.id ?? null;
+  if (o.jsonrpc !== "2.0" || typeof o.method !== "string") {
+    return errorResponse(
+      id,
+      RpcCode.invalidRequest,
+      'a request needs "jsonrpc": "2.0" and a "method" string',
+    );
+  }
+  const h = methods.get(o.method);
+  if (!h) return errorResponse(id, RpcCode.methodNotFound, `method not found: ${o.method}`);
+  const params = o.params === undefined ? [] : Array.isArray(o.params) ? o.params : [o.params];
+  try {
+    return { jsonrpc: "2.0", id, result: await h(params, budget) };
+  } catch (e) {
+    if (e instanceof RpcError) return errorResponse(id, e.code, e.message);
+    if (e instanceof MassaTsError) return errorResponse(id, RpcCode.badRequest, e.message);
+    return errorResponse(id, RpcCode.internal, `internal error: ${(e as Error).message}`);
+  }
+}
