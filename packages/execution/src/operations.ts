@@ -1,0 +1,150 @@
+// Executing a block's operations against a SlotContext: fee, skips, each payload kind (transfers, roll
+// buys and sells), the executed-op record; and `transfer`, the all-or-nothing coin move they share.
+import { type Address, type Amount, AmountError, type SignedOperation, Slot } from "@massa-ts/models";
+import { cycleOf, lastSlotOfCycle } from "./cycles.js";
+import { creditKey } from "./layers.js";
+import type { Scratch, SlotContext } from "./slot-context.js";
+
+/** An operation failed after its fee was paid: its own effects are dropped. */
+export class OperationFailure extends Error {}
+
+/** Runs one operation; returns the fee paid (to add to the block credits), or undefined if skipped. */
+export function executeOperation(ctx: SlotContext, op: SignedOperation): Amount | undefined {
+  const cfg = ctx.config;
+  const slot = ctx.slot;
+  const { fee, expirePeriod, payload } = op.content;
+  const sender = op.creatorAddress;
+  const senderThread = sender.thread(cfg.threadCount);
+  // Skips (guards: protocol and consensus already make such blocks invalid): no fee, no record.
+  if (slot.period > expirePeriod || slot.period < Math.max(0, expirePeriod - cfg.operationValidityPeriods))
+    return;
+  if (senderThread !== slot.thread) return;
+  if (ctx.view().executed(op.id) || ctx.fs.isExecuted(op.id)) return;
+  const balance = ctx.view().balance(sender);
+  if (balance === undefined || balance.lt(fee)) {
+    const why =
+      balance === undefined ? `address ${sender} does not exist` : `balance ${balance} < fee ${fee}`;
+    ctx.emit(`{"massa_execution_error":"could not spend fees: ${why}"}`, true, op);
+    return;
+  }
+  ctx.layer.ledger.setBalance(sender, balance.sub(fee));
+  const opScratch = ctx.scratch();
+  const v = opScratch.view;
+  let success = true;
+  let target: Address | undefined;
+  try {
+    switch (payload.type) {
+      case "Transaction":
+        target = payload.recipient;
+        transfer(ctx, opScratch, sender, payload.recipient, payload.amount);
+        break;
+      case "RollBuy": {
+        let cost: Amount;
+        try {
+          cost = cfg.rollPrice.mul(payload.rollCount);
+        } catch {
+          throw new OperationFailure(
+            `${sender} failed to buy ${payload.rollCount} rolls: overflow on the required coin amount`,
+          );
+        }
+        try {
+          transfer(ctx, opScratch, sender, undefined, cost);
+        } catch (e) {
+          throw new OperationFailure(
+            `${sender} failed to buy ${payload.rollCount} rolls: ${(e as Error).message}`,
+          );
+        }
+        opScratch.layer.rolls.set(sender.key, [sender, v.rolls(sender) + payload.rollCount]);
+        break;
+      }
+      case "RollSell": {
+        const owned = v.rolls(sender);
+        if (owned < payload.rollCount) {
+          throw new OperationFailure(
+            `${sender} failed to sell ${payload.rollCount} rolls: ${sender} tried to sell ${payload.rollCount} rolls but only has ${owned}`,
+          );
+        }
+        opScratch.layer.rolls.set(sender.key, [sender, owned - payload.rollCount]);
+        const at = lastSlotOfCycle(cfg, cycleOf(cfg, slot) + 3);
+        const credit = v.credit(at, sender).saturatingAdd(cfg.rollPrice.saturatingMul(payload.rollCount));
+        opScratch.layer.credits.set(creditKey(at, sender), [at, sender, credit]);
+        break;
+      }
+      case "ExecuteSC":
+        throw new OperationFailure("ExecuteSC is not supported by this node: smart contracts do not run yet");
+      case "CallSC":
+        target = payload.target;
+        throw new OperationFailure("CallSC is not supported by this node: smart contracts do not run yet");
+    }
+  } catch (e) {
+    if (!(e instanceof OperationFailure) && !(e instanceof AmountError)) throw e;
+    success = false;
+    ctx.emit(
+      `{"massa_execution_error":"runtime error when executing operation ${op.id}: ${(e as Error).message}"}`,
+      true,
+      op,
+      target,
+    );
+  }
+  if (success) {
+    ctx.layer.absorb(opScratch.layer);
+    ctx.emit(`executed: ${payload.type}`, false, op, target);
+  }
+  ctx.layer.executedOps.set(op.id.key, {
+    id: op.id,
+    success,
+    expirySlot: new Slot(expirePeriod, senderThread),
+  });
+  return fee;
+}
+
+/**
+ * `transfer(from?, to?, amount)` (`reference/ledger_execution.md` §3.6), all or nothing: `from` absent
+ * mints, `to` absent burns; a new user address costs the creation cost, taken from the amount.
+ * Reads through `into.view`, writes into `into.layer`.
+ */
+export function transfer(
+  ctx: SlotContext,
+  into: Scratch,
+  from: Address | undefined,
+  to: Address | undefined,
+  amount: Amount,
+): void {
+  const { view: v, layer } = into;
+  let fromBalance: Amount | undefined;
+  if (from) {
+    const b = v.balance(from);
+    if (b === undefined) throw new OperationFailure(`spending address ${from} not found`);
+    if (b.lt(amount)) {
+      throw new OperationFailure(
+        `failed to transfer ${amount} coins from spending address ${from} due to insufficient balance ${b}`,
+      );
+    }
+    fromBalance = b.sub(amount);
+  }
+  if (to) {
+    const existing = from?.equals(to) ? fromBalance : v.balance(to);
+    if (existing !== undefined) {
+      let credited: Amount;
+      try {
+        credited = existing.add(amount);
+      } catch {
+        throw new OperationFailure(`crediting ${amount} to ${to} overflows its balance`);
+      }
+      if (from) layer.ledger.setBalance(from, fromBalance!);
+      layer.ledger.setBalance(to, credited);
+      return;
+    }
+    if (to.kind === "sc") {
+      throw new OperationFailure(`cannot transfer coins to non-existing smart contract address ${to}`);
+    }
+    if (amount.lt(ctx.config.addressCreationCost)) {
+      throw new OperationFailure(`insufficient amount ${amount} to create credited address ${to}`);
+    }
+    if (from) layer.ledger.setBalance(from, fromBalance!);
+    layer.ledger.createAddress(to);
+    layer.ledger.setBalance(to, amount.sub(ctx.config.addressCreationCost));
+    return;
+  }
+  if (from) layer.ledger.setBalance(from, fromBalance!);
+}
