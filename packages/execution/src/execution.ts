@@ -8,9 +8,9 @@ import {
   blake3,
   fromHex,
   type OperationId,
+  type SelectionView,
   Slot,
 } from "@massa-ts/models";
-import { cycleOf, isLastSlotOfCycle, lastSlotOfCycle } from "./cycles.js";
 import { creditKey, View } from "./layers.js";
 import { executeOperation } from "./operations.js";
 import { implicitRollSales, slash } from "./penalties.js";
@@ -18,7 +18,6 @@ import { payDeferredCredits, payRewards } from "./rewards.js";
 import { SlotContext, type SlotOutput } from "./slot-context.js";
 import {
   DEFAULT_EXECUTION_CONFIG,
-  type DrawsView,
   type ExecBlock,
   type ExecutionConfig,
   ExecutionError,
@@ -60,7 +59,7 @@ export class Execution {
 
   constructor(
     private readonly fs: FinalState,
-    private readonly draws: DrawsView,
+    private readonly draws: SelectionView,
     config: Partial<ExecutionConfig> = {},
   ) {
     this.config = { ...DEFAULT_EXECUTION_CONFIG, ...config };
@@ -221,7 +220,7 @@ export class Execution {
       seedBit = (blake3(slot.toKey())[0]! & 0x80) !== 0;
     }
     payDeferredCredits(ctx);
-    if (isLastSlotOfCycle(cfg, slot)) implicitRollSales(ctx);
+    if (slot.isLastOfCycle(cfg)) implicitRollSales(ctx);
     return ctx.output(seedBit);
   }
 
@@ -273,7 +272,10 @@ export class Execution {
   /** Deferred credits of `a` at slots after the final slot, as the candidate state sees them. */
   deferredCredits(a: Address, level: ReadLevel): [Slot, Amount][] {
     const out = new Map<string, [Slot, Amount]>();
-    const horizon = lastSlotOfCycle(this.config, cycleOf(this.config, this.lastExecutedSlot) + 4);
+    const horizon = Slot.lastOfCycle(
+      this.lastExecutedSlot.cycle(this.config.periodsPerCycle) + 4,
+      this.config,
+    );
     for (const [s, who, amount] of this.fs.deferredCreditsUpTo(horizon)) {
       if (who.equals(a)) out.set(creditKey(s, a), [s, amount]);
     }

@@ -8,7 +8,6 @@ export {
 export { Layer, View } from "./layers.js";
 export {
   DEFAULT_EXECUTION_CONFIG,
-  type DrawsView,
   type ExecBlock,
   type ExecutedOpRecord,
   type ExecutionConfig,

@@ -1,7 +1,6 @@
 // Executing a block's operations against a SlotContext: fee, skips, each payload kind (transfers, roll
 // buys and sells), the executed-op record; and `transfer`, the all-or-nothing coin move they share.
 import { type Address, type Amount, AmountError, type SignedOperation, Slot } from "@massa-ts/models";
-import { cycleOf, lastSlotOfCycle } from "./cycles.js";
 import { creditKey } from "./layers.js";
 import type { Scratch, SlotContext } from "./slot-context.js";
 
@@ -65,7 +64,7 @@ export function executeOperation(ctx: SlotContext, op: SignedOperation): Amount 
           );
         }
         opScratch.layer.rolls.set(sender.key, [sender, owned - payload.rollCount]);
-        const at = lastSlotOfCycle(cfg, cycleOf(cfg, slot) + 3);
+        const at = Slot.lastOfCycle(slot.cycle(cfg.periodsPerCycle) + 3, cfg);
         const credit = v.credit(at, sender).saturatingAdd(cfg.rollPrice.saturatingMul(payload.rollCount));
         opScratch.layer.credits.set(creditKey(at, sender), [at, sender, credit]);
         break;

@@ -1,7 +1,6 @@
 // Coins and rolls a slot takes away: slashing of denounced addresses, and the implicit sale of all the
 // rolls of addresses that missed too many blocks in a cycle.
 import { type Address, Amount, compareAddresses, Slot } from "@massa-ts/models";
-import { cycleOf, lastSlotOfCycle } from "./cycles.js";
 import { creditKey } from "./layers.js";
 import type { SlotContext } from "./slot-context.js";
 
@@ -17,7 +16,7 @@ export function slash(ctx: SlotContext, a: Address): Amount {
   let taken = 0n;
   // every credit slot of `a` from the current one on, from the final state and the speculative layers
   const slots = new Map<string, Slot>();
-  const horizon = lastSlotOfCycle(config, cycleOf(config, slot) + 4);
+  const horizon = Slot.lastOfCycle(slot.cycle(config.periodsPerCycle) + 4, config);
   for (const [s, who] of ctx.fs.deferredCreditsUpTo(horizon)) {
     if (who.equals(a) && Slot.compare(s, slot) >= 0) slots.set(creditKey(s, a), s);
   }
@@ -53,7 +52,7 @@ export function slash(ctx: SlotContext, a: Address): Amount {
 /** At the last slot of a cycle: addresses above the miss ratio sell all their rolls (credited at C + 3). */
 export function implicitRollSales(ctx: SlotContext): void {
   const { slot, history, layer, config } = ctx;
-  const cycle = cycleOf(config, slot);
+  const cycle = slot.cycle(config.periodsPerCycle);
   const stats = new Map<string, [Address, bigint, bigint]>();
   const add = (a: Address, success: bigint, failure: bigint) => {
     const cur = stats.get(a.key);
@@ -61,13 +60,13 @@ export function implicitRollSales(ctx: SlotContext): void {
   };
   for (const [a, s] of ctx.fs.cycleInfo(cycle)?.productionStats ?? []) add(a, s.blockSuccess, s.blockFailure);
   for (const l of [
-    ...history.filter((h) => cycleOf(config, h.slot) === cycle).map((h) => h.changes),
+    ...history.filter((h) => h.slot.cycle(config.periodsPerCycle) === cycle).map((h) => h.changes),
     layer,
   ]) {
     for (const [, [a, s]] of l.stats) add(a, s.blockSuccess, s.blockFailure);
   }
   const [num, den] = config.maxMissRatio;
-  const target = lastSlotOfCycle(config, cycle + 3);
+  const target = Slot.lastOfCycle(cycle + 3, config);
   const v = ctx.view();
   for (const [a, success, failure] of [...stats.values()].sort((x, y) => compareAddresses(x[0], y[0]))) {
     if (success + failure === 0n || failure * den <= num * (success + failure)) continue;

@@ -61,11 +61,6 @@ export interface ExecBlock {
   readonly slashed?: readonly Address[];
 }
 
-/** Who the draws selected for a slot (pos-draws' `Selector` fits). */
-export interface DrawsView {
-  getSelection(slot: Slot): { readonly producer: Address; readonly endorsements: readonly Address[] };
-}
-
 /** An execution event (Massa's `SCOutputEvent` shape, for operations and execution's own notices). */
 export interface ExecutionEvent {
   readonly slot: Slot;

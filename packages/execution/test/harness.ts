@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type DrawsView, type ExecBlock, Execution, type ExecutionConfig } from "@massa-ts/execution";
+import { type ExecBlock, Execution, type ExecutionConfig } from "@massa-ts/execution";
 import { FinalState } from "@massa-ts/final-state";
 import { LedgerChanges } from "@massa-ts/ledger";
 import {
@@ -13,6 +13,7 @@ import {
   blake3,
   type OperationPayload,
   SecretKey,
+  type SelectionView,
   SignedOperation,
   Slot,
 } from "@massa-ts/models";
@@ -45,7 +46,7 @@ export function resetKeys(): void {
 }
 
 /** Draws of every cycle from the initial rolls and the initial seeds (the draw source is not under test). */
-export class TestDraws implements DrawsView {
+export class TestDraws implements SelectionView {
   private readonly cache = new Map<number, CycleDraws>();
   constructor(
     private readonly rolls: readonly (readonly [Address, bigint])[],

@@ -1,4 +1,4 @@
-import { newWasmMemory, Op, WasmKernel, type WasmMemory, WasmType, wasm } from "@massa-ts/models";
+import { newWasmMemory, Op, WasmKernel, type WasmMemory, WasmType, wasm } from "@massa-ts/models/wasm";
 
 /**
  * BLAKE3 extendable output, 512 bytes, XORed into an accumulator: the per-entry step of the state hash, as

@@ -1,5 +1,4 @@
 export {
-  applyChangesToModel,
   applyUpdateToEntry,
   cloneEntry,
   type Datastore,
@@ -10,7 +9,6 @@ export {
   type LedgerEntry,
   type LedgerEntryUpdate,
   LedgerError,
-  type LedgerModel,
   mergeChange,
   mergeUpdates,
   sortedDatastore,

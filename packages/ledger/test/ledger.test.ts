@@ -2,17 +2,16 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  applyChangesToModel,
   applyLedgerChanges,
   defaultEntry,
   endOfPrefix,
   type LedgerChange,
   LedgerChanges,
-  type LedgerModel,
   LedgerReader,
   LmdbKv,
   mergeChange,
 } from "@massa-ts/ledger";
+import { applyChangesToModel, type LedgerModel } from "@massa-ts/ledger/testing";
 import { Address, Amount, toHex } from "@massa-ts/models";
 import fc from "fast-check";
 import { open } from "lmdb";

@@ -61,16 +61,4 @@ export { ByteReader, ByteWriter } from "./reader.js";
 export type { Selection, SelectionView } from "./selection.js";
 export { MASSA_SLOT_CONFIG, Slot, type SlotConfig, validateSlotConfig } from "./slot.js";
 export { decodeVarint, encodeVarint, varintLength } from "./varint.js";
-export {
-  assembleModule,
-  newWasmMemory,
-  Op,
-  sleb,
-  uleb,
-  WASM_PAGE,
-  type WasmFunction,
-  WasmKernel,
-  type WasmMemory,
-  WasmType,
-  wasm,
-} from "./wasm.js";
+export { workerFile } from "./worker-file.js";

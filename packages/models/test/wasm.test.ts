@@ -1,4 +1,4 @@
-import { newWasmMemory, Op, sleb, uleb, WasmKernel, WasmType, wasm } from "@massa-ts/models";
+import { newWasmMemory, Op, sleb, uleb, WasmKernel, WasmType, wasm } from "@massa-ts/models/wasm";
 import { describe, expect, it } from "vitest";
 
 describe("WebAssembly assembler", () => {

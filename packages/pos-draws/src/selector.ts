@@ -1,5 +1,5 @@
 import type { Worker } from "node:worker_threads";
-import { type Address, MassaTsError, Slot } from "@massa-ts/models";
+import { type Address, MassaTsError, Slot, workerFile } from "@massa-ts/models";
 import { Piscina } from "piscina";
 import { type DrawConfig, GENESIS_INDEX, type SlotSelection } from "./draw.js";
 import { drawSeed, initialSeeds, packSeedBits } from "./seed.js";
@@ -52,17 +52,6 @@ type CycleState =
   | { state: "ready"; draws: Drawn }
   | { state: "failed"; error: SelectorError };
 
-function workerFile(): { filename: string; execArgv: string[] } {
-  const here = import.meta.url;
-  if (here.endsWith(".ts")) {
-    return {
-      filename: new URL("./draw.worker.ts", here).href,
-      execArgv: ["--conditions=@massa-ts/source", "--import", "tsx"],
-    };
-  }
-  return { filename: new URL("./draw.worker.js", here).href, execArgv: [] };
-}
-
 /**
  * The selector service: `feedCycle` hands a cycle's draw to a Piscina worker pool and returns at once;
  * queries answer from a bounded cache of the most recent cycles. The main thread never runs a draw.
@@ -82,7 +71,7 @@ export class Selector {
     this.genesisAddress = opts.genesisAddress;
     this.cacheSize = opts.cacheSize ?? 6;
     const threads = opts.threads ?? 1;
-    const { filename, execArgv } = workerFile();
+    const { filename, execArgv } = workerFile(import.meta.url, "draw.worker");
     this.pool = new Piscina<DrawTask, DrawTaskResult>({
       filename,
       execArgv,

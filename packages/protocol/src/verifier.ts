@@ -4,6 +4,7 @@ import {
   type PublicKey,
   type Signature,
   type SignedOperation,
+  workerFile,
 } from "@massa-ts/models";
 import { Piscina } from "piscina";
 import type { VerifyTask } from "./verify-types.js";
@@ -30,14 +31,6 @@ export interface SignatureVerifierOptions {
 
 /** The verifier refuses work: too much is queued (`VERIFIER_BUSY`) or it is closed (`VERIFIER_CLOSED`). */
 export class VerifierError extends MassaTsError {}
-
-function workerFile(): { filename: string; execArgv: string[] } {
-  const here = import.meta.url;
-  if (here.endsWith(".ts")) {
-    return { filename: new URL("./verify.worker.ts", here).href, execArgv: ["--import", "tsx"] };
-  }
-  return { filename: new URL("./verify.worker.js", here).href, execArgv: [] };
-}
 
 /**
  * Batch Ed25519 verification in a Piscina pool: big batches are split into chunks that run on worker
@@ -68,7 +61,7 @@ export class SignatureVerifier {
     this.cacheSize = opts.cacheSize ?? 200_000;
     this.maxInPool = 2 * Math.max(1, threads);
     if (threads > 0) {
-      const { filename, execArgv } = workerFile();
+      const { filename, execArgv } = workerFile(import.meta.url, "verify.worker");
       this.pool = new Piscina<VerifyTask, Uint8Array>({
         filename,
         execArgv,

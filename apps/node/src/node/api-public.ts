@@ -37,7 +37,7 @@ export function publicMethods(
     const now = node.clock.now();
     const last = node.slotAt(now);
     const next = last ? last.next(c.thread_count) : new Slot(0, 0);
-    const cycle = Math.floor((last ?? new Slot(0, 0)).period / c.periods_per_cycle);
+    const cycle = (last ?? new Slot(0, 0)).cycle(c.periods_per_cycle);
     const cycleMs = c.t0 * c.periods_per_cycle;
     const finalSlot = node.execution.finalSlot;
     return {

@@ -39,10 +39,8 @@ export class ExecutionDriver {
     };
     // candidate slots only as far as the draws go: cycle D is drawn once D − 2 is complete in the final state
     const f = d.execution.finalSlot;
-    const finalCycle = Math.floor(f.period / d.periodsPerCycle);
-    const complete = f.thread === d.threadCount - 1 && (f.period + 1) % d.periodsPerCycle === 0;
-    const drawn = (complete ? finalCycle : finalCycle - 1) + 2;
-    const lastDrawn = new Slot((drawn + 1) * d.periodsPerCycle - 1, d.threadCount - 1);
+    const drawn = f.cycle(d.periodsPerCycle) - (f.isLastOfCycle(d) ? 0 : 1) + 2;
+    const lastDrawn = Slot.lastOfCycle(drawn, d);
     try {
       d.execution.onBlockcliqueChanged(at, Slot.compare(now, lastDrawn) < 0 ? now : lastDrawn);
     } catch (e) {
