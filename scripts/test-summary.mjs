@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Sums every package's vitest JSON report (test-results/vitest.json) into one closing line:
+// Sums every package's vitest JSON reports (test-results/vitest.json, and vitest-e2e.json where a package
+// has end-to-end tests) into one closing line:
 // "N passed, N failed". Exits non-zero if a report is missing, unreadable or has failures.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -15,18 +16,25 @@ for (const group of ["packages", "apps"]) {
     const pkg = join(dir, name);
     const pj = join(pkg, "package.json");
     if (!existsSync(pj)) continue;
-    if (!JSON.parse(readFileSync(pj, "utf8")).scripts?.test) continue;
-    const report = join(pkg, "test-results", "vitest.json");
-    if (!existsSync(report)) {
-      process.stderr.write(
-        `test-summary: no report from ${group}/${name} (its test run crashed or did not start)\n`,
-      );
-      missing++;
-      continue;
+    const scripts = JSON.parse(readFileSync(pj, "utf8")).scripts ?? {};
+    // each test script writes its own report: `test` → vitest.json, `test:e2e` → vitest-e2e.json
+    const reports = [
+      ...(scripts.test ? ["vitest.json"] : []),
+      ...(scripts["test:e2e"] ? ["vitest-e2e.json"] : []),
+    ];
+    for (const file of reports) {
+      const report = join(pkg, "test-results", file);
+      if (!existsSync(report)) {
+        process.stderr.write(
+          `test-summary: no ${file} from ${group}/${name} (its test run crashed or did not start)\n`,
+        );
+        missing++;
+        continue;
+      }
+      const r = JSON.parse(readFileSync(report, "utf8"));
+      passed += r.numPassedTests ?? 0;
+      failed += (r.numFailedTests ?? 0) + (r.success === false && !r.numFailedTests ? 1 : 0);
     }
-    const r = JSON.parse(readFileSync(report, "utf8"));
-    passed += r.numPassedTests ?? 0;
-    failed += (r.numFailedTests ?? 0) + (r.success === false && !r.numFailedTests ? 1 : 0);
   }
 }
 failed += missing;

@@ -1,10 +1,13 @@
 import { defineConfig } from "vitest/config";
 import { sharedConfig } from "../../vitest.shared.ts";
 
-// Two groups run one after the other: every node test, then the tests that run four node processes of
-// their own (the chaos harness's short run, the out-of-step recovery), one at a time, on a quiet machine.
+// Three projects. "unit" (what `pnpm test` runs): in-process tests, fast, files in parallel. "e2e": nodes on
+// real sockets and real time, files one after the other. "chaos": the tests that run four node processes of
+// their own (the chaos harness's short run, the out-of-step recovery), after the e2e ones, on a quiet machine.
+// `pnpm test:e2e` runs the last two; CI runs all three.
 const shared = sharedConfig();
 const { include: _include, ...common } = shared.test ?? {};
+const heavy = ["test/chaos.e2e.test.ts", "test/out-of-step.e2e.test.ts"];
 export default defineConfig({
   ...shared,
   test: {
@@ -12,22 +15,22 @@ export default defineConfig({
     projects: [
       {
         ...shared,
-        test: {
-          ...common,
-          name: "node",
-          include: ["test/**/*.test.ts"],
-          exclude: ["test/chaos.e2e.test.ts", "test/out-of-step.e2e.test.ts"],
-        },
+        test: { ...common, name: "unit", include: ["test/**/*.test.ts"], exclude: ["test/**/*.e2e.test.ts"] },
       },
       {
         ...shared,
         test: {
           ...common,
-          name: "chaos",
-          include: ["test/chaos.e2e.test.ts", "test/out-of-step.e2e.test.ts"],
+          name: "e2e",
+          include: ["test/**/*.e2e.test.ts"],
+          exclude: heavy,
           fileParallelism: false,
           sequence: { groupOrder: 1 },
         },
+      },
+      {
+        ...shared,
+        test: { ...common, name: "chaos", include: heavy, fileParallelism: false, sequence: { groupOrder: 2 } },
       },
     ],
   },

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Address, compareAddresses, SecretKey, toHex } from "@massa-ts/models";
 import { afterAll, describe, expect, it } from "vitest";
-import { runCliProcess } from "./cli-helper.ts";
+import { runCliInProcess } from "./cli-helper.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "massa-ts-draws-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -28,7 +28,7 @@ const CASE_E = [
 ];
 
 describe("massa-ts draws", () => {
-  it("prints Massa's draws (case E of the Rust vectors) with addresses sorted by bytes, not text", () => {
+  it("prints Massa's draws (case E of the Rust vectors) with addresses sorted by bytes, not text", async () => {
     const addrs = Array.from({ length: 4 }, () => Address.fromPublicKey(SecretKey.generate().publicKey)).sort(
       compareAddresses,
     );
@@ -48,7 +48,7 @@ describe("massa-ts draws", () => {
       genesisAddress: genesis,
       rolls,
     });
-    const res = runCliProcess(["draws", "--input", file]);
+    const res = await runCliInProcess(["draws", "--input", file]);
     expect(res.code, res.stderr).toBe(0);
     const lines = res.stdout
       .trim()
@@ -66,7 +66,7 @@ describe("massa-ts draws", () => {
     expect(lines).toEqual(expected);
   });
 
-  it("--bench prints one line with the staker count", () => {
+  it("--bench prints one line with the staker count", async () => {
     const addrs = Array.from({ length: 50 }, () =>
       Address.fromPublicKey(SecretKey.generate().publicKey).toString(),
     );
@@ -79,12 +79,12 @@ describe("massa-ts draws", () => {
       genesisAddress: addrs[0],
       rolls: Object.fromEntries(addrs.map((a, i) => [a, i + 1])),
     });
-    const res = runCliProcess(["draws", "--input", file, "--bench"]);
+    const res = await runCliInProcess(["draws", "--input", file, "--bench"]);
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toMatch(/^draws core: stakers=50 ms=\d+(\.\d+)?\n$/);
   });
 
-  it("refuses bad input with one line saying what is wrong", () => {
+  it("refuses bad input with one line saying what is wrong", async () => {
     const a = Address.fromPublicKey(SecretKey.generate().publicKey).toString();
     const base = {
       cycle: 1,
@@ -104,7 +104,7 @@ describe("massa-ts draws", () => {
       ["[", /not valid JSON/],
     ];
     for (const [input, message] of cases) {
-      const res = runCliProcess(["draws", "--input", writeInput(input)]);
+      const res = await runCliInProcess(["draws", "--input", writeInput(input)]);
       expect(res.code).not.toBe(0);
       const lines = res.stderr.trim().split("\n");
       expect(lines).toHaveLength(1);

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as w3 from "@massalabs/massa-web3";
 import { afterAll, describe, expect, it } from "vitest";
-import { runCliProcess } from "./cli-helper.ts";
+import { runCliInProcess } from "./cli-helper.ts";
 
 const { PrivateKey, PublicKey, Address, OperationManager, OperationType } = w3;
 const CHAIN_ID = 77658366n;
@@ -40,7 +40,7 @@ describe("massa-ts inspect-operation", () => {
       amount: 1_500_000_000n,
       recipientAddress: to,
     });
-    const res = runCliProcess([
+    const res = await runCliInProcess([
       "inspect-operation",
       writeJson(op.input),
       "--chain-id",
@@ -64,12 +64,12 @@ describe("massa-ts inspect-operation", () => {
       const op = await web3Operation({ fee: 0n, expirePeriod: 7, type, amount: 3n });
       const file = writeJson(op.input);
       const ok = JSON.parse(
-        runCliProcess(["inspect-operation", file, "--chain-id", String(CHAIN_ID), "--json"]).stdout,
+        (await runCliInProcess(["inspect-operation", file, "--chain-id", String(CHAIN_ID), "--json"])).stdout,
       );
       expect(ok.type).toBe(type === OperationType.RollBuy ? "RollBuy" : "RollSell");
       expect(ok.rollCount).toBe("3");
       expect(ok.signatureValid).toBe(true);
-      const other = runCliProcess(["inspect-operation", file, "--chain-id", "77658377", "--json"]);
+      const other = await runCliInProcess(["inspect-operation", file, "--chain-id", "77658377", "--json"]);
       expect(other.code).toBe(0);
       const bad = JSON.parse(other.stdout);
       expect(bad.signatureValid).toBe(false);
@@ -79,7 +79,12 @@ describe("massa-ts inspect-operation", () => {
 
   it("prints a readable text form without --json", async () => {
     const op = await web3Operation({ fee: 1n, expirePeriod: 1, type: OperationType.RollBuy, amount: 1n });
-    const res = runCliProcess(["inspect-operation", writeJson(op.input), "--chain-id", String(CHAIN_ID)]);
+    const res = await runCliInProcess([
+      "inspect-operation",
+      writeJson(op.input),
+      "--chain-id",
+      String(CHAIN_ID),
+    ]);
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toMatch(/type:\s+RollBuy/);
     expect(res.stdout).toMatch(/signatureValid:\s+true/);
@@ -98,16 +103,21 @@ describe("massa-ts inspect-operation", () => {
       [[1, 2], /expected an object/],
     ];
     for (const [input, message] of cases) {
-      const res = runCliProcess(["inspect-operation", writeJson(input), "--chain-id", String(CHAIN_ID)]);
+      const res = await runCliInProcess([
+        "inspect-operation",
+        writeJson(input),
+        "--chain-id",
+        String(CHAIN_ID),
+      ]);
       expect(res.code).not.toBe(0);
       const lines = res.stderr.trim().split("\n");
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(/^massa-ts: /);
       expect(lines[0]).toMatch(message);
     }
-    const badChain = runCliProcess(["inspect-operation", writeJson(op.input), "--chain-id", "-3"]);
+    const badChain = await runCliInProcess(["inspect-operation", writeJson(op.input), "--chain-id", "-3"]);
     expect(badChain.code).not.toBe(0);
-    const missing = runCliProcess(["inspect-operation", join(dir, "nope.json"), "--chain-id", "1"]);
+    const missing = await runCliInProcess(["inspect-operation", join(dir, "nope.json"), "--chain-id", "1"]);
     expect(missing.stderr).toMatch(/cannot read/);
   });
 });

@@ -5,7 +5,7 @@ import { FinalState } from "@massa-ts/final-state";
 import { LedgerChanges } from "@massa-ts/ledger";
 import { Address, Amount, SecretKey, Slot, toHex } from "@massa-ts/models";
 import { afterAll, describe, expect, it } from "vitest";
-import { runCliProcess } from "./cli-helper.ts";
+import { runCliInProcess } from "./cli-helper.ts";
 
 const root = mkdtempSync(join(tmpdir(), "massa-ts-state-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -26,7 +26,7 @@ describe("massa-ts state", () => {
     }
     const hash = fs.stateHash;
     await fs.close();
-    const res = runCliProcess(["state", "--data-dir", dir]);
+    const res = await runCliInProcess(["state", "--data-dir", dir]);
     expect(res.code, res.stderr).toBe(0);
     const out = JSON.parse(res.stdout);
     expect(out.lastFinalSlot).toEqual({ period: 2, thread: 0 });
@@ -43,8 +43,8 @@ describe("massa-ts state", () => {
     await again.close();
   });
 
-  it("says clearly when the directory holds no final state", () => {
-    const res = runCliProcess(["state", "--data-dir", join(tmpdir(), "massa-ts-no-such-dir-xyz")]);
+  it("says clearly when the directory holds no final state", async () => {
+    const res = await runCliInProcess(["state", "--data-dir", join(tmpdir(), "massa-ts-no-such-dir-xyz")]);
     expect(res.code).not.toBe(0);
     expect(res.stderr.trim()).toMatch(/^massa-ts: .*does not exist$/);
   });
