@@ -1,5 +1,5 @@
+export { BlockGraph } from "./graph.js";
 export {
-  BlockGraph,
   type BlockStatus,
   type ConsensusBlock,
   type ConsensusConfig,
@@ -7,4 +7,4 @@ export {
   ConsensusError,
   type ConsensusUpdate,
   DEFAULT_CONSENSUS_CONFIG,
-} from "./graph.js";
+} from "./types.js";
