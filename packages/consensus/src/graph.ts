@@ -1,6 +1,6 @@
 // BlockGraph: the active blocks, the waiting and discarded sets, and the public reads and writes; the rules,
 // ancestry walks, cliques and finality it delegates to live in their own files. Pure: no clock, no I/O.
-import type { Address, BlockId, OperationId, SignedBlockHeader, Slot } from "@massa-ts/models";
+import type { Address, BlockId, OperationId, SelectionView, SignedBlockHeader, Slot } from "@massa-ts/models";
 import { ancestryInWindow } from "./ancestry.js";
 import {
   cliqueFitness,
@@ -19,7 +19,6 @@ import {
   type BlockStatus,
   type ConsensusBlock,
   type ConsensusConfig,
-  type ConsensusDraws,
   ConsensusError,
   type ConsensusUpdate,
   DEFAULT_CONSENSUS_CONFIG,
@@ -31,7 +30,7 @@ import { WaitingBlocks } from "./waiting.js";
 /**
  * The block graph (`reference/consensus_protocol.md` §3): header checks, today's incompatibility rule, max
  * cliques, the blockclique, finality with DELTA_F0, stale cliques, and (ours) operation reuse invalidating a
- * block. Pure logic: time comes in as the current slot, draws through {@link ConsensusDraws}, final
+ * block. Pure logic: time comes in as the current slot, draws through {@link SelectionView}, final
  * executed operations through `isFinalExecuted`.
  */
 export class BlockGraph {
@@ -47,7 +46,7 @@ export class BlockGraph {
   constructor(
     config: Partial<ConsensusConfig>,
     genesis: readonly SignedBlockHeader[],
-    private readonly draws: ConsensusDraws,
+    private readonly draws: SelectionView,
     private readonly isFinalExecuted: (id: OperationId) => boolean = () => false,
   ) {
     this.config = { ...DEFAULT_CONSENSUS_CONFIG, ...config };
@@ -88,7 +87,7 @@ export class BlockGraph {
   static fromFinalBlocks(
     config: Partial<ConsensusConfig>,
     finals: readonly ConsensusBlock[],
-    draws: ConsensusDraws,
+    draws: SelectionView,
     isFinalExecuted?: (id: OperationId) => boolean,
     finalFloor?: Slot,
   ): BlockGraph {

@@ -3,7 +3,6 @@ export {
   type BlockStatus,
   type ConsensusBlock,
   type ConsensusConfig,
-  type ConsensusDraws,
   ConsensusError,
   type ConsensusUpdate,
   DEFAULT_CONSENSUS_CONFIG,

@@ -1,12 +1,18 @@
 // The block validity rules, one function per stage, and checkBlock running them in order: each stage reads
 // the graph through a narrow RuleContext and either passes (kind "pass") or returns its refusal.
-import { type BlockId, type OperationId, type SignedBlockHeader, Slot } from "@massa-ts/models";
+import {
+  type BlockId,
+  type OperationId,
+  type Selection,
+  type SelectionView,
+  type SignedBlockHeader,
+  Slot,
+} from "@massa-ts/models";
 import { ancestryInWindow, descendants, parentChains } from "./ancestry.js";
 import {
   type ActiveBlock,
   type ConsensusBlock,
   type ConsensusConfig,
-  type ConsensusDraws,
   opIdFromKey,
   type Refusal,
   type Verdict,
@@ -19,7 +25,7 @@ export interface RuleContext {
   readonly discarded: ReadonlyMap<string, { readonly kind: "invalid" | "stale"; readonly reason: string }>;
   readonly latestFinal: readonly BlockId[];
   readonly floor: Slot | undefined;
-  readonly draws: ConsensusDraws;
+  readonly draws: SelectionView;
   readonly isFinalExecuted: (id: OperationId) => boolean;
 }
 
@@ -29,8 +35,6 @@ export interface Pass {
 }
 
 const PASS: Pass = { kind: "pass" };
-
-export type Selection = ReturnType<ConsensusDraws["getSelection"]>;
 
 /** Stage 1, too old: the thread exists, the slot is after its thread's latest final block and the final floor. */
 export function ruleSlotNotSettled(

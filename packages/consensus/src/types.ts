@@ -33,11 +33,6 @@ export const DEFAULT_CONSENSUS_CONFIG: ConsensusConfig = {
   maxWaitingBlocks: 2048,
 };
 
-/** Who the draws selected (pos-draws' `Selector` fits); throws while the cycle is not drawn yet. */
-export interface ConsensusDraws {
-  getSelection(slot: Slot): { readonly producer: Address; readonly endorsements: readonly Address[] };
-}
-
 /** A full block: its signed header and its operations (signatures and sizes already checked by protocol). */
 export interface ConsensusBlock {
   readonly header: SignedBlockHeader;
