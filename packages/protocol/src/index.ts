@@ -1,3 +1,4 @@
+export { operationBatches } from "./batches.js";
 export {
   type BlockCheckConfig,
   type BlockRefusal,
@@ -6,7 +7,8 @@ export {
   checkOperationIds,
 } from "./checks.js";
 export { decodeMessage, encodeMessage, MAX_LIST_ITEMS, type Message, PROTOCOL_VERSION } from "./messages.js";
-export { Network, type NetworkOptions, operationBatches, Peer } from "./network.js";
+export { Network, type NetworkOptions } from "./network.js";
+export { Peer } from "./peer.js";
 export {
   SignatureVerifier,
   type SignatureVerifierOptions,

@@ -1,0 +1,224 @@
+// One peer connection: length-prefixed framing (reassembled in linear time), the handshake proving the
+// peer's node key, a bounded send queue, a message rate limit and keep-alive.
+import { randomBytes } from "node:crypto";
+import type { Socket } from "node:net";
+import { Address, blake3, concatBytes, type PublicKey, u64be } from "@massa-ts/models";
+import { decodeMessage, encodeMessage, type Message, PROTOCOL_VERSION } from "./messages.js";
+import type { Network } from "./network.js";
+
+const HANDSHAKE_DOMAIN = new TextEncoder().encode("massa-ts handshake v1");
+
+/** What a node signs to prove its key: domain ‖ chain id ‖ the other side's nonce ‖ its own public key. */
+function handshakeHash(chainId: bigint, peerNonce: Uint8Array, own: PublicKey): Uint8Array {
+  return blake3(concatBytes(HANDSHAKE_DOMAIN, u64be(chainId), peerNonce, own.toBytes()));
+}
+
+/** One connection: framing, handshake, bounded queue, rate limit, keep-alive. */
+export class Peer {
+  /** The peer's node key, once the handshake proved it. */
+  publicKey: PublicKey | undefined;
+  readonly remote: string;
+  private chunks: Buffer[] = [];
+  private pending = 0;
+  private readonly nonce = new Uint8Array(randomBytes(32));
+  private theirHello: Extract<Message, { type: "hello" }> | undefined;
+  private proved = false;
+  private tokens: number;
+  private lastRefill = Date.now();
+  private lastSeen = Date.now();
+  private closed = false;
+  private readonly timers: NodeJS.Timeout[] = [];
+
+  constructor(
+    private readonly net: Network,
+    readonly socket: Socket,
+    /** For outbound connections: the configured "host:port" (reconnected when lost). */
+    readonly target?: string,
+  ) {
+    this.remote = target ?? `${socket.remoteAddress}:${socket.remotePort}`;
+    this.tokens = net.maxMessagesPerSecond * 2;
+    socket.setNoDelay(true);
+    socket.on("data", (d) => this.onData(d));
+    socket.on("error", (e) => this.close(`socket error: ${e.message}`));
+    socket.on("close", () => this.close("connection closed"));
+    this.timers.push(
+      setTimeout(() => {
+        if (!this.ready) this.fail("no handshake in time");
+      }, net.handshakeMs),
+    );
+    this.timers.push(
+      setInterval(() => {
+        if (Date.now() - this.lastSeen > 3 * net.pingMs) {
+          this.close("peer silent (keep-alive)");
+          return;
+        }
+        if (this.ready) this.send({ type: "ping", nonce: BigInt(Date.now()) });
+      }, net.pingMs),
+    );
+    this.send({
+      type: "hello",
+      version: PROTOCOL_VERSION,
+      chainId: net.chainId,
+      publicKey: net.nodeKey.publicKey,
+      nonce: this.nonce,
+    });
+  }
+
+  get ready(): boolean {
+    return this.proved && this.publicKey !== undefined;
+  }
+
+  get address(): Address | undefined {
+    return this.publicKey ? Address.fromPublicKey(this.publicKey) : undefined;
+  }
+
+  /**
+   * Queues a message; a peer whose queue exceeds the bound is dropped (it cannot keep up). A message whose
+   * frame would exceed the frame limit is not sent (peers would cut us for it): `false`, and the network's
+   * `onOversize` hears of it. Callers split what can grow (see {@link operationBatches}).
+   */
+  send(m: Message): boolean {
+    if (this.closed) return false;
+    return this.sendEncoded(m.type, encodeMessage(m));
+  }
+
+  /** {@link send} of a message already encoded (a broadcast encodes once for every peer). */
+  sendEncoded(type: Message["type"], body: Uint8Array): boolean {
+    if (this.closed) return false;
+    if (this.socket.writableLength > this.net.maxQueueBytes) {
+      this.close(`send queue above ${this.net.maxQueueBytes} bytes: peer too slow`);
+      return false;
+    }
+    if (body.length > this.net.maxFrameBytes) {
+      this.net.onOversize(this, type, body.length);
+      return false;
+    }
+    const head = Buffer.alloc(4);
+    head.writeUInt32BE(body.length);
+    this.socket.cork();
+    this.socket.write(head);
+    this.socket.write(body);
+    this.socket.uncork();
+    return true;
+  }
+
+  /**
+   * Reassembly in linear time: received chunks wait in a list and are joined once a whole frame is there
+   * (joining per chunk copies a 4 MiB frame sent in 1 KB segments ~4 000 times).
+   */
+  private onData(d: Buffer): void {
+    this.lastSeen = Date.now();
+    this.chunks.push(d);
+    this.pending += d.length;
+    while (!this.closed && this.pending >= 4) {
+      if (this.chunks[0]!.length < 4) this.join();
+      const len = this.chunks[0]!.readUInt32BE(0);
+      if (len === 0 || len > this.net.maxFrameBytes) {
+        this.fail(`frame of ${len} bytes (limit ${this.net.maxFrameBytes})`);
+        return;
+      }
+      if (this.pending < 4 + len) return;
+      if (this.chunks[0]!.length < 4 + len) this.join();
+      const buf = this.chunks[0]!;
+      const frame = new Uint8Array(buf.subarray(4, 4 + len));
+      const rest = buf.subarray(4 + len);
+      if (rest.length > 0) this.chunks[0] = rest;
+      else this.chunks.shift();
+      this.pending -= 4 + len;
+      if (!this.takeToken()) {
+        this.fail(`more than ${this.net.maxMessagesPerSecond} messages per second`);
+        return;
+      }
+      let m: Message;
+      try {
+        m = decodeMessage(frame, this.net.chainId, this.net.blockLimits);
+      } catch (e) {
+        this.fail(`undecodable message: ${(e as Error).message}`);
+        return;
+      }
+      this.onMessage(m);
+    }
+  }
+
+  /** The received chunks as one buffer. */
+  private join(): void {
+    if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks, this.pending)];
+  }
+
+  private takeToken(): boolean {
+    const now = Date.now();
+    const cap = this.net.maxMessagesPerSecond * 2;
+    this.tokens = Math.min(
+      cap,
+      this.tokens + ((now - this.lastRefill) * this.net.maxMessagesPerSecond) / 1000,
+    );
+    this.lastRefill = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  private onMessage(m: Message): void {
+    if (!this.ready) {
+      if (m.type === "hello" && !this.theirHello) {
+        if (m.chainId !== this.net.chainId) {
+          this.fail(`peer runs chain ${m.chainId}, we run ${this.net.chainId}`);
+          return;
+        }
+        if (m.version !== PROTOCOL_VERSION) {
+          this.fail(`peer speaks protocol ${m.version}, we speak ${PROTOCOL_VERSION}`);
+          return;
+        }
+        if (m.publicKey.equals(this.net.nodeKey.publicKey)) {
+          this.fail("connected to ourselves");
+          return;
+        }
+        this.theirHello = m;
+        this.send({
+          type: "proof",
+          signature: this.net.nodeKey.sign(
+            handshakeHash(this.net.chainId, m.nonce, this.net.nodeKey.publicKey),
+          ),
+        });
+        return;
+      }
+      if (m.type === "proof" && this.theirHello) {
+        const h = handshakeHash(this.net.chainId, this.nonce, this.theirHello.publicKey);
+        if (!this.theirHello.publicKey.verify(h, m.signature)) {
+          this.fail("bad handshake signature");
+          return;
+        }
+        this.proved = true;
+        this.publicKey = this.theirHello.publicKey;
+        if (!this.net.admit(this)) return;
+        return;
+      }
+      this.fail(`${m.type} message before the handshake`);
+      return;
+    }
+    if (m.type === "hello" || m.type === "proof") {
+      this.fail(`${m.type} after the handshake`);
+      return;
+    }
+    if (m.type === "ping") {
+      this.send({ type: "pong", nonce: m.nonce });
+      return;
+    }
+    if (m.type === "pong") return;
+    this.net.deliver(this, m);
+  }
+
+  /** Protocol violation: disconnect and ban. */
+  fail(reason: string): void {
+    this.net.ban(this, reason);
+    this.close(`protocol violation: ${reason}`);
+  }
+
+  close(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.socket.destroy();
+    this.net.closed(this, reason);
+  }
+}
