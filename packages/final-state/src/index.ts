@@ -1,3 +1,4 @@
+export type { FinalStateAdmin, FinalStateController, FinalStateReader } from "./controller.js";
 export { GenesisError, loadInitialLedger, loadInitialRolls } from "./genesis.js";
 export { entryHash, entryHashReference, loadStateHasher, STATE_HASH_SIZE, StateHash } from "./hash.js";
 export {

@@ -1,0 +1,132 @@
+// Executed operations in the final state: their records, the expiry index they are pruned by, and the
+// `isExecuted` / `executedOpStatus` reads.
+import type { KvWrite } from "@massa-ts/ledger";
+import { ByteReader, ByteWriter, concatBytes, type OperationId, Slot, toHex } from "@massa-ts/models";
+import { FinalStateError } from "./errors.js";
+import type { OverlayKv } from "./pending.js";
+
+/** One executed operation: kept until its expiry slot is more than 10 periods old. */
+export interface ExecutedOp {
+  readonly id: OperationId;
+  readonly success: boolean;
+  /** `(expire_period, thread of the sender)`. */
+  readonly expirySlot: Slot;
+}
+
+/** Massa's KEEP_EXECUTED_HISTORY_EXTRA_PERIODS. */
+export const KEEP_EXECUTED_HISTORY_EXTRA_PERIODS = 10;
+const EXECUTED_OPS_PREFIX = new TextEncoder().encode("executed_ops/");
+
+function startsWith(key: Uint8Array, prefix: Uint8Array): boolean {
+  if (key.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (key[i] !== prefix[i]) return false;
+  return true;
+}
+
+function executedOpKey(id: OperationId): Uint8Array {
+  return concatBytes(EXECUTED_OPS_PREFIX, id.toBytes());
+}
+
+/**
+ * The executed operations of the final state (`executed_ops/` ‖ op id → status byte ‖ expiry slot) and
+ * their index by expiry slot. Writes go through a record's `KvWrite`; the index follows once the record is
+ * committed (`indexOp`, `forgetExpired`).
+ */
+export class ExecutedOps {
+  /** Executed operations by expiry slot index (period · T + thread), for pruning; rebuilt on open. */
+  private readonly opsByExpiry = new Map<number, Uint8Array[]>();
+
+  constructor(
+    private readonly reader: OverlayKv,
+    private readonly threadCount: number,
+  ) {}
+
+  /** Rebuilds the expiry index from the state; a bad record calls `onCorrupt` (closing the store), then throws. */
+  loadExecutedOps(path: string, onCorrupt: () => void): void {
+    const start = Buffer.from(EXECUTED_OPS_PREFIX);
+    const end = Buffer.from(EXECUTED_OPS_PREFIX);
+    end[end.length - 1]! += 1;
+    for (const [k, value] of this.reader.entriesInRange(start, end)) {
+      try {
+        const { expirySlot } = this.decodeExecutedOp(value);
+        this.indexOp(k, expirySlot);
+      } catch (e) {
+        onCorrupt();
+        throw new FinalStateError(
+          "FINAL_STATE_CORRUPT",
+          `${path}: executed op ${toHex(k)}: ${(e as Error).message}`,
+        );
+      }
+    }
+  }
+
+  private decodeExecutedOp(v: Uint8Array): { success: boolean; expirySlot: Slot } {
+    const r = new ByteReader(v);
+    const flag = r.readU8("executed op status");
+    if (flag > 1) throw new FinalStateError("FINAL_STATE_CORRUPT", `bad executed op status byte ${flag}`);
+    const expirySlot = Slot.deserialize(r, this.threadCount, "executed op expiry slot");
+    r.expectEnd("executed op");
+    return { success: flag === 1, expirySlot };
+  }
+
+  indexOp(key: Uint8Array, expiry: Slot): void {
+    const i = expiry.index(this.threadCount);
+    const list = this.opsByExpiry.get(i);
+    if (list) list.push(key);
+    else this.opsByExpiry.set(i, [key]);
+  }
+
+  /** Writes the records of `ops`; returns their keys and expiry slots, to index once the record is committed. */
+  putExecutedOps(kv: KvWrite, ops: readonly ExecutedOp[]): [Uint8Array, Slot][] {
+    const added: [Uint8Array, Slot][] = [];
+    for (const op of ops) {
+      const key = executedOpKey(op.id);
+      const w = new ByteWriter(16).u8(op.success ? 1 : 0);
+      op.expirySlot.serialize(w);
+      kv.put(key, w.finish());
+      added.push([key, op.expirySlot]);
+    }
+    return added;
+  }
+
+  /**
+   * Deletes the ops settled slot `slot` prunes: those whose expiry slot is before (S.period − 10, S.thread).
+   * Returns the expiry indexes emptied, to drop from the index once the record is committed.
+   */
+  pruneExpired(kv: KvWrite, slot: Slot): number[] {
+    const pruned: number[] = [];
+    if (slot.period >= KEEP_EXECUTED_HISTORY_EXTRA_PERIODS) {
+      const bound = new Slot(slot.period - KEEP_EXECUTED_HISTORY_EXTRA_PERIODS, slot.thread).index(
+        this.threadCount,
+      );
+      for (const [i, keys] of this.opsByExpiry) {
+        if (i < bound) {
+          for (const k of keys) kv.delete(k);
+          pruned.push(i);
+        }
+      }
+    }
+    return pruned;
+  }
+
+  /** Drops the expiry indexes `pruneExpired` emptied. */
+  forgetExpired(pruned: readonly number[]): void {
+    for (const i of pruned) this.opsByExpiry.delete(i);
+  }
+
+  /** The expiry slot of a state entry if it is an executed operation's record (throws if it is a bad one). */
+  expiryOfEntry(key: Uint8Array, value: Uint8Array): Slot | undefined {
+    return startsWith(key, EXECUTED_OPS_PREFIX) ? this.decodeExecutedOp(value).expirySlot : undefined;
+  }
+
+  /** Whether `id` was executed in a final slot and is still within its validity window (+10 periods). */
+  isExecuted(id: OperationId): boolean {
+    return this.reader.get(executedOpKey(id)) !== undefined;
+  }
+
+  /** Status of a final executed operation: true = success, false = failed, undefined = unknown/pruned. */
+  executedOpStatus(id: OperationId): boolean | undefined {
+    const v = this.reader.get(executedOpKey(id));
+    return v === undefined ? undefined : this.decodeExecutedOp(v).success;
+  }
+}

@@ -1,0 +1,47 @@
+// The hash-tracking write view one journal record (a slot, genesis, a bootstrap part) is written through.
+import type { KvWrite } from "@massa-ts/ledger";
+import { bytesEqual } from "@massa-ts/models";
+import type { StateHash } from "./hash.js";
+import { keyString, type OverlayKv, type PendingUndo, type PendingWrites } from "./pending.js";
+import { WriteLog } from "./write-log.js";
+
+/**
+ * The hash-tracking write view of one record (a slot, genesis, a bootstrap part): reads see the state
+ * B-tree under the pending overlay; every put and delete XORs the old entry out of the hash and the new
+ * one in, goes to the overlay (with an undo entry) and to the record's write log.
+ */
+export class HashingKv implements KvWrite {
+  readonly log = new WriteLog();
+  readonly undo: PendingUndo = [];
+  constructor(
+    private readonly reader: OverlayKv,
+    private readonly pending: PendingWrites,
+    private readonly hash: StateHash,
+    private readonly seq: number,
+  ) {}
+  get(key: Uint8Array): Uint8Array | undefined {
+    return this.reader.get(key);
+  }
+  keysInRange(start: Uint8Array, end: Uint8Array | undefined): Iterable<Uint8Array> {
+    return this.reader.keysInRange(start, end);
+  }
+  put(key: Uint8Array, value: Uint8Array): void {
+    const k = keyString(key);
+    const old = this.reader.getWithString(key, k);
+    if (old !== undefined) {
+      if (bytesEqual(old, value)) return;
+      this.hash.toggle(key, old);
+    }
+    this.hash.toggle(key, value);
+    this.pending.setString(k, value.slice(), this.seq, this.undo);
+    this.log.put(key, value);
+  }
+  delete(key: Uint8Array): void {
+    const k = keyString(key);
+    const old = this.reader.getWithString(key, k);
+    if (old === undefined) return;
+    this.hash.toggle(key, old);
+    this.pending.setString(k, null, this.seq, this.undo);
+    this.log.delete(key);
+  }
+}

@@ -1,0 +1,264 @@
+// The slot journal: settled records in their own small LMDB environment, the in-memory overlay reads are
+// served from until lmdb's write thread has applied them to the state B-tree, and that apply's bookkeeping.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { concatBytes, Slot, toHex, u64be } from "@massa-ts/models";
+import { type Database, open, type RootDatabase } from "lmdb";
+import { FinalStateError } from "./errors.js";
+import { STATE_HASH_SIZE, StateHash } from "./hash.js";
+import { HashingKv } from "./hashing-kv.js";
+import { OverlayKv, PendingWrites } from "./pending.js";
+import { WriteLog } from "./write-log.js";
+
+const META_CHANGE_ID = Uint8Array.from([0x63]); // "c": the last settled slot (Slot key, 9 bytes)
+const META_HASH = Uint8Array.from([0x68]); // "h": the 512-byte state hash
+const META_APPLIED = Uint8Array.from([0x61]); // "a": the last journal record applied to the state B-tree
+/** Journal value: slot key (9 bytes) ‖ state hash after the record (512) ‖ packed writes. */
+const JOURNAL_HEAD = 9 + STATE_HASH_SIZE;
+
+/** One settled record (a slot, genesis or a bootstrap part) not yet applied to the state B-tree. */
+interface JournalRecord {
+  readonly seq: number;
+  readonly slot: Slot;
+  readonly hash: Uint8Array;
+  readonly log: WriteLog;
+}
+
+export interface JournalOptions {
+  /** The data directory (the journal environment is its `journal/` subdirectory). */
+  readonly path: string;
+  readonly readOnly: boolean;
+  /** Records allowed to wait for the background apply before `commitRecord` refuses. */
+  readonly maxBacklog: number;
+  /** The state environment: closed when the open fails on corrupt metadata or a corrupt record. */
+  readonly root: RootDatabase;
+  /** The state B-tree the records are applied to. */
+  readonly state: Database<Uint8Array, Uint8Array>;
+  /** Where the last applied record, its slot and its hash are kept (`a`, `c`, `h`). */
+  readonly meta: Database<Uint8Array, Uint8Array>;
+}
+
+/**
+ * Settled records not yet applied to the state B-tree, with the overlay of their writes. Opening reads the
+ * applied point from `meta` and replays the journal into the overlay; `commitRecord` settles one record
+ * durably and `scheduleApply` moves records to the B-tree in the background.
+ */
+export class Journal {
+  /** Reads of the final state: the pending overlay first, then the state B-tree. */
+  readonly reader: OverlayKv;
+  private readonly root: RootDatabase;
+  private readonly state: Database<Uint8Array, Uint8Array>;
+  private readonly meta: Database<Uint8Array, Uint8Array>;
+  /** The journal: settled records not yet applied to the state B-tree (its own small environment). */
+  private readonly journalRoot: RootDatabase | null;
+  private readonly journal: Database<Uint8Array, Uint8Array> | null;
+  private readonly pending = new PendingWrites();
+  private unapplied: JournalRecord[] = [];
+  private appliedSeq = 0;
+  private nextSeq = 1;
+  private applying: Promise<void> | null = null;
+  private applyError: Error | null = null;
+  private readonly readOnly: boolean;
+  private readonly maxBacklog: number;
+  /** The state hash after the last settled record. */
+  private hash: StateHash;
+  /** The slot of the last settled record. */
+  private lastSettled: Slot | undefined;
+
+  constructor(opts: JournalOptions) {
+    this.root = opts.root;
+    this.state = opts.state;
+    this.meta = opts.meta;
+    this.readOnly = opts.readOnly;
+    this.maxBacklog = opts.maxBacklog;
+    const h = this.meta.getBinary(META_HASH);
+    if (h !== undefined && h.length !== STATE_HASH_SIZE) {
+      this.root.close();
+      throw new FinalStateError(
+        "FINAL_STATE_CORRUPT",
+        `${opts.path}: the stored state hash has ${h.length} bytes, not ${STATE_HASH_SIZE}`,
+      );
+    }
+    this.hash = new StateHash(h === undefined ? undefined : new Uint8Array(h));
+    const c = this.meta.getBinary(META_CHANGE_ID);
+    try {
+      this.lastSettled = c === undefined ? undefined : Slot.fromKey(new Uint8Array(c), "last settled slot");
+    } catch (e) {
+      this.root.close();
+      throw new FinalStateError("FINAL_STATE_CORRUPT", `${opts.path}: ${(e as Error).message}`);
+    }
+    const a = this.meta.getBinary(META_APPLIED);
+    this.appliedSeq =
+      a === undefined || a.length !== 8 ? 0 : Number(new DataView(a.buffer, a.byteOffset, 8).getBigUint64(0));
+    this.nextSeq = this.appliedSeq + 1;
+    this.reader = new OverlayKv(this.pending, this.state);
+    const journalPath = join(opts.path, "journal");
+    if (opts.readOnly && !existsSync(journalPath)) {
+      this.journalRoot = null;
+      this.journal = null;
+    } else {
+      const sub = { keyEncoding: "binary", encoding: "binary", compression: false } as const;
+      this.journalRoot = open({ path: journalPath, readOnly: opts.readOnly, maxDbs: 2 });
+      this.journal = this.journalRoot.openDB<Uint8Array, Uint8Array>({ name: "journal", ...sub });
+      try {
+        this.replayJournal();
+      } catch (e) {
+        this.root.close();
+        this.journalRoot.close();
+        throw new FinalStateError("FINAL_STATE_CORRUPT", `${journalPath}: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  /** The slot of the last settled record, or undefined before the first one. */
+  get lastSlot(): Slot | undefined {
+    return this.lastSettled;
+  }
+
+  /** The state hash after the last settled record (a copy). */
+  get stateHash(): StateHash {
+    return this.hash.clone();
+  }
+
+  /**
+   * Loads the journal records the state B-tree does not have yet into the pending overlay (in order), and
+   * drops the ones it has (left behind when the process stopped between an apply and the journal trim).
+   */
+  private replayJournal(): void {
+    const stale: Uint8Array[] = [];
+    for (const { key, value } of this.journal!.getRange({})) {
+      const k = new Uint8Array(key as Uint8Array);
+      if (k.length !== 8) throw new RangeError(`journal key ${toHex(k)} is not 8 bytes`);
+      const seq = Number(new DataView(k.buffer, k.byteOffset, 8).getBigUint64(0));
+      if (seq <= this.appliedSeq) {
+        stale.push(k);
+        continue;
+      }
+      const v = new Uint8Array(value as Uint8Array);
+      if (v.length < JOURNAL_HEAD)
+        throw new RangeError(`journal record ${seq} is truncated (${v.length} bytes)`);
+      const slot = Slot.fromKey(v.subarray(0, 9), `journal record ${seq} slot`);
+      const hash = v.slice(9, JOURNAL_HEAD);
+      const log = WriteLog.fromBytes(v.subarray(JOURNAL_HEAD));
+      for (const [wk, wv] of log.records()) this.pending.set(wk, wv === null ? null : wv.slice(), seq);
+      this.unapplied.push({ seq, slot, hash, log });
+      this.lastSettled = slot;
+      this.hash = new StateHash(hash);
+      this.nextSeq = seq + 1;
+    }
+    if (!this.readOnly) for (const k of stale) void this.journal!.remove(Buffer.from(k));
+  }
+
+  /** Starts applying the records replayed at open, if any (once the rest of the open has succeeded). */
+  resume(): void {
+    if (this.unapplied.length > 0) this.scheduleApply();
+  }
+
+  /** Records waiting for the background apply, and the keys they hold in memory. */
+  get backlog(): { records: number; pendingKeys: number } {
+    return { records: this.unapplied.length, pendingKeys: this.pending.size };
+  }
+
+  /**
+   * Starts applying every unapplied record to the state B-tree in the background (lmdb's write thread:
+   * the main thread only queues the writes). Writes are absolute and replayed in order, so a batch cut by a
+   * crash is simply applied again from the journal at the next open.
+   */
+  private scheduleApply(): void {
+    if (this.applying || this.readOnly || this.unapplied.length === 0) return;
+    const batch = this.unapplied;
+    const last = batch[batch.length - 1]!;
+    const view = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.length);
+    for (const r of batch) {
+      for (const [k, v] of r.log.records()) {
+        if (v === null) void this.state.remove(view(k));
+        else void this.state.put(view(k), view(v));
+      }
+    }
+    void this.meta.put(Buffer.from(META_CHANGE_ID), Buffer.from(last.slot.toKey()));
+    void this.meta.put(Buffer.from(META_HASH), Buffer.from(last.hash));
+    const done = this.meta.put(Buffer.from(META_APPLIED), Buffer.from(u64be(last.seq)));
+    this.applying = done.then(
+      () => {
+        this.applying = null;
+        this.markApplied(last.seq);
+        this.scheduleApply();
+      },
+      (e: unknown) => {
+        this.applying = null;
+        this.applyError = e instanceof Error ? e : new Error(String(e));
+      },
+    );
+  }
+
+  private markApplied(seq: number): void {
+    const first = this.appliedSeq + 1;
+    this.appliedSeq = seq;
+    this.unapplied = this.unapplied.filter((r) => r.seq > seq);
+    this.pending.prune(seq);
+    for (let s = first; s <= seq; s++) void this.journal!.remove(Buffer.from(u64be(s)));
+  }
+
+  /** Waits until every settled record is in the state B-tree (the backlog is empty). */
+  async drain(): Promise<void> {
+    while (this.unapplied.length > 0 || this.applying) {
+      if (this.applyError) break;
+      if (!this.applying) this.scheduleApply();
+      await this.applying;
+    }
+    if (this.applyError) {
+      throw new FinalStateError(
+        "APPLY_FAILED",
+        `applying settled slots to the state failed: ${this.applyError.message}; the journal keeps them, restart to retry`,
+      );
+    }
+  }
+
+  /**
+   * Runs one record: `body` writes through a hash-tracking view; then the record (slot, new hash, writes)
+   * is committed to the journal in one durable LMDB transaction. On any error the overlay is rolled back
+   * and nothing is settled.
+   */
+  commitRecord(
+    slot: Slot,
+    body: (kv: HashingKv, hash: StateHash) => void,
+  ): { log: WriteLog; hash: StateHash } {
+    if (this.readOnly || this.journal === null) {
+      throw new FinalStateError("FINAL_STATE_READ_ONLY", "this final state was opened read-only");
+    }
+    if (this.applyError) {
+      throw new FinalStateError("APPLY_FAILED", `the state cannot be written: ${this.applyError.message}`);
+    }
+    if (this.unapplied.length >= this.maxBacklog) {
+      throw new FinalStateError(
+        "APPLY_BACKLOG_FULL",
+        `${this.unapplied.length} settled records wait for the background apply (limit ${this.maxBacklog}): await drain() before settling more`,
+      );
+    }
+    const seq = this.nextSeq;
+    const hash = this.hash.clone();
+    const kv = new HashingKv(this.reader, this.pending, hash, seq);
+    try {
+      body(kv, hash);
+      kv.log.seal();
+      const head = new Uint8Array(JOURNAL_HEAD);
+      head.set(slot.toKey(), 0);
+      head.set(hash.bytes, 9);
+      this.journal.putSync(Buffer.from(u64be(seq)), Buffer.from(concatBytes(head, kv.log.bytes())));
+    } catch (e) {
+      this.pending.rollback(kv.undo);
+      throw e;
+    }
+    this.nextSeq = seq + 1;
+    this.hash = hash;
+    this.lastSettled = slot;
+    this.unapplied.push({ seq, slot, hash: hash.bytes.slice(), log: kv.log });
+    this.scheduleApply();
+    return { log: kv.log, hash };
+  }
+
+  /** Closes the journal environment (without draining: the caller drains first when it writes). */
+  async close(): Promise<void> {
+    await this.journalRoot?.close();
+  }
+}
