@@ -1,6 +1,6 @@
 // The Execution class: drives candidate slots (active history, blockclique changes) and final settlement,
 // and serves the read API; one slot's work is in slot-context, operations, rewards and penalties.
-import type { FinalState, StateChanges } from "@massa-ts/final-state";
+import type { FinalStateController, StateChanges } from "@massa-ts/final-state";
 import {
   type Address,
   Amount,
@@ -58,7 +58,7 @@ export class Execution {
   private readonly finalEvents: ExecutionEvent[] = [];
 
   constructor(
-    private readonly fs: FinalState,
+    private readonly fs: FinalStateController,
     private readonly draws: SelectionView,
     config: Partial<ExecutionConfig> = {},
   ) {

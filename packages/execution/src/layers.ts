@@ -1,4 +1,4 @@
-import type { FinalState, ProductionStats } from "@massa-ts/final-state";
+import type { FinalStateReader, ProductionStats } from "@massa-ts/final-state";
 import { LedgerChanges } from "@massa-ts/ledger";
 import { type Address, Amount, type OperationId, type Slot, toHex } from "@massa-ts/models";
 import type { ExecutedOpRecord } from "./types.js";
@@ -57,7 +57,7 @@ export class Layer {
 export class View {
   constructor(
     private readonly layers: readonly Layer[],
-    private readonly fs: FinalState,
+    private readonly fs: FinalStateReader,
   ) {}
 
   balance(a: Address): Amount | undefined {

@@ -1,6 +1,6 @@
 // SlotContext: what executing one slot needs (its slot and block, the history below it, the slot layer
 // being written, its events), created once per slot and handed to the operation, reward and penalty helpers.
-import type { FinalState } from "@massa-ts/final-state";
+import type { FinalStateController } from "@massa-ts/final-state";
 import type { Address, BlockId, SignedOperation, Slot } from "@massa-ts/models";
 import { Layer, View } from "./layers.js";
 import type { ExecBlock, ExecutionConfig, ExecutionEvent } from "./types.js";
@@ -35,7 +35,7 @@ export class SlotContext {
     readonly block: ExecBlock | null,
     /** Executed, not yet final slots below this one, oldest first (empty on the final state). */
     readonly history: readonly SlotOutput[],
-    readonly fs: FinalState,
+    readonly fs: FinalStateController,
     readonly config: ExecutionConfig,
   ) {
     this.below = history.map((h) => h.changes).reverse();

@@ -10,11 +10,11 @@ import { join } from "node:path";
 import {
   type BootstrapCursor,
   entryHash,
-  entryHashReference,
   FinalState,
   loadStateHasher,
   StateHash,
 } from "@massa-ts/final-state";
+import { entryHashReference } from "@massa-ts/final-state/testing";
 import { LedgerChanges } from "@massa-ts/ledger";
 import { Address, Amount, Slot } from "@massa-ts/models";
 

@@ -28,7 +28,7 @@ export async function interpolateDowntime(
   let slot = from;
   for (let done = 0; done < total; done++) {
     slot = slot.next(T);
-    const first = slot.thread === 0 && slot.period % periodsPerCycle === 0;
+    const first = slot.isFirstOfCycle(periodsPerCycle);
     const previous = first ? fs.cycleInfo(slot.cycle(periodsPerCycle) - 1) : undefined;
     fs.settleSlot(slot, {
       ledgerChanges: new LedgerChanges(),

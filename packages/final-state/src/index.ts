@@ -1,6 +1,6 @@
 export type { FinalStateAdmin, FinalStateController, FinalStateReader } from "./controller.js";
 export { GenesisError, loadInitialLedger, loadInitialRolls } from "./genesis.js";
-export { entryHash, entryHashReference, loadStateHasher, STATE_HASH_SIZE, StateHash } from "./hash.js";
+export { entryHash, loadStateHasher, STATE_HASH_SIZE, StateHash } from "./hash.js";
 export {
   CYCLE_HISTORY_PREFIX,
   type CycleInfo,

@@ -219,7 +219,7 @@ export class FinalState implements FinalStateReader, FinalStateController, Final
   rollsOf(address: Address): bigint {
     const lastSlot = this.journal.lastSlot;
     if (!lastSlot) return 0n;
-    return this.pos.rollsOf(this.reader, Math.floor(lastSlot.period / this.periodsPerCycle), address);
+    return this.pos.rollsOf(this.reader, lastSlot.cycle(this.periodsPerCycle), address);
   }
 
   deferredCredit(slot: Slot, address: Address): Amount | undefined {

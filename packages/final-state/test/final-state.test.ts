@@ -1,14 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  entryHash,
-  entryHashReference,
-  FinalState,
-  FinalStateError,
-  loadStateHasher,
-  StateHash,
-} from "@massa-ts/final-state";
+import { entryHash, FinalState, FinalStateError, loadStateHasher, StateHash } from "@massa-ts/final-state";
+import { entryHashReference } from "@massa-ts/final-state/testing";
 import { LedgerChanges } from "@massa-ts/ledger";
 import { Address, Amount, OperationId, Slot, toHex } from "@massa-ts/models";
 import fc from "fast-check";

@@ -95,6 +95,10 @@ export class Slot {
     return Math.floor(this.period / periodsPerCycle);
   }
 
+  isFirstOfCycle(periodsPerCycle: number): boolean {
+    return this.thread === 0 && this.period % periodsPerCycle === 0;
+  }
+
   isLastOfCycle(cfg: Pick<SlotConfig, "threadCount" | "periodsPerCycle">): boolean {
     return this.thread === cfg.threadCount - 1 && (this.period + 1) % cfg.periodsPerCycle === 0;
   }

@@ -1,5 +1,5 @@
 import type { ConsensusBlock } from "@massa-ts/consensus";
-import type { FinalState } from "@massa-ts/final-state";
+import type { FinalStateAdmin, FinalStateReader } from "@massa-ts/final-state";
 import type { BlockLimits, SecretKey, Slot } from "@massa-ts/models";
 import { type Message, Network } from "@massa-ts/protocol";
 import type { Logger } from "pino";
@@ -19,7 +19,8 @@ export interface BootstrapClientOptions {
   readonly state: boolean;
   /** How long to wait for the connection (default 30 s). */
   readonly connectMs?: number;
-  readonly fs: FinalState;
+  /** The (fresh) store the state streams into: admin writes, and the reads that check it. */
+  readonly fs: FinalStateAdmin & Pick<FinalStateReader, "lastFinalSlot" | "stateHash">;
   readonly chainId: bigint;
   readonly nodeKey: SecretKey;
   readonly blockLimits: BlockLimits;

@@ -1,13 +1,13 @@
 // The bootstrap server: streams this node's final state to a joining peer (in parts, with the changes made
 // meanwhile) and its graph of active blocks; at most 4 clients at once, 10 new sessions per IP per minute.
 import type { BlockGraph } from "@massa-ts/consensus";
-import type { FinalState } from "@massa-ts/final-state";
+import type { FinalStateReader } from "@massa-ts/final-state";
 import { BoundedMap, Slot } from "@massa-ts/models";
 import type { Message, Peer } from "@massa-ts/protocol";
 import type { Clock } from "./clock.js";
 
 export interface BootstrapServerDeps {
-  readonly fs: FinalState;
+  readonly fs: FinalStateReader;
   readonly graph: BlockGraph;
   readonly clock: Clock;
 }
@@ -28,7 +28,7 @@ export class BootstrapServer {
       return;
     }
     const fs = this.d.fs;
-    let part: ReturnType<FinalState["bootstrapPart"]>;
+    let part: ReturnType<FinalStateReader["bootstrapPart"]>;
     try {
       part = fs.bootstrapPart(
         {

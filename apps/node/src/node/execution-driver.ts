@@ -2,7 +2,7 @@
 // slots to execution, one final slot at a time; writes blocks to the block store as they become final.
 import type { BlockGraph, ConsensusBlock } from "@massa-ts/consensus";
 import type { ExecBlock, Execution } from "@massa-ts/execution";
-import type { FinalState } from "@massa-ts/final-state";
+import type { FinalStateReader } from "@massa-ts/final-state";
 import { type Address, type BlockId, BoundedMap, Slot } from "@massa-ts/models";
 import { CliError } from "../errors.js";
 import type { BlockStore } from "./block-store.js";
@@ -16,7 +16,7 @@ export interface ExecutionDriverDeps {
   readonly periodsPerCycle: number;
   readonly graph: BlockGraph;
   readonly execution: Execution;
-  readonly fs: FinalState;
+  readonly fs: FinalStateReader;
   readonly blockStore: BlockStore;
   readonly metrics: NodeMetrics;
 }

@@ -2,7 +2,7 @@
 // (best parents, endorsements, operations from the pool) and endorses the next slot's parent.
 import type { BlockGraph, ConsensusUpdate } from "@massa-ts/consensus";
 import type { Execution } from "@massa-ts/execution";
-import type { FinalState } from "@massa-ts/final-state";
+import type { FinalStateReader } from "@massa-ts/final-state";
 import {
   type BlockLimits,
   operationMerkleRoot,
@@ -31,7 +31,7 @@ export interface FactoryDeps {
   readonly pool: OperationPool;
   readonly endorsements: EndorsementPool;
   readonly execution: Execution;
-  readonly fs: FinalState;
+  readonly fs: FinalStateReader;
   readonly relay: Relay;
   readonly inclusion: InclusionIndex;
   readonly metrics: NodeMetrics;

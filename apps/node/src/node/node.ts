@@ -3,7 +3,12 @@
 // that drives them, and stop. Each behaviour lives in the service named after it (see ARCHITECTURE.md).
 import type { BlockGraph } from "@massa-ts/consensus";
 import type { Execution } from "@massa-ts/execution";
-import { type FinalState, loadInitialRolls } from "@massa-ts/final-state";
+import {
+  type FinalState,
+  type FinalStateAdmin,
+  type FinalStateReader,
+  loadInitialRolls,
+} from "@massa-ts/final-state";
 import {
   Address,
   Amount,
@@ -75,7 +80,13 @@ export class MassaNode {
   readonly limits: BlockLimits;
   /** Called once when this node finds itself out of step (runNode then bootstraps it again). */
   onOutOfStep: (() => void) | undefined;
-  fs!: FinalState;
+  /**
+   * The final state as the node's services see it: reads (and waiting for the disk). Only execution settles
+   * slots (it holds the controller); startup.ts makes the admin writes (genesis, bootstrap, downtime).
+   */
+  fs!: FinalStateReader & Pick<FinalStateAdmin, "drain">;
+  /** The same store, owned: closed at stop. */
+  private store: FinalState | undefined;
   /** Recent final and active blocks, kept on disk so that a restart resumes on them. */
   blockStore!: BlockStore;
   selector!: Selector;
@@ -147,6 +158,7 @@ export class MassaNode {
       slotAt: () => this.slotAt(),
     });
     this.fs = m.fs;
+    this.store = m.fs;
     this.blockStore = m.blockStore;
     this.selector = m.selector;
     this.execution = m.execution;
@@ -343,7 +355,7 @@ export class MassaNode {
     await this.verifier?.close();
     await this.selector?.close();
     this.services?.driver.persistActive();
-    await closeStores(this);
+    await closeStores({ fs: this.store, blockStore: this.blockStore });
     this.log.info("node stopped");
   }
 }
