@@ -30,7 +30,13 @@ export default defineConfig({
       },
       {
         ...shared,
-        test: { ...common, name: "chaos", include: heavy, fileParallelism: false, sequence: { groupOrder: 2 } },
+        test: {
+          ...common,
+          name: "chaos",
+          include: heavy,
+          fileParallelism: false,
+          sequence: { groupOrder: 2 },
+        },
       },
     ],
   },
