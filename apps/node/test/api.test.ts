@@ -10,6 +10,7 @@ import { createDevnet } from "../src/commands/devnet.ts";
 import { loadNodeConfig } from "../src/node/config.ts";
 import { OperationPool } from "../src/node/pool.ts";
 import { type RunningNode, runNode } from "../src/node/run.ts";
+import { until } from "./wait.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "massa-ts-api-"));
 let running: RunningNode;
@@ -89,7 +90,7 @@ describe("public JSON-RPC", () => {
     const sk = SecretKey.fromString(accounts[0]!.secretKey);
     const currentPeriod = async () =>
       ((await call("get_status")).json.result as { last_slot: { period: number } }).last_slot.period;
-    while ((await currentPeriod()) < 2) await new Promise((r) => setTimeout(r, 200));
+    await until(async () => (await currentPeriod()) >= 2, "the current period to reach 2", 15_000, 100);
     const period = await currentPeriod();
     const mk = (fee: string, expire: number, chain = 77n) =>
       SignedOperation.sign(
@@ -138,8 +139,9 @@ describe("private API", () => {
 describe("config", () => {
   it("refuses unknown keys, bad values and a public private API, naming the key", () => {
     const base = `genesis_timestamp = 1\ninitial_ledger = "l.json"\ninitial_rolls = "r.json"\ngenesis_key = "S1"\n`;
+    let files = 0;
     const write = (text: string) => {
-      const p = join(dir, `c${Math.random()}.toml`);
+      const p = join(dir, `c${files++}.toml`);
       writeFileSync(p, text);
       return p;
     };
@@ -202,15 +204,17 @@ describe("a chain that stopped for too long", () => {
       // and the chain goes on from there: blocks produced, new slots final
       const from = r.node.execution.finalSlot;
       expect(from.period).toBeGreaterThanOrEqual(period - 1);
-      for (let i = 0; i < 100 && Slot.compare(r.node.execution.finalSlot, from) <= 0; i++) {
-        await new Promise((res) => setTimeout(res, 100));
-      }
+      await until(
+        () => Slot.compare(r.node.execution.finalSlot, from) > 0,
+        "a new final slot after the resume",
+        8000,
+      );
       expect(Slot.compare(r.node.execution.finalSlot, from)).toBeGreaterThan(0);
       expect(r.node.graph.activeBlocks().some((b) => b.slot.period >= period)).toBe(true);
     } finally {
       await r.stop();
     }
-  }, 30_000);
+  }, 10_000);
 });
 
 describe("a restart resumes on the stored final blocks", () => {
@@ -218,8 +222,11 @@ describe("a restart resumes on the stored final blocks", () => {
     const d = createDevnet({ dir: join(dir, "resume"), nodes: 1, t0: 1000, basePort: 0 });
     const c = loadNodeConfig(d.configPath);
     const waitFinal = async (r: RunningNode, after: Slot) => {
-      for (let i = 0; i < 100 && Slot.compare(r.node.execution.finalSlot, after) <= 0; i++)
-        await new Promise((res) => setTimeout(res, 100));
+      await until(
+        () => Slot.compare(r.node.execution.finalSlot, after) > 0,
+        `a final slot after ${after}`,
+        15_000,
+      );
       return r.node.execution.finalSlot;
     };
     const first = await runNode(c, pino({ level: "silent" }));
@@ -254,15 +261,16 @@ describe("a restart resumes on the stored final blocks", () => {
           (await third.node.metrics.registry.getSingleMetric("massa_ts_blocks_produced_total")?.get())
             ?.values[0]?.value ?? 0,
         );
+      // nothing is produced while the clock moves 3 periods on
       const end = third.node.slotAt()!.period + 3;
-      while (third.node.slotAt()!.period < end) await new Promise((res) => setTimeout(res, 100));
+      await until(() => third.node.slotAt()!.period >= end, "the clock to move 3 periods on", 15_000);
       expect(await produced()).toBe(0);
       expect(third.node.graph.activeBlocks().every((b) => b.slot.period === 0)).toBe(true);
       expect(third.node.fs.lastFinalSlot!.equals(fin)).toBe(true);
     } finally {
       await third.stop();
     }
-  }, 60_000);
+  }, 30_000);
 });
 
 describe("operation pool", () => {

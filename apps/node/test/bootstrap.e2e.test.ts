@@ -110,4 +110,4 @@ it("a bootstrap cut mid-stream resumes from its cursor and ends with the server'
   expect(client.node.fs.lastFinalSlot!.equals(server.node.fs.lastFinalSlot!)).toBe(true);
   expect(client.node.fs.stateHash.toString()).toBe(server.node.fs.stateHash.toString());
   expect(client.node.fs.recomputeHash().toString()).toBe(server.node.fs.stateHash.toString());
-}, 120_000);
+}, 20_000);

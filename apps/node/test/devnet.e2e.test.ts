@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as w3 from "@massalabs/massa-web3";
 import { afterAll, describe, expect, it } from "vitest";
+import { until } from "./wait.ts";
 
 const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "massa-ts-devnet-"));
@@ -53,10 +54,15 @@ async function startDevnet(): Promise<{
   });
   child.stdout!.resume();
   const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-  for (let i = 0; i < 300 && !existsSync(join(dir, "devnet.json")); i++) {
-    if (child.exitCode !== null) throw new Error(`devnet exited early: ${err}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await until(
+    () => {
+      if (child.exitCode !== null) throw new Error(`devnet exited early: ${err}`);
+      return existsSync(join(dir, "devnet.json"));
+    },
+    "the devnet to write devnet.json",
+    30_000,
+    100,
+  );
   const devnet = JSON.parse(readFileSync(join(dir, "devnet.json"), "utf8")) as Devnet;
   return { child, devnet, exited };
 }
@@ -191,12 +197,23 @@ describe("a one-node devnet driven by massa-web3", () => {
     expect(after[0]!.final_balance).toBe("999689.99");
     expect(after[0]!.final_roll_count).toBe(2);
     // and it keeps finalizing
-    await new Promise((r) => setTimeout(r, 3000));
+    const finalPeriod = async () =>
+      (
+        (await rpc(url2, "get_status", [{}])).result as {
+          execution_stats: { final_cursor: { period: number } };
+        }
+      ).execution_stats.final_cursor.period;
+    await until(
+      async () => (await finalPeriod()) > st.execution_stats.final_cursor.period,
+      "the restarted node to finalize a new period",
+      20_000,
+      100,
+    );
     const st2 = (await rpc(url2, "get_status", [{}])).result as {
       execution_stats: { final_cursor: { period: number } };
     };
     expect(st2.execution_stats.final_cursor.period).toBeGreaterThan(st.execution_stats.final_cursor.period);
     again.child.kill("SIGINT");
     expect(await again.exited).toBe(0);
-  }, 180_000);
+  }, 40_000);
 });

@@ -24,6 +24,7 @@ import { createDevnet } from "../src/commands/devnet.ts";
 import { loadNodeConfig, type NodeConfig } from "../src/node/config.ts";
 import type { MassaNode } from "../src/node/node.ts";
 import { type RunningNode, runNode } from "../src/node/run.ts";
+import { until } from "./wait.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "massa-ts-large-op-"));
 let running: RunningNode | undefined;
@@ -33,14 +34,6 @@ afterAll(async () => {
   await running?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
-
-const until = async (cond: () => boolean, ms = 10_000) => {
-  const t = Date.now();
-  while (!cond()) {
-    if (Date.now() - t > ms) throw new Error("timed out waiting");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 const te = new TextEncoder();
 const MAX_RESPONSE = 2_000_000;
@@ -68,8 +61,12 @@ beforeAll(async () => {
   node = running.node;
   url = running.publicUrl;
   honest = peer("honest", (m) => relayed.push(m));
-  await until(() => node.network!.connected.length === 1 && honest.connected.length === 1);
-  await until(() => (node.currentSlot?.period ?? 0) >= 2);
+  await until(
+    () => node.network!.connected.length === 1 && honest.connected.length === 1,
+    "the honest peer's connection",
+    10_000,
+  );
+  await until(() => (node.currentSlot?.period ?? 0) >= 2, "period 2", 8000);
 }, 30_000);
 
 function peer(name: string, onMessage?: (m: Message) => void): Network {
@@ -145,18 +142,22 @@ it("send_operations with a 3.9 MB ExecuteSC, fee 0: refused with a typed error, 
   fits = executeSc(MASSA_BLOCK_LIMITS.maxBlockSize, "user-large");
   const r = await post(call("send_operations", [[fits.toSendOperationsInput()]]));
   expect(JSON.parse(r.text)).toMatchObject({ result: [fits.id.toString()] });
-  await until(() => relayedOps().includes(fits.id.toString()));
+  await until(
+    () => relayedOps().includes(fits.id.toString()),
+    "the operation relayed to the honest peer",
+    10_000,
+  );
   expect(relayedOps()).not.toContain(huge.id.toString());
   expect(relayedOps()).not.toContain(over.id.toString());
   expect(encodeMessage({ type: "operations", operations: [fits] }).length).toBeLessThan(4 * 1024 * 1024);
-}, 30_000);
+}, 10_000);
 
 it("a peer relaying an operation larger than a block: banned for it; the operation goes nowhere", async () => {
   const mallory = peer("mallory-large-op");
-  await until(() => mallory.connected.length === 1);
+  await until(() => mallory.connected.length === 1, "mallory's connection", 8000);
   const op = executeSc(400_000, "attacker-relayed");
   mallory.broadcast({ type: "operations", operations: [op] });
-  await until(() => mallory.connected.length === 0);
+  await until(() => mallory.connected.length === 0, "mallory's ban", 8000);
   expect(banReasons()).toMatch(new RegExp(`operation ${op.id} has 400000 bytes, more than a block's 300000`));
   expect(node.pool.has(op.id)).toBe(false);
   expect(relayedOps()).not.toContain(op.id.toString());
@@ -181,7 +182,7 @@ it("askOps with one id 5 000 times plus ids of other blocks: the block's own ope
   );
   const sent = JSON.parse((await post(call("send_operations", [[transfer.toSendOperationsInput()]]))).text);
   expect(sent).toMatchObject({ result: [transfer.id.toString()] });
-  await until(() => node.inBlocks(transfer.id).length > 0);
+  await until(() => node.inBlocks(transfer.id).length > 0, "the transfer's inclusion", 8000);
   const blockId = node.inBlocks(transfer.id)[0]!;
   // a pooled operation of no block (its validity window starts 1 000 periods on)
   const pooled = executeSc(1000, "pooled-elsewhere");
@@ -190,7 +191,7 @@ it("askOps with one id 5 000 times plus ids of other blocks: the block's own ope
   const asker = peer("asker", (m) => {
     if (m.type === "blockOps") answers.push(m);
   });
-  await until(() => asker.connected.length === 1);
+  await until(() => asker.connected.length === 1, "the asker's connection", 8000);
   asker.broadcast({
     type: "askOps",
     blockId: BlockId.fromString(blockId),
@@ -200,7 +201,7 @@ it("askOps with one id 5 000 times plus ids of other blocks: the block's own ope
       OperationId.fromString(pooled.id.toString()),
     ],
   });
-  await until(() => answers.length === 1);
+  await until(() => answers.length === 1, "the answer to askOps", 8000);
   expect(answers[0]!.operations.map((o) => o.id.toString())).toEqual([transfer.id.toString()]);
   expect(asker.connected).toHaveLength(1);
 });
@@ -242,5 +243,5 @@ it("get_operations with one id 128 times, in a batch of 16: each answered once; 
   expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(128 * 1024 * 1024);
   // the node carries on
   const final = node.execution.finalSlot;
-  await until(() => node.execution.finalSlot.period > final.period);
+  await until(() => node.execution.finalSlot.period > final.period, "a new final slot", 8000);
 });

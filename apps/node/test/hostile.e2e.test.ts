@@ -27,6 +27,7 @@ import { createDevnet } from "../src/commands/devnet.ts";
 import { loadNodeConfig, type NodeConfig } from "../src/node/config.ts";
 import type { MassaNode } from "../src/node/node.ts";
 import { type RunningNode, runNode } from "../src/node/run.ts";
+import { until } from "./wait.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "massa-ts-hostile-"));
 let running: RunningNode | undefined;
@@ -36,14 +37,6 @@ afterAll(async () => {
   await running?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
-
-const until = async (cond: () => boolean, ms = 8000) => {
-  const t = Date.now();
-  while (!cond()) {
-    if (Date.now() - t > ms) throw new Error("timed out waiting");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 const te = new TextEncoder();
 const POOL_MAX = 1000;
@@ -77,8 +70,8 @@ beforeAll(async () => {
   );
   node = running.node;
   honest = peer("honest");
-  await until(() => node.network!.connected.length === 1);
-  await until(() => (node.currentSlot?.period ?? 0) >= 2);
+  await until(() => node.network!.connected.length === 1, "the honest peer's connection", 8000);
+  await until(() => (node.currentSlot?.period ?? 0) >= 2, "period 2", 8000);
 }, 30_000);
 
 function peer(name: string): Network {
@@ -149,7 +142,7 @@ const banReasons = () => [...node.network!.banned().values()].join("\n");
 it("invalid blocks from a peer get it banned; the node keeps producing and keeps honest peers", async () => {
   const mallory = peer("mallory");
   const eve = peer("eve");
-  await until(() => node.network!.connected.length === 3);
+  await until(() => node.network!.connected.length === 3, "mallory's and eve's connections", 8000);
 
   // 1. a block by a key that is not the drawn producer (consensus: invalid)
   const mk = new SecretKey(blake3(te.encode("mallory-staking")));
@@ -157,7 +150,7 @@ it("invalid blocks from a peer get it banned; the node keeps producing and keeps
   const h1 = header(mk, [], new Slot(now.period, now.thread));
   mallory.broadcast({ type: "header", header: h1 });
   mallory.broadcast({ type: "blockOps", blockId: h1.id, operations: [] });
-  await until(() => mallory.connected.length === 0);
+  await until(() => mallory.connected.length === 0, "mallory's ban", 8000);
   expect(banReasons()).toMatch(/bad creator turn/);
 
   // 2. a block whose operation carries a bad signature (protocol: invalid before consensus sees it)
@@ -183,7 +176,7 @@ it("invalid blocks from a peer get it banned; the node keeps producing and keeps
   const h2 = header(producerKey(s2), [forged], s2);
   eve.broadcast({ type: "header", header: h2 });
   eve.broadcast({ type: "blockOps", blockId: h2.id, operations: [forged] });
-  await until(() => eve.connected.length === 0);
+  await until(() => eve.connected.length === 0, "eve's ban", 8000);
   expect(banReasons()).toMatch(/bad signature/);
   expect(node.graph.status(h2.id)).toBeUndefined(); // consensus never saw it
   expect(node.graph.status(new BlockId(h1.id.hash))).toBeUndefined(); // refused before consensus too
@@ -191,12 +184,12 @@ it("invalid blocks from a peer get it banned; the node keeps producing and keeps
   // the honest peer is still connected and the node still produces and finalizes
   expect(honest.connected).toHaveLength(1);
   const final = node.execution.finalSlot;
-  await until(() => Slot.compare(node.execution.finalSlot, final) > 0);
+  await until(() => Slot.compare(node.execution.finalSlot, final) > 0, "a new final slot", 8000);
 });
 
 it("a block reusing an operation of its ancestor, by the right producer: invalid, its sender banned", async () => {
   const trudy = peer("trudy");
-  await until(() => trudy.connected.length === 1);
+  await until(() => trudy.connected.length === 1, "trudy's connection", 8000);
   const sender = SecretKey.fromString(d.accounts[1]!.secretKey);
   const op = SignedOperation.sign(
     {
@@ -212,9 +205,9 @@ it("a block reusing an operation of its ancestor, by the right producer: invalid
     77n,
   );
   honest.broadcast({ type: "operations", operations: [op] });
-  await until(() => node.execution.operationStatus(op.id) !== undefined);
+  await until(() => node.execution.operationStatus(op.id) !== undefined, "the operation's inclusion", 8000);
   const included = node.execution.operationStatus(op.id)!.slot!;
-  await until(() => node.currentSlot!.period >= included.period + 2);
+  await until(() => node.currentSlot!.period >= included.period + 2, "2 periods past the inclusion", 8000);
   // the latest slot of the operation's thread: after the block that included it, not yet final
   const slot = latestSlotOf(op.senderThread(c.thread_count));
   expect(Slot.compare(slot, included)).toBeGreaterThan(0);
@@ -223,11 +216,11 @@ it("a block reusing an operation of its ancestor, by the right producer: invalid
   const h = header(producerKey(slot), [op], slot, parents);
   trudy.broadcast({ type: "header", header: h });
   trudy.broadcast({ type: "blockOps", blockId: h.id, operations: [op] });
-  await until(() => trudy.connected.length === 0);
+  await until(() => trudy.connected.length === 0, "trudy's ban", 8000);
   expect(banReasons()).toMatch(/operation reuse/);
   expect(node.graph.status(h.id)?.kind).toBe("invalid");
   // the original inclusion stands and becomes final, once
-  await until(() => node.execution.operationStatus(op.id)?.final === true);
+  await until(() => node.execution.operationStatus(op.id)?.final === true, "the operation to be final", 8000);
   expect(honest.connected).toHaveLength(1);
 });
 
@@ -245,7 +238,7 @@ it("an announced block's operations: only those the node lacks are fetched; a se
   });
   nets.push(relay);
   relay.connect(`127.0.0.1:${node.p2pPort}`);
-  await until(() => relay.connected.length === 1);
+  await until(() => relay.connected.length === 1, "the relay's connection", 8000);
   const slot = latestSlotOf(1);
   const mk = (name: string, k: number) =>
     SignedOperation.sign(
@@ -256,17 +249,17 @@ it("an announced block's operations: only those the node lacks are fetched; a se
   const known = mk("known", 1);
   const unknown = [mk("unknown-a", 2), mk("unknown-b", 3)];
   relay.broadcast({ type: "operations", operations: [known] });
-  await until(() => node.pool.has(known.id));
+  await until(() => node.pool.has(known.id), "the known operation in the pool", 8000);
   const ops = [unknown[0]!, known, unknown[1]!];
   const h = header(producerKey(slot), ops, slot, parentsBefore(slot));
   relay.broadcast({ type: "header", header: h });
   relay.broadcast({ type: "blockOpIds", blockId: h.id, ids: ops.map((o) => o.id) });
-  await until(() => got.some((m) => m.type === "askOps"));
+  await until(() => got.some((m) => m.type === "askOps"), "an askOps", 8000);
   const ask = got.find((m) => m.type === "askOps") as Extract<Message, { type: "askOps" }>;
   expect(ask.blockId.equals(h.id)).toBe(true);
   expect(ask.ids.map((id) => id.toString()).sort()).toEqual(unknown.map((o) => o.id.toString()).sort());
   relay.broadcast({ type: "blockOps", blockId: h.id, operations: unknown });
-  await until(() => node.graph.status(h.id) !== undefined);
+  await until(() => node.graph.status(h.id) !== undefined, "the block in the graph", 8000);
   expect(node.graph.status(h.id)?.kind).not.toBe("invalid");
   expect(relay.connected).toHaveLength(1);
 
@@ -276,16 +269,16 @@ it("an announced block's operations: only those the node lacks are fetched; a se
   const h2 = header(producerKey(slot2), [lost], slot2, parentsBefore(slot2));
   relay.broadcast({ type: "header", header: h2 });
   relay.broadcast({ type: "blockOpIds", blockId: h2.id, ids: [lost.id] });
-  await until(() => got.filter((m) => m.type === "askOps").length === 2);
+  await until(() => got.filter((m) => m.type === "askOps").length === 2, "a second askOps", 8000);
   relay.broadcast({ type: "blockOps", blockId: h2.id, operations: [] });
-  await until(() => relay.connected.length === 0);
+  await until(() => relay.connected.length === 0, "the relay's ban", 8000);
   expect(banReasons()).toMatch(/did not supply its operation/);
   expect(node.graph.status(h2.id)).toBeUndefined();
 });
 
 it("a flood of operations: the flooder is banned, the pool stays bounded, an honest operation is not lost", async () => {
   const flooder = peer("flooder");
-  await until(() => flooder.connected.length === 1);
+  await until(() => flooder.connected.length === 1, "the flooder's connection", 8000);
   const heapBefore = process.memoryUsage().heapUsed;
   const final = node.execution.finalSlot;
   // 6 messages of 300: the budget (a burst of 2 s = 1 000) runs out at the 4th
@@ -304,21 +297,25 @@ it("a flood of operations: the flooder is banned, the pool stays bounded, an hon
     77n,
   );
   honest.broadcast({ type: "operations", operations: [op] });
-  await until(() => flooder.connected.length === 0);
+  await until(() => flooder.connected.length === 0, "the flooder's ban", 8000);
   expect(banReasons()).toMatch(/operation flood/);
   // the burst allowance (2 s worth) was let in, no more; the pool never exceeds its bound
-  await until(() => node.verifier!.pending === 0);
+  await until(() => node.verifier!.pending === 0, "the verification queue to empty", 8000);
   expect(node.pool.size).toBeLessThanOrEqual(POOL_MAX);
   // the 900 let in (3 messages) had their signatures checked in the worker pool, not on the node's thread
   expect(node.verifier!.stats.pooled).toBeGreaterThanOrEqual(900);
-  await until(() => node.execution.operationStatus(op.id)?.final === true, 15_000);
+  await until(
+    () => node.execution.operationStatus(op.id)?.final === true,
+    "the honest transfer to be final",
+    8000,
+  );
   expect(node.execution.operationStatus(op.id)!.success).toBe(true);
   // 2 MAS to a new address, minus Massa's 0.001 MAS ledger entry creation cost
   expect(node.execution.balance(recipient, "final")?.toString()).toBe("1.999");
   expect(Slot.compare(node.execution.finalSlot, final)).toBeGreaterThan(0);
   expect(honest.connected).toHaveLength(1);
   expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(256 * 1024 * 1024);
-}, 30_000);
+}, 10_000);
 
 // last: these ban 127.0.0.1 itself (no node key proved yet), so no new peer from here could connect after
 it("garbage bytes and an oversized frame on the node's port: cut and banned by IP, the node carries on", async () => {
@@ -341,5 +338,5 @@ it("garbage bytes and an oversized frame on the node's port: cut and banned by I
   await raw(len);
   expect(node.network!.connected.map((p) => p.remote)).toHaveLength(1); // the honest peer only
   expect(honest.connected).toHaveLength(1);
-  await until(() => Slot.compare(node.execution.finalSlot, final) > 0);
+  await until(() => Slot.compare(node.execution.finalSlot, final) > 0, "a new final slot", 8000);
 });

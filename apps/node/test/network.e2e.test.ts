@@ -10,7 +10,9 @@ import { afterAll, expect, it } from "vitest";
 import { createDevnet } from "../src/commands/devnet.ts";
 import { loadNodeConfig } from "../src/node/config.ts";
 import { type RunningNode, runNode } from "../src/node/run.ts";
+import { freePorts } from "./ports.ts";
 import { finalHashes, rpc } from "./rpc-helper.ts";
+import { until } from "./wait.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "massa-ts-net-"));
 const nodes: RunningNode[] = [];
@@ -20,8 +22,14 @@ afterAll(async () => {
 });
 
 it("4 nodes agree on every final state hash over 4 cycles; a transfer is final on all; a 5th node bootstraps and a stopped node catches up", async () => {
-  const base = 40_000 + Math.floor(Math.random() * 2_000) * 10;
-  const d = createDevnet({ dir, nodes: 4, t0: 1000, basePort: base });
+  const free = await freePorts(3 * 4);
+  const ports = Array.from({ length: 4 }, (_, i) => ({
+    public: free[3 * i]!,
+    private: free[3 * i + 1]!,
+    p2p: free[3 * i + 2]!,
+  }));
+  const d = createDevnet({ dir, nodes: 4, t0: 1000, basePort: 0, ports });
+  const bootstrap = `127.0.0.1:${ports[0]!.p2p}`; // node 0's p2p port
   for (const p of d.configPaths) nodes.push(await runNode(loadNodeConfig(p), pino({ level: "silent" })));
   const urls = nodes.map((n) => n.publicUrl);
   const stakers = Object.keys(
@@ -62,11 +70,12 @@ it("4 nodes agree on every final state hash over 4 cycles; a transfer is final o
   const finalPeriod = async (u: string) =>
     (await rpc<{ execution_stats: { final_cursor: { period: number } } }>(u, "get_status", [{}]))
       .execution_stats.final_cursor.period;
-  for (let i = 0; i < 600; i++) {
-    const ps = await Promise.all(urls.map(finalPeriod));
-    if (ps.every((p) => p >= 4 * 8)) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await until(
+    async () => (await Promise.all(urls.map(finalPeriod))).every((p) => p >= 4 * 8),
+    "every node's final period to reach 32 (cycle 4)",
+    90_000,
+    100,
+  );
   const hashes = await Promise.all(urls.map(finalHashes));
   const common = [...hashes[0]!.keys()].filter((k) => hashes.every((h) => h.has(k)));
   expect(common.length).toBeGreaterThan(40);
@@ -139,16 +148,19 @@ it("4 nodes agree on every final state hash over 4 cycles; a transfer is final o
       data_dir: join(dir, "node-5-data"),
       staking_keys: undefined,
       api: { ...c0.api, public: "127.0.0.1:0", private: "127.0.0.1:0" },
-      network: { ...c0.network, listen: "", peers: c0.network.peers, bootstrap: `127.0.0.1:${base + 1}` },
+      network: { ...c0.network, listen: "", peers: c0.network.peers, bootstrap },
     },
     pino({ level: "silent" }),
   );
   nodes.push(joiner);
   const joinedAt = await finalPeriod(joiner.publicUrl);
   expect(joinedAt).toBeGreaterThanOrEqual(4 * 8);
-  for (let i = 0; i < 300 && (await finalPeriod(joiner.publicUrl)) < joinedAt + 6; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await until(
+    async () => (await finalPeriod(joiner.publicUrl)) >= joinedAt + 6,
+    "the joiner to finalize 6 more periods",
+    30_000,
+    100,
+  );
   const mine = await finalHashes(joiner.publicUrl);
   const theirs = await finalHashes(urls[1]!);
   const shared = [...mine.keys()].filter((k) => theirs.has(k));
@@ -159,19 +171,25 @@ it("4 nodes agree on every final state hash over 4 cycles; a transfer is final o
   const c2 = loadNodeConfig(d.configPaths[2]!);
   await nodes[2]!.stop();
   const stoppedAt = await finalPeriod(urls[0]!);
-  await new Promise((r) => setTimeout(r, 3000));
-  const back = await runNode(
-    { ...c2, network: { ...c2.network, bootstrap: `127.0.0.1:${base + 1}` } },
-    pino({ level: "silent" }),
+  // it misses a few periods: the others finalize 3 more while it is down
+  await until(
+    async () => (await finalPeriod(urls[0]!)) >= stoppedAt + 3,
+    "node 0 to finalize 3 periods while node 2 is down",
+    30_000,
+    100,
   );
+  const back = await runNode({ ...c2, network: { ...c2.network, bootstrap } }, pino({ level: "silent" }));
   nodes[2] = back;
-  for (let i = 0; i < 300 && (await finalPeriod(back.publicUrl)) < stoppedAt + 8; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await until(
+    async () => (await finalPeriod(back.publicUrl)) >= stoppedAt + 8,
+    "the restarted node 2 to finalize up to 8 periods past its stop",
+    30_000,
+    100,
+  );
   expect(await finalPeriod(back.publicUrl)).toBeGreaterThanOrEqual(stoppedAt + 8);
   const after = await finalHashes(back.publicUrl);
   const ref = await finalHashes(urls[0]!);
   const both = [...after.keys()].filter((k) => ref.has(k));
   expect(both.length).toBeGreaterThan(10);
   for (const k of both) expect(after.get(k)).toBe(ref.get(k));
-}, 240_000);
+}, 120_000);

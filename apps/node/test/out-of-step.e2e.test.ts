@@ -8,20 +8,13 @@ import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { Cluster } from "../chaos/cluster.ts";
 import { call } from "../chaos/load.ts";
+import { until } from "./wait.ts";
 
 let cluster: Cluster | undefined;
 afterAll(async () => {
   await cluster?.stopAll();
   if (cluster) rmSync(cluster.dir, { recursive: true, force: true });
 });
-
-const until = async (what: string, cond: () => Promise<boolean> | boolean, ms: number) => {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-};
 
 const hashes = async (url: string) =>
   new Map(
@@ -63,14 +56,13 @@ it("a node with a wrong state bans nobody, bootstraps again by itself and then a
     }
   };
   // the genesis is 20 s away; cycle 3 (the first drawn from the states' hashes) begins 24 periods later
-  await until("the odd node to find itself out of step", () => log().includes("out of step"), 120_000);
+  await until(() => log().includes("out of step"), "the odd node to find itself out of step", 90_000, 250);
   const before = log().slice(0, log().indexOf("out of step"));
   expect(before).not.toMatch(/"reason":"protocol violation/); // it banned none of its honest peers
-  await until("the odd node to bootstrap again", () => /bootstrap done/.test(log()), 60_000);
+  await until(() => /bootstrap done/.test(log()), "the odd node to bootstrap again", 30_000, 250);
   // then it follows the others: the same hash at every final slot they share, 20 slots at least
   let shared: string[] = [];
   await until(
-    "20 shared final slots",
     async () => {
       try {
         const [mine, theirs] = await Promise.all([hashes(odd.publicApi), hashes(a.publicApi)]);
@@ -83,6 +75,8 @@ it("a node with a wrong state bans nobody, bootstraps again by itself and then a
         return false;
       }
     },
-    60_000,
+    "20 shared final slots",
+    30_000,
+    250,
   );
-}, 300_000);
+}, 150_000);

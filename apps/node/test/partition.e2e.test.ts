@@ -8,6 +8,8 @@ import { afterAll, expect, it } from "vitest";
 import { createDevnet } from "../src/commands/devnet.ts";
 import { loadNodeConfig } from "../src/node/config.ts";
 import { type RunningNode, runNode } from "../src/node/run.ts";
+import { freePorts } from "./ports.ts";
+import { until } from "./wait.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "massa-ts-partition-"));
 const nodes: RunningNode[] = [];
@@ -16,11 +18,14 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 it("after a 2/2 partition heals, the 4 nodes converge with no final slot finalized two ways", async () => {
-  const base = 42_000 + Math.floor(Math.random() * 1_500) * 10;
-  const d = createDevnet({ dir, nodes: 4, t0: 1000, basePort: base });
+  const free = await freePorts(3 * 4);
+  const ports = Array.from({ length: 4 }, (_, i) => ({
+    public: free[3 * i]!,
+    private: free[3 * i + 1]!,
+    p2p: free[3 * i + 2]!,
+  }));
+  const d = createDevnet({ dir, nodes: 4, t0: 1000, basePort: 0, ports });
   for (const p of d.configPaths) nodes.push(await runNode(loadNodeConfig(p), pino({ level: "silent" })));
   const ns = nodes.map((n) => n.node);
   // every final (slot, hash) each node ever reports, sampled all along
@@ -30,20 +35,37 @@ it("after a 2/2 partition heals, the 4 nodes converge with no final slot finaliz
       for (const h of n.finalHashes) seen[i]!.set(`${h.slot.period},${h.slot.thread}`, h.hash);
     });
   const finalPeriod = (i: number) => ns[i]!.execution.finalSlot.period;
-  while (ns.some((_, i) => finalPeriod(i) < 4)) {
-    sample();
-    await sleep(100);
-  }
+  await until(
+    () => {
+      sample();
+      return ns.every((_, i) => finalPeriod(i) >= 4);
+    },
+    "every node's final period to reach 4",
+    30_000,
+    100,
+  );
   // split: {0, 1} | {2, 3}
   const keys = ns.map((n) => n.network!.nodeKey.publicKey);
   ns[0]!.network!.block([keys[2]!, keys[3]!]);
   ns[1]!.network!.block([keys[2]!, keys[3]!]);
   ns[2]!.network!.block([keys[0]!, keys[1]!]);
   ns[3]!.network!.block([keys[0]!, keys[1]!]);
-  for (let t = 0; t < 20; t++) {
-    sample();
-    await sleep(100);
-  }
+  // the partition lasts 2 periods (each half producing its own slots), once no link crosses it
+  const splitAt = Math.max(...ns.map((n) => n.currentSlot!.period));
+  const otherHalf = (i: number) => (i < 2 ? [keys[2]!, keys[3]!] : [keys[0]!, keys[1]!]);
+  await until(
+    () => {
+      sample();
+      return ns.every(
+        (n, i) =>
+          n.currentSlot!.period >= splitAt + 2 &&
+          !n.network!.connected.some((p) => otherHalf(i).some((k) => p.publicKey?.equals(k))),
+      );
+    },
+    "2 periods of partition with no connection across it",
+    15_000,
+    100,
+  );
   expect(ns[0]!.network!.connected.map((p) => p.publicKey!.toString()).sort()).toEqual([keys[1]!.toString()]);
   // heal
   ns[0]!.network!.unblock([keys[2]!, keys[3]!]);
@@ -51,10 +73,15 @@ it("after a 2/2 partition heals, the 4 nodes converge with no final slot finaliz
   ns[2]!.network!.unblock([keys[0]!, keys[1]!]);
   ns[3]!.network!.unblock([keys[0]!, keys[1]!]);
   const healedAt = Math.max(...ns.map((_, i) => finalPeriod(i)));
-  for (let t = 0; t < 600 && ns.some((_, i) => finalPeriod(i) < healedAt + 8); t++) {
-    sample();
-    await sleep(100);
-  }
+  await until(
+    () => {
+      sample();
+      return ns.every((_, i) => finalPeriod(i) >= healedAt + 8);
+    },
+    "every node to finalize 8 periods past the heal",
+    30_000,
+    100,
+  );
   sample();
   expect(ns.every((_, i) => finalPeriod(i) >= healedAt + 8)).toBe(true);
   // one blockclique everywhere (the half that lost its branch dropped it as stale)
@@ -71,4 +98,4 @@ it("after a 2/2 partition heals, the 4 nodes converge with no final slot finaliz
     }
   }
   expect(compared).toBeGreaterThan(60);
-}, 180_000);
+}, 40_000);

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, expect, it } from "vitest";
+import { until } from "./wait.ts";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "massa-ts-start-"));
@@ -50,24 +51,29 @@ it("`pnpm start` builds and runs a one-node devnet whose final slot advances", a
     spawnError = e;
   });
   const file = join(dir, "devnet.json");
-  const timeout = setTimeout(
-    () => process.stderr.write(`pnpm start output so far:\n${err.slice(-3000)}\n`),
-    170_000,
-  );
-  for (let i = 0; i < 1800 && !existsSync(file); i++) {
-    if (spawnError) throw new Error(`cannot run pnpm: ${spawnError.message}`);
-    if (child.exitCode !== null)
-      throw new Error(`pnpm start exited (${child.exitCode}): ${err.slice(-2000)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  clearTimeout(timeout);
+  await until(
+    () => {
+      if (spawnError) throw new Error(`cannot run pnpm: ${spawnError.message}`);
+      if (child!.exitCode !== null)
+        throw new Error(`pnpm start exited (${child!.exitCode}): ${err.slice(-2000)}`);
+      return existsSync(file);
+    },
+    "pnpm start to build and write devnet.json",
+    45_000,
+    100,
+  ).catch((e: Error) => {
+    if (!e.message.startsWith("timed out")) throw e;
+    throw new Error(`${e.message}\npnpm start output so far:\n${err.slice(-3000)}`);
+  });
   const url = (JSON.parse(readFileSync(file, "utf8")) as { nodes: { publicApi: string }[] }).nodes[0]!
     .publicApi;
   const first = await finalPeriod(url);
-  await new Promise((r) => setTimeout(r, 3500));
+  await until(async () => (await finalPeriod(url)) > first, "the final slot to advance", 10_000, 100);
   expect(await finalPeriod(url)).toBeGreaterThan(first);
+  // printed right after devnet.json is written: wait for it to come through the pipe
+  await until(() => /Funded accounts/.test(err), "the devnet's summary on stderr", 5000).catch(() => {});
   expect(err).toMatch(/Funded accounts/);
   const exited = new Promise((r) => child!.once("exit", r));
   process.kill(-child.pid!, "SIGINT");
   await exited;
-}, 240_000);
+}, 60_000);
