@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Address, Amount, SecretKey, SignedOperation, Slot } from "@massa-ts/models";
+import { executeScOfSize } from "@massa-ts/models/testing";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDevnet } from "../src/commands/devnet.ts";
@@ -324,26 +325,8 @@ describe("operation pool", () => {
       operationValidityPeriods: 10,
     });
     const sk = SecretKey.fromString(accounts[1]!.secretKey);
-    // an ExecuteSC of exactly `size` wire bytes: 65 (signature) + 33 (key) + content
     const sized = (size: number, fee: string) => {
-      const mk = (len: number) =>
-        SignedOperation.sign(
-          {
-            fee: Amount.fromMas(fee),
-            expirePeriod: 20,
-            payload: {
-              type: "ExecuteSC",
-              bytecode: new Uint8Array(len),
-              maxGas: 1_000_000n,
-              maxCoins: Amount.ZERO,
-              datastore: [],
-            },
-          },
-          sk,
-          77n,
-        );
-      const first = mk(size - 200);
-      const op = mk(size - 200 + size - first.serializedSize);
+      const op = executeScOfSize(size, sk, 77n, { fee: Amount.fromMas(fee), expirePeriod: 20 });
       expect(op.toBytes().length).toBe(size);
       return op;
     };

@@ -1,6 +1,7 @@
 // The codec of the messages added for block propagation and bootstrap: a round trip keeps every field, and
 // a truncated or padded frame is a DecodeError naming the field (never a partial message).
 import { Amount, BlockId, blake3, DecodeError, SecretKey, SignedOperation, Slot } from "@massa-ts/models";
+import { executeScOfSize } from "@massa-ts/models/testing";
 import { decodeMessage, encodeMessage, type Message, operationBatches } from "@massa-ts/protocol";
 import { describe, expect, it } from "vitest";
 
@@ -52,27 +53,9 @@ describe("messages", () => {
   });
 
   it("an operation larger than a block's 300 000 bytes (Massa's MAX_BLOCK_SIZE) is refused at decode", () => {
-    // an ExecuteSC of exactly `size` wire bytes, worked out from the format: 65 + 33 + content
     const sized = (size: number, name = "big") => {
-      const mk = (len: number) =>
-        SignedOperation.sign(
-          {
-            fee: Amount.ZERO,
-            expirePeriod: 10,
-            payload: {
-              type: "ExecuteSC",
-              bytecode: new Uint8Array(len),
-              maxGas: 1n,
-              maxCoins: Amount.ZERO,
-              datastore: [],
-            },
-          },
-          new SecretKey(blake3(te.encode(name))),
-          77n,
-        );
-      const first = mk(size - 200);
-      const op = mk(size - 200 + size - first.toBytes().length);
-      expect(op.toBytes().length).toBe(size);
+      const op = executeScOfSize(size, new SecretKey(blake3(te.encode(name))), 77n);
+      expect(op.toBytes().length).toBe(size); // the wire form, independent of the fixture's own count
       return op;
     };
     const fits = sized(300_000);

@@ -1,0 +1,42 @@
+// Test fixtures (not for production use). Import from "@massa-ts/models/testing".
+import { Amount } from "./amount.js";
+import type { SecretKey } from "./keys.js";
+import { SignedOperation } from "./operation.js";
+
+/**
+ * A signed ExecuteSC whose wire form (signature 65 ‖ key 33 ‖ content) is exactly `size` bytes: the bytecode
+ * (zeros) is sized to fit. For tests of size limits; `size` must be at least ~300.
+ */
+export function executeScOfSize(
+  size: number,
+  key: SecretKey,
+  chainId: bigint,
+  opts: { fee?: Amount; expirePeriod?: number } = {},
+): SignedOperation {
+  const make = (len: number) =>
+    SignedOperation.sign(
+      {
+        fee: opts.fee ?? Amount.ZERO,
+        expirePeriod: opts.expirePeriod ?? 10,
+        payload: {
+          type: "ExecuteSC",
+          bytecode: new Uint8Array(len),
+          maxGas: 1_000_000n,
+          maxCoins: Amount.ZERO,
+          datastore: [],
+        },
+      },
+      key,
+      chainId,
+    );
+  // the content grows one byte per bytecode byte, except where the bytecode's length prefix (a varint)
+  // gains a byte: correct once or twice
+  let len = Math.max(0, size - 200);
+  for (let i = 0; i < 3; i++) {
+    const op = make(len);
+    const have = op.serializedSize;
+    if (have === size) return op;
+    len += size - have;
+  }
+  throw new RangeError(`no ExecuteSC of exactly ${size} bytes`);
+}
