@@ -4,9 +4,6 @@
 // 16 × 128 batch copied the bytecode until V8 aborted; one of ~4.5 MB made the node broadcast a frame its
 // peers refuse. Massa refuses an operation larger than a block's operations (300 000 bytes) and answers
 // `askOps` from the asked block's own list. Each test names the attack it replays.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import {
   Address,
   Amount,
@@ -17,28 +14,17 @@ import {
   SecretKey,
   SignedOperation,
 } from "@massa-ts/models";
-import { encodeMessage, type Message, Network } from "@massa-ts/protocol";
-import pino from "pino";
+import { executeScOfSize } from "@massa-ts/models/testing";
+import { encodeMessage, type Message, type Network } from "@massa-ts/protocol";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createDevnet } from "../src/commands/devnet.ts";
-import { loadNodeConfig, type NodeConfig } from "../src/node/config.ts";
 import type { MassaNode } from "../src/node/node.ts";
-import { type RunningNode, runNode } from "../src/node/run.ts";
+import { type OneNode, startOneNode } from "./one-node.ts";
 import { until } from "./wait.ts";
-
-const dir = mkdtempSync(join(tmpdir(), "massa-ts-large-op-"));
-let running: RunningNode | undefined;
-const nets: Network[] = [];
-afterAll(async () => {
-  await Promise.all(nets.map((n) => n.stop()));
-  await running?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 const te = new TextEncoder();
 const MAX_RESPONSE = 2_000_000;
-let d: ReturnType<typeof createDevnet>;
-let c: NodeConfig;
+let one: OneNode;
+let d: OneNode["devnet"];
 let node: MassaNode;
 let url: string;
 /** An honest peer: records what the node relays to it. */
@@ -46,68 +32,34 @@ let honest: Network;
 const relayed: Message[] = [];
 /** The largest operation a block fits, accepted by the first test. */
 let fits: SignedOperation;
+afterAll(() => one?.stop());
 
 beforeAll(async () => {
-  d = createDevnet({ dir, nodes: 1, t0: 400, basePort: 0 });
-  c = loadNodeConfig(d.configPath);
-  running = await runNode(
-    {
-      ...c,
-      api: { ...c.api, max_response_bytes: MAX_RESPONSE },
-      network: { ...c.network, listen: "127.0.0.1:0" },
-    },
-    pino({ level: "silent" }),
-  );
-  node = running.node;
-  url = running.publicUrl;
+  one = await startOneNode("large-op", (c) => ({
+    ...c,
+    api: { ...c.api, max_response_bytes: MAX_RESPONSE },
+  }));
+  d = one.devnet;
+  node = one.node;
+  url = one.running.publicUrl;
   honest = peer("honest", (m) => relayed.push(m));
   await until(
     () => node.network!.connected.length === 1 && honest.connected.length === 1,
-    "the honest peer's connection",
-    10_000,
+    "the honest peer",
+    8000,
   );
   await until(() => (node.currentSlot?.period ?? 0) >= 2, "period 2", 8000);
 }, 30_000);
 
-function peer(name: string, onMessage?: (m: Message) => void): Network {
-  const n = new Network({
-    chainId: 77n,
-    nodeKey: new SecretKey(blake3(te.encode(name))),
-    // a raw client: it accepts any frame the node might send, to see whether the node sends one
-    maxFrameBytes: 64 * 1024 * 1024,
-    blockLimits: {
-      ...MASSA_BLOCK_LIMITS,
-      threadCount: c.thread_count,
-      endorsementCount: c.endorsement_count,
-    },
-    ...(onMessage ? { onMessage: (_p, m) => onMessage(m) } : {}),
-  });
-  nets.push(n);
-  n.connect(`127.0.0.1:${node.p2pPort}`);
-  return n;
-}
+/** A raw client: it accepts any frame the node might send, to see whether the node sends one. */
+const peer = (name: string, onMessage?: (m: Message) => void) =>
+  one.peer(name, onMessage, { maxFrameBytes: 64 * 1024 * 1024 });
 
 /** An ExecuteSC of exactly `size` wire bytes (zeros: their JSON is 2 characters a byte), fee 0, far expiry. */
 function executeSc(size: number, name: string): SignedOperation {
-  const key = new SecretKey(blake3(te.encode(name)));
-  const mk = (len: number) =>
-    SignedOperation.sign(
-      {
-        fee: Amount.ZERO,
-        expirePeriod: (node.currentSlot?.period ?? 0) + 1000,
-        payload: {
-          type: "ExecuteSC",
-          bytecode: new Uint8Array(len),
-          maxGas: 1_000_000n,
-          maxCoins: Amount.ZERO,
-          datastore: [],
-        },
-      },
-      key,
-      77n,
-    );
-  const first = mk(size - 200);
-  const op = mk(size - 200 + size - first.serializedSize);
+  const op = executeScOfSize(size, new SecretKey(blake3(te.encode(name))), 77n, {
+    expirePeriod: (node.currentSlot?.period ?? 0) + 1000,
+  });
   expect(op.toBytes().length).toBe(size);
   return op;
 }

@@ -3,16 +3,12 @@
 // refused and their sender banned by node key; the node keeps producing and finalizing, an honest peer behind
 // the same IP keeps its connection, an honest operation sent during the flood becomes final, and the pool and
 // the verification queue stay within their bounds.
-import { mkdtempSync, rmSync } from "node:fs";
 import { connect } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import {
   Address,
   Amount,
   BlockId,
   blake3,
-  MASSA_BLOCK_LIMITS,
   operationMerkleRoot,
   SecretKey,
   Signature,
@@ -20,32 +16,23 @@ import {
   SignedOperation,
   Slot,
 } from "@massa-ts/models";
-import { type Message, Network } from "@massa-ts/protocol";
-import pino from "pino";
+import type { Message, Network } from "@massa-ts/protocol";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createDevnet } from "../src/commands/devnet.ts";
-import { loadNodeConfig, type NodeConfig } from "../src/node/config.ts";
+import type { NodeConfig } from "../src/node/config.ts";
 import type { MassaNode } from "../src/node/node.ts";
-import { type RunningNode, runNode } from "../src/node/run.ts";
+import { type OneNode, startOneNode } from "./one-node.ts";
 import { until } from "./wait.ts";
-
-const dir = mkdtempSync(join(tmpdir(), "massa-ts-hostile-"));
-let running: RunningNode | undefined;
-const nets: Network[] = [];
-afterAll(async () => {
-  await Promise.all(nets.map((n) => n.stop()));
-  await running?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 const te = new TextEncoder();
 const POOL_MAX = 1000;
 const OPS_PER_SECOND = 500;
 let spam: SignedOperation[] = [];
-let d: ReturnType<typeof createDevnet>;
+let one: OneNode;
+let d: OneNode["devnet"];
 let c: NodeConfig;
 let node: MassaNode;
 let honest: Network;
+afterAll(() => one?.stop());
 
 beforeAll(async () => {
   // signed before the node starts: signing in the test's thread would stall the node sharing it
@@ -57,37 +44,21 @@ beforeAll(async () => {
     ),
   );
   // 4 threads × 100 ms slots; finality ~1.2 s behind (12 blocks), so a block for a recent slot is not stale
-  d = createDevnet({ dir, nodes: 1, t0: 400, basePort: 0 });
-  c = loadNodeConfig(d.configPath);
-  running = await runNode(
-    {
-      ...c,
-      delta_f0: 17 * 12,
-      network: { ...c.network, listen: "127.0.0.1:0", max_operations_per_second: OPS_PER_SECOND },
-      pool: { ...c.pool, max_operations: POOL_MAX },
-    },
-    pino({ level: "silent" }),
-  );
-  node = running.node;
+  one = await startOneNode("hostile", (x) => ({
+    ...x,
+    delta_f0: 17 * 12,
+    network: { ...x.network, max_operations_per_second: OPS_PER_SECOND },
+    pool: { ...x.pool, max_operations: POOL_MAX },
+  }));
+  d = one.devnet;
+  c = one.config;
+  node = one.node;
   honest = peer("honest");
   await until(() => node.network!.connected.length === 1, "the honest peer's connection", 8000);
   await until(() => (node.currentSlot?.period ?? 0) >= 2, "period 2", 8000);
 }, 30_000);
 
-function peer(name: string): Network {
-  const n = new Network({
-    chainId: 77n,
-    nodeKey: new SecretKey(blake3(te.encode(name))),
-    blockLimits: {
-      ...MASSA_BLOCK_LIMITS,
-      threadCount: c.thread_count,
-      endorsementCount: c.endorsement_count,
-    },
-  });
-  nets.push(n);
-  n.connect(`127.0.0.1:${node.p2pPort}`);
-  return n;
-}
+const peer = (name: string, onMessage?: (m: Message) => void): Network => one.peer(name, onMessage);
 
 function header(by: SecretKey, ops: SignedOperation[], slot: Slot, parents = node.graph.bestParents()) {
   return SignedBlockHeader.sign(
@@ -226,18 +197,7 @@ it("a block reusing an operation of its ancestor, by the right producer: invalid
 
 it("an announced block's operations: only those the node lacks are fetched; a sender that cannot supply them is banned", async () => {
   const got: Message[] = [];
-  const relay = new Network({
-    chainId: 77n,
-    nodeKey: new SecretKey(blake3(te.encode("relay"))),
-    blockLimits: {
-      ...MASSA_BLOCK_LIMITS,
-      threadCount: c.thread_count,
-      endorsementCount: c.endorsement_count,
-    },
-    onMessage: (_p, m) => got.push(m),
-  });
-  nets.push(relay);
-  relay.connect(`127.0.0.1:${node.p2pPort}`);
+  const relay = peer("relay", (m) => got.push(m));
   await until(() => relay.connected.length === 1, "the relay's connection", 8000);
   const slot = latestSlotOf(1);
   const mk = (name: string, k: number) =>

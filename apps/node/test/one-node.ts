@@ -1,0 +1,69 @@
+// A one-node devnet running in this process for the hostile tests, and raw peers that speak the wire
+// protocol to it from the test (real TCP on 127.0.0.1, ports from the OS).
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { blake3, MASSA_BLOCK_LIMITS, SecretKey } from "@massa-ts/models";
+import { type Message, Network, type NetworkOptions } from "@massa-ts/protocol";
+import pino from "pino";
+import { createDevnet } from "../src/commands/devnet.ts";
+import { loadNodeConfig, type NodeConfig } from "../src/node/config.ts";
+import type { MassaNode } from "../src/node/node.ts";
+import { type RunningNode, runNode } from "../src/node/run.ts";
+
+export interface OneNode {
+  readonly devnet: ReturnType<typeof createDevnet>;
+  /** The devnet's config, before `tune`. */
+  readonly config: NodeConfig;
+  readonly running: RunningNode;
+  readonly node: MassaNode;
+  /** A raw peer connected to the node, named (its node key derives from the name). */
+  peer(name: string, onMessage?: (m: Message) => void, opts?: Partial<NetworkOptions>): Network;
+  /** Stops the peers and the node, removes the directory. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A one-node devnet (4 threads, T0 = 400 ms: 100 ms slots) listening for peers on a port from the OS; `tune`
+ * adjusts its config before it starts.
+ */
+export async function startOneNode(
+  name: string,
+  tune: (c: NodeConfig) => NodeConfig = (c) => c,
+): Promise<OneNode> {
+  const dir = mkdtempSync(join(tmpdir(), `massa-ts-${name}-`));
+  const devnet = createDevnet({ dir, nodes: 1, t0: 400, basePort: 0 });
+  const config = loadNodeConfig(devnet.configPath);
+  const base = { ...config, network: { ...config.network, listen: "127.0.0.1:0" } };
+  const running = await runNode(tune(base), pino({ level: "silent" }));
+  const node = running.node;
+  const nets: Network[] = [];
+  const te = new TextEncoder();
+  return {
+    devnet,
+    config,
+    running,
+    node,
+    peer(peerName, onMessage, opts = {}) {
+      const n = new Network({
+        chainId: 77n,
+        nodeKey: new SecretKey(blake3(te.encode(peerName))),
+        blockLimits: {
+          ...MASSA_BLOCK_LIMITS,
+          threadCount: config.thread_count,
+          endorsementCount: config.endorsement_count,
+        },
+        ...(onMessage ? { onMessage: (_p, m) => onMessage(m) } : {}),
+        ...opts,
+      });
+      nets.push(n);
+      n.connect(`127.0.0.1:${node.p2pPort}`);
+      return n;
+    },
+    async stop() {
+      await Promise.all(nets.map((n) => n.stop()));
+      await running.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
