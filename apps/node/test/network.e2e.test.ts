@@ -10,7 +10,7 @@ import { afterAll, expect, it } from "vitest";
 import { createDevnet } from "../src/commands/devnet.ts";
 import { loadNodeConfig } from "../src/node/config.ts";
 import { type RunningNode, runNode } from "../src/node/run.ts";
-import { freePorts } from "./ports.ts";
+import { nodePorts } from "./ports.ts";
 import { finalHashes, rpc } from "./rpc-helper.ts";
 import { until } from "./wait.ts";
 
@@ -22,12 +22,7 @@ afterAll(async () => {
 });
 
 it("4 nodes agree on every final state hash over 4 cycles; a transfer is final on all; a 5th node bootstraps and a stopped node catches up", async () => {
-  const free = await freePorts(3 * 4);
-  const ports = Array.from({ length: 4 }, (_, i) => ({
-    public: free[3 * i]!,
-    private: free[3 * i + 1]!,
-    p2p: free[3 * i + 2]!,
-  }));
+  const ports = await nodePorts(4);
   const d = createDevnet({ dir, nodes: 4, t0: 1000, basePort: 0, ports });
   const bootstrap = `127.0.0.1:${ports[0]!.p2p}`; // node 0's p2p port
   for (const p of d.configPaths) nodes.push(await runNode(loadNodeConfig(p), pino({ level: "silent" })));

@@ -8,7 +8,7 @@ import { afterAll, expect, it } from "vitest";
 import { createDevnet } from "../src/commands/devnet.ts";
 import { loadNodeConfig } from "../src/node/config.ts";
 import { type RunningNode, runNode } from "../src/node/run.ts";
-import { freePorts } from "./ports.ts";
+import { nodePorts } from "./ports.ts";
 import { until } from "./wait.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "massa-ts-partition-"));
@@ -19,12 +19,7 @@ afterAll(async () => {
 });
 
 it("after a 2/2 partition heals, the 4 nodes converge with no final slot finalized two ways", async () => {
-  const free = await freePorts(3 * 4);
-  const ports = Array.from({ length: 4 }, (_, i) => ({
-    public: free[3 * i]!,
-    private: free[3 * i + 1]!,
-    p2p: free[3 * i + 2]!,
-  }));
+  const ports = await nodePorts(4);
   const d = createDevnet({ dir, nodes: 4, t0: 1000, basePort: 0, ports });
   for (const p of d.configPaths) nodes.push(await runNode(loadNodeConfig(p), pino({ level: "silent" })));
   const ns = nodes.map((n) => n.node);

@@ -1,3 +1,14 @@
-// Ports for tests' nodes: free ones handed out by the OS (bound on 127.0.0.1 port 0, then released), never
-// guessed at random. The chaos harness's function, shared.
-export { freePorts } from "../chaos/cluster.ts";
+// Ports for test networks, as the OS hands them out for port 0.
+import { freePorts } from "../chaos/cluster.ts";
+
+export { freePorts };
+
+/** Public API, private API and p2p ports for each of `n` nodes (createDevnet's `ports`). */
+export async function nodePorts(n: number): Promise<{ public: number; private: number; p2p: number }[]> {
+  const free = await freePorts(3 * n);
+  return Array.from({ length: n }, (_, i) => ({
+    public: free[3 * i]!,
+    private: free[3 * i + 1]!,
+    p2p: free[3 * i + 2]!,
+  }));
+}
