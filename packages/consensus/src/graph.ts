@@ -1,6 +1,14 @@
 // BlockGraph: the active blocks, the waiting and discarded sets, and the public reads and writes; the rules,
 // ancestry walks, cliques and finality it delegates to live in their own files. Pure: no clock, no I/O.
-import type { Address, BlockId, OperationId, SelectionView, SignedBlockHeader, Slot } from "@massa-ts/models";
+import {
+  type Address,
+  type BlockId,
+  BoundedMap,
+  type OperationId,
+  type SelectionView,
+  type SignedBlockHeader,
+  type Slot,
+} from "@massa-ts/models";
 import { ancestryInWindow } from "./ancestry.js";
 import {
   cliqueFitness,
@@ -36,7 +44,8 @@ import { WaitingBlocks } from "./waiting.js";
 export class BlockGraph {
   readonly config: ConsensusConfig;
   private readonly blocks = new Map<string, ActiveBlock>();
-  private readonly discarded = new Map<string, { kind: "invalid" | "stale"; reason: string }>();
+  /** Discarded blocks and why; the oldest forgotten past 1 000. */
+  private readonly discarded = new BoundedMap<string, { kind: "invalid" | "stale"; reason: string }>(1000);
   private readonly waiting: WaitingBlocks;
   private cliques: Set<string>[] = [new Set()];
   private blockcliqueIndex = 0;
@@ -400,7 +409,6 @@ export class BlockGraph {
       acc.discarded.push(b.id);
     }
     this.discarded.set(key, { kind, reason });
-    if (this.discarded.size > 1000) this.discarded.delete(this.discarded.keys().next().value!);
     // blocks waiting for this one will never get it: they go too (and theirs, recursively)
     this.waiting.dropDependents(key, (k) => this.discard(k, kind, `a parent was discarded: ${reason}`, acc));
   }

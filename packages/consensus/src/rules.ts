@@ -22,7 +22,9 @@ import {
 export interface RuleContext {
   readonly config: ConsensusConfig;
   readonly blocks: ReadonlyMap<string, ActiveBlock>;
-  readonly discarded: ReadonlyMap<string, { readonly kind: "invalid" | "stale"; readonly reason: string }>;
+  readonly discarded: {
+    get(key: string): { readonly kind: "invalid" | "stale"; readonly reason: string } | undefined;
+  };
   readonly latestFinal: readonly BlockId[];
   readonly floor: Slot | undefined;
   readonly draws: SelectionView;

@@ -1,7 +1,8 @@
 /**
  * A map bounded in entries and, optionally, in weight (bytes): inserting past a bound evicts the oldest
- * entries (insertion order; setting a key again makes it the newest). The one FIFO cache of the code base:
- * seen sets, recently received items, answers kept for clients.
+ * entries, in insertion order (setting a key again keeps its place, as a `Map` does: delete it first to
+ * make it the newest). The one FIFO cache of the code base: seen sets, recently received items, answers kept
+ * for clients, signature caches.
  */
 export class BoundedMap<K, V> {
   private readonly map = new Map<K, V>();
@@ -39,7 +40,8 @@ export class BoundedMap<K, V> {
   set(k: K, v: V): boolean {
     const w = this.weight?.of(v) ?? 0;
     if (this.weight && w > this.weight.max) return false;
-    this.delete(k);
+    const old = this.map.get(k);
+    if (old !== undefined || this.map.has(k)) this.totalWeight -= this.weight?.of(old as V) ?? 0;
     this.map.set(k, v);
     this.totalWeight += w;
     while (this.map.size > this.maxEntries || (this.weight && this.totalWeight > this.weight.max)) {
@@ -68,6 +70,10 @@ export class BoundedMap<K, V> {
   }
 
   entries(): IterableIterator<[K, V]> {
+    return this.map.entries();
+  }
+
+  [Symbol.iterator](): IterableIterator<[K, V]> {
     return this.map.entries();
   }
 }

@@ -6,6 +6,7 @@ import {
   sign as nodeSign,
   verify as nodeVerify,
 } from "node:crypto";
+import { BoundedMap } from "./bounded.js";
 import { concatBytes } from "./bytes.js";
 import { DecodeError } from "./errors.js";
 import { decodeBs58Check, encodeBs58Check } from "./hash.js";
@@ -28,17 +29,13 @@ const PKCS8_PREFIX = Uint8Array.from([
  * message still verify at full speed. Oldest entries are evicted first.
  */
 const KEY_OBJECT_CACHE_SIZE = 8192;
-const keyObjectCache = new Map<string, KeyObject>();
+const keyObjectCache = new BoundedMap<string, KeyObject>(KEY_OBJECT_CACHE_SIZE);
 
 function cachedKeyObject(raw: Uint8Array): KeyObject {
   const k = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString("hex");
   let o = keyObjectCache.get(k);
   if (!o) {
     o = createPublicKey({ key: Buffer.from(concatBytes(SPKI_PREFIX, raw)), format: "der", type: "spki" });
-    if (keyObjectCache.size >= KEY_OBJECT_CACHE_SIZE) {
-      const oldest = keyObjectCache.keys().next().value;
-      if (oldest !== undefined) keyObjectCache.delete(oldest);
-    }
     keyObjectCache.set(k, o);
   }
   return o;

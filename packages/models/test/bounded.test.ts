@@ -2,19 +2,20 @@ import { describe, expect, it } from "vitest";
 import { BoundedMap, BoundedSet } from "../src/index.js";
 
 describe("BoundedMap / BoundedSet", () => {
-  it("evicts the oldest entries past the entry bound; re-setting a key moves it last", () => {
+  it("evicts the oldest entries past the entry bound; setting a key again keeps its place (as a Map)", () => {
     const m = new BoundedMap<string, number>(3);
-    for (const [k, v] of [
-      ["a", 1],
-      ["b", 2],
-      ["c", 3],
-    ] as const)
-      m.set(k, v);
-    m.set("a", 10); // now the newest
-    m.set("d", 4); // evicts b, the oldest
-    expect([...m.keys()]).toEqual(["c", "a", "d"]);
-    expect(m.get("a")).toBe(10);
-    expect(m.has("b")).toBe(false);
+    m.set("a", 1);
+    m.set("b", 2);
+    m.set("c", 3);
+    m.set("a", 10); // still the oldest
+    m.set("d", 4); // evicts a
+    expect([...m.keys()]).toEqual(["b", "c", "d"]);
+    expect(m.has("a")).toBe(false);
+    m.delete("b"); // delete, then set: the newest (how a cache refreshes an entry)
+    m.set("b", 20);
+    m.set("e", 5); // evicts c
+    expect([...m.keys()]).toEqual(["d", "b", "e"]);
+    expect(m.get("b")).toBe(20);
   });
 
   it("bounds the total weight, refuses a value heavier than the whole bound", () => {
@@ -26,6 +27,8 @@ describe("BoundedMap / BoundedSet", () => {
     expect(m.weightHeld).toBe(8);
     expect(m.set("huge", new Uint8Array(11))).toBe(false);
     expect(m.size).toBe(2);
+    m.set("b", new Uint8Array(2)); // an update re-weighs in place: 6
+    expect(m.weightHeld).toBe(6);
     m.set("d", new Uint8Array(10)); // both others leave
     expect([...m.keys()]).toEqual(["d"]);
     expect(m.weightHeld).toBe(10);

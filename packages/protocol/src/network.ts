@@ -1,6 +1,12 @@
 // The peer set: listening, dialing configured peers with backoff, bans by IP and node key, broadcast.
 import { connect, createServer, type Server } from "node:net";
-import { type BlockLimits, MASSA_BLOCK_LIMITS, type PublicKey, type SecretKey } from "@massa-ts/models";
+import {
+  type BlockLimits,
+  BoundedMap,
+  MASSA_BLOCK_LIMITS,
+  type PublicKey,
+  type SecretKey,
+} from "@massa-ts/models";
 import { encodeMessage, type Message } from "./messages.js";
 import { Peer } from "./peer.js";
 
@@ -45,7 +51,8 @@ export class Network {
   readonly maxPeers: number;
   readonly blockLimits: BlockLimits;
   private readonly peers = new Set<Peer>();
-  private readonly bans = new Map<string, { until: number; reason: string }>();
+  /** Bans by IP or node key; the oldest forgotten past 10 000. */
+  private readonly bans = new BoundedMap<string, { until: number; reason: string }>(10_000);
   private server: Server | undefined;
   private readonly wanted = new Map<string, { attempt: number; timer?: NodeJS.Timeout }>();
   private readonly blocked = new Set<string>();
@@ -129,7 +136,6 @@ export class Network {
     const until = Date.now() + this.banMs;
     if (peer.publicKey) this.bans.set(peer.publicKey.toString(), { until, reason });
     else if (peer.socket.remoteAddress) this.bans.set(peer.socket.remoteAddress, { until, reason });
-    if (this.bans.size > 10_000) this.bans.delete(this.bans.keys().next().value!);
   }
 
   /** Current bans: key (IP or node key) → reason. */

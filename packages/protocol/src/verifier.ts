@@ -1,4 +1,5 @@
 import {
+  BoundedMap,
   bytesEqual,
   MassaTsError,
   type PublicKey,
@@ -43,7 +44,7 @@ export class SignatureVerifier {
   private readonly chunk: number;
   private readonly maxPending: number;
   private readonly cacheSize: number;
-  private readonly cache = new Map<string, Uint8Array>();
+  private readonly cache: BoundedMap<string, Uint8Array>;
   private queued = 0;
   private closed = false;
   /** Chunks not yet handed to Piscina: priority first. At most `2 × threads` chunks are in the pool. */
@@ -59,6 +60,7 @@ export class SignatureVerifier {
     this.chunk = opts.chunk ?? 256;
     this.maxPending = opts.maxPending ?? 200_000;
     this.cacheSize = opts.cacheSize ?? 200_000;
+    this.cache = new BoundedMap(this.cacheSize);
     this.maxInPool = 2 * Math.max(1, threads);
     if (threads > 0) {
       const { filename, execArgv } = workerFile(import.meta.url, "verify.worker");
@@ -136,7 +138,6 @@ export class SignatureVerifier {
       if (res[j]) {
         this.cache.delete(op.id.key); // re-insert: most recent last
         this.cache.set(op.id.key, op.signature.raw);
-        if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
       }
     }
     return out;
