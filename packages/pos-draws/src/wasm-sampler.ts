@@ -1,4 +1,12 @@
-import { newWasmMemory, Op, WASM_PAGE, WasmKernel, type WasmMemory, WasmType, wasm } from "@massa-ts/models/wasm";
+import {
+  newWasmMemory,
+  Op,
+  WASM_PAGE,
+  WasmKernel,
+  type WasmMemory,
+  WasmType,
+  wasm,
+} from "@massa-ts/models/wasm";
 
 /**
  * The sampling kernel of {@link WeightedAliasIndex} as a small WebAssembly function, assembled here from
