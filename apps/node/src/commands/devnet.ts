@@ -4,6 +4,7 @@ import { Address, SecretKey, Slot } from "@massa-ts/models";
 import type { Command } from "commander";
 import { CliError } from "../errors.js";
 import { loadNodeConfig } from "../node/config.js";
+import { writeSecretFile } from "../node/keys.js";
 import { runNode } from "../node/run.js";
 import { stopOnSignals } from "./run.js";
 
@@ -89,7 +90,7 @@ export function createDevnet(o: DevnetOptions): {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "initial_ledger.json"), `${JSON.stringify(ledger, null, 2)}\n`);
   writeFileSync(join(dir, "initial_rolls.json"), `${JSON.stringify(rolls, null, 2)}\n`);
-  writeFileSync(accountsPath, `${JSON.stringify(accounts, null, 2)}\n`);
+  writeSecretFile(accountsPath, `${JSON.stringify(accounts, null, 2)}\n`);
   const pub = (i: number) => o.ports?.[i]?.public ?? (o.basePort === 0 ? 0 : o.basePort + 10 * i);
   const priv = (i: number) => o.ports?.[i]?.private ?? (o.basePort === 0 ? 0 : o.basePort + 10 * i - 1);
   const p2p = (i: number) => o.ports?.[i]?.p2p ?? (o.basePort === 0 ? 0 : o.basePort + 10 * i + 1);
@@ -98,7 +99,7 @@ export function createDevnet(o: DevnetOptions): {
   for (let i = 0; i < o.nodes; i++) {
     const nodeDir = join(dir, `node-${i}`);
     mkdirSync(nodeDir, { recursive: true });
-    writeFileSync(join(nodeDir, "staking_keys.json"), `${JSON.stringify([stakers[i]!.toString()])}\n`);
+    writeSecretFile(join(nodeDir, "staking_keys.json"), `${JSON.stringify([stakers[i]!.toString()])}\n`);
     const peers = Array.from({ length: o.nodes }, (_, j) => j)
       .filter((j) => j !== i)
       .map((j) => `"127.0.0.1:${p2p(j)}"`);
@@ -133,7 +134,7 @@ export function createDevnet(o: DevnetOptions): {
           ]
         : []),
     ].join("\n");
-    writeFileSync(join(nodeDir, "config.toml"), toml);
+    writeSecretFile(join(nodeDir, "config.toml"), toml); // genesis_key, node_key
     configPaths.push(join(nodeDir, "config.toml"));
   }
   return { configPaths, configPath: configPaths[0]!, accounts, fresh: true };
@@ -220,7 +221,7 @@ export function registerDevnet(program: Command): void {
           })),
           accounts,
         };
-        writeFileSync(join(resolve(o.dir), "devnet.json"), `${JSON.stringify(file, null, 2)}\n`);
+        writeSecretFile(join(resolve(o.dir), "devnet.json"), `${JSON.stringify(file, null, 2)}\n`);
         const lines = [
           "",
           `massa-ts devnet ${fresh ? "created" : "restarted"} in ${resolve(o.dir)} (chain id ${file.chainId}, ${file.threadCount} threads, T0 ${file.t0} ms)`,

@@ -1,5 +1,5 @@
 // The node's keys: staking keys (produce and endorse), the genesis creator's key, the p2p identity key.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Address, SecretKey } from "@massa-ts/models";
 import { CliError } from "../errors.js";
@@ -69,6 +69,15 @@ export function nodeKey(config: NodeConfig): SecretKey {
   const path = join(config.data_dir, "node_key");
   if (existsSync(path)) return SecretKey.fromString(readFileSync(path, "utf8").trim(), path);
   const k = SecretKey.generate();
-  writeFileSync(path, `${k.toString()}\n`, { mode: 0o600 });
+  writeSecretFile(path, `${k.toString()}\n`);
   return k;
+}
+
+/**
+ * Writes a file holding secret keys readable by its owner only (mode 0600), also when it already exists
+ * (a mode given to `writeFileSync` applies only to a new file).
+ */
+export function writeSecretFile(path: string, text: string): void {
+  writeFileSync(path, text, { mode: 0o600 });
+  chmodSync(path, 0o600);
 }

@@ -56,6 +56,12 @@ export interface RpcServerOptions {
   readonly maxBatch: number;
   /** What answering one HTTP request may cost, in JSON bytes (see {@link ResponseBudget}). */
   readonly maxResponseBytes: number;
+  /**
+   * Loopback only (the private API): no CORS headers, and a request is refused (403) unless its `Host` is a
+   * loopback name and it carries no `Origin` other than a loopback one. A web page the operator opens
+   * cannot call it (its request carries the page's origin), nor can a DNS-rebound name (its `Host`).
+   */
+  readonly loopbackOnly?: boolean;
   /** Extra GET routes (e.g. `/metrics`). */
   readonly get?: ReadonlyMap<string, () => Promise<{ type: string; body: string }>>;
 }
@@ -92,9 +98,17 @@ async function handle(
   methods: Map<string, Handler>,
   opts: RpcServerOptions,
 ) {
-  res.setHeader("Access-Control-Allow-Origin", "*");
-  res.setHeader("Access-Control-Allow-Methods", "POST, OPTIONS");
-  res.setHeader("Access-Control-Allow-Headers", "Content-Type");
+  if (opts.loopbackOnly) {
+    const refusal = notLoopback(req);
+    if (refusal) {
+      res.writeHead(403, { "Content-Type": "application/json" });
+      return void res.end(JSON.stringify(errorResponse(null, RpcCode.invalidRequest, refusal)));
+    }
+  } else {
+    res.setHeader("Access-Control-Allow-Origin", "*");
+    res.setHeader("Access-Control-Allow-Methods", "POST, OPTIONS");
+    res.setHeader("Access-Control-Allow-Headers", "Content-Type");
+  }
   if (req.method === "OPTIONS") return void res.writeHead(204).end();
   if (req.method === "GET" && opts.get?.has(req.url ?? "")) {
     const r = await opts.get.get(req.url ?? "")!();
@@ -141,6 +155,27 @@ async function handle(
     return send(res, out);
   }
   return send(res, await call(body, methods, new ResponseBudget(opts.maxResponseBytes)));
+}
+
+const LOOPBACK_HOST = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\])(:\d+)?$/i;
+
+/** Why a request to a loopback-only server is refused, if it is (see `loopbackOnly`). */
+function notLoopback(req: IncomingMessage): string | undefined {
+  const host = req.headers.host ?? "";
+  if (!LOOPBACK_HOST.test(host))
+    return `the private API answers requests to a loopback host only, not "${host}"`;
+  const origin = req.headers.origin;
+  if (origin !== undefined) {
+    let o: URL | undefined;
+    try {
+      o = new URL(origin);
+    } catch {
+      o = undefined;
+    }
+    if (!o || !LOOPBACK_HOST.test(o.host))
+      return `the private API refuses requests from web pages (origin "${origin}")`;
+  }
+  return undefined;
 }
 
 function send(res: ServerResponse, payload: unknown): void {

@@ -73,6 +73,7 @@ export async function runNode(config: NodeConfig, logger?: Logger): Promise<Runn
         maxBodyBytes: 1_000_000,
         maxBatch: cfg.api.max_batch,
         maxResponseBytes: cfg.api.max_response_bytes,
+        loopbackOnly: true,
         get: new Map([
           ["/metrics", async () => ({ type: node.metrics.contentType, body: await node.metrics.metrics() })],
         ]),

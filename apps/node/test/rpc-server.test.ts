@@ -1,0 +1,88 @@
+// The JSON-RPC server over real sockets: the private API (loopback only) refuses what a web page or a
+// DNS-rebound name would send it and gives no CORS headers; the public one answers browsers (CORS).
+// Raw HTTP requests, since fetch cannot set Host.
+
+import type { Server } from "node:http";
+import { request } from "node:http";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { startRpcServer } from "../src/node/rpc-server.ts";
+
+let calls = 0;
+const methods = new Map([
+  [
+    "stop_node",
+    () => {
+      calls++;
+      return null;
+    },
+  ],
+]);
+const servers: Server[] = [];
+let privatePort = 0;
+let publicPort = 0;
+beforeAll(async () => {
+  const opts = { maxBodyBytes: 10_000, maxBatch: 4, maxResponseBytes: 100_000 };
+  const priv = await startRpcServer("127.0.0.1:0", methods, { ...opts, loopbackOnly: true });
+  const pub = await startRpcServer("127.0.0.1:0", methods, opts);
+  servers.push(priv.server, pub.server);
+  privatePort = Number(new URL(priv.url).port);
+  publicPort = Number(new URL(pub.url).port);
+});
+afterAll(() => Promise.all(servers.map((s) => new Promise((r) => s.close(r)))));
+
+function post(port: number, headers: Record<string, string>) {
+  const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "stop_node", params: [] });
+  return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>(
+    (resolve, reject) => {
+      const req = request(
+        {
+          host: "127.0.0.1",
+          port,
+          method: "POST",
+          path: "/",
+          headers: { "Content-Type": "text/plain", ...headers },
+        },
+        (res) => {
+          let text = "";
+          res.on("data", (d) => {
+            text += d;
+          });
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+        },
+      );
+      req.on("error", reject);
+      req.end(body);
+    },
+  );
+}
+
+it("the private API: a web page's request (its Origin) is refused and not run; no CORS headers", async () => {
+  const r = await post(privatePort, { Origin: "https://evil.example" });
+  expect(r.status).toBe(403);
+  expect(JSON.parse(r.body).error.message).toMatch(
+    /refuses requests from web pages \(origin "https:\/\/evil.example"\)/,
+  );
+  expect(r.headers["access-control-allow-origin"]).toBeUndefined();
+  expect(calls).toBe(0);
+});
+
+it("the private API: a request for another host name (DNS rebinding) is refused and not run", async () => {
+  const r = await post(privatePort, { Host: `rebind.evil.example:${privatePort}` });
+  expect(r.status).toBe(403);
+  expect(JSON.parse(r.body).error.message).toMatch(/loopback host only, not "rebind.evil.example:\d+"/);
+  expect(calls).toBe(0);
+});
+
+it("the private API answers a local client (loopback Host, no Origin, or a loopback one)", async () => {
+  expect((await post(privatePort, {})).status).toBe(200);
+  expect(
+    (await post(privatePort, { Host: `localhost:${privatePort}`, Origin: "http://127.0.0.1:3000" })).status,
+  ).toBe(200);
+  expect(calls).toBe(2);
+});
+
+it("the public API answers browsers: CORS headers, any origin", async () => {
+  const r = await post(publicPort, { Origin: "https://wallet.example" });
+  expect(r.status).toBe(200);
+  expect(r.headers["access-control-allow-origin"]).toBe("*");
+});
