@@ -23,6 +23,7 @@ it("after a 2/2 partition heals, the 4 nodes converge with no final slot finaliz
   const d = createDevnet({ dir, nodes: 4, t0: 1000, basePort: 0, ports });
   for (const p of d.configPaths) nodes.push(await runNode(loadNodeConfig(p), pino({ level: "silent" })));
   const ns = nodes.map((n) => n.node);
+  const c0 = loadNodeConfig(d.configPaths[0]!);
   // every final (slot, hash) each node ever reports, sampled all along
   const seen = ns.map(() => new Map<string, string>());
   const sample = () =>
@@ -45,21 +46,30 @@ it("after a 2/2 partition heals, the 4 nodes converge with no final slot finaliz
   ns[1]!.network!.block([keys[2]!, keys[3]!]);
   ns[2]!.network!.block([keys[0]!, keys[1]!]);
   ns[3]!.network!.block([keys[0]!, keys[1]!]);
-  // the partition lasts 2 periods (each half producing its own slots), once no link crosses it
-  const splitAt = Math.max(...ns.map((n) => n.currentSlot!.period));
+  // the partition lasts 2 periods (8 slots: each half producing its own), counted from when no link
+  // crosses it: too short for either half to finalize alone
   const otherHalf = (i: number) => (i < 2 ? [keys[2]!, keys[3]!] : [keys[0]!, keys[1]!]);
   await until(
     () => {
       sample();
       return ns.every(
-        (n, i) =>
-          n.currentSlot!.period >= splitAt + 2 &&
-          !n.network!.connected.some((p) => otherHalf(i).some((k) => p.publicKey?.equals(k))),
+        (n, i) => !n.network!.connected.some((p) => otherHalf(i).some((k) => p.publicKey?.equals(k))),
       );
     },
-    "2 periods of partition with no connection across it",
+    "no connection across the partition",
+    5_000,
+    20,
+  );
+  const T = c0.thread_count;
+  const splitAt = Math.max(...ns.map((n) => n.currentSlot!.index(T)));
+  await until(
+    () => {
+      sample();
+      return ns.every((n) => n.currentSlot!.index(T) >= splitAt + 2 * T);
+    },
+    "2 periods of partition",
     15_000,
-    100,
+    20,
   );
   expect(ns[0]!.network!.connected.map((p) => p.publicKey!.toString()).sort()).toEqual([keys[1]!.toString()]);
   // heal
@@ -87,7 +97,10 @@ it("after a 2/2 partition heals, the 4 nodes converge with no final slot finaliz
     for (let i = 1; i < 4; i++) {
       const other = seen[i]!.get(k);
       if (other !== undefined) {
-        expect(other).toBe(h);
+        expect(
+          other,
+          `final slot ${k}: node ${i} vs node 0 (split at slot index ${splitAt}, healed with finality at period ${healedAt})`,
+        ).toBe(h);
         compared++;
       }
     }
