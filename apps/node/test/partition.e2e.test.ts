@@ -78,6 +78,21 @@ it("after a 2/2 partition heals, the 4 nodes converge with no final slot finaliz
   ns[2]!.network!.unblock([keys[0]!, keys[1]!]);
   ns[3]!.network!.unblock([keys[0]!, keys[1]!]);
   const healedAt = Math.max(...ns.map((_, i) => finalPeriod(i)));
+  const t0 = Date.now();
+  const cross = () =>
+    ns.every((n, i) => n.network!.connected.some((p) => otherHalf(i).some((k) => p.publicKey?.equals(k))));
+  await until(
+    () => {
+      sample();
+      return cross();
+    },
+    "links across the healed partition",
+    30_000,
+    20,
+  );
+  console.log(
+    `partition: links across again ${Date.now() - t0} ms after the heal; final periods ${ns.map((_, i) => finalPeriod(i))}`,
+  );
   await until(
     () => {
       sample();

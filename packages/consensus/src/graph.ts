@@ -1,5 +1,6 @@
 // BlockGraph: the active blocks, the waiting and discarded sets, and the public reads and writes; the rules,
 // ancestry walks, cliques and finality it delegates to live in their own files. Pure: no clock, no I/O.
+// Just over 400 lines: the public face consensus's callers read (a dozen small reads) is kept in one class.
 import {
   type Address,
   type BlockId,

@@ -1,3 +1,4 @@
+// Over 400 lines: one scenario per rule stage and per graph behaviour, each built from the same helpers.
 import { BlockGraph, type ConsensusBlock } from "@massa-ts/consensus";
 import {
   Address,
