@@ -7,7 +7,8 @@
  */
 import { rmSync } from "node:fs";
 import os from "node:os";
-import { Address, Amount, blake3, MASSA_BLOCK_LIMITS, SecretKey, SignedOperation } from "@massa-ts/models";
+import { Amount, blake3, MASSA_BLOCK_LIMITS, SecretKey, SignedOperation } from "@massa-ts/models";
+import { transferToNewAddress } from "@massa-ts/models/testing";
 import { Network } from "@massa-ts/protocol";
 import pino from "pino";
 import { loadNodeConfig } from "../src/node/config.ts";
@@ -92,17 +93,9 @@ for (let tick = 0; tick < SECONDS * 10; tick++) {
     sent += per;
   }
   if (tick === (SECONDS * 10) / 2) {
-    honestOp = SignedOperation.sign(
-      {
-        fee: Amount.fromMas("0.01"),
-        expirePeriod: node.currentSlot!.period + 9,
-        payload: {
-          type: "Transaction",
-          recipient: Address.fromPublicKey(SecretKey.generate().publicKey),
-          amount: Amount.fromMas("1"),
-        },
-      },
+    honestOp = transferToNewAddress(
       SecretKey.fromString(d.accounts[0]!.secretKey),
+      node.currentSlot!.period + 9,
       77n,
     );
     honest.broadcast({ type: "operations", operations: [honestOp] });

@@ -5,7 +5,6 @@
 // peers refuse. Massa refuses an operation larger than a block's operations (300 000 bytes) and answers
 // `askOps` from the asked block's own list. Each test names the attack it replays.
 import {
-  Address,
   Amount,
   BlockId,
   blake3,
@@ -14,7 +13,7 @@ import {
   SecretKey,
   SignedOperation,
 } from "@massa-ts/models";
-import { executeScOfSize } from "@massa-ts/models/testing";
+import { executeScOfSize, transferToNewAddress } from "@massa-ts/models/testing";
 import { encodeMessage, type Message, type Network } from "@massa-ts/protocol";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { MassaNode } from "../src/node/node.ts";
@@ -119,19 +118,7 @@ it("a peer relaying an operation larger than a block: banned for it; the operati
 it("askOps with one id 5 000 times plus ids of other blocks: the block's own operations, each once", async () => {
   // a transfer included in a block
   const sender = SecretKey.fromString(d.accounts[2]!.secretKey);
-  const transfer = SignedOperation.sign(
-    {
-      fee: Amount.fromMas("0.01"),
-      expirePeriod: node.currentSlot!.period + 9,
-      payload: {
-        type: "Transaction",
-        recipient: Address.fromPublicKey(SecretKey.generate().publicKey),
-        amount: Amount.fromMas("1"),
-      },
-    },
-    sender,
-    77n,
-  );
+  const transfer = transferToNewAddress(sender, node.currentSlot!.period + 9, 77n);
   const sent = JSON.parse((await post(call("send_operations", [[transfer.toSendOperationsInput()]]))).text);
   expect(sent).toMatchObject({ result: [transfer.id.toString()] });
   await until(() => node.inBlocks(transfer.id).length > 0, "the transfer's inclusion", 8000);

@@ -16,6 +16,7 @@ import {
   SignedOperation,
   Slot,
 } from "@massa-ts/models";
+import { transferToNewAddress } from "@massa-ts/models/testing";
 import type { Message, Network } from "@massa-ts/protocol";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { NodeConfig } from "../src/node/config.ts";
@@ -162,19 +163,7 @@ it("a block reusing an operation of its ancestor, by the right producer: invalid
   const trudy = peer("trudy");
   await until(() => trudy.connected.length === 1, "trudy's connection", 8000);
   const sender = SecretKey.fromString(d.accounts[1]!.secretKey);
-  const op = SignedOperation.sign(
-    {
-      fee: Amount.fromMas("0.01"),
-      expirePeriod: node.currentSlot!.period + 9,
-      payload: {
-        type: "Transaction",
-        recipient: Address.fromPublicKey(SecretKey.generate().publicKey),
-        amount: Amount.fromMas("1"),
-      },
-    },
-    sender,
-    77n,
-  );
+  const op = transferToNewAddress(sender, node.currentSlot!.period + 9, 77n);
   honest.broadcast({ type: "operations", operations: [op] });
   await until(() => node.execution.operationStatus(op.id) !== undefined, "the operation's inclusion", 8000);
   const included = node.execution.operationStatus(op.id)!.slot!;

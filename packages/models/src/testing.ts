@@ -1,6 +1,7 @@
 // Test fixtures (not for production use). Import from "@massa-ts/models/testing".
+import { Address } from "./address.js";
 import { Amount } from "./amount.js";
-import type { SecretKey } from "./keys.js";
+import { SecretKey } from "./keys.js";
 import { SignedOperation } from "./operation.js";
 
 /**
@@ -39,4 +40,29 @@ export function executeScOfSize(
     len += size - have;
   }
   throw new RangeError(`no ExecuteSC of exactly ${size} bytes`);
+}
+
+/**
+ * A signed transfer of `amount` MAS (fee 0.01) from `sender` to a fresh address (created by the transfer),
+ * valid until `expirePeriod`: the honest operation of hostile tests and benches.
+ */
+export function transferToNewAddress(
+  sender: SecretKey,
+  expirePeriod: number,
+  chainId: bigint,
+  amount = "1",
+): SignedOperation {
+  return SignedOperation.sign(
+    {
+      fee: Amount.fromMas("0.01"),
+      expirePeriod,
+      payload: {
+        type: "Transaction",
+        recipient: Address.fromPublicKey(SecretKey.generate().publicKey),
+        amount: Amount.fromMas(amount),
+      },
+    },
+    sender,
+    chainId,
+  );
 }
