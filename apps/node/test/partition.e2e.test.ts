@@ -21,14 +21,28 @@ afterAll(async () => {
 it("after a 2/2 partition heals, the 4 nodes converge with no final slot finalized two ways", async () => {
   const ports = await nodePorts(4);
   const d = createDevnet({ dir, nodes: 4, t0: 1000, basePort: 0, ports });
-  for (const p of d.configPaths) nodes.push(await runNode(loadNodeConfig(p), pino({ level: "silent" })));
+  // each node's discards, printed at the end: a branch dropped as stale is how a heal goes wrong
+  const discards = d.configPaths.map(() => [] as string[]);
+  for (const [i, p] of d.configPaths.entries()) {
+    const stream = {
+      write: (line: string) => {
+        if (line.includes("blocks discarded")) discards[i]!.push(line);
+      },
+    };
+    nodes.push(await runNode(loadNodeConfig(p), pino({ level: "info" }, stream)));
+  }
   const ns = nodes.map((n) => n.node);
   const c0 = loadNodeConfig(d.configPaths[0]!);
-  // every final (slot, hash) each node ever reports, sampled all along
+  // every final (slot, hash) each node ever reports, sampled all along, with when it was first seen
   const seen = ns.map(() => new Map<string, string>());
+  const firstSeen = ns.map(() => new Map<string, number>());
   const sample = () =>
     ns.forEach((n, i) => {
-      for (const h of n.finalHashes) seen[i]!.set(`${h.slot.period},${h.slot.thread}`, h.hash);
+      for (const h of n.finalHashes) {
+        const k = `${h.slot.period},${h.slot.thread}`;
+        if (!firstSeen[i]!.has(k)) firstSeen[i]!.set(k, Date.now());
+        seen[i]!.set(k, h.hash);
+      }
     });
   const finalPeriod = (i: number) => ns[i]!.execution.finalSlot.period;
   await until(
@@ -90,8 +104,9 @@ it("after a 2/2 partition heals, the 4 nodes converge with no final slot finaliz
     30_000,
     20,
   );
+  const crossAt = Date.now();
   console.log(
-    `partition: links across again ${Date.now() - t0} ms after the heal; final periods ${ns.map((_, i) => finalPeriod(i))}`,
+    `partition: links across again ${crossAt - t0} ms after the heal; final periods ${ns.map((_, i) => finalPeriod(i))}`,
   );
   await until(
     () => {
@@ -103,6 +118,9 @@ it("after a 2/2 partition heals, the 4 nodes converge with no final slot finaliz
     100,
   );
   sample();
+  console.log(
+    `partition: blocks discarded per node ${discards.map((l) => l.length)}${discards.flat().length > 0 ? `; first: ${discards.flat()[0]}` : ""}`,
+  );
   expect(ns.every((_, i) => finalPeriod(i) >= healedAt + 8)).toBe(true);
   // one blockclique everywhere (the half that lost its branch dropped it as stale)
   expect(ns.map((n) => n.graph.allCliques().length)).toEqual([1, 1, 1, 1]);
@@ -112,9 +130,11 @@ it("after a 2/2 partition heals, the 4 nodes converge with no final slot finaliz
     for (let i = 1; i < 4; i++) {
       const other = seen[i]!.get(k);
       if (other !== undefined) {
+        const when = (j: number) => `${firstSeen[j]!.get(k)! - t0} ms`;
         expect(
           other,
-          `final slot ${k}: node ${i} vs node 0 (split at slot index ${splitAt}, healed with finality at period ${healedAt})`,
+          `final slot ${k}: node ${i} vs node 0 (split at slot index ${splitAt}, healed with finality at period ${healedAt}; ` +
+            `links across ${crossAt - t0} ms after the heal; final on node 0 at ${when(0)}, on node ${i} at ${when(i)})`,
         ).toBe(h);
         compared++;
       }

@@ -10,6 +10,11 @@ import {
 import { encodeMessage, type Message } from "./messages.js";
 import { Peer } from "./peer.js";
 
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
+
 export interface NetworkOptions {
   readonly chainId: bigint;
   /** This node's identity key (not a staking key): proves who we are at the handshake. */
@@ -54,7 +59,10 @@ export class Network {
   /** Bans by IP or node key; the oldest forgotten past 10 000. */
   private readonly bans = new BoundedMap<string, { until: number; reason: string }>(10_000);
   private server: Server | undefined;
-  private readonly wanted = new Map<string, { attempt: number; timer?: NodeJS.Timeout }>();
+  /** Configured peers: backoff state, and the node key the address answered with last. */
+  private readonly wanted = new Map<string, { attempt: number; timer?: NodeJS.Timeout; key?: string }>();
+  /** Peers {@link admit} let in (a peer refused after its handshake never counts as connected). */
+  private readonly admitted = new Set<Peer>();
   private readonly blocked = new Set<string>();
   private stopped = false;
 
@@ -73,7 +81,7 @@ export class Network {
 
   /** Handshaken peers. */
   get connected(): Peer[] {
-    return [...this.peers].filter((p) => p.ready);
+    return [...this.admitted];
   }
 
   /** Listens on host:port (port 0 = a free one); resolves with the bound port. */
@@ -112,10 +120,20 @@ export class Network {
 
   private reconnectLater(hostPort: string): void {
     const w = this.wanted.get(hostPort);
-    if (!w || this.stopped) return;
+    if (!w || this.stopped || w.timer) return;
     const delay = Math.min(30_000, 500 * 2 ** w.attempt);
     w.attempt++;
-    w.timer = setTimeout(() => this.dial(hostPort), delay);
+    w.timer = setTimeout(() => {
+      w.timer = undefined;
+      // still connected to that node through a connection it dialed: nothing to do until that one closes
+      if (w.key !== undefined && this.connectedTo(w.key)) return;
+      this.dial(hostPort);
+    }, delay);
+  }
+
+  private connectedTo(key: string): boolean {
+    for (const p of this.admitted) if (p.publicKey!.toString() === key) return true;
+    return false;
   }
 
   isBanned(key: string): boolean {
@@ -160,7 +178,9 @@ export class Network {
     // configured peers waiting out a backoff are dialed again now
     for (const [target, w] of this.wanted) {
       if (w.timer) clearTimeout(w.timer);
+      w.timer = undefined;
       w.attempt = 0;
+      if (w.key !== undefined && this.connectedTo(w.key)) continue;
       if (![...this.peers].some((p) => p.target === target)) this.dial(target);
     }
   }
@@ -168,6 +188,7 @@ export class Network {
   /** Called by a peer whose handshake succeeded: refuses banned, blocked and duplicate keys. */
   admit(peer: Peer): boolean {
     const key = peer.publicKey!.toString();
+    if (peer.target) this.wanted.get(peer.target)!.key = key;
     if (this.blocked.has(key)) {
       peer.close("blocked by this node");
       return false;
@@ -176,13 +197,30 @@ export class Network {
       peer.close("banned node key");
       return false;
     }
-    if (this.connected.some((p) => p !== peer && p.publicKey!.equals(peer.publicKey!))) {
-      peer.close("already connected to this node");
-      return false;
+    const dup = [...this.admitted].find((p) => p.publicKey!.equals(peer.publicKey!));
+    if (dup) {
+      if (!this.keepNewOf(dup, peer)) {
+        peer.close("already connected to this node");
+        return false;
+      }
+      dup.close("replaced by the connection the other node keeps too");
     }
     if (peer.target) this.wanted.get(peer.target)!.attempt = 0;
+    this.admitted.add(peer);
     this.opts.onPeer?.(peer, "connected");
     return true;
+  }
+
+  /**
+   * Two connections to one node (typically both nodes dialed each other at once): both ends must keep the
+   * same one, or each closes the other's and they redial in step forever. Kept: the one dialed by the node
+   * with the smaller key. Two connections in the same direction: the older stays.
+   */
+  private keepNewOf(old: Peer, fresh: Peer): boolean {
+    const weDialedFresh = fresh.target !== undefined;
+    if (weDialedFresh === (old.target !== undefined)) return false;
+    const weAreSmaller = compareBytes(this.nodeKey.publicKey.raw, fresh.publicKey!.raw) < 0;
+    return weDialedFresh === weAreSmaller;
   }
 
   deliver(peer: Peer, m: Message): void {
@@ -191,8 +229,16 @@ export class Network {
 
   closed(peer: Peer, reason: string): void {
     this.peers.delete(peer);
-    if (peer.publicKey) this.opts.onPeer?.(peer, "closed", reason);
-    if (peer.target && !reason.startsWith("protocol violation")) this.reconnectLater(peer.target);
+    const wasIn = this.admitted.delete(peer);
+    if (wasIn) this.opts.onPeer?.(peer, "closed", reason);
+    if (reason.startsWith("protocol violation")) return;
+    if (peer.target) this.reconnectLater(peer.target);
+    // lost a connection the other node dialed: our own address for it is dialed again
+    if (wasIn && !peer.target) {
+      const key = peer.publicKey!.toString();
+      for (const [target, w] of this.wanted)
+        if (w.key === key && ![...this.peers].some((p) => p.target === target)) this.reconnectLater(target);
+    }
   }
 
   /** Sends to every handshaken peer except `except`. */

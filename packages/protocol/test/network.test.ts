@@ -95,6 +95,42 @@ describe("network", () => {
     expect(b.events).toEqual(["connected", expect.stringMatching(/^closed/), "connected"]);
   });
 
+  it("two nodes dialing each other at once keep one connection, the same at both ends, across partitions", async () => {
+    const a = net("a");
+    const b = net("b");
+    const pa = await a.n.listen("127.0.0.1", 0);
+    const pb = await b.n.listen("127.0.0.1", 0);
+    a.n.connect(`127.0.0.1:${pb}`);
+    b.n.connect(`127.0.0.1:${pa}`);
+    // the rule both ends apply: keep the connection dialed by the smaller node key
+    const aSmaller =
+      Buffer.compare(Buffer.from(key("a").publicKey.raw), Buffer.from(key("b").publicKey.raw)) < 0;
+    const settled = () => {
+      const [x, y] = [a.n.connected, b.n.connected];
+      if (x.length !== 1 || y.length !== 1) return false;
+      return (
+        x[0]!.socket.localPort === y[0]!.socket.remotePort &&
+        x[0]!.socket.remotePort === y[0]!.socket.localPort
+      );
+    };
+    for (let round = 0; round < 5; round++) {
+      // within the first backoff (0.5 s): a pair that closed each other's connection would still be redialing
+      await until(settled, 450);
+      expect(a.n.connected[0]!.target !== undefined, `round ${round}: a dialed the kept connection`).toBe(
+        aSmaller,
+      );
+      a.n.block([key("b").publicKey]);
+      b.n.block([key("a").publicKey]);
+      await until(() => a.n.connected.length === 0 && b.n.connected.length === 0);
+      a.n.unblock([key("b").publicKey]);
+      b.n.unblock([key("a").publicKey]);
+    }
+    await until(settled, 450);
+    // no connection event other than the kept ones and those closed by the partitions or replaced
+    for (const e of [...a.events, ...b.events])
+      expect(e).toMatch(/^connected$|^closed: (blocked by this node|connection closed|replaced by)/);
+  });
+
   it("a bad handshake signature: disconnected, banned, and the next connection from that IP refused", async () => {
     const a = net("a");
     const port = await a.n.listen("127.0.0.1", 0);

@@ -219,6 +219,11 @@ export class BlockIntake {
       return;
     }
     const r = this.d.graph.addBlock({ header, operations: ops }, this.d.currentSlot());
+    if (r.update.discarded.length > 0)
+      this.d.log.info(
+        { block: header.id.toString(), discarded: r.update.discarded.map((id) => id.toString()) },
+        "blocks discarded (stale or invalid)",
+      );
     if (r.status.kind === "invalid") {
       this.d.judgements.refuse(peer, header.id, header.content.slot, r.status.reason);
       return;
