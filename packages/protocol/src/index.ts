@@ -6,6 +6,16 @@ export {
   checkHeader,
   checkOperationIds,
 } from "./checks.js";
+export {
+  channelCiphers,
+  EphemeralKey,
+  FrameCipher,
+  type HelloFields,
+  proofHash,
+  type Role,
+  SEAL_OVERHEAD,
+  transcriptHash,
+} from "./channel.js";
 export { decodeMessage, encodeMessage, MAX_LIST_ITEMS, type Message, PROTOCOL_VERSION } from "./messages.js";
 export { Network, type NetworkOptions } from "./network.js";
 export { Peer } from "./peer.js";

@@ -16,14 +16,25 @@ import {
 } from "@massa-ts/models";
 
 /** Wire protocol version; peers with another one are refused at the handshake. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** Most items in one list message (operations, endorsements). */
 export const MAX_LIST_ITEMS = 5000;
 
-/** The messages peers exchange (each frame: `u32 length ‖ type byte ‖ body`). */
+/**
+ * The messages peers exchange (each frame: `u32 length ‖ type byte ‖ body`; after a side's proof, its frames
+ * are sealed: `u32 length ‖ sealed(type byte ‖ body)`, see channel.ts).
+ */
 export type Message =
-  | { type: "hello"; version: number; chainId: bigint; publicKey: PublicKey; nonce: Uint8Array }
+  | {
+      type: "hello";
+      version: number;
+      chainId: bigint;
+      publicKey: PublicKey;
+      nonce: Uint8Array;
+      /** Raw X25519 public key of this connection (32 bytes). */
+      ephemeral: Uint8Array;
+    }
   | { type: "proof"; signature: Signature }
   | { type: "ping"; nonce: bigint }
   | { type: "pong"; nonce: bigint }
@@ -94,6 +105,7 @@ export function encodeMessage(m: Message): Uint8Array {
       w.varint(m.version).u64be(m.chainId);
       m.publicKey.serialize(w);
       w.bytes(m.nonce);
+      w.bytes(m.ephemeral);
       break;
     case "proof":
       m.signature.serialize(w);
@@ -214,6 +226,7 @@ export function decodeMessage(
         chainId: r.readU64BE("hello.chainId"),
         publicKey: PublicKey.deserialize(r, "hello.publicKey"),
         nonce: r.readBytes(32, "hello.nonce"),
+        ephemeral: r.readBytes(32, "hello.ephemeral"),
       };
       break;
     case "proof":

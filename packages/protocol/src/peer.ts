@@ -1,19 +1,23 @@
 // One peer connection: length-prefixed framing (reassembled in linear time), the handshake proving the
-// peer's node key, a bounded send queue, a message rate limit and keep-alive.
+// peer's node key and setting up the sealed channel (channel.ts), a bounded send queue, a message rate
+// limit and keep-alive.
 import { randomBytes } from "node:crypto";
 import type { Socket } from "node:net";
-import { Address, blake3, concatBytes, type PublicKey, u64be } from "@massa-ts/models";
+import { Address, type PublicKey } from "@massa-ts/models";
+import {
+  channelCiphers,
+  EphemeralKey,
+  type FrameCipher,
+  type HelloFields,
+  proofHash,
+  type Role,
+  SEAL_OVERHEAD,
+  transcriptHash,
+} from "./channel.js";
 import { decodeMessage, encodeMessage, type Message, PROTOCOL_VERSION } from "./messages.js";
 import type { Network } from "./network.js";
 
-const HANDSHAKE_DOMAIN = new TextEncoder().encode("massa-ts handshake v1");
-
-/** What a node signs to prove its key: domain ‖ chain id ‖ the other side's nonce ‖ its own public key. */
-function handshakeHash(chainId: bigint, peerNonce: Uint8Array, own: PublicKey): Uint8Array {
-  return blake3(concatBytes(HANDSHAKE_DOMAIN, u64be(chainId), peerNonce, own.toBytes()));
-}
-
-/** One connection: framing, handshake, bounded queue, rate limit, keep-alive. */
+/** One connection: framing, handshake, sealed channel, bounded queue, rate limit, keep-alive. */
 export class Peer {
   /** The peer's node key, once the handshake proved it. */
   publicKey: PublicKey | undefined;
@@ -21,7 +25,16 @@ export class Peer {
   private chunks: Buffer[] = [];
   private pending = 0;
   private readonly nonce = new Uint8Array(randomBytes(32));
+  private readonly ephemeral = new EphemeralKey();
+  /** Who dialed: the transcript lists the dialing side first. */
+  private readonly role: Role;
   private theirHello: Extract<Message, { type: "hello" }> | undefined;
+  private transcript: Uint8Array | undefined;
+  /** Seals what we send once our proof is out. */
+  private sendCipher: FrameCipher | undefined;
+  /** Opens what they send after their proof (kept aside until that proof checks). */
+  private receiveCipher: FrameCipher | undefined;
+  private pendingReceive: FrameCipher | undefined;
   private proved = false;
   private tokens: number;
   private lastRefill = Date.now();
@@ -36,6 +49,7 @@ export class Peer {
     readonly target?: string,
   ) {
     this.remote = target ?? `${socket.remoteAddress}:${socket.remotePort}`;
+    this.role = target !== undefined ? "initiator" : "responder";
     this.tokens = net.maxMessagesPerSecond * 2;
     socket.setNoDelay(true);
     socket.on("data", (d) => this.onData(d));
@@ -61,6 +75,7 @@ export class Peer {
       chainId: net.chainId,
       publicKey: net.nodeKey.publicKey,
       nonce: this.nonce,
+      ephemeral: this.ephemeral.publicRaw,
     });
   }
 
@@ -93,13 +108,23 @@ export class Peer {
       this.net.onOversize(this, type, body.length);
       return false;
     }
-    const head = Buffer.alloc(4);
-    head.writeUInt32BE(body.length);
+    const out = this.frameOf(body);
     this.socket.cork();
-    this.socket.write(head);
-    this.socket.write(body);
+    this.socket.write(out.head);
+    this.socket.write(out.body);
     this.socket.uncork();
     return true;
+  }
+
+  /**
+   * The bytes of one frame carrying `body` as this connection sends it next (sealed once the handshake is
+   * done): for a caller that writes them itself. Each call takes the next frame's place in the channel.
+   */
+  frameOf(body: Uint8Array): { head: Buffer; body: Uint8Array } {
+    const out = this.sendCipher ? this.sendCipher.seal(body) : body;
+    const head = Buffer.alloc(4);
+    head.writeUInt32BE(out.length);
+    return { head, body: out };
   }
 
   /**
@@ -113,14 +138,15 @@ export class Peer {
     while (!this.closed && this.pending >= 4) {
       if (this.chunks[0]!.length < 4) this.join();
       const len = this.chunks[0]!.readUInt32BE(0);
-      if (len === 0 || len > this.net.maxFrameBytes) {
-        this.fail(`frame of ${len} bytes (limit ${this.net.maxFrameBytes})`);
+      const limit = this.net.maxFrameBytes + (this.receiveCipher ? SEAL_OVERHEAD : 0);
+      if (len === 0 || len > limit) {
+        this.fail(`frame of ${len} bytes (limit ${limit})`);
         return;
       }
       if (this.pending < 4 + len) return;
       if (this.chunks[0]!.length < 4 + len) this.join();
       const buf = this.chunks[0]!;
-      const frame = new Uint8Array(buf.subarray(4, 4 + len));
+      let frame: Uint8Array | undefined = new Uint8Array(buf.subarray(4, 4 + len));
       const rest = buf.subarray(4 + len);
       if (rest.length > 0) this.chunks[0] = rest;
       else this.chunks.shift();
@@ -128,6 +154,14 @@ export class Peer {
       if (!this.takeToken()) {
         this.fail(`more than ${this.net.maxMessagesPerSecond} messages per second`);
         return;
+      }
+      if (this.receiveCipher) {
+        frame = this.receiveCipher.open(frame);
+        if (!frame) {
+          // not sealed by the node that proved its key: bytes injected on the way, not that node's doing
+          this.close("a frame failed authentication (injected or altered on the way): connection dropped");
+          return;
+        }
       }
       let m: Message;
       try {
@@ -174,20 +208,35 @@ export class Peer {
           return;
         }
         this.theirHello = m;
-        this.send({
-          type: "proof",
-          signature: this.net.nodeKey.sign(
-            handshakeHash(this.net.chainId, m.nonce, this.net.nodeKey.publicKey),
-          ),
-        });
+        const ours: HelloFields = {
+          publicKey: this.net.nodeKey.publicKey,
+          nonce: this.nonce,
+          ephemeral: this.ephemeral.publicRaw,
+        };
+        const [i, r] = this.role === "initiator" ? [ours, m] : [m, ours];
+        this.transcript = transcriptHash(this.net.chainId, i, r);
+        let shared: Uint8Array;
+        try {
+          shared = this.ephemeral.shared(m.ephemeral);
+        } catch (e) {
+          this.fail(`bad ephemeral key: ${(e as Error).message}`);
+          return;
+        }
+        const ciphers = channelCiphers(shared, this.transcript, this.role);
+        this.send({ type: "proof", signature: this.net.nodeKey.sign(proofHash(this.transcript, this.role)) });
+        // everything after our proof is sealed; theirs is opened once their proof checks
+        this.sendCipher = ciphers.send;
+        this.pendingReceive = ciphers.receive;
         return;
       }
       if (m.type === "proof" && this.theirHello) {
-        const h = handshakeHash(this.net.chainId, this.nonce, this.theirHello.publicKey);
+        const theirRole: Role = this.role === "initiator" ? "responder" : "initiator";
+        const h = proofHash(this.transcript!, theirRole);
         if (!this.theirHello.publicKey.verify(h, m.signature)) {
           this.fail("bad handshake signature");
           return;
         }
+        this.receiveCipher = this.pendingReceive;
         this.proved = true;
         this.publicKey = this.theirHello.publicKey;
         if (!this.net.admit(this)) return;

@@ -1,8 +1,8 @@
 // Peers over real TCP sockets on 127.0.0.1: handshake, delivery, and hostile peers (a raw socket speaking
 // the wire format badly). Each case gets fresh networks so that bans of 127.0.0.1 do not leak between them.
-import { connect, type Socket } from "node:net";
+import { connect, createServer, type Server, type Socket } from "node:net";
 import { Amount, blake3, SecretKey, SignedOperation } from "@massa-ts/models";
-import { encodeMessage, type Message, Network, PROTOCOL_VERSION } from "@massa-ts/protocol";
+import { EphemeralKey, encodeMessage, type Message, Network, PROTOCOL_VERSION } from "@massa-ts/protocol";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
 const te = new TextEncoder();
@@ -131,6 +131,72 @@ describe("network", () => {
       expect(e).toMatch(/^connected$|^closed: (blocked by this node|connection closed|replaced by)/);
   });
 
+  it("a relayed handshake (B's nonce forwarded to A, A's proof to B) fails: the relayer is admitted by neither", async () => {
+    const a = net("a");
+    const b = net("b");
+    const pa = await a.n.listen("127.0.0.1", 0);
+    const pb = await b.n.listen("127.0.0.1", 0);
+    // Mallory dials both and pipes the bytes between them: each node sees the other's hello and proof
+    const toA = connect(pa, "127.0.0.1");
+    const toB = connect(pb, "127.0.0.1");
+    for (const s of [toA, toB]) s.on("error", () => {});
+    toA.on("data", (d) => toB.write(d));
+    toB.on("data", (d) => toA.write(d));
+    await until(() => a.n.banned().size === 1 && b.n.banned().size === 1, 3000);
+    // each signed the transcript with itself as the dialed side: the relayed proofs match neither
+    expect([...a.n.banned().values(), ...b.n.banned().values()]).toEqual([
+      "bad handshake signature",
+      "bad handshake signature",
+    ]);
+    expect(a.n.connected).toHaveLength(0);
+    expect(b.n.connected).toHaveLength(0);
+  });
+
+  it("through a man in the middle, the channel is sealed: a frame he injects is refused, and nobody is banned", async () => {
+    const a = net("a");
+    const b = net("b");
+    const pb = await b.n.listen("127.0.0.1", 0);
+    // Mallory listens; A dials him, he dials B and forwards the bytes both ways
+    let towardB: Socket | undefined;
+    const mallory: Server = createServer((fromA) => {
+      const toB = connect(pb, "127.0.0.1");
+      towardB = toB;
+      fromA.on("data", (d) => toB.write(d));
+      toB.on("data", (d) => fromA.write(d));
+      fromA.on("error", () => {});
+      toB.on("error", () => {});
+      fromA.on("close", () => toB.destroy());
+      toB.on("close", () => fromA.destroy());
+    });
+    await new Promise<void>((r) => mallory.listen(0, "127.0.0.1", () => r()));
+    const pm = (mallory.address() as { port: number }).port;
+    try {
+      a.n.connect(`127.0.0.1:${pm}`);
+      // A and B are connected (the relay only forwards): each proved its key to the other
+      await until(() => a.n.connected.length === 1 && b.n.connected.length === 1);
+      expect(b.n.connected[0]!.publicKey!.equals(key("a").publicKey)).toBe(true);
+      const op = (fee: string) =>
+        SignedOperation.sign(
+          { fee: Amount.fromMas(fee), expirePeriod: 9, payload: { type: "RollBuy", rollCount: 1n } },
+          key("sender"),
+          77n,
+        );
+      a.n.broadcast({ type: "operations", operations: [op("0.01")] });
+      await until(() => b.got.length === 1);
+      // Mallory speaks as A: a well-formed frame, unsealed
+      towardB!.write(frame(encodeMessage({ type: "operations", operations: [op("0.02")] })));
+      await until(() => b.n.connected.length === 0);
+      expect(b.got).toHaveLength(1);
+      expect(b.events.at(-1)).toMatch(/closed: a frame failed authentication/);
+      // bytes injected on the way are not A's doing: A stays welcome
+      expect(b.n.banned().size).toBe(0);
+      expect(a.n.banned().size).toBe(0);
+    } finally {
+      await new Promise<void>((r) => mallory.close(() => r()));
+      towardB?.destroy();
+    }
+  });
+
   it("a bad handshake signature: disconnected, banned, and the next connection from that IP refused", async () => {
     const a = net("a");
     const port = await a.n.listen("127.0.0.1", 0);
@@ -144,6 +210,7 @@ describe("network", () => {
           chainId: 77n,
           publicKey: me.publicKey,
           nonce: new Uint8Array(32),
+          ephemeral: new EphemeralKey().publicRaw,
         }),
       ),
     );
@@ -207,7 +274,8 @@ describe("network", () => {
       77n,
     );
     const body = encodeMessage({ type: "operations", operations: [op, op, op, op] });
-    const bytes = frame(body);
+    const f = b.n.connected[0]!.frameOf(body); // sealed, as the channel wants it
+    const bytes = Buffer.concat([f.head, f.body]);
     const concat = vi.spyOn(Buffer, "concat");
     const socket = b.n.connected[0]!.socket;
     for (let i = 0; i < bytes.length; i += 1024) {
