@@ -1,12 +1,5 @@
 export { operationBatches } from "./batches.js";
 export {
-  type BlockCheckConfig,
-  type BlockRefusal,
-  checkBlockContent,
-  checkHeader,
-  checkOperationIds,
-} from "./checks.js";
-export {
   channelCiphers,
   EphemeralKey,
   FrameCipher,
@@ -16,6 +9,13 @@ export {
   SEAL_OVERHEAD,
   transcriptHash,
 } from "./channel.js";
+export {
+  type BlockCheckConfig,
+  type BlockRefusal,
+  checkBlockContent,
+  checkHeader,
+  checkOperationIds,
+} from "./checks.js";
 export { decodeMessage, encodeMessage, MAX_LIST_ITEMS, type Message, PROTOCOL_VERSION } from "./messages.js";
 export { Network, type NetworkOptions } from "./network.js";
 export { Peer } from "./peer.js";
