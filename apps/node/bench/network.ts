@@ -101,7 +101,7 @@ if (!ONLY_TX) {
       data_dir: join(dir, "client-data"),
       staking_keys: undefined,
       api: { ...c.api, public: "127.0.0.1:0", private: "127.0.0.1:0" },
-      network: { ...c.network, listen: "", bootstrap: `127.0.0.1:${base + 1}` },
+      network: { ...c.network, listen: "", bootstrap: `${server.node.nodeId}@127.0.0.1:${base + 1}` },
     },
     pino({ level: "warn" }),
   );

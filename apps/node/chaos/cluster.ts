@@ -7,6 +7,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Address, SecretKey } from "@massa-ts/models";
+import { pinnedAddress } from "@massa-ts/protocol";
 import { createDevnet } from "../src/commands/devnet.ts";
 import { rpc } from "../test/rpc-helper.ts";
 
@@ -124,7 +125,8 @@ export class Cluster {
       .split("\n")
       .filter((l) => !l.startsWith("staking_keys"))
       .join("\n");
-    const peers = this.nodes.filter((n) => n.staking).map((n) => `"${n.p2p}"`);
+    const pinned = (n: ChaosNode) => pinnedAddress(n.nodeKey.publicKey, n.p2p);
+    const peers = this.nodes.filter((n) => n.staking).map((n) => `"${pinned(n)}"`);
     const toml = [
       chain,
       "[api]",
@@ -134,7 +136,7 @@ export class Cluster {
       "[network]",
       `listen = "127.0.0.1:${p2p}"`,
       `peers = [${peers.join(", ")}]`,
-      `bootstrap = "${from.p2p}"`,
+      `bootstrap = "${pinned(from)}"`,
       `node_key = "${key.toString()}"`,
       "",
     ].join("\n");

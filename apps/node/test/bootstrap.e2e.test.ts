@@ -87,7 +87,8 @@ it("a bootstrap cut mid-stream resumes from its cursor and ends with the server'
       network: {
         ...c.network,
         listen: "",
-        bootstrap: `127.0.0.1:${relayPort}`,
+        // the relay only forwards bytes: the server's node id, pinned, still answers through it
+        bootstrap: `${server.node.nodeId}@127.0.0.1:${relayPort}`,
       },
     },
     pino({ level: "info" }, sink),

@@ -54,10 +54,14 @@ beforeAll(async () => {
 const peer = (name: string, onMessage?: (m: Message) => void) =>
   one.peer(name, onMessage, { maxFrameBytes: 64 * 1024 * 1024 });
 
-/** An ExecuteSC of exactly `size` wire bytes (zeros: their JSON is 2 characters a byte), fee 0, far expiry. */
-function executeSc(size: number, name: string): SignedOperation {
-  const op = executeScOfSize(size, new SecretKey(blake3(te.encode(name))), 77n, {
-    expirePeriod: (node.currentSlot?.period ?? 0) + 1000,
+/**
+ * An ExecuteSC of exactly `size` wire bytes (zeros: their JSON is 2 characters a byte), fee 0, expiring
+ * `expiresIn` periods from now; signed by `sender` (an attacker's fresh key when a name).
+ */
+function executeSc(size: number, sender: string | SecretKey, expiresIn = 9): SignedOperation {
+  const key = typeof sender === "string" ? new SecretKey(blake3(te.encode(sender))) : sender;
+  const op = executeScOfSize(size, key, 77n, {
+    expirePeriod: (node.currentSlot?.period ?? 0) + expiresIn,
   });
   expect(op.toBytes().length).toBe(size);
   return op;
@@ -90,7 +94,7 @@ it("send_operations with a 3.9 MB ExecuteSC, fee 0: refused with a typed error, 
     expect(node.pool.has(op.id)).toBe(false);
   }
   // the largest that fits a block is taken, and reaches the peer in a frame it accepts (its default limit)
-  fits = executeSc(MASSA_BLOCK_LIMITS.maxBlockSize, "user-large");
+  fits = executeSc(MASSA_BLOCK_LIMITS.maxBlockSize, SecretKey.fromString(d.accounts[0]!.secretKey));
   const r = await post(call("send_operations", [[fits.toSendOperationsInput()]]));
   expect(JSON.parse(r.text)).toMatchObject({ result: [fits.id.toString()] });
   await until(
@@ -123,8 +127,8 @@ it("askOps with one id 5 000 times plus ids of other blocks: the block's own ope
   expect(sent).toMatchObject({ result: [transfer.id.toString()] });
   await until(() => node.inBlocks(transfer.id).length > 0, "the transfer's inclusion", 8000);
   const blockId = node.inBlocks(transfer.id)[0]!;
-  // a pooled operation of no block (its validity window starts 1 000 periods on)
-  const pooled = executeSc(1000, "pooled-elsewhere");
+  // a pooled operation of no block (its validity window starts 90 periods on: 36 s)
+  const pooled = executeSc(1000, SecretKey.fromString(d.accounts[1]!.secretKey), 100);
   node.pool.add(pooled, node.currentSlot!.period);
   const answers: Extract<Message, { type: "blockOps" }>[] = [];
   const asker = peer("asker", (m) => {
@@ -150,10 +154,11 @@ it("get_operations with one id 128 times, in a batch of 16: each answered once; 
   const small = SignedOperation.sign(
     {
       fee: Amount.ZERO,
-      expirePeriod: node.currentSlot!.period + 1000,
+      // its validity window starts 90 periods on: pooled, in no block during the test
+      expirePeriod: node.currentSlot!.period + 100,
       payload: { type: "RollBuy", rollCount: 1n },
     },
-    new SecretKey(blake3(te.encode("small"))),
+    SecretKey.fromString(d.accounts[3]!.secretKey),
     77n,
   );
   node.pool.add(small, node.currentSlot!.period);

@@ -188,14 +188,32 @@ it("an announced block's operations: only those the node lacks are fetched; a se
   const got: Message[] = [];
   const relay = peer("relay", (m) => got.push(m));
   await until(() => relay.connected.length === 1, "the relay's connection", 8000);
+  // the pool takes only operations their sender can pay for: the known one's sender gets funds first
+  const knownKey = senderIn(1, "known");
+  const knownAddress = Address.fromPublicKey(knownKey.publicKey);
+  const funding = SignedOperation.sign(
+    {
+      fee: Amount.fromMas("0.01"),
+      expirePeriod: node.currentSlot!.period + 9,
+      payload: { type: "Transaction", recipient: knownAddress, amount: Amount.fromMas("1000") },
+    },
+    SecretKey.fromString(d.accounts[3]!.secretKey),
+    77n,
+  );
+  node.pool.add(funding, node.currentSlot!.period);
+  await until(
+    () => node.execution.balance(knownAddress, "candidate") !== undefined,
+    "the known operation's sender funded",
+    8000,
+  );
   const slot = latestSlotOf(1);
-  const mk = (name: string, k: number) =>
+  const mk = (name: string, k: number, key = senderIn(1, name)) =>
     SignedOperation.sign(
       { fee: Amount.ZERO, expirePeriod: slot.period + 5, payload: { type: "RollBuy", rollCount: BigInt(k) } },
-      senderIn(1, name),
+      key,
       77n,
     );
-  const known = mk("known", 1);
+  const known = mk("known", 1, knownKey);
   const unknown = [mk("unknown-a", 2), mk("unknown-b", 3)];
   relay.broadcast({ type: "operations", operations: [known] });
   await until(() => node.pool.has(known.id), "the known operation in the pool", 8000);

@@ -24,8 +24,8 @@ afterAll(async () => {
 it("4 nodes agree on every final state hash over 4 cycles; a transfer is final on all; a 5th node bootstraps and a stopped node catches up", async () => {
   const ports = await nodePorts(4);
   const d = createDevnet({ dir, nodes: 4, t0: 1000, basePort: 0, ports });
-  const bootstrap = `127.0.0.1:${ports[0]!.p2p}`; // node 0's p2p port
   for (const p of d.configPaths) nodes.push(await runNode(loadNodeConfig(p), pino({ level: "silent" })));
+  const bootstrap = `${nodes[0]!.node.nodeId}@127.0.0.1:${ports[0]!.p2p}`; // node 0, pinned
   const urls = nodes.map((n) => n.publicUrl);
   const stakers = Object.keys(
     JSON.parse(readFileSync(join(dir, "initial_rolls.json"), "utf8")) as Record<string, number>,
@@ -143,7 +143,7 @@ it("4 nodes agree on every final state hash over 4 cycles; a transfer is final o
       data_dir: join(dir, "node-5-data"),
       staking_keys: undefined,
       api: { ...c0.api, public: "127.0.0.1:0", private: "127.0.0.1:0" },
-      network: { ...c0.network, listen: "", peers: c0.network.peers, bootstrap },
+      network: { ...c0.network, listen: "", peers: c0.network.peers, bootstrap, node_key: undefined },
     },
     pino({ level: "silent" }),
   );

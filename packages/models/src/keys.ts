@@ -108,6 +108,17 @@ export class PublicKey {
     return PublicKey.fromBytes(decodeBs58Check(text.slice(1), field), field);
   }
 
+  /** Massa's node id of a node whose p2p key this is: `N` + bs58check of the versioned key. */
+  toNodeId(): string {
+    return `N${encodeBs58Check(this.toBytes())}`;
+  }
+
+  static fromNodeId(text: string, field = "node id"): PublicKey {
+    if (typeof text !== "string" || !text.startsWith("N"))
+      throw new DecodeError(field, 'must start with "N"');
+    return PublicKey.fromBytes(decodeBs58Check(text.slice(1), field), field);
+  }
+
   serialize(w: ByteWriter): void {
     w.bytes(this.toBytes());
   }

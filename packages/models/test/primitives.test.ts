@@ -1,4 +1,14 @@
-import { Address, Amount, BlockId, blake3, EndorsementId, SecretKey, Slot, toHex } from "@massa-ts/models";
+import {
+  Address,
+  Amount,
+  BlockId,
+  blake3,
+  EndorsementId,
+  PublicKey,
+  SecretKey,
+  Slot,
+  toHex,
+} from "@massa-ts/models";
 import { describe, expect, it } from "vitest";
 
 const cfg = { threadCount: 32, periodsPerCycle: 128, t0: 16_000, genesisTimestamp: 1_000 };
@@ -21,6 +31,21 @@ describe("primitives", () => {
     expect(new EndorsementId(blake3(new TextEncoder().encode("edm"))).toString()).toBe(
       "E12Uy7hrAUHpmHQTWu68p17v7VtZJ6syBTWEJH6jwMTWJB6fdSc7",
     );
+  });
+  it("node ids: Massa's NodeId doc example and the ids of its mainnet bootstrap list parse and print back", () => {
+    // massa-models/src/node.rs (FromStr doc) and massa-node/base_config/config.toml (bootstrap_list)
+    for (const id of [
+      "N12UbyLJDS7zimGWf3LTHe8hYY67RdLke1iDRZqJbQQLHQSKPW8j",
+      "N16noomm9akwBSTkvhs4KX6kjbhVhYkLqrzneCwBdo2SUE8axHx",
+      "N12bYghvuhCuQ38iSAGQvKTb1iXtwzPZhNJLhWQPYcmgz8PDPAGo",
+    ]) {
+      const k = PublicKey.fromNodeId(id);
+      expect(k.toNodeId()).toBe(id);
+      // a node id is its public key's bytes under another letter
+      expect(k.toString()).toBe(`P${id.slice(1)}`);
+    }
+    expect(() => PublicKey.fromNodeId("N12UbyLJDS7zimGWf3LTHe8hYY67RdLke1iDRZqJbQQLHQSKPW8k")).toThrow();
+    expect(() => PublicKey.fromNodeId("P12UbyLJDS7zimGWf3LTHe8hYY67RdLke1iDRZqJbQQLHQSKPW8j")).toThrow(/"N"/);
   });
   it("keys: the massa-web3 vector for secret bytes 01..20", () => {
     const sk = SecretKey.fromBytes(Uint8Array.from({ length: 33 }, (_, i) => i));

@@ -93,3 +93,28 @@ export function checkBlockContent(
   if (size > config.limits.maxBlockSize) return `operations of ${size} bytes`;
   return undefined;
 }
+
+/**
+ * A block that arrives whole (from a bootstrap server): every check a relayed block passes piece by piece,
+ * the operations' signatures included; the producer when the draws of its slot are known (the caller
+ * decides what an unknown one means). `undefined`: it passes.
+ */
+export function checkWholeBlock(
+  header: SignedBlockHeader,
+  ops: readonly SignedOperation[],
+  draws: SelectionView,
+  config: BlockCheckConfig,
+): string | undefined {
+  const refusal = checkHeader(header, draws);
+  if (refusal) return refusal.reason;
+  const ids = checkOperationIds(
+    header,
+    ops.map((o) => o.id),
+    config.limits,
+  );
+  if (ids) return ids;
+  const content = checkBlockContent(header, ops, config);
+  if (content) return content;
+  const bad = ops.find((o) => !o.verifySignature());
+  return bad ? `operation ${bad.id}: bad signature` : undefined;
+}

@@ -1,3 +1,4 @@
+export { type PeerAddress, parsePeerAddress, pinnedAddress } from "./address.js";
 export { operationBatches } from "./batches.js";
 export {
   channelCiphers,
@@ -15,6 +16,7 @@ export {
   checkBlockContent,
   checkHeader,
   checkOperationIds,
+  checkWholeBlock,
 } from "./checks.js";
 export { decodeMessage, encodeMessage, MAX_LIST_ITEMS, type Message, PROTOCOL_VERSION } from "./messages.js";
 export { Network, type NetworkOptions } from "./network.js";

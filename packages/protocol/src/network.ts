@@ -7,6 +7,7 @@ import {
   type PublicKey,
   type SecretKey,
 } from "@massa-ts/models";
+import { parsePeerAddress } from "./address.js";
 import { encodeMessage, type Message } from "./messages.js";
 import { Peer } from "./peer.js";
 
@@ -35,7 +36,11 @@ export interface NetworkOptions {
   readonly blockLimits?: BlockLimits;
   /** Messages from handshaken peers (never handshake or keep-alive ones). */
   readonly onMessage?: (peer: Peer, m: Message) => void;
-  readonly onPeer?: (peer: Peer, event: "connected" | "closed", reason?: string) => void;
+  /**
+   * A peer admitted ("connected"), one of those gone ("closed"), or one that proved its key but was turned
+   * away ("refused": blocked, banned, a duplicate, or not the node pinned for the address).
+   */
+  readonly onPeer?: (peer: Peer, event: "connected" | "closed" | "refused", reason?: string) => void;
   /** A message this node tried to send but did not: its frame is over `maxFrameBytes` (a bug of the caller). */
   readonly onOversize?: (peer: Peer, type: Message["type"], bytes: number) => void;
 }
@@ -60,7 +65,10 @@ export class Network {
   private readonly bans = new BoundedMap<string, { until: number; reason: string }>(10_000);
   private server: Server | undefined;
   /** Configured peers: backoff state, and the node key the address answered with last. */
-  private readonly wanted = new Map<string, { attempt: number; timer?: NodeJS.Timeout; key?: string }>();
+  private readonly wanted = new Map<
+    string,
+    { attempt: number; timer?: NodeJS.Timeout; key?: string; pinned?: PublicKey }
+  >();
   /** Peers {@link admit} let in (a peer refused after its handshake never counts as connected). */
   private readonly admitted = new Set<Peer>();
   private readonly blocked = new Set<string>();
@@ -103,9 +111,15 @@ export class Network {
     });
   }
 
-  /** Keeps a connection to host:port, reconnecting with backoff (0.5 s doubling up to 30 s). */
-  connect(hostPort: string): void {
-    if (!this.wanted.has(hostPort)) this.wanted.set(hostPort, { attempt: 0 });
+  /**
+   * Keeps a connection to "host:port" or "N…@host:port", reconnecting with backoff (0.5 s doubling up to
+   * 30 s). A pinned address admits only that node key (another one is dropped, not banned: the address
+   * may simply have changed hands).
+   */
+  connect(address: string): void {
+    const { hostPort, nodeKey } = parsePeerAddress(address);
+    if (!this.wanted.has(hostPort))
+      this.wanted.set(hostPort, { attempt: 0, ...(nodeKey ? { pinned: nodeKey } : {}) });
     this.dial(hostPort);
   }
 
@@ -188,6 +202,13 @@ export class Network {
   /** Called by a peer whose handshake succeeded: refuses banned, blocked and duplicate keys. */
   admit(peer: Peer): boolean {
     const key = peer.publicKey!.toString();
+    const pinned = peer.target ? this.wanted.get(peer.target)!.pinned : undefined;
+    if (pinned && !pinned.equals(peer.publicKey!)) {
+      peer.close(
+        `${peer.target} answered as node ${peer.publicKey!.toNodeId()}, not the pinned ${pinned.toNodeId()}`,
+      );
+      return false;
+    }
     if (peer.target) this.wanted.get(peer.target)!.key = key;
     if (this.blocked.has(key)) {
       peer.close("blocked by this node");
@@ -231,6 +252,7 @@ export class Network {
     this.peers.delete(peer);
     const wasIn = this.admitted.delete(peer);
     if (wasIn) this.opts.onPeer?.(peer, "closed", reason);
+    else if (peer.publicKey) this.opts.onPeer?.(peer, "refused", reason);
     if (reason.startsWith("protocol violation")) return;
     if (peer.target) this.reconnectLater(peer.target);
     // lost a connection the other node dialed: our own address for it is dialed again

@@ -128,7 +128,27 @@ describe("network", () => {
     await until(settled, 450);
     // no connection event other than the kept ones and those closed by the partitions or replaced
     for (const e of [...a.events, ...b.events])
-      expect(e).toMatch(/^connected$|^closed: (blocked by this node|connection closed|replaced by)/);
+      expect(e).toMatch(
+        /^connected$|^closed: (blocked by this node|connection closed|replaced by)|^refused: (already connected|blocked)/,
+      );
+  });
+
+  it("a pinned address admits only its node key: another node answering there is dropped, not banned", async () => {
+    const a = net("a");
+    const port = await a.n.listen("127.0.0.1", 0);
+    const wrong = net("b");
+    wrong.n.connect(`${key("someone-else").publicKey.toNodeId()}@127.0.0.1:${port}`);
+    await until(
+      () => wrong.events.some((e) => e.startsWith("refused") && e.includes("not the pinned")),
+      3000,
+    );
+    expect(wrong.n.connected).toHaveLength(0);
+    expect(wrong.n.banned().size).toBe(0);
+    expect(wrong.events.filter((e) => e === "connected")).toHaveLength(0);
+    const right = net("c");
+    right.n.connect(`${key("a").publicKey.toNodeId()}@127.0.0.1:${port}`);
+    await until(() => right.n.connected.length === 1);
+    expect(right.n.connected[0]!.publicKey!.equals(key("a").publicKey)).toBe(true);
   });
 
   it("a relayed handshake (B's nonce forwarded to A, A's proof to B) fails: the relayer is admitted by neither", async () => {

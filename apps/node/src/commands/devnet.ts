@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Address, SecretKey, Slot } from "@massa-ts/models";
+import { pinnedAddress } from "@massa-ts/protocol";
 import type { Command } from "commander";
 import { CliError } from "../errors.js";
 import { loadNodeConfig } from "../node/config.js";
@@ -35,7 +36,7 @@ export interface DevnetOptions {
    * its slots of that cycle and loses its rolls at its end; a restart of a separate process takes seconds.
    */
   periodsPerCycle?: number;
-  /** Node keys to write into each config's `network.node_key` (else each node makes its own). */
+  /** Node keys to write into each config's `network.node_key` (default: new ones). */
   nodeKeys?: readonly SecretKey[];
 }
 
@@ -71,6 +72,8 @@ export function createDevnet(o: DevnetOptions): {
     throw new CliError(`--periods-per-cycle ${o.periodsPerCycle}: at least 2`);
   const genesis = SecretKey.generate();
   const stakers = Array.from({ length: o.nodes }, () => SecretKey.generate());
+  // each node's p2p identity, known here so that every peer address can pin the node id answering there
+  const nodeKeys = Array.from({ length: o.nodes }, (_, i) => o.nodeKeys?.[i] ?? SecretKey.generate());
   const accounts = Array.from({ length: 5 }, () => {
     const sk = SecretKey.generate();
     return {
@@ -102,7 +105,7 @@ export function createDevnet(o: DevnetOptions): {
     writeSecretFile(join(nodeDir, "staking_keys.json"), `${JSON.stringify([stakers[i]!.toString()])}\n`);
     const peers = Array.from({ length: o.nodes }, (_, j) => j)
       .filter((j) => j !== i)
-      .map((j) => `"127.0.0.1:${p2p(j)}"`);
+      .map((j) => `"${pinnedAddress(nodeKeys[j]!.publicKey, `127.0.0.1:${p2p(j)}`)}"`);
     const toml = [
       `# massa-ts devnet node ${i} of ${o.nodes}`,
       `data_dir = "./data"`,
@@ -129,7 +132,7 @@ export function createDevnet(o: DevnetOptions): {
             "[network]",
             `listen = "127.0.0.1:${p2p(i)}"`,
             `peers = [${peers.join(", ")}]`,
-            ...(o.nodeKeys?.[i] ? [`node_key = "${o.nodeKeys[i]!.toString()}"`] : []),
+            `node_key = "${nodeKeys[i]!.toString()}"`,
             "",
           ]
         : []),

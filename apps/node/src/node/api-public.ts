@@ -41,7 +41,7 @@ export function publicMethods(
     const cycleMs = c.t0 * c.periods_per_cycle;
     const finalSlot = node.execution.finalSlot;
     return {
-      node_id: `N${node.genesisAddress.toString().slice(2, 40)}`,
+      node_id: node.nodeId,
       node_ip: null,
       version: "MAIN.5.0",
       current_time: now,
@@ -184,13 +184,19 @@ export function publicMethods(
     }
     const bad = ok.indexOf(false);
     if (bad >= 0) throw new RpcError(RpcCode.models, `operation ${bad} (${ops[bad]!.id}): bad signature`);
+    const taken: SignedOperation[] = [];
     for (const op of ops) {
       try {
         node.pool.add(op, period, true);
       } catch (e) {
-        const code = e instanceof PoolError && /fee/.test(e.message) ? RpcCode.badRequest : RpcCode.pool;
-        throw new RpcError(code, (e as Error).message);
+        // those before it are pooled: they go to the peers too
+        node.broadcastOperations(taken);
+        const why = e instanceof PoolError ? e.reason : undefined;
+        const code =
+          why === "fee" ? RpcCode.badRequest : why === "expiry" ? RpcCode.inconsistency : RpcCode.pool;
+        throw new RpcError(code, `operation ${taken.length}: ${(e as Error).message}`);
       }
+      taken.push(op);
       knownOps.set(op.id.key, op);
       node.countOperationReceived();
     }

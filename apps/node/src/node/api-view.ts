@@ -26,6 +26,7 @@ export type NodeApiView = { readonly fs: FinalStateReader } & Pick<
   | "limits"
   | "genesisAddress"
   | "clock"
+  | "nodeId"
 >;
 
 /** The private API's view: staking keys and peer controls. */

@@ -1,7 +1,7 @@
 import type { ConsensusBlock } from "@massa-ts/consensus";
 import type { FinalStateAdmin, FinalStateReader } from "@massa-ts/final-state";
 import type { BlockLimits, SecretKey, Slot } from "@massa-ts/models";
-import { type Message, Network } from "@massa-ts/protocol";
+import { type Message, Network, parsePeerAddress } from "@massa-ts/protocol";
 import type { Logger } from "pino";
 import { CliError } from "../errors.js";
 import { ProgressBar } from "./progress.js";
@@ -13,7 +13,10 @@ export interface FetchedBlock {
 }
 
 export interface BootstrapClientOptions {
-  /** The peer's p2p "host:port". */
+  /**
+   * The peer's p2p address: "N…@host:port" (its node id pinned), or a bare "host:port" when fetching only
+   * the graph (whose blocks are checked like relayed ones).
+   */
   readonly target: string;
   /** Stream the final state first (into an empty `fs`); else fetch only the graph. */
   readonly state: boolean;
@@ -35,7 +38,14 @@ export interface BootstrapClientOptions {
  * (checked against its fingerprint). A progress bar on a terminal, a log line per second.
  */
 export async function bootstrapFrom(o: BootstrapClientOptions): Promise<FetchedBlock[]> {
+  if (o.state && !parsePeerAddress(o.target).nodeKey)
+    throw new CliError(
+      `will not take a final state from "${o.target}": whoever answers there would choose our balances and rolls. ` +
+        'Pin the server\'s node id: "N…@host:port" (its get_status node_id)',
+    );
   const inbox: Message[] = [];
+  /** Set when the node at the address is not the pinned one. */
+  let wrongNode: string | undefined;
   let wake: (() => void) | undefined;
   const net = new Network({
     chainId: o.chainId,
@@ -45,7 +55,10 @@ export async function bootstrapFrom(o: BootstrapClientOptions): Promise<FetchedB
       inbox.push(m);
       wake?.();
     },
-    onPeer: () => wake?.(),
+    onPeer: (_p, event, reason) => {
+      if (event === "refused" && reason?.includes("not the pinned")) wrongNode = reason;
+      wake?.();
+    },
   });
   const next = async <T extends Message["type"]>(type: T): Promise<Extract<Message, { type: T }>> => {
     const deadline = Date.now() + 30_000;
@@ -63,6 +76,10 @@ export async function bootstrapFrom(o: BootstrapClientOptions): Promise<FetchedB
   const connected = async () => {
     const deadline = Date.now() + (o.connectMs ?? 30_000);
     while (net.connected.length === 0) {
+      if (wrongNode)
+        throw new CliError(
+          `${wrongNode}: not bootstrapping from it (fix network.bootstrap if the node there changed keys)`,
+        );
       if (Date.now() > deadline)
         throw new CliError(`cannot reach the bootstrap peer ${o.target} (network.bootstrap)`);
       await new Promise((r) => setTimeout(r, 100));

@@ -1,10 +1,19 @@
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
+import { parsePeerAddress } from "@massa-ts/protocol";
 import { parse as parseToml } from "smol-toml";
 import { z } from "zod";
 import { CliError } from "../errors.js";
 
 const hostPort = z.string().regex(/^[^:\s]+:\d{1,5}$/, 'must be "host:port", e.g. "127.0.0.1:33035"');
+/** "host:port" or "N…@host:port" (a node id pinned). */
+const peerAddress = z.string().superRefine((text, ctx) => {
+  try {
+    parsePeerAddress(text);
+  } catch (e) {
+    ctx.addIssue({ code: "custom", message: (e as Error).message });
+  }
+});
 
 /** The node's TOML configuration; every key has a default (see the README's config reference). */
 export const NodeConfigSchema = z
@@ -64,10 +73,21 @@ export const NodeConfigSchema = z
       .object({
         /** Where peers connect ("host:port"); empty string: no listening. */
         listen: z.string().default(""),
-        /** Peers to keep a connection to ("host:port"). */
-        peers: z.array(hostPort).max(256).default([]),
-        /** A peer's p2p "host:port" to bootstrap the final state and graph from, when the data dir is empty. */
-        bootstrap: hostPort.optional(),
+        /**
+         * Peers to keep a connection to: "host:port", or "N…@host:port" pinning the node id that must answer
+         * there (a node bootstraps its state again only from a pinned peer).
+         */
+        peers: z.array(peerAddress).max(256).default([]),
+        /**
+         * The node to bootstrap the final state and graph from when the data dir is empty, pinned:
+         * "N…@host:port" (its node id is in its get_status and its "p2p listening" log line).
+         */
+        bootstrap: peerAddress
+          .refine((a) => a.includes("@"), {
+            message:
+              'must pin the server\'s node id: "N…@host:port" (its get_status node_id): a bare "host:port" would take the state from whoever answers there',
+          })
+          .optional(),
         /** This node's identity key ("S…"); generated and kept in data_dir/node_key when absent. */
         node_key: z.string().optional(),
         max_messages_per_second: z.number().int().min(10).default(5000),
@@ -88,6 +108,18 @@ export const NodeConfigSchema = z
           .min(1_000_000)
           .max(4_000_000_000)
           .default(128 * 1024 * 1024),
+        /**
+         * Operations one sender address may have in the pool (Massa has no such bound). 1 000: a sender's
+         * thread has 10 blocks in an operation's validity window, so a wallet rarely has more waiting, and one
+         * funded address takes at most 1 % of the default pool (filling it takes 100, each paying for its own).
+         */
+        max_operations_per_sender: z.number().int().min(1).max(1_000_000).default(1000),
+        /**
+         * How far ahead, in ms, an operation's validity window (`expire_period − operation_validity_periods`
+         * onward) may start (Massa's pool `operation_max_future_start_delay`, 50 s): the pool refuses an
+         * operation expiring after the current period + operation_validity_periods + this delay in periods + 2.
+         */
+        operation_max_future_start_delay: z.number().int().min(0).max(3_600_000).default(50_000),
       })
       .default({}),
     log_level: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),

@@ -171,6 +171,13 @@ export class MassaNode {
       maxBytes: c.pool.max_bytes,
       maxOperationSize: this.limits.maxBlockSize,
       operationValidityPeriods: c.operation_validity_periods,
+      // Massa keeps an operation whose window starts by the slot at now + this delay + 2·t0
+      maxFutureStartPeriods: Math.floor(c.pool.operation_max_future_start_delay / c.t0) + 2,
+      maxPerSender: c.pool.max_operations_per_sender,
+      funds: {
+        balance: (a) => m.execution.balance(a, "candidate"),
+        rollPrice: m.execution.config.rollPrice,
+      },
     });
     this.services = this.wire(m);
     if (c.network.listen || c.network.peers.length > 0) {
@@ -290,7 +297,11 @@ export class MassaNode {
       this.blockStore.pruneActive(this.fs.lastFinalSlot!);
       s.driver.forgetGone();
     }
-    this.pool.prune(slot.period, (op) => this.execution.operationStatus(op.id)?.final === true);
+    // after execution: the pool checks its operations against the balances of this slot
+    this.pool.prune(slot.period, (op) => {
+      const st = this.execution.operationStatus(op.id);
+      return st === undefined ? false : st.final || "candidate";
+    });
     this.metrics.poolOperations.set(this.pool.size);
     const cycle = slot.cycle(this.config.periods_per_cycle);
     if (cycle !== this.cycleShown) {
@@ -320,6 +331,11 @@ export class MassaNode {
   /** The latest slot at time `t` (undefined before genesis). */
   slotAt(t = this.clock.now()): Slot | undefined {
     return this.slotClock.slotAt(t);
+  }
+
+  /** Massa's node id of this node's p2p key ("N…"): what a peer pins to bootstrap from us. */
+  get nodeId(): string {
+    return (this.network?.nodeKey ?? nodeKey(this.config)).publicKey.toNodeId();
   }
 
   get currentSlot(): Slot | undefined {

@@ -83,7 +83,9 @@ export async function startNetwork(o: {
   if (c.network.listen) {
     const i = c.network.listen.lastIndexOf(":");
     port = await network.listen(c.network.listen.slice(0, i), Number(c.network.listen.slice(i + 1)));
-    log.info({ listen: `${c.network.listen.slice(0, i)}:${port}` }, "p2p listening");
+    const hostPort = `${c.network.listen.slice(0, i)}:${port}`;
+    // the pinned address peers write to bootstrap from this node
+    log.info({ listen: hostPort, nodeId: network.nodeKey.publicKey.toNodeId() }, "p2p listening");
   }
   for (const p of c.network.peers) network.connect(p);
   return { network, port };

@@ -1,11 +1,34 @@
-import { type Amount, MassaTsError, type OperationId, type SignedOperation } from "@massa-ts/models";
+import { type Address, Amount, MassaTsError, type OperationId, type SignedOperation } from "@massa-ts/models";
+
+/** Why an operation was refused: `send_operations` answers with an error code chosen from it. */
+export type PoolRefusal = "chain" | "expiry" | "fee" | "size" | "signature" | "funds" | "sender" | "full";
 
 /** An operation refused at the pool's door. */
 export class PoolError extends MassaTsError {
-  constructor(message: string) {
+  readonly reason: PoolRefusal;
+  constructor(reason: PoolRefusal, message: string) {
     super("POOL", message);
+    this.reason = reason;
   }
 }
+
+/** Operations one sender may have in the pool at most, unless configured (see config.ts). */
+export const DEFAULT_MAX_PER_SENDER = 1000;
+
+/** What the pool reads of its senders' coins (Massa's pool asks execution for the same). */
+export interface SenderFunds {
+  /** The address's candidate balance (the active slots executed so far); undefined: no such address. */
+  balance(address: Address): Amount | undefined;
+  /** The price of one roll: what a RollBuy spends per roll. */
+  readonly rollPrice: Amount;
+}
+
+/**
+ * What execution did with a held operation: `true` executed in a final slot (it leaves the pool),
+ * `"candidate"` executed in a candidate slot (kept while its block may still go stale, but its spending is in
+ * the candidate balance already), `false` not executed.
+ */
+export type HeldStatus = boolean | "candidate";
 
 export interface PoolOptions {
   readonly chainId: bigint;
@@ -17,20 +40,60 @@ export interface PoolOptions {
   /** The largest operation taken: a block's operation bytes (Massa's MAX_BLOCK_SIZE); a larger one never fits. */
   readonly maxOperationSize: number;
   readonly operationValidityPeriods: number;
+  /**
+   * Periods after the current one an operation's validity window (`expirePeriod − operationValidityPeriods`
+   * onward) may start: Massa keeps an operation only if a block slot up to `now +
+   * operation_max_future_start_delay + 2·t0` falls in its window. Default 0.
+   */
+  readonly maxFutureStartPeriods?: number;
+  /** Operations held per sender address at most; default {@link DEFAULT_MAX_PER_SENDER}. */
+  readonly maxPerSender?: number;
+  /** The senders' balances: absent, operations are not checked against them (tests of the other rules). */
+  readonly funds?: SenderFunds;
+}
+
+/**
+ * The most coins an operation may take from its sender (Massa's `get_max_spending`): its fee plus a
+ * Transaction's amount, a RollBuy's roll cost, an ExecuteSC's max coins or a CallSC's coins. Gas is paid by
+ * the fee: there is no gas price. Saturates at the largest amount.
+ */
+export function maxSpending(op: SignedOperation, rollPrice: Amount): Amount {
+  const p = op.content.payload;
+  const spent =
+    p.type === "Transaction"
+      ? p.amount
+      : p.type === "RollBuy"
+        ? rollPrice.saturatingMul(p.rollCount)
+        : p.type === "ExecuteSC"
+          ? p.maxCoins
+          : p.type === "CallSC"
+            ? p.coins
+            : Amount.ZERO;
+  return spent.saturatingAdd(op.content.fee);
 }
 
 /**
  * The operation pool: bounded in count and bytes, ordered by fee (highest first) then id; refuses bad
- * signatures, another chain's operations, operations larger than a block, expired ones and fees below the
- * minimum; drops what expires or gets executed.
+ * signatures, another chain's operations, operations larger than a block, expired ones, ones whose validity
+ * starts too far ahead, fees below the minimum, senders who cannot pay (one operation, or all of theirs held
+ * together) and senders holding too many; drops what expires, gets executed, or is no longer paid for.
  */
 export class OperationPool {
   private readonly ops = new Map<string, SignedOperation>();
   private heldBytes = 0;
   /** The same operations, kept sorted: fee (highest first), then id. Binary-search insert and delete. */
   private order: SignedOperation[] = [];
+  /** The same again, per sender address key, in the same order. */
+  private bySender = new Map<string, SignedOperation[]>();
+  /** Held operations executed in a candidate slot at the last prune: their spending is in the balance. */
+  private readonly candidateExecuted = new Set<string>();
+  private readonly maxPerSender: number;
+  private readonly maxFutureStartPeriods: number;
 
-  constructor(private readonly opts: PoolOptions) {}
+  constructor(private readonly opts: PoolOptions) {
+    this.maxPerSender = opts.maxPerSender ?? DEFAULT_MAX_PER_SENDER;
+    this.maxFutureStartPeriods = opts.maxFutureStartPeriods ?? 0;
+  }
 
   get size(): number {
     return this.ops.size;
@@ -49,71 +112,152 @@ export class OperationPool {
     return this.ops.get(id.key);
   }
 
+  /** Operations held from one sender. */
+  heldFrom(sender: Address): number {
+    return this.bySender.get(sender.key)?.length ?? 0;
+  }
+
   /**
    * Checks and adds; throws {@link PoolError} saying why an operation is refused. `signatureChecked`: the
-   * caller (the API) verified it already.
+   * caller (the API) verified it already. Taking it may evict operations: the sender's cheaper ones it can no
+   * longer pay for, its cheapest when it holds the most a sender may, the pool's cheapest when full.
    */
   add(op: SignedOperation, currentPeriod: number, signatureChecked = false): void {
+    const { expirePeriod, fee } = op.content;
     if (op.chainId !== this.opts.chainId) {
       throw new PoolError(
+        "chain",
         `operation ${op.id} is for chain ${op.chainId}, this node runs chain ${this.opts.chainId}`,
       );
     }
-    if (op.content.expirePeriod < currentPeriod) {
+    if (expirePeriod < currentPeriod) {
       throw new PoolError(
-        `operation ${op.id} expired at period ${op.content.expirePeriod} (now ${currentPeriod}): it will never be included`,
+        "expiry",
+        `operation ${op.id} expired at period ${expirePeriod} (now ${currentPeriod}): it will never be included`,
       );
     }
-    if (op.content.fee.lt(this.opts.minimalFee)) {
+    const horizon = currentPeriod + this.opts.operationValidityPeriods + this.maxFutureStartPeriods;
+    if (expirePeriod > horizon) {
       throw new PoolError(
-        `fee ${op.content.fee} of operation ${op.id} is too low: the minimum is ${this.opts.minimalFee}`,
+        "expiry",
+        `operation ${op.id} expires at period ${expirePeriod}, after period ${horizon} (now ${currentPeriod}, validity ${this.opts.operationValidityPeriods} periods): its validity starts too far ahead`,
+      );
+    }
+    if (fee.lt(this.opts.minimalFee)) {
+      throw new PoolError(
+        "fee",
+        `fee ${fee} of operation ${op.id} is too low: the minimum is ${this.opts.minimalFee}`,
       );
     }
     const size = op.serializedSize;
     if (size > this.opts.maxOperationSize) {
       throw new PoolError(
+        "size",
         `operation ${op.id} has ${size} bytes, more than a block's ${this.opts.maxOperationSize}: it can never be included`,
       );
     }
     if (!signatureChecked && !op.verifySignature())
-      throw new PoolError(`operation ${op.id} has a bad signature`);
+      throw new PoolError("signature", `operation ${op.id} has a bad signature`);
     if (this.ops.has(op.id.key)) return;
-    // full (in count or bytes): the cheapest leave if the newcomer pays more than each of them, else refused
-    let evict = 0;
-    let freed = 0;
-    while (
-      this.ops.size - evict >= this.opts.maxOperations ||
-      this.heldBytes - freed + size > this.opts.maxBytes
-    ) {
-      const cheapest = this.order[this.order.length - 1 - evict];
-      if (!cheapest?.content.fee.lt(op.content.fee)) {
+    // nothing changes until every check passed: what leaves is gathered first
+    const leave = new Set(this.opts.funds ? this.unpaidWith(op, this.opts.funds) : []);
+    const mine = this.bySender.get(op.creatorAddress.key) ?? [];
+    if (mine.length - leave.size >= this.maxPerSender) {
+      let j = mine.length - 1;
+      while (j >= 0 && leave.has(mine[j]!)) j--;
+      const cheapest = mine[j];
+      if (!cheapest?.content.fee.lt(fee)) {
         throw new PoolError(
-          `the pool is full (${this.opts.maxOperations} operations, ${this.opts.maxBytes} bytes) and fee ${op.content.fee} is too low to enter`,
+          "sender",
+          `sender ${op.creatorAddress} already has ${this.maxPerSender} operations in the pool, the most one sender may have, and operation ${op.id} pays no more than the cheapest of them (fee ${fee})`,
         );
       }
-      freed += cheapest.serializedSize;
-      evict++;
+      leave.add(cheapest);
     }
-    for (let i = 0; i < evict; i++) {
-      const gone = this.order.pop()!;
-      this.ops.delete(gone.id.key);
+    // full (in count or bytes): the cheapest leave if the newcomer pays more than each of them, else refused
+    let count = this.ops.size - leave.size;
+    let bytes = this.heldBytes;
+    for (const o of leave) bytes -= o.serializedSize;
+    let i = this.order.length - 1;
+    while (count >= this.opts.maxOperations || bytes + size > this.opts.maxBytes) {
+      while (i >= 0 && leave.has(this.order[i]!)) i--;
+      const cheapest = this.order[i--];
+      if (!cheapest?.content.fee.lt(fee)) {
+        throw new PoolError(
+          "full",
+          `the pool is full (${this.opts.maxOperations} operations, ${this.opts.maxBytes} bytes) and fee ${fee} is too low to enter`,
+        );
+      }
+      leave.add(cheapest);
+      count--;
+      bytes -= cheapest.serializedSize;
     }
-    this.heldBytes -= freed;
+    for (const o of leave) this.remove(o);
     this.ops.set(op.id.key, op);
     this.heldBytes += size;
-    this.order.splice(this.position(op), 0, op);
+    this.order.splice(position(this.order, op), 0, op);
+    const list = this.bySender.get(op.creatorAddress.key);
+    if (list) list.splice(position(list, op), 0, op);
+    else this.bySender.set(op.creatorAddress.key, [op]);
   }
 
-  /** Index of the first operation that sorts at or after `op`. */
-  private position(op: SignedOperation): number {
-    let lo = 0;
-    let hi = this.order.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (compare(this.order[mid]!, op) < 0) lo = mid + 1;
-      else hi = mid;
+  /**
+   * Admission by balance (Massa's `prefilter_ops` and `eliminate_balance_overflows`, at the door): the sender
+   * must exist and afford the operation's max spending; its operations held together, in pool order with the
+   * newcomer among them, are paid for one after the other from its candidate balance. Throws if the newcomer
+   * is not paid for; returns the sender's cheaper ones it leaves unpaid (they leave the pool).
+   */
+  private unpaidWith(op: SignedOperation, funds: SenderFunds): SignedOperation[] {
+    const sender = op.creatorAddress;
+    const balance = funds.balance(sender);
+    const cost = maxSpending(op, funds.rollPrice);
+    if (balance === undefined) {
+      throw new PoolError(
+        "funds",
+        `operation ${op.id}: its sender ${sender} does not exist (no coins): it cannot pay the fee ${op.content.fee}`,
+      );
     }
-    return lo;
+    if (balance.lt(cost)) {
+      throw new PoolError(
+        "funds",
+        `operation ${op.id}: its sender ${sender} has ${balance} coins (candidate balance), less than the ${cost} the operation may spend (fee plus amount, rolls or coins)`,
+      );
+    }
+    let left = balance;
+    let placed = false;
+    const unpaid: SignedOperation[] = [];
+    const place = () => {
+      if (left.lt(cost)) {
+        throw new PoolError(
+          "funds",
+          `operation ${op.id}: its sender ${sender} has ${balance} coins (candidate balance); its operations in the pool that pay more may spend ${balance.sub(left)} of them, and ${left} left is less than the ${cost} this one may spend`,
+        );
+      }
+      left = left.sub(cost);
+      placed = true;
+    };
+    for (const held of this.bySender.get(sender.key) ?? []) {
+      if (!placed && compare(op, held) < 0) place();
+      if (this.candidateExecuted.has(held.id.key)) continue;
+      const c = maxSpending(held, funds.rollPrice);
+      if (left.lt(c)) {
+        if (placed) unpaid.push(held); // one paying more that is unpaid already leaves at the next prune
+      } else left = left.sub(c);
+    }
+    if (!placed) place();
+    return unpaid;
+  }
+
+  /** Removes one held operation. */
+  private remove(op: SignedOperation): void {
+    this.ops.delete(op.id.key);
+    this.heldBytes -= op.serializedSize;
+    this.candidateExecuted.delete(op.id.key);
+    this.order.splice(position(this.order, op), 1);
+    const key = op.creatorAddress.key;
+    const list = this.bySender.get(key)!;
+    list.splice(position(list, op), 1);
+    if (list.length === 0) this.bySender.delete(key);
   }
 
   /** Operations a block at (period, thread) may include: sender in the thread, within the validity window. */
@@ -140,13 +284,48 @@ export class OperationPool {
     return out;
   }
 
-  /** Drops expired operations and those `gone` says are executed or final. */
-  prune(currentPeriod: number, gone: (op: SignedOperation) => boolean): void {
+  /**
+   * Drops expired operations and those `status` says are executed in a final slot, then checks the others
+   * against their senders' balances again (they change every slot): per sender, in pool order (the best fees
+   * first), each not executed yet is paid from the candidate balance; those left unpaid leave, as Massa's
+   * pool refresh does. A boolean `status` (true: gone) works too.
+   */
+  prune(currentPeriod: number, status: (op: SignedOperation) => HeldStatus): void {
+    const funds = this.opts.funds;
+    /** Coins each sender has left for its operations not yet paid (null: none). */
+    const left = new Map<string, Amount | null>();
+    const paid = (op: SignedOperation): boolean => {
+      const key = op.creatorAddress.key;
+      let l = left.get(key);
+      if (l === undefined) l = funds!.balance(op.creatorAddress) ?? null;
+      const cost = maxSpending(op, funds!.rollPrice);
+      if (l === null || l.lt(cost)) {
+        left.set(key, l);
+        return false;
+      }
+      left.set(key, l.sub(cost));
+      return true;
+    };
+    this.candidateExecuted.clear();
+    this.bySender = new Map();
     this.order = this.order.filter((op) => {
-      if (op.content.expirePeriod >= currentPeriod && !gone(op)) return true;
-      this.ops.delete(op.id.key);
-      this.heldBytes -= op.serializedSize;
-      return false;
+      let keep = op.content.expirePeriod >= currentPeriod;
+      if (keep) {
+        const s = status(op);
+        if (s === true) keep = false;
+        else if (s === "candidate") this.candidateExecuted.add(op.id.key);
+        else if (funds) keep = paid(op);
+      }
+      if (!keep) {
+        this.ops.delete(op.id.key);
+        this.heldBytes -= op.serializedSize;
+        return false;
+      }
+      const key = op.creatorAddress.key;
+      const list = this.bySender.get(key);
+      if (list) list.push(op);
+      else this.bySender.set(key, [op]);
+      return true;
     });
   }
 }
@@ -155,4 +334,16 @@ export class OperationPool {
 function compare(a: SignedOperation, b: SignedOperation): number {
   const c = b.content.fee.compare(a.content.fee);
   return c !== 0 ? c : a.id.key < b.id.key ? -1 : a.id.key > b.id.key ? 1 : 0;
+}
+
+/** Index of the first operation of `list` (in pool order) that sorts at or after `op`. */
+function position(list: readonly SignedOperation[], op: SignedOperation): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compare(list[mid]!, op) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -108,7 +108,9 @@ export class Relay {
         this.d.pool.add(op, period, true);
         fresh.push(op);
       } catch {
-        // expired, too cheap, too large, pool full: not relayed
+        // refused by the pool (expired or too far ahead, too cheap, too large, a sender that cannot pay or holds
+        // too many, pool full): not pooled, not relayed, and the peer is not banned: its view of the balances
+        // and of the current period may differ from ours
       }
     }
     for (const batch of operationBatches(fresh))

@@ -93,9 +93,10 @@ export async function runNode(config: NodeConfig, logger?: Logger): Promise<Runn
     clearDataDir(cfg.data_dir);
     resyncs++;
     const keep = (u: string) => u.replace(/^http:\/\//, "");
+    // only pinned peers: a final state is taken from a node we know, not from whoever answers an address
     const sources = [
-      ...new Set([cfg.network.bootstrap, ...cfg.network.peers].filter((x) => x !== undefined)),
-    ];
+      ...new Set([cfg.network.bootstrap, ...cfg.network.peers].filter((x) => x?.includes("@"))),
+    ] as string[];
     let last: unknown;
     for (const bootstrap of sources) {
       if (stopping) return;
@@ -112,7 +113,14 @@ export async function runNode(config: NodeConfig, logger?: Logger): Promise<Runn
         clearDataDir(cfg.data_dir);
       }
     }
-    logger?.error({ err: (last as Error | undefined)?.message }, "out of step and no peer to bootstrap from");
+    logger?.error(
+      {
+        err:
+          (last as Error | undefined)?.message ??
+          'no pinned peer ("N…@host:port") in network.bootstrap or network.peers',
+      },
+      "out of step and no peer to bootstrap from",
+    );
     void stop();
   };
   try {

@@ -12,9 +12,11 @@ import {
   genesisHeader,
   type OperationId,
   type SecretKey,
+  type SignedBlockHeader,
   Slot,
 } from "@massa-ts/models";
 import { Selector } from "@massa-ts/pos-draws";
+import { checkWholeBlock } from "@massa-ts/protocol";
 import type { Logger } from "pino";
 import { CliError } from "../errors.js";
 import { BlockStore } from "./block-store.js";
@@ -146,6 +148,7 @@ export async function startUp(i: StartupInputs): Promise<NodeModules> {
     operationValidityPeriods: c.operation_validity_periods,
   });
   const genesis = Array.from({ length: c.thread_count }, (_, t) => genesisHeader(t, i.genesisKey));
+  if (bootstrapped) bootstrapped = await checkFetched(bootstrapped, genesis, selector, fs, i, log, fail);
   const consensusConfig = {
     threadCount: c.thread_count,
     endorsementCount: c.endorsement_count,
@@ -200,6 +203,69 @@ export async function startUp(i: StartupInputs): Promise<NodeModules> {
     "consensus graph built",
   );
   return { fs, blockStore, selector, execution, graph, produceFrom };
+}
+
+/**
+ * Every block a peer sent whole (its final blocks may become our roots, its active ones enter consensus)
+ * passes the checks of a relayed block, operation signatures and producer included; genesis blocks must
+ * be ours. One that fails stops the start: the server is broken or hostile. A block past our final state
+ * whose draws we do not know cannot be checked: a final one stops the start too, an active one is left out
+ * (relays bring it back once the draws are known). Returns the blocks kept.
+ */
+async function checkFetched(
+  blocks: readonly FetchedBlock[],
+  genesis: readonly SignedBlockHeader[],
+  selector: Selector,
+  fs: FinalState,
+  i: StartupInputs,
+  log: Logger,
+  fail: (message: string) => Promise<never>,
+): Promise<FetchedBlock[]> {
+  const ours = new Set(genesis.map((h) => h.id.key));
+  const config = { limits: i.limits, operationValidityPeriods: i.config.operation_validity_periods };
+  // draws being computed (in the worker pool) are waited for; a cycle never fed is not drawn
+  const cycles = new Map<number, Promise<boolean>>();
+  const drawn = (h: SignedBlockHeader): Promise<boolean> => {
+    const cycle = h.content.slot.cycle(i.config.periods_per_cycle);
+    let p = cycles.get(cycle);
+    if (!p) {
+      p = selector.waitForDraws(cycle).then(
+        () => true,
+        () => false,
+      );
+      cycles.set(cycle, p);
+    }
+    return p;
+  };
+  // blocks of slots our final state has settled may be older than the draws it keeps: checked but for the
+  // producer (they are history: the state already holds what they did)
+  const settled = fs.lastFinalSlot!;
+  const kept: FetchedBlock[] = [];
+  let undrawn = 0;
+  for (const b of blocks) {
+    const h = b.block.header;
+    let why: string | undefined;
+    if (h.content.slot.period === 0)
+      why = ours.has(h.id.key) ? undefined : "a genesis block not of this chain";
+    else if (Slot.compare(h.content.slot, settled) > 0 && !(await drawn(h))) {
+      if (!b.final) {
+        undrawn++;
+        continue;
+      }
+      why = `no draws known for its slot ${h.content.slot}`;
+    } else {
+      await drawn(h); // the producer is checked when the draws exist
+      why = checkWholeBlock(h, b.block.operations, selector, config);
+    }
+    if (why)
+      await fail(
+        `the peer we bootstrapped from sent block ${h.id} at ${h.content.slot} that fails its checks (${why}): ` +
+          "it is broken or hostile. Remove the data dir and bootstrap from another node.",
+      );
+    kept.push(b);
+  }
+  if (undrawn > 0) log.info({ left: undrawn }, "fetched blocks past the draws we know: left to relays");
+  return kept;
 }
 
 /**
