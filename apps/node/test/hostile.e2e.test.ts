@@ -1,6 +1,7 @@
 // Hostile peers against a running node (real TCP): a block by the wrong producer, a block carrying an
-// operation with a bad signature, a block reusing an operation of its ancestor, and a flood of operations are
-// refused and their sender banned by node key; the node keeps producing and finalizing, an honest peer behind
+// operation with a bad signature and a block reusing an operation of its ancestor are refused and their
+// sender banned by node key; a flood of operations is throttled (the excess dropped, no ban); the node
+// keeps producing and finalizing, an honest peer behind
 // the same IP keeps its connection, an honest operation sent during the flood becomes final, and the pool and
 // the verification queue stay within their bounds.
 import { connect } from "node:net";
@@ -13,6 +14,7 @@ import {
   SecretKey,
   Signature,
   SignedBlockHeader,
+  SignedEndorsement,
   SignedOperation,
   Slot,
 } from "@massa-ts/models";
@@ -243,12 +245,65 @@ it("an announced block's operations: only those the node lacks are fetched; a se
   expect(node.graph.status(h2.id)).toBeUndefined();
 });
 
-it("a flood of operations: the flooder is banned, the pool stays bounded, an honest operation is not lost", async () => {
+it("only active blocks are relayed: one waiting for its slot goes on when its slot comes, never before", async () => {
+  const got: Message[] = [];
+  const watcher = peer("watcher", (m) => got.push(m));
+  const sender = peer("early-sender");
+  await until(
+    () => watcher.connected.length === 1 && sender.connected.length === 1,
+    "the two peers' connections",
+    8000,
+  );
+  // a block for the next period's slot of thread 2, by its drawn producer: valid, but not due yet
+  const now = node.currentSlot!;
+  const slot = new Slot(now.period + 1, 2);
+  const h = header(producerKey(slot), [], slot, node.graph.bestParents());
+  sender.broadcast({ type: "header", header: h });
+  sender.broadcast({ type: "blockOpIds", blockId: h.id, ids: [] });
+  await until(() => node.graph.status(h.id)?.kind === "waiting-slot", "the block waiting for its slot", 8000);
+  const relayedHeader = () => got.some((m) => m.type === "header" && m.header.id.equals(h.id));
+  expect(relayedHeader()).toBe(false); // a peer that cannot check it yet would be asked to trust us
+  await until(() => node.graph.status(h.id)?.kind === "active", "its slot, and the block active", 8000);
+  await until(relayedHeader, "the block relayed once active", 8000);
+  await watcher.stop();
+  await sender.stop();
+});
+
+it("endorsements relayed only from the drawn endorser and for the coming period: far-future and undrawn ones are not", async () => {
+  const got: Message[] = [];
+  const watcher = peer("endorsement-watcher", (m) => got.push(m));
+  const sender = peer("endorsement-sender");
+  await until(
+    () => watcher.connected.length === 1 && sender.connected.length === 1,
+    "the two peers' connections",
+    8000,
+  );
+  const staker = [...node.stakingKeys.values()][0]!; // the devnet's only staker: drawn for every slot
+  const endorsed = node.graph.bestParents()[0]!;
+  const now = node.currentSlot!;
+  const sign = (slot: Slot, key: SecretKey) =>
+    SignedEndorsement.sign({ slot, index: 3, endorsedBlock: endorsed }, key);
+  const far = sign(new Slot(now.period + 10, 0), staker); // spam for a far slot, even by the right key
+  const undrawn = sign(new Slot(now.period + 1, 0), SecretKey.generate());
+  const good = sign(new Slot(now.period + 1, 0), staker);
+  sender.broadcast({ type: "endorsements", endorsements: [far, undrawn, good] });
+  const relayed = () =>
+    got.flatMap((m) => (m.type === "endorsements" ? m.endorsements.map((e) => e.id.toString()) : []));
+  await until(() => relayed().includes(good.id.toString()), "the good endorsement relayed", 8000);
+  expect(relayed()).not.toContain(far.id.toString());
+  expect(relayed()).not.toContain(undrawn.id.toString());
+  expect(banReasons()).not.toMatch(/endorsement/); // dropped, not a ban: our draws may be the odd ones
+  await watcher.stop();
+  await sender.stop();
+});
+
+it("a flood of operations: the flooder is throttled (the excess dropped, never banned), the pool stays bounded, an honest operation is not lost", async () => {
   const flooder = peer("flooder");
   await until(() => flooder.connected.length === 1, "the flooder's connection", 8000);
   const heapBefore = process.memoryUsage().heapUsed;
   const final = node.execution.finalSlot;
-  // 6 messages of 300: the budget (a burst of 2 s = 1 000) runs out at the 4th
+  const verifiedBefore = node.verifier!.stats.pooled;
+  // 6 messages of 300: the budget (a burst of 2 s = 1 000) runs out in the 4th
   for (let i = 0; i < spam.length; i += 300)
     flooder.broadcast({ type: "operations", operations: spam.slice(i, i + 300) });
   // meanwhile an honest user's transfer, relayed by the honest peer
@@ -264,13 +319,19 @@ it("a flood of operations: the flooder is banned, the pool stays bounded, an hon
     77n,
   );
   honest.broadcast({ type: "operations", operations: [op] });
-  await until(() => flooder.connected.length === 0, "the flooder's ban", 8000);
-  expect(banReasons()).toMatch(/operation flood/);
-  // the burst allowance (2 s worth) was let in, no more; the pool never exceeds its bound
-  await until(() => node.verifier!.pending === 0, "the verification queue to empty", 8000);
+  // the burst allowance (2 s worth, 1 000) was let in and the rest dropped: not checked, not pooled
+  await until(
+    () => node.verifier!.stats.pooled - verifiedBefore >= 1000 && node.verifier!.pending === 0,
+    "the let-in operations checked",
+    8000,
+  );
+  // (checked in the worker pool, not on the node's thread; a few more if the budget refilled meanwhile)
+  expect(node.verifier!.stats.pooled - verifiedBefore).toBeLessThan(1300);
   expect(node.pool.size).toBeLessThanOrEqual(POOL_MAX);
-  // the 900 let in (3 messages) had their signatures checked in the worker pool, not on the node's thread
-  expect(node.verifier!.stats.pooled).toBeGreaterThanOrEqual(900);
+  // volume is no offence: the flooder keeps its connection, nobody is banned for it
+  expect(flooder.connected).toHaveLength(1);
+  expect(banReasons()).not.toMatch(/flood/);
+  await flooder.stop();
   await until(
     () => node.execution.operationStatus(op.id)?.final === true,
     "the honest transfer to be final",
@@ -303,7 +364,7 @@ it("garbage bytes and an oversized frame on the node's port: cut and banned by I
   const len = Buffer.alloc(4);
   len.writeUInt32BE(64 * 1024 * 1024);
   await raw(len);
-  expect(node.network!.connected.map((p) => p.remote)).toHaveLength(1); // the honest peer only
+  await until(() => node.network!.connected.length === 1, "the honest peer only", 8000);
   expect(honest.connected).toHaveLength(1);
   await until(() => Slot.compare(node.execution.finalSlot, final) > 0, "a new final slot", 8000);
 });

@@ -277,10 +277,13 @@ export class BlockGraph {
     const id = block.header.id;
     const known = this.status(id);
     if (known && known.kind !== "waiting-slot" && known.kind !== "waiting-parents") {
-      return { status: known, update: { blockcliqueChanged: false, newlyFinal: [], discarded: [] } };
+      return {
+        status: known,
+        update: { activated: [], blockcliqueChanged: false, newlyFinal: [], discarded: [] },
+      };
     }
     this.waiting.delete(id.key);
-    const acc: MutableUpdate = { blockcliqueChanged: false, newlyFinal: [], discarded: [] };
+    const acc: MutableUpdate = { activated: [], blockcliqueChanged: false, newlyFinal: [], discarded: [] };
     const status = this.process(block, now, acc);
     this.waiting.bound();
     return { status, update: acc };
@@ -310,7 +313,7 @@ export class BlockGraph {
 
   /** Re-checks the blocks waiting for their slot (call on every slot tick). */
   tick(now: Slot): ConsensusUpdate {
-    const acc: MutableUpdate = { blockcliqueChanged: false, newlyFinal: [], discarded: [] };
+    const acc: MutableUpdate = { activated: [], blockcliqueChanged: false, newlyFinal: [], discarded: [] };
     for (const [k, block] of this.waiting.due(now)) {
       this.waiting.delete(k);
       this.process(block, now, acc);
@@ -373,6 +376,7 @@ export class BlockGraph {
       final: false,
     };
     this.blocks.set(key, a);
+    acc.activated.push(h.id);
     for (const p of a.parents) this.blocks.get(p.key)?.children.add(key);
     linkIncompatibilities(this.blocks, key, a);
     this.recompute(acc);

@@ -69,12 +69,15 @@ export interface ActiveBlock {
 
 /** Changes the node must pass on after a call (to execution, the API, the factory). */
 export interface ConsensusUpdate {
+  /** Blocks that became active during the call, in the order they did (what a node relays). */
+  readonly activated: readonly BlockId[];
   readonly blockcliqueChanged: boolean;
   readonly newlyFinal: readonly BlockId[];
   readonly discarded: readonly BlockId[];
 }
 
 export interface MutableUpdate {
+  activated: BlockId[];
   blockcliqueChanged: boolean;
   newlyFinal: BlockId[];
   discarded: BlockId[];

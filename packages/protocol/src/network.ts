@@ -87,6 +87,11 @@ export class Network {
     this.blockLimits = opts.blockLimits ?? MASSA_BLOCK_LIMITS;
   }
 
+  /** The "host:port" addresses this node keeps dialing (configured peers, minus its own address). */
+  get configuredPeers(): string[] {
+    return [...this.wanted.keys()];
+  }
+
   /** Handshaken peers. */
   get connected(): Peer[] {
     return [...this.admitted];
@@ -253,8 +258,10 @@ export class Network {
     const wasIn = this.admitted.delete(peer);
     if (wasIn) this.opts.onPeer?.(peer, "closed", reason);
     else if (peer.publicKey) this.opts.onPeer?.(peer, "refused", reason);
-    if (reason.startsWith("protocol violation")) return;
-    if (peer.target) this.reconnectLater(peer.target);
+    // our own address among the peers: never dialed again. Otherwise, after a violation too (a ban on its
+    // key refuses it at the handshake until the ban expires), with backoff.
+    if (reason === "connected to ourselves" && peer.target) this.wanted.delete(peer.target);
+    else if (peer.target) this.reconnectLater(peer.target);
     // lost a connection the other node dialed: our own address for it is dialed again
     if (wasIn && !peer.target) {
       const key = peer.publicKey!.toString();

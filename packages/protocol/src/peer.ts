@@ -41,6 +41,9 @@ export class Peer {
   private lastSeen = Date.now();
   private closed = false;
   private readonly timers: NodeJS.Timeout[] = [];
+  /** Set while reading is paused for the message budget. */
+  private resumeTimer: NodeJS.Timeout | undefined;
+  private throttledCount = 0;
 
   constructor(
     private readonly net: Network,
@@ -57,7 +60,8 @@ export class Peer {
     socket.on("close", () => this.close("connection closed"));
     this.timers.push(
       setTimeout(() => {
-        if (!this.ready) this.fail("no handshake in time");
+        // closed, not banned: a slow link or a NAT shared with others is no attack
+        if (!this.ready) this.close("no handshake in time");
       }, net.handshakeMs),
     );
     this.timers.push(
@@ -135,7 +139,15 @@ export class Peer {
     this.lastSeen = Date.now();
     this.chunks.push(d);
     this.pending += d.length;
-    while (!this.closed && this.pending >= 4) {
+    this.drain();
+  }
+
+  /**
+   * Takes the whole frames received, one message token each. Out of tokens, the peer is throttled, never
+   * banned for volume: reading pauses (TCP pushes back on the sender) until a token is due.
+   */
+  private drain(): void {
+    while (!this.closed && this.resumeTimer === undefined && this.pending >= 4) {
       if (this.chunks[0]!.length < 4) this.join();
       const len = this.chunks[0]!.readUInt32BE(0);
       const limit = this.net.maxFrameBytes + (this.receiveCipher ? SEAL_OVERHEAD : 0);
@@ -144,6 +156,19 @@ export class Peer {
         return;
       }
       if (this.pending < 4 + len) return;
+      const wait = this.tokenWait();
+      if (wait > 0) {
+        this.throttledCount++;
+        this.socket.pause();
+        this.resumeTimer = setTimeout(() => {
+          this.resumeTimer = undefined;
+          if (this.closed) return;
+          this.lastSeen = Date.now(); // throttled, not silent
+          this.socket.resume();
+          this.drain();
+        }, wait);
+        return;
+      }
       if (this.chunks[0]!.length < 4 + len) this.join();
       const buf = this.chunks[0]!;
       let frame: Uint8Array | undefined = new Uint8Array(buf.subarray(4, 4 + len));
@@ -151,10 +176,6 @@ export class Peer {
       if (rest.length > 0) this.chunks[0] = rest;
       else this.chunks.shift();
       this.pending -= 4 + len;
-      if (!this.takeToken()) {
-        this.fail(`more than ${this.net.maxMessagesPerSecond} messages per second`);
-        return;
-      }
       if (this.receiveCipher) {
         frame = this.receiveCipher.open(frame);
         if (!frame) {
@@ -179,17 +200,20 @@ export class Peer {
     if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks, this.pending)];
   }
 
-  private takeToken(): boolean {
+  /** Takes a message token (0 returned), or says how many ms until one is due (none taken). */
+  private tokenWait(): number {
     const now = Date.now();
-    const cap = this.net.maxMessagesPerSecond * 2;
-    this.tokens = Math.min(
-      cap,
-      this.tokens + ((now - this.lastRefill) * this.net.maxMessagesPerSecond) / 1000,
-    );
+    const rate = this.net.maxMessagesPerSecond;
+    this.tokens = Math.min(2 * rate, this.tokens + ((now - this.lastRefill) * rate) / 1000);
     this.lastRefill = now;
-    if (this.tokens < 1) return false;
+    if (this.tokens < 1) return Math.max(1, Math.ceil(((1 - this.tokens) * 1000) / rate));
     this.tokens -= 1;
-    return true;
+    return 0;
+  }
+
+  /** Times reading paused because the peer sent more messages per second than allowed. */
+  get throttled(): number {
+    return this.throttledCount;
   }
 
   private onMessage(m: Message): void {
@@ -204,7 +228,7 @@ export class Peer {
           return;
         }
         if (m.publicKey.equals(this.net.nodeKey.publicKey)) {
-          this.fail("connected to ourselves");
+          this.close("connected to ourselves"); // a config listing our own address: not a peer to ban
           return;
         }
         this.theirHello = m;
@@ -267,6 +291,7 @@ export class Peer {
     if (this.closed) return;
     this.closed = true;
     for (const t of this.timers) clearTimeout(t);
+    clearTimeout(this.resumeTimer);
     this.socket.destroy();
     this.net.closed(this, reason);
   }

@@ -1,7 +1,7 @@
 // Blocks arriving from peers: the header first (checked at once), then its operation ids (the operations
 // this node lacks are asked for), then the whole block through protocol's checks and the signature checks,
 // into consensus in arrival order; what is new is relayed. Also answers peers asking for blocks.
-import type { BlockGraph } from "@massa-ts/consensus";
+import type { BlockGraph, ConsensusUpdate } from "@massa-ts/consensus";
 import {
   BoundedMap,
   type OperationId,
@@ -232,10 +232,20 @@ export class BlockIntake {
       for (const id of r.status.missing) peer.send({ type: "askBlock", blockId: id });
     }
     if (r.status.kind !== "stale") this.d.inclusion.record(header.id, ops);
-    if (r.status.kind !== "stale" && this.d.relay.firstSeen(`b${header.id.key}`)) {
-      const net = this.d.network();
-      net?.broadcast({ type: "header", header }, peer);
-      net?.broadcast({ type: "blockOpIds", blockId: header.id, ids: ops.map((o) => o.id) }, peer);
+    this.announce(r.update, peer);
+  }
+
+  /**
+   * Relays the blocks that became active (this one, those that waited for it, those whose slot came): only
+   * active blocks go on, as in Massa, so an honest relayer never passes on a block its peers could refuse.
+   */
+  announce(update: ConsensusUpdate, from?: Peer): void {
+    const net = this.d.network();
+    for (const id of update.activated) {
+      const b = this.d.graph.get(id);
+      if (!b || !this.d.relay.firstSeen(`b${id.key}`)) continue;
+      net?.broadcast({ type: "header", header: b.header }, from);
+      net?.broadcast({ type: "blockOpIds", blockId: id, ids: b.operations.map((o) => o.id) }, from);
     }
   }
 }

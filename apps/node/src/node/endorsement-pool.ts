@@ -5,20 +5,31 @@ export class EndorsementPool {
   /** Slot key → "index:endorsed block" → endorsement; 256 slots. */
   private readonly bySlot = new BoundedMap<string, Map<string, SignedEndorsement>>(256);
 
-  constructor(private readonly draws: SelectionView) {}
+  constructor(
+    private readonly draws: SelectionView,
+    /** The current slot (undefined before genesis) and the thread count: the horizon of what is kept. */
+    private readonly now: () => Slot | undefined,
+    private readonly threadCount: number,
+  ) {}
 
   /**
    * Keeps an endorsement for the block of its slot, by (index, endorsed block): endorsements of competing
-   * parents do not shadow each other. One by anyone but the drawn endorser is not kept (when the draws are
-   * known); at most 64 per slot.
+   * parents do not shadow each other. Kept only from the drawn endorser (draws known), for a slot from now
+   * to one period ahead (spam for far or past slots cannot evict honest ones); at most 64 per slot.
+   * Returns whether it was kept (only those are relayed).
    */
-  add(e: SignedEndorsement): void {
+  add(e: SignedEndorsement): boolean {
     const c = e.content;
+    const now = this.now();
+    if (!now) return false;
+    const i = c.slot.index(this.threadCount);
+    const n = now.index(this.threadCount);
+    if (i < n || i > n + this.threadCount) return false;
     try {
       const drawn = this.draws.getSelection(c.slot).endorsements[c.index];
-      if (!drawn || !e.creatorAddress.equals(drawn)) return;
+      if (!drawn || !e.creatorAddress.equals(drawn)) return false;
     } catch {
-      // draws not known yet: kept; the producer checks again
+      return false; // draws not known: cannot be checked, not kept, not relayed
     }
     const k = slotKey(c.slot);
     let m = this.bySlot.get(k);
@@ -27,7 +38,9 @@ export class EndorsementPool {
       this.bySlot.set(k, m);
     }
     const key = `${c.index}:${c.endorsedBlock.key}`;
-    if (!m.has(key) && m.size < 64) m.set(key, e);
+    if (m.has(key) || m.size >= 64) return false;
+    m.set(key, e);
+    return true;
   }
 
   /** The endorsement of `slot` at `index` endorsing `endorsed` (a block id key), if one arrived. */

@@ -212,7 +212,7 @@ export class MassaNode {
     const network = () => this.network;
     const verifier = () => this.verifier;
     const stopped = () => this.stopped;
-    const endorsements = new EndorsementPool(m.selector);
+    const endorsements = new EndorsementPool(m.selector, () => this.currentSlot, c.thread_count);
     const relay = new Relay({
       maxPerSecond: c.network.max_operations_per_second,
       clock: this.clock,
@@ -282,8 +282,12 @@ export class MassaNode {
     const s = this.services!;
     this.lastTickSlot = slot;
     this.metrics.currentPeriod.set(slot.period);
-    this.graph.tick(slot);
-    if (slot.period > 0) s.factory.produce(slot);
+    s.intake.announce(this.graph.tick(slot));
+    if (slot.period > 0) {
+      // our block is sent by the factory; blocks that were waiting for it are relayed here
+      const u = s.factory.produce(slot);
+      if (u) s.intake.announce(u);
+    }
     s.driver.apply(slot);
     s.judgements.settle();
     s.factory.endorseNext(slot);

@@ -38,12 +38,12 @@ export class Relay {
     return this.seen.add(key);
   }
 
-  /** A peer's `operations` message. */
-  onOperations(peer: Peer, ops: readonly SignedOperation[]): void {
-    if (!this.takeBudget(peer, ops.length)) {
-      peer.fail(`operation flood: more than ${this.d.maxPerSecond} operations per second`);
-      return;
-    }
+  /**
+   * A peer's `operations` message. Beyond the peer's budget the rest is dropped (throttled, never banned
+   * for volume: an honest relayer passing on a flood it received is no attacker).
+   */
+  onOperations(peer: Peer, all: readonly SignedOperation[]): void {
+    const ops = this.withinBudget(peer, "operations", all);
     // not seen, and not the very bytes already being verified (a copy with another signature is checked)
     const todo = ops.filter((op) => {
       if (this.seen.has(`o${op.id.key}`)) return false;
@@ -61,11 +61,8 @@ export class Relay {
   }
 
   /** A peer's `endorsements` message: the same budget as operations (each costs a signature check). */
-  onEndorsements(peer: Peer, es: readonly SignedEndorsement[]): void {
-    if (!this.takeBudget(peer, es.length)) {
-      peer.fail(`endorsement flood: more than ${this.d.maxPerSecond} operations and endorsements per second`);
-      return;
-    }
+  onEndorsements(peer: Peer, all: readonly SignedEndorsement[]): void {
+    const es = this.withinBudget(peer, "endorsements", all);
     const todo = es.filter((e) => !this.seen.has(`e${e.id.key}`));
     if (todo.length > 0) void this.verifyAndPoolEndorsements(peer, todo);
   }
@@ -77,18 +74,32 @@ export class Relay {
       this.d.network()?.broadcast({ type: "operations", operations: batch });
   }
 
-  /** Spends `n` of the peer's budget: `maxPerSecond`, burst ×2. False: flooding. */
-  private takeBudget(peer: Peer, n: number): boolean {
+  /**
+   * The items that fit the peer's budget (`maxPerSecond`, burst ×2), the first ones; the rest is dropped
+   * and counted.
+   */
+  private withinBudget<T>(
+    peer: Peer,
+    what: "operations" | "endorsements",
+    items: readonly T[],
+  ): readonly T[] {
     const rate = this.d.maxPerSecond;
     const now = this.d.clock.now();
     const b = this.budget.get(peer) ?? { tokens: 2 * rate, at: now };
     b.tokens = Math.min(2 * rate, b.tokens + ((now - b.at) * rate) / 1000);
     b.at = now;
     this.budget.set(peer, b);
-    if (b.tokens < n) return false;
+    const n = Math.min(items.length, Math.floor(b.tokens));
     b.tokens -= n;
-    return true;
+    if (n < items.length) {
+      this.throttled += items.length - n;
+      this.noteDropped(what, items.length - n, `above ${rate} per second from one peer`);
+    }
+    return n === items.length ? items : items.slice(0, n);
   }
+
+  /** Relayed items dropped because their peer went over its budget, since the start. */
+  throttled = 0;
 
   /**
    * Relayed operations: signatures checked in the worker pool; one bad signature bans the sender and drops
@@ -128,8 +139,8 @@ export class Relay {
         .verify(es.map((e) => ({ creator: e.creator, message: e.signedHash(), signature: e.signature }))),
     );
     if (!pass) return;
-    const fresh = es.filter((e) => this.firstSeen(`e${e.id.key}`));
-    for (const e of fresh) this.d.endorsements.add(e);
+    // relayed: those first seen that the pool keeps (drawn endorser, slot within the next period)
+    const fresh = es.filter((e) => this.firstSeen(`e${e.id.key}`) && this.d.endorsements.add(e));
     if (fresh.length > 0) this.d.network()?.broadcast({ type: "endorsements", endorsements: fresh }, peer);
   }
 
