@@ -34,7 +34,8 @@ export async function startOneNode(
   const dir = mkdtempSync(join(tmpdir(), `massa-ts-${name}-`));
   const devnet = createDevnet({ dir, nodes: 1, t0: 400, basePort: 0 });
   const config = loadNodeConfig(devnet.configPath);
-  const base = { ...config, network: { ...config.network, listen: "127.0.0.1:0" } };
+  // the tests' peers all connect from 127.0.0.1
+  const base = { ...config, network: { ...config.network, listen: "127.0.0.1:0", max_peers_per_ip: 64 } };
   const running = await runNode(tune(base), pino({ level: "silent" }));
   const node = running.node;
   const nets: Network[] = [];

@@ -32,7 +32,10 @@ export interface NetworkOptions {
   readonly pingMs?: number;
   /** A handshake must complete within this, ms. Default 5 s. */
   readonly handshakeMs?: number;
+  /** Connections at most (default 64); slots are kept free for the configured peers this node dials. */
   readonly maxPeers?: number;
+  /** Inbound connections from one IP at most (default 8): one host cannot take every slot. */
+  readonly maxPeersPerIp?: number;
   readonly blockLimits?: BlockLimits;
   /** Messages from handshaken peers (never handshake or keep-alive ones). */
   readonly onMessage?: (peer: Peer, m: Message) => void;
@@ -59,6 +62,7 @@ export class Network {
   readonly pingMs: number;
   readonly handshakeMs: number;
   readonly maxPeers: number;
+  readonly maxPeersPerIp: number;
   readonly blockLimits: BlockLimits;
   private readonly peers = new Set<Peer>();
   /** Bans by IP or node key; the oldest forgotten past 10 000. */
@@ -84,6 +88,7 @@ export class Network {
     this.pingMs = opts.pingMs ?? 10_000;
     this.handshakeMs = opts.handshakeMs ?? 5_000;
     this.maxPeers = opts.maxPeers ?? 64;
+    this.maxPeersPerIp = opts.maxPeersPerIp ?? 8;
     this.blockLimits = opts.blockLimits ?? MASSA_BLOCK_LIMITS;
   }
 
@@ -101,7 +106,7 @@ export class Network {
   listen(host: string, port: number): Promise<number> {
     this.server = createServer((socket) => {
       const ip = socket.remoteAddress ?? "";
-      if (this.isBanned(ip) || this.peers.size >= this.maxPeers) {
+      if (this.isBanned(ip) || !this.inboundRoom(ip)) {
         socket.destroy();
         return;
       }
@@ -114,6 +119,25 @@ export class Network {
         resolve(typeof a === "object" && a ? a.port : port);
       });
     });
+  }
+
+  /**
+   * Whether an inbound connection from `ip` fits: under the per-IP bound, and under `maxPeers` minus the
+   * slots kept for the configured peers not connected yet (an attacker filling every slot cannot keep this
+   * node from reaching the peers it chose).
+   */
+  private inboundRoom(ip: string): boolean {
+    let inbound = 0;
+    let fromIp = 0;
+    for (const p of this.peers) {
+      if (p.target !== undefined) continue;
+      inbound++;
+      if (p.socket.remoteAddress === ip) fromIp++;
+    }
+    if (fromIp >= this.maxPeersPerIp) return false;
+    const outbound = this.peers.size - inbound;
+    const reserved = Math.max(0, this.wanted.size - outbound);
+    return this.peers.size + reserved < this.maxPeers;
   }
 
   /**

@@ -151,6 +151,40 @@ describe("network", () => {
     expect(right.n.connected[0]!.publicKey!.equals(key("a").publicKey)).toBe(true);
   });
 
+  it("one IP takes at most maxPeersPerIp inbound slots, and slots stay free for the peers a node dials", async () => {
+    const a = net("a", { maxPeers: 4, maxPeersPerIp: 2 });
+    const port = await a.n.listen("127.0.0.1", 0);
+    // a configured peer a has not reached yet keeps one of the 4 slots
+    const gone = net("gone");
+    const pg = await gone.n.listen("127.0.0.1", 0);
+    await gone.n.stop();
+    a.n.connect(`127.0.0.1:${pg}`);
+    /** A raw connection from a loopback address; `closed` settles when the node cuts it. */
+    const from = async (local: string) => {
+      const s = connect({ port, host: "127.0.0.1", localAddress: local });
+      s.on("error", () => {});
+      s.resume();
+      let cut = false;
+      const closed = new Promise<void>((r) =>
+        s.once("close", () => {
+          cut = true;
+          r();
+        }),
+      );
+      await new Promise((r) => s.once("connect", r));
+      return { s, closed, cut: () => cut };
+    };
+    // one IP: 2 connections stay, the third is closed at once (no ban)
+    const first = [await from("127.0.0.1"), await from("127.0.0.1")];
+    await (await from("127.0.0.1")).closed;
+    // another IP: one more fits (3 inbound + 1 slot kept for the configured peer = 4)
+    const second = await from("127.0.0.2");
+    await (await from("127.0.0.3")).closed; // none is left
+    expect([...first, second].map((c) => c.cut())).toEqual([false, false, false]);
+    expect(a.n.banned().size).toBe(0);
+    for (const c of [...first, second]) c.s.destroy();
+  });
+
   it("a relayed handshake (B's nonce forwarded to A, A's proof to B) fails: the relayer is admitted by neither", async () => {
     const a = net("a");
     const b = net("b");

@@ -133,6 +133,8 @@ export function createDevnet(o: DevnetOptions): {
             `listen = "127.0.0.1:${p2p(i)}"`,
             `peers = [${peers.join(", ")}]`,
             `node_key = "${nodeKeys[i]!.toString()}"`,
+            "# every node of this devnet, joiners and tools connect from 127.0.0.1",
+            `max_peers_per_ip = ${o.nodes + 16}`,
             "",
           ]
         : []),

@@ -91,6 +91,10 @@ export const NodeConfigSchema = z
         /** This node's identity key ("S…"); generated and kept in data_dir/node_key when absent. */
         node_key: z.string().optional(),
         max_messages_per_second: z.number().int().min(10).default(5000),
+        /** Connections at most; slots stay free for the configured peers not connected yet. */
+        max_peers: z.number().int().min(1).max(1024).default(64),
+        /** Inbound connections from one IP at most (a local devnet's configs raise it). */
+        max_peers_per_ip: z.number().int().min(1).max(1024).default(8),
         /** Operations per second a peer may relay (token bucket, burst ×2); beyond: banned for flooding. */
         max_operations_per_second: z.number().int().min(10).default(10_000),
         /** Worker threads verifying signatures of relayed operations and blocks (0: on the main thread). */

@@ -66,6 +66,8 @@ export async function startNetwork(o: {
     chainId: o.chainId,
     nodeKey: o.nodeKey,
     maxMessagesPerSecond: c.network.max_messages_per_second,
+    maxPeers: c.network.max_peers,
+    maxPeersPerIp: c.network.max_peers_per_ip,
     banMs: c.network.ban_minutes * 60_000,
     blockLimits: o.limits,
     onMessage: (peer, m) => {
