@@ -245,6 +245,38 @@ it("an announced block's operations: only those the node lacks are fetched; a se
   expect(node.graph.status(h2.id)).toBeUndefined();
 });
 
+it("attack: another peer answers for a block it was not asked about (empty blockOps, wrong ids): ignored, the block assembles", async () => {
+  const got: Message[] = [];
+  const announcer = peer("announcer", (m) => got.push(m));
+  const meddler = peer("meddler");
+  await until(
+    () => announcer.connected.length === 1 && meddler.connected.length === 1,
+    "the two peers' connections",
+    8000,
+  );
+  const slot = latestSlotOf(1);
+  const op = SignedOperation.sign(
+    { fee: Amount.ZERO, expirePeriod: slot.period + 5, payload: { type: "RollBuy", rollCount: 7n } },
+    senderIn(1, "meddled"),
+    77n,
+  );
+  const h = header(producerKey(slot), [op], slot, parentsBefore(slot));
+  announcer.broadcast({ type: "header", header: h });
+  // the meddler races the announcer with wrong ids for the same header: not its header to complete
+  meddler.broadcast({ type: "blockOpIds", blockId: h.id, ids: [] });
+  announcer.broadcast({ type: "blockOpIds", blockId: h.id, ids: [op.id] });
+  await until(() => got.some((m) => m.type === "askOps"), "the node asking the announcer", 8000);
+  // then answers the node's question in its place, without the operation
+  meddler.broadcast({ type: "blockOps", blockId: h.id, operations: [] });
+  announcer.broadcast({ type: "blockOps", blockId: h.id, operations: [op] });
+  await until(() => node.graph.status(h.id) !== undefined, "the block in the graph", 8000);
+  expect(node.graph.status(h.id)?.kind).not.toBe("invalid");
+  expect(meddler.connected).toHaveLength(1); // ignored, not judged: nothing of it was used
+  expect(announcer.connected).toHaveLength(1);
+  await announcer.stop();
+  await meddler.stop();
+});
+
 it("only active blocks are relayed: one waiting for its slot goes on when its slot comes, never before", async () => {
   const got: Message[] = [];
   const watcher = peer("watcher", (m) => got.push(m));

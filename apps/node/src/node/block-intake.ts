@@ -28,6 +28,8 @@ import type { Relay } from "./relay.js";
 
 /** Relayed blocks waiting for their signature checks; more are dropped (a child asks for them again). */
 const MAX_BLOCKS_QUEUED = 256;
+/** Headers for slots more than this many periods ahead of ours are ignored. */
+const FUTURE_PERIODS = 10;
 
 export interface BlockIntakeDeps {
   readonly checks: BlockCheckConfig;
@@ -49,12 +51,22 @@ export interface BlockIntakeDeps {
 type BlockMessage = Extract<Message, { type: "header" | "blockOpIds" | "askOps" | "blockOps" | "askBlock" }>;
 
 export class BlockIntake {
-  /** Headers announced, waiting for their operation ids; 1 000. */
-  private readonly pendingHeaders = new BoundedMap<string, SignedBlockHeader>(1000);
-  /** Announced blocks waiting for the operations we asked their sender for. */
+  /**
+   * Headers announced, waiting for their operation ids, with the peers that announced them (only their ids
+   * count: another peer cannot abort the block by sending wrong ones); 1 000.
+   */
+  private readonly pendingHeaders = new BoundedMap<string, { header: SignedBlockHeader; from: Set<Peer> }>(
+    1000,
+  );
+  /** Announced blocks waiting for the operations we asked one peer for (only its answer counts). */
   private readonly assembling = new BoundedMap<
     string,
-    { header: SignedBlockHeader; ids: readonly OperationId[]; have: Map<string, SignedOperation> }
+    {
+      header: SignedBlockHeader;
+      ids: readonly OperationId[];
+      have: Map<string, SignedOperation>;
+      asked: Peer;
+    }
   >(MAX_BLOCKS_QUEUED);
   /** Relayed blocks are checked and added one at a time, in arrival order. */
   private queue: Promise<void> = Promise.resolve();
@@ -101,7 +113,17 @@ export class BlockIntake {
 
   private onHeader(peer: Peer, header: SignedBlockHeader): void {
     const k = header.id.key;
-    if (this.d.graph.status(header.id) || this.pendingHeaders.has(k) || this.queued.has(k)) return;
+    if (this.d.graph.status(header.id) || this.queued.has(k)) return;
+    const pending = this.pendingHeaders.get(k);
+    if (pending) {
+      pending.from.add(peer);
+      return;
+    }
+    // a header for a slot far ahead cannot be checked against draws we know and would only take room
+    // from honest ones: ignored (not banned: clocks differ)
+    const now = this.d.currentSlot();
+    const T = this.d.checks.limits.threadCount;
+    if (now && header.content.slot.index(T) > now.index(T) + FUTURE_PERIODS * T) return;
     const bad = checkHeader(header, this.d.draws);
     if (bad) {
       // a bad signature is the sender's fault whatever our state; a producer that is not ours is
@@ -110,19 +132,22 @@ export class BlockIntake {
       else peer.fail(`invalid block ${header.id}: ${bad.reason}`);
       return;
     }
-    this.pendingHeaders.set(k, header);
+    this.pendingHeaders.set(k, { header, from: new Set([peer]) });
   }
 
   /** An announced block's operation ids: take what we hold, ask the peer for the rest. */
   private onOperationIds(peer: Peer, m: Extract<Message, { type: "blockOpIds" }>): void {
-    const header = this.pendingHeaders.get(m.blockId.key);
-    if (!header) return;
-    this.pendingHeaders.delete(m.blockId.key);
+    const pending = this.pendingHeaders.get(m.blockId.key);
+    if (!pending?.from.has(peer)) return; // not a header this peer announced
+    const header = pending.header;
     const bad = checkOperationIds(header, m.ids, this.d.checks.limits);
     if (bad) {
+      // this peer's ids are wrong, not the block: it waits for another announcer's
+      pending.from.delete(peer);
       peer.fail(`invalid block ${m.blockId}: ${bad}`);
       return;
     }
+    this.pendingHeaders.delete(m.blockId.key);
     const have = new Map<string, SignedOperation>();
     const missing: OperationId[] = [];
     for (const id of m.ids) {
@@ -138,13 +163,14 @@ export class BlockIntake {
       );
       return;
     }
-    this.assembling.set(m.blockId.key, { header, ids: m.ids, have });
+    this.assembling.set(m.blockId.key, { header, ids: m.ids, have, asked: peer });
     peer.send({ type: "askOps", blockId: m.blockId, ids: missing });
   }
 
   private onOperations(peer: Peer, m: Extract<Message, { type: "blockOps" }>): void {
     const a = this.assembling.get(m.blockId.key);
     if (a) {
+      if (a.asked !== peer) return; // an answer we did not ask this peer for
       // the operations we asked for
       this.assembling.delete(m.blockId.key);
       for (const op of m.operations) if (!a.have.has(op.id.key)) a.have.set(op.id.key, op);
@@ -157,18 +183,21 @@ export class BlockIntake {
       this.enqueue(peer, a.header, ops as SignedOperation[]);
       return;
     }
-    const header = this.pendingHeaders.get(m.blockId.key);
-    if (!header) return; // unknown or already processed
-    this.pendingHeaders.delete(m.blockId.key);
+    // a whole block (the answer to askBlock): from a peer that announced its header
+    const pending = this.pendingHeaders.get(m.blockId.key);
+    if (!pending?.from.has(peer)) return; // unknown, already processed, or not this peer's to send
+    const header = pending.header;
     const bad = checkOperationIds(
       header,
       m.operations.map((o) => o.id),
       this.d.checks.limits,
     );
     if (bad) {
+      pending.from.delete(peer);
       peer.fail(`invalid block ${m.blockId}: ${bad}`);
       return;
     }
+    this.pendingHeaders.delete(m.blockId.key);
     this.enqueue(peer, header, m.operations);
   }
 
