@@ -9,13 +9,14 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { Writable } from "node:stream";
 import { type BlockId, operationMerkleRoot, SecretKey, SignedBlockHeader, Slot } from "@massa-ts/models";
-import type { Peer } from "@massa-ts/protocol";
+import { type Message, Network, type Peer } from "@massa-ts/protocol";
 import pino from "pino";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { createDevnet } from "../src/commands/devnet.ts";
 import { BootstrapServer } from "../src/node/bootstrap-server.ts";
 import { loadNodeConfig, type NodeConfig } from "../src/node/config.ts";
 import { type RunningNode, runNode } from "../src/node/run.ts";
+import { until } from "./wait.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "massa-ts-hostile-bootstrap-"));
 let server: RunningNode;
@@ -135,5 +136,56 @@ it("the honest server, pinned: the joiner bootstraps and follows", async () => {
     expect(node.node.fs.lastFinalSlot).toBeDefined();
   } finally {
     await node.stop();
+  }
+});
+
+it("attack: graphAsk over and over (each answer serializes the whole graph): a session each, limited per IP", async () => {
+  const d = createDevnet({ dir: join(dir, "graph-spam"), nodes: 1, t0: 400, basePort: 0 });
+  const c = loadNodeConfig(d.configPath);
+  const serverLog: string[] = [];
+  const limited = await runNode(
+    { ...c, network: { ...c.network, listen: "127.0.0.1:0", bootstrap_sessions_per_ip_per_minute: 3 } },
+    pino(
+      { level: "info" },
+      new Writable({
+        write(chunk, _enc, cb) {
+          serverLog.push(String(chunk));
+          cb();
+        },
+      }),
+    ),
+  );
+  const graphs: Message[] = [];
+  const closed: string[] = [];
+  const asker = new Network({
+    chainId: 77n,
+    nodeKey: SecretKey.generate(),
+    blockLimits: limited.node.limits,
+    onMessage: (_p, m) => {
+      if (m.type === "graph") graphs.push(m);
+    },
+    onPeer: (_p, e, reason) => {
+      if (e === "closed" && reason) closed.push(reason);
+    },
+  });
+  try {
+    asker.connect(`${limited.node.nodeId}@127.0.0.1:${limited.node.p2pPort}`);
+    await until(() => asker.connected.length === 1, "the asker's connection", 8000);
+    for (let i = 0; i < 3; i++) {
+      asker.connected[0]!.send({ type: "graphAsk" });
+      await until(
+        () => graphs.filter((g) => g.type === "graph" && !g.more).length === i + 1,
+        `graph ${i + 1}`,
+        8000,
+      );
+    }
+    asker.connected[0]!.send({ type: "graphAsk" });
+    await until(() => closed.length > 0, "the fourth refused", 8000);
+    expect(serverLog.join("")).toMatch(/too many bootstrap sessions from this address/);
+    expect(graphs.filter((g) => g.type === "graph" && !g.more)).toHaveLength(3);
+    expect(limited.node.network!.banned().size).toBe(0); // refused, not banned
+  } finally {
+    await asker.stop();
+    await limited.stop();
   }
 });

@@ -24,3 +24,33 @@ export function operationBatches<T extends { readonly serializedSize: number }>(
   if (cur.length > 0) out.push(cur);
   return out;
 }
+
+/** A block of a graph as the bootstrap server sends it. */
+export interface GraphBlock {
+  readonly header: { readonly contentBytes: Uint8Array };
+  readonly operations: readonly { readonly serializedSize: number }[];
+}
+
+/**
+ * A graph's blocks split into parts of at most `maxBytes` (header and operation bytes; a block larger than
+ * that goes alone: a block's operations are within 300 000 bytes), in order: each part one `graph` message.
+ * At least one part, empty when there are no blocks.
+ */
+export function graphParts<T extends GraphBlock>(blocks: readonly T[], maxBytes = 1024 * 1024): T[][] {
+  const out: T[][] = [];
+  let cur: T[] = [];
+  let bytes = 0;
+  for (const b of blocks) {
+    let size = b.header.contentBytes.length + 100; // content, creator key and signature
+    for (const o of b.operations) size += o.serializedSize;
+    if (cur.length > 0 && bytes + size > maxBytes) {
+      out.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(b);
+    bytes += size;
+  }
+  out.push(cur);
+  return out;
+}

@@ -60,8 +60,15 @@ export type Message =
     }
   /** Bootstrap client → server: the consensus graph, please. */
   | { type: "graphAsk" }
-  /** Bootstrap server → client: the graph's blocks (full), in slot order, with their finality. */
-  | { type: "graph"; blocks: { header: SignedBlockHeader; operations: SignedOperation[]; final: boolean }[] }
+  /**
+   * Bootstrap server → client: the graph's blocks (full), in slot order, with their finality; in parts that
+   * fit a frame (`more`: another part follows).
+   */
+  | {
+      type: "graph";
+      blocks: { header: SignedBlockHeader; operations: SignedOperation[]; final: boolean }[];
+      more: boolean;
+    }
   /** An announced block's operation ids, in block order (after its `header`): fetch only what you lack. */
   | { type: "blockOpIds"; blockId: BlockId; ids: OperationId[] }
   /** The operations of a block this node lacks; answered with a (partial) `blockOps`. */
@@ -161,6 +168,7 @@ export function encodeMessage(m: Message): Uint8Array {
       for (const id of m.ids) id.serialize(w);
       break;
     case "graph":
+      w.u8(m.more ? 1 : 0);
       w.varint(m.blocks.length);
       for (const b of m.blocks) {
         w.u8(b.final ? 1 : 0);
@@ -299,6 +307,7 @@ export function decodeMessage(
       break;
     }
     case "graph": {
+      const more = readFlag(r, "graph.more");
       const n = r.readVarintNumber("graph.count", MAX_GRAPH_BLOCKS);
       const blocks: { header: SignedBlockHeader; operations: SignedOperation[]; final: boolean }[] = [];
       for (let i = 0; i < n; i++) {
@@ -306,7 +315,7 @@ export function decodeMessage(
         const header = SignedBlockHeader.deserialize(r, limits, `graph[${i}].header`);
         blocks.push({ header, operations: ops(`graph[${i}].operations`), final });
       }
-      m = { type: t, blocks };
+      m = { type: t, blocks, more };
       break;
     }
     case "endorsements": {

@@ -2,7 +2,7 @@
 // a truncated or padded frame is a DecodeError naming the field (never a partial message).
 import { Amount, BlockId, blake3, DecodeError, SecretKey, SignedOperation, Slot } from "@massa-ts/models";
 import { executeScOfSize } from "@massa-ts/models/testing";
-import { decodeMessage, encodeMessage, type Message, operationBatches } from "@massa-ts/protocol";
+import { decodeMessage, encodeMessage, graphParts, type Message, operationBatches } from "@massa-ts/protocol";
 import { describe, expect, it } from "vitest";
 
 const te = new TextEncoder();
@@ -90,5 +90,22 @@ describe("messages", () => {
     const batches = operationBatches(items, 1000);
     expect(batches.map((b) => b.map((x) => x.i))).toEqual([[0, 1], [2], [3, 4], [5]]);
     expect(operationBatches([], 1000)).toEqual([]);
+  });
+
+  it("graphParts splits a bootstrap graph into frame-sized parts in order; graph messages keep `more`", () => {
+    // sizes counted as content bytes + 100 (key and signature) + operation bytes
+    const block = (content: number, opSizes: number[], i: number) => ({
+      header: { contentBytes: new Uint8Array(content) },
+      operations: opSizes.map((serializedSize) => ({ serializedSize })),
+      i,
+    });
+    const blocks = [block(200, [300], 0), block(200, [], 1), block(100, [600], 2), block(900, [900], 3)];
+    // 600, 300 | 800 | 1 900 (alone: larger than a part)
+    expect(graphParts(blocks, 1000).map((p) => p.map((b) => b.i))).toEqual([[0, 1], [2], [3]]);
+    expect(graphParts([], 1000)).toEqual([[]]);
+    for (const more of [true, false]) {
+      const back = decodeMessage(encodeMessage({ type: "graph", blocks: [], more }), 77n);
+      expect(back).toEqual({ type: "graph", blocks: [], more });
+    }
   });
 });

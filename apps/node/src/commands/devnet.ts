@@ -135,6 +135,7 @@ export function createDevnet(o: DevnetOptions): {
             `node_key = "${nodeKeys[i]!.toString()}"`,
             "# every node of this devnet, joiners and tools connect from 127.0.0.1",
             `max_peers_per_ip = ${o.nodes + 16}`,
+            `bootstrap_sessions_per_ip_per_minute = ${60 * o.nodes}`,
             "",
           ]
         : []),

@@ -6,6 +6,9 @@ import type { Logger } from "pino";
 import { CliError } from "../errors.js";
 import { ProgressBar } from "./progress.js";
 
+/** Blocks a bootstrap's graph may hold (a graph keeps 64 periods: 32 threads × 64 is 2 048). */
+const MAX_GRAPH_BLOCKS = 20_000;
+
 /** A block of a peer's graph, as the bootstrap server sends it. */
 export interface FetchedBlock {
   readonly block: ConsensusBlock;
@@ -156,7 +159,18 @@ export async function bootstrapFrom(o: BootstrapClientOptions): Promise<FetchedB
     }
     const peer = await connected();
     peer.send({ type: "graphAsk" });
-    const g = await next("graph");
+    // the graph comes in parts; a server sending more blocks than a graph can hold is cut off
+    const blocks: Extract<Message, { type: "graph" }>["blocks"] = [];
+    for (;;) {
+      const part = await next("graph");
+      blocks.push(...part.blocks);
+      if (blocks.length > MAX_GRAPH_BLOCKS)
+        throw new CliError(
+          `${o.target} sent a graph of more than ${MAX_GRAPH_BLOCKS} blocks: bootstrap from another node`,
+        );
+      if (!part.more) break;
+    }
+    const g = { blocks };
     bar.finish(`${entries} records in ${((Date.now() - t0) / 1000).toFixed(1)} s, ${g.blocks.length} blocks`);
     o.log.info(
       {

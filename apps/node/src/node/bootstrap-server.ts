@@ -1,12 +1,14 @@
 // The bootstrap server: streams this node's final state to a joining peer (in parts, with the changes made
-// meanwhile) and its graph of active blocks; at most 4 clients at once, 10 new sessions per IP per minute.
+// meanwhile) and its graph of active blocks; at most 4 clients at once, a bounded number of new sessions per IP per minute.
 import type { BlockGraph } from "@massa-ts/consensus";
 import type { FinalStateReader } from "@massa-ts/final-state";
 import { BoundedMap, Slot } from "@massa-ts/models";
-import type { Message, Peer } from "@massa-ts/protocol";
+import { graphParts, type Message, type Peer } from "@massa-ts/protocol";
 import type { Clock } from "./clock.js";
 
 export interface BootstrapServerDeps {
+  /** New sessions (a stream from the start or resumed, a graph) one IP may open per minute. */
+  readonly sessionsPerIpPerMinute: number;
   readonly fs: FinalStateReader;
   readonly graph: BlockGraph;
   readonly clock: Clock;
@@ -22,7 +24,8 @@ export class BootstrapServer {
 
   /** A part of the final state from where the client's cursor is. */
   onAsk(peer: Peer, m: Extract<Message, { type: "bootstrapAsk" }>): void {
-    const refusal = this.gate(peer, m.slot === undefined);
+    // a resumed session from a peer not streaming now counts as a new one (else resuming skips the limit)
+    const refusal = this.gate(peer, m.slot === undefined || !this.clients.has(peer.publicKey!.toString()));
     if (refusal) {
       peer.close(refusal);
       return;
@@ -56,6 +59,12 @@ export class BootstrapServer {
 
   /** The graph's active blocks (final or not), oldest slot first. */
   onGraphAsk(peer: Peer): void {
+    // each answer serializes the whole graph: counted as a session start (10 per IP per minute)
+    const refusal = this.gate(peer, true);
+    if (refusal) {
+      peer.close(refusal);
+      return;
+    }
     const g = this.d.graph;
     const blocks = g
       .activeBlocks()
@@ -64,12 +73,16 @@ export class BootstrapServer {
         const full = g.get(b.id);
         return full ? [{ header: full.header, operations: [...full.operations], final: b.final }] : [];
       });
-    peer.send({ type: "graph", blocks });
+    // in parts that fit a frame: a graph of large blocks runs to many MiB
+    const parts = graphParts(blocks);
+    parts.forEach((part, i) => {
+      peer.send({ type: "graph", blocks: part, more: i < parts.length - 1 });
+    });
   }
 
   /**
    * The server's limits: at most 4 clients streaming at once (a client is "streaming" until it is silent
-   * for 10 s) and 10 new sessions per IP per minute. Returns why a request is refused, if it is.
+   * for 10 s) and `sessionsPerIpPerMinute` new sessions per IP. Returns why a request is refused, if it is.
    */
   private gate(peer: Peer, newSession: boolean): string | undefined {
     const now = this.d.clock.now();
@@ -83,7 +96,8 @@ export class BootstrapServer {
       const s = this.starts.get(ip);
       const count = s && s.minute === minute ? s.count + 1 : 1;
       this.starts.set(ip, { minute, count });
-      if (count > 10) return "too many bootstrap sessions from this address: retry in a minute";
+      if (count > this.d.sessionsPerIpPerMinute)
+        return "too many bootstrap sessions from this address: retry in a minute";
     }
     this.clients.set(who, now);
     return undefined;

@@ -93,6 +93,8 @@ export const NodeConfigSchema = z
         max_messages_per_second: z.number().int().min(10).default(5000),
         /** Connections at most; slots stay free for the configured peers not connected yet. */
         max_peers: z.number().int().min(1).max(1024).default(64),
+        /** Bootstrap sessions (state streams started or resumed, graphs) one IP may open per minute. */
+        bootstrap_sessions_per_ip_per_minute: z.number().int().min(1).default(10),
         /** Inbound connections from one IP at most (a local devnet's configs raise it). */
         max_peers_per_ip: z.number().int().min(1).max(1024).default(8),
         /** Operations per second a peer may relay (token bucket, burst ×2); beyond: banned for flooding. */

@@ -273,7 +273,12 @@ export class MassaNode {
       blockStore: m.blockStore,
       metrics: this.metrics,
     });
-    const bootstrapServer = new BootstrapServer({ fs: m.fs, graph: m.graph, clock: this.clock });
+    const bootstrapServer = new BootstrapServer({
+      sessionsPerIpPerMinute: c.network.bootstrap_sessions_per_ip_per_minute,
+      fs: m.fs,
+      graph: m.graph,
+      clock: this.clock,
+    });
     return { endorsements, relay, judgements, intake, bootstrapServer, factory, driver };
   }
 
