@@ -64,6 +64,44 @@ describe("public JSON-RPC", () => {
     expect(r.minimal_fees).toBe("0.01");
   });
 
+  it("get_addresses for a batch of 16 × 128 addresses reads the deferred credits once per request, not per address", async () => {
+    const fs = running.node.fs as unknown as { deferredCreditsUpTo: (...a: unknown[]) => unknown };
+    const original = fs.deferredCreditsUpTo;
+    let scans = 0;
+    fs.deferredCreditsUpTo = function (this: unknown, ...a: unknown[]) {
+      scans++;
+      return original.apply(this, a);
+    };
+    try {
+      const addrs = Array.from({ length: 128 }, () =>
+        Address.fromPublicKey(SecretKey.generate().publicKey).toString(),
+      );
+      addrs[0] = accounts[0]!.address;
+      const body = JSON.stringify(
+        Array.from({ length: 16 }, (_, i) => ({
+          jsonrpc: "2.0",
+          id: i,
+          method: "get_addresses",
+          params: [addrs],
+        })),
+      );
+      const r = await fetch(running.publicUrl, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body,
+      });
+      const answers = (await r.json()) as { result: { address: string; final_balance: string }[] }[];
+      expect(answers).toHaveLength(16);
+      for (const a of answers) {
+        expect(a.result).toHaveLength(128);
+        expect(a.result[0]).toMatchObject({ address: accounts[0]!.address, final_balance: "1000000" });
+      }
+      expect(scans).toBe(16);
+    } finally {
+      fs.deferredCreditsUpTo = original;
+    }
+  });
+
   it("malformed requests get JSON-RPC errors that say what is wrong", async () => {
     expect((await post("{not json")).json.error?.code).toBe(-32700);
     expect((await call("no_such_method")).json.error).toMatchObject({

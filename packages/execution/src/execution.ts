@@ -271,23 +271,46 @@ export class Execution {
 
   /** Deferred credits of `a` at slots after the final slot, as the candidate state sees them. */
   deferredCredits(a: Address, level: ReadLevel): [Slot, Amount][] {
-    const out = new Map<string, [Slot, Amount]>();
+    return this.deferredCreditsOf([a], level).get(a.key) ?? [];
+  }
+
+  /**
+   * {@link deferredCredits} of several addresses (by address key) in one pass over the stored credits: an
+   * API request for many addresses costs one scan, not one per address.
+   */
+  deferredCreditsOf(addresses: readonly Address[], level: ReadLevel): Map<string, [Slot, Amount][]> {
+    const wanted = new Set(addresses.map((a) => a.key));
+    const found = new Map<string, Map<string, [Slot, Amount]>>();
+    const note = (k: string, s: Slot, who: Address, amount: Amount) => {
+      if (!wanted.has(who.key)) return;
+      let m = found.get(who.key);
+      if (!m) {
+        m = new Map();
+        found.set(who.key, m);
+      }
+      m.set(k, [s, amount]);
+    };
     const horizon = Slot.lastOfCycle(
       this.lastExecutedSlot.cycle(this.config.periodsPerCycle) + 4,
       this.config,
     );
-    for (const [s, who, amount] of this.fs.deferredCreditsUpTo(horizon)) {
-      if (who.equals(a)) out.set(creditKey(s, a), [s, amount]);
-    }
+    for (const [s, who, amount] of this.fs.deferredCreditsUpTo(horizon)) note(creditKey(s, who), s, who, amount);
     if (level === "candidate") {
       for (const h of this.history) {
-        for (const [k, [s, who, amount]] of h.changes.credits) if (who.equals(a)) out.set(k, [s, amount]);
+        for (const [k, [s, who, amount]] of h.changes.credits) note(k, s, who, amount);
       }
     }
-    return [...out.entries()]
-      .sort(([x], [y]) => (x < y ? -1 : 1))
-      .map(([, v]) => v)
-      .filter(([, amount]) => !amount.isZero());
+    const out = new Map<string, [Slot, Amount][]>();
+    for (const [who, m] of found) {
+      out.set(
+        who,
+        [...m.entries()]
+          .sort(([x], [y]) => (x < y ? -1 : 1))
+          .map(([, v]) => v)
+          .filter(([, amount]) => !amount.isZero()),
+      );
+    }
+    return out;
   }
 
   /** Whether and how an operation was executed: candidate (active history) first, then final. */
