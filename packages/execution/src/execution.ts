@@ -294,7 +294,8 @@ export class Execution {
       this.lastExecutedSlot.cycle(this.config.periodsPerCycle) + 4,
       this.config,
     );
-    for (const [s, who, amount] of this.fs.deferredCreditsUpTo(horizon)) note(creditKey(s, who), s, who, amount);
+    for (const [s, who, amount] of this.fs.deferredCreditsUpTo(horizon))
+      note(creditKey(s, who), s, who, amount);
     if (level === "candidate") {
       for (const h of this.history) {
         for (const [k, [s, who, amount]] of h.changes.credits) note(k, s, who, amount);
