@@ -4,8 +4,10 @@
 
 import type { Server } from "node:http";
 import { request } from "node:http";
+import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startRpcServer } from "../src/node/rpc-server.ts";
+import { until } from "./wait.ts";
 
 let calls = 0;
 const methods = new Map([
@@ -28,7 +30,14 @@ beforeAll(async () => {
   privatePort = Number(new URL(priv.url).port);
   publicPort = Number(new URL(pub.url).port);
 });
-afterAll(() => Promise.all(servers.map((s) => new Promise((r) => s.close(r)))));
+afterAll(() =>
+  Promise.all(
+    servers.map((s) => {
+      s.closeAllConnections();
+      return new Promise((r) => s.close(r));
+    }),
+  ),
+);
 
 function post(port: number, headers: Record<string, string>) {
   const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "stop_node", params: [] });
@@ -86,3 +95,35 @@ it("the public API answers browsers: CORS headers, any origin", async () => {
   expect(r.status).toBe(200);
   expect(r.headers["access-control-allow-origin"]).toBe("*");
 });
+
+it("connections are bounded: past max_connections a new one is closed at once, the open ones still served", async () => {
+  const small = await startRpcServer("127.0.0.1:0", methods, {
+    maxBodyBytes: 10_000,
+    maxBatch: 4,
+    maxResponseBytes: 100_000,
+    maxConnections: 3,
+  });
+  servers.push(small.server);
+  const port = Number(new URL(small.url).port);
+  // three idle connections (a client holding sockets open) take every slot
+  const idle = await Promise.all(
+    [0, 1, 2].map(
+      () =>
+        new Promise<Socket>((resolve) => {
+          const s = connect(port, "127.0.0.1", () => resolve(s));
+          s.on("error", () => {});
+        }),
+    ),
+  );
+  await until(async () => (await countConnections(small.server)) === 3, "3 connections open");
+  const fourth = connect(port, "127.0.0.1");
+  fourth.on("error", () => {});
+  await new Promise<void>((r) => fourth.once("close", () => r()));
+  for (const s of idle) s.destroy();
+  await until(async () => (await countConnections(small.server)) === 0, "the idle ones gone");
+  expect((await post(port, { Host: "127.0.0.1" })).status).toBe(200);
+});
+
+function countConnections(server: Server): Promise<number> {
+  return new Promise((resolve) => server.getConnections((_e, c) => resolve(c)));
+}

@@ -62,6 +62,8 @@ export interface RpcServerOptions {
    * cannot call it (its request carries the page's origin), nor can a DNS-rebound name (its `Host`).
    */
   readonly loopbackOnly?: boolean;
+  /** Open connections at most (more are refused at once); default 256. */
+  readonly maxConnections?: number;
   /** Extra GET routes (e.g. `/metrics`). */
   readonly get?: ReadonlyMap<string, () => Promise<{ type: string; body: string }>>;
 }
@@ -77,6 +79,11 @@ export function startRpcServer(
       if (!res.headersSent) res.writeHead(500).end(String(e));
     });
   });
+  // bounded: connections, and the time a client may take to send its headers and its request (a client
+  // trickling bytes holds a connection for seconds, not minutes)
+  server.maxConnections = opts.maxConnections ?? 256;
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
   const [host, port] = splitHostPort(address);
   return new Promise((resolve, reject) => {
     server.once("error", (e) => reject(new Error(`cannot listen on ${address}: ${e.message}`)));

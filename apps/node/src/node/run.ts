@@ -64,6 +64,7 @@ export async function runNode(config: NodeConfig, logger?: Logger): Promise<Runn
       maxBodyBytes: cfg.api.max_body_bytes,
       maxBatch: cfg.api.max_batch,
       maxResponseBytes: cfg.api.max_response_bytes,
+      maxConnections: cfg.api.max_connections,
     });
     servers.push(pub.server);
     const priv = await startRpcServer(
@@ -73,6 +74,7 @@ export async function runNode(config: NodeConfig, logger?: Logger): Promise<Runn
         maxBodyBytes: 1_000_000,
         maxBatch: cfg.api.max_batch,
         maxResponseBytes: cfg.api.max_response_bytes,
+        maxConnections: cfg.api.max_connections,
         loopbackOnly: true,
         get: new Map([
           ["/metrics", async () => ({ type: node.metrics.contentType, body: await node.metrics.metrics() })],
