@@ -219,12 +219,14 @@ export class Peer {
   private onMessage(m: Message): void {
     if (!this.ready) {
       if (m.type === "hello" && !this.theirHello) {
+        // another network or another version: closed, not banned (a ban by IP would shut out every node
+        // behind the same address, e.g. a local devnet's)
         if (m.chainId !== this.net.chainId) {
-          this.fail(`peer runs chain ${m.chainId}, we run ${this.net.chainId}`);
+          this.close(`peer runs chain ${m.chainId}, we run ${this.net.chainId}`);
           return;
         }
         if (m.version !== PROTOCOL_VERSION) {
-          this.fail(`peer speaks protocol ${m.version}, we speak ${PROTOCOL_VERSION}`);
+          this.close(`peer speaks protocol ${m.version}, we speak ${PROTOCOL_VERSION}`);
           return;
         }
         if (m.publicKey.equals(this.net.nodeKey.publicKey)) {
