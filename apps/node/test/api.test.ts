@@ -65,12 +65,25 @@ describe("public JSON-RPC", () => {
   });
 
   it("get_addresses for a batch of 16 × 128 addresses reads the deferred credits once per request, not per address", async () => {
+    // Count the scans made on behalf of API reads only: the node keeps executing slots meanwhile, and each
+    // slot's rewards and penalties scan the credits too.
     const fs = running.node.fs as unknown as { deferredCreditsUpTo: (...a: unknown[]) => unknown };
+    const ex = running.node.execution as unknown as { deferredCreditsOf: (...a: unknown[]) => unknown };
     const original = fs.deferredCreditsUpTo;
+    const originalOf = ex.deferredCreditsOf;
     let scans = 0;
+    let inApiRead = false;
     fs.deferredCreditsUpTo = function (this: unknown, ...a: unknown[]) {
-      scans++;
+      if (inApiRead) scans++;
       return original.apply(this, a);
+    };
+    ex.deferredCreditsOf = function (this: unknown, ...a: unknown[]) {
+      inApiRead = true;
+      try {
+        return originalOf.apply(this, a);
+      } finally {
+        inApiRead = false;
+      }
     };
     try {
       const addrs = Array.from({ length: 128 }, () =>
@@ -99,6 +112,7 @@ describe("public JSON-RPC", () => {
       expect(scans).toBe(16);
     } finally {
       fs.deferredCreditsUpTo = original;
+      ex.deferredCreditsOf = originalOf;
     }
   });
 
