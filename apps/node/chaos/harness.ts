@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Amount, Slot } from "@massa-ts/models";
+import { type AttackResult, AttackRun } from "./attack-watch.ts";
 import { type ChaosNode, Cluster } from "./cluster.ts";
 import { call, Load, type SentTransfer } from "./load.ts";
 
@@ -26,6 +27,8 @@ export interface ChaosOptions {
   readonly partitions: number;
   /** Whole-network stops (every staking node SIGTERMed, then all restarted). */
   readonly restarts: number;
+  /** An attacker process against the staking nodes all along (attacker.ts); no honest node may be banned. */
+  readonly attacker?: boolean;
   readonly dir?: string;
   readonly log: (line: string) => void;
 }
@@ -47,6 +50,8 @@ export interface ChaosResult {
   readonly transfersFinal: number;
   /** Transfers whose whole validity overlapped a stop of every node (pools are not persisted). */
   readonly transfersLostToStops: number;
+  /** The attacker run: its counts, the bans of every honest node by reason, honest nodes banned. */
+  readonly attack?: AttackResult;
   readonly dir: string;
 }
 
@@ -70,6 +75,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const rand = prng(o.seed);
   const dir = o.dir ?? mkdtempSync(join(tmpdir(), "massa-ts-chaos-"));
   const cluster = await Cluster.create(dir, o.nodes, o.t0);
+  const attack = o.attacker ? new AttackRun(dir, cluster) : undefined;
   const slotCfg = {
     threadCount: 4,
     periodsPerCycle: 32,
@@ -167,6 +173,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     let round = 0;
     while (loading && !disagreement) {
       await checkHashes(cluster.running());
+      await attack?.poll();
       if (round++ % 2 === 0) {
         const urls = cluster.running().map((n) => n.publicApi);
         await load.resendPending(urls, period()).catch((e: unknown) => {
@@ -182,6 +189,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     for (const n of cluster.nodes) cluster.start(n);
     await Promise.all(cluster.nodes.map((n) => waitReady(n)));
     o.log(`chaos: ${o.nodes} nodes up`);
+    if (attack) {
+      while (period() < 1) await sleep(200);
+      attack.start({ seed: o.seed, t0: o.t0, genesisTimestamp: slotCfg.genesisTimestamp });
+      o.log(`chaos: attacker started (its log: ${join(dir, "attacker.log")})`);
+    }
     // the plan: kills in between the rarer faults, spread over the run
     // (stops past the horizon first: each takes 75 periods)
     const plan: Fault[] = [
@@ -282,15 +294,18 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       }
       await sleep(o.faultEvery * 1000 * (0.5 + rand()));
     }
-    // the end: no more load; every transfer is final on every node, exactly once (balances)
+    // the end: no more attacks, no more load; every transfer is final on every node, exactly once (balances)
+    await attack?.stop();
     loading = false;
     await loadLoop;
     await checkLoop;
     if (!disagreement) await finalChecks();
+    if (attack) disagreement ??= await attack.verdict();
   } catch (e) {
     disagreement ??= `harness stopped: ${(e as Error).message}`;
   } finally {
     loading = false;
+    await attack?.stop();
     await cluster.stopAll();
   }
   const seconds = (Date.now() - started) / 1000;
@@ -303,7 +318,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     `final slots compared ${compared.size}` +
     `${joinerPeriods.length > 0 ? ` (joiners agreed over ${joinerPeriods.join(", ")} periods)` : ""}; ` +
     `transfers final ${transfersFinal}/${load.transfers.length} (+${load.rollOps} roll ops, ${load.unsent} unsent, ${load.resent} sent again${lostToStops > 0 ? `, ${lostToStops} lost in a whole-network stop` : ""}); ` +
-    `${(transfersFinal / seconds).toFixed(1)} tx/s${disagreement ? `; ${disagreement}` : ""}`;
+    `${(transfersFinal / seconds).toFixed(1)} tx/s${attack ? `; ${attack.summary()}` : ""}` +
+    `${disagreement ? `; ${disagreement}` : ""}`;
   return {
     ok,
     summary,
@@ -314,6 +330,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     transfersSent: load.transfers.length,
     transfersFinal,
     transfersLostToStops: lostToStops,
+    ...(attack ? { attack: attack.result() } : {}),
     dir,
   };
 

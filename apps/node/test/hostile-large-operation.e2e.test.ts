@@ -18,6 +18,7 @@ import { encodeMessage, type Message, type Network } from "@massa-ts/protocol";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { MassaNode } from "../src/node/node.ts";
 import { type OneNode, startOneNode } from "./one-node.ts";
+import { rpc } from "./rpc-helper.ts";
 import { until } from "./wait.ts";
 
 const te = new TextEncoder();
@@ -114,6 +115,14 @@ it("a peer relaying an operation larger than a block: banned for it; the operati
   mallory.broadcast({ type: "operations", operations: [op] });
   await until(() => mallory.connected.length === 0, "mallory's ban", 8000);
   expect(banReasons()).toMatch(new RegExp(`operation ${op.id} has 400000 bytes, more than a block's 300000`));
+  // the private API lists the ban (node_bans, ours), and get_status counts it
+  const bans = await rpc<{ id: string; reason: string }[]>(one.running.privateUrl, "node_bans");
+  expect(bans).toContainEqual({
+    id: mallory.nodeKey.publicKey.toString(),
+    reason: expect.stringMatching(/has 400000 bytes, more than a block's 300000/),
+  });
+  const status = await rpc<{ network_stats: { banned_peer_count: number } }>(url, "get_status");
+  expect(status.network_stats.banned_peer_count).toBe(node.network!.banned().size);
   expect(node.pool.has(op.id)).toBe(false);
   expect(relayedOps()).not.toContain(op.id.toString());
   expect(honest.connected).toHaveLength(1);

@@ -1,4 +1,4 @@
-// The private JSON-RPC API (loopback only): stop the node, staking keys, peers to drop or take back.
+// The private JSON-RPC API (loopback only): stop the node, staking keys, peers to drop or take back, bans.
 import { Address, PublicKey } from "@massa-ts/models";
 import { z } from "zod";
 import { arg, zAddress, zList } from "./api-json.js";
@@ -44,6 +44,11 @@ export function privateMethods(node: NodeAdminView, onStop: () => void): Map<str
     node.network?.unblock(peerKeys(params));
     return null;
   });
+  // Ours, not in Massa's OpenRPC: the current bans (by node key "P…" once a peer proved it, else by IP) with
+  // their reasons, e.g. for the chaos harness's attacker run to check that no honest node was banned
+  m.set("node_bans", () =>
+    [...(node.network?.banned() ?? new Map<string, string>())].map(([id, reason]) => ({ id, reason })),
+  );
   m.set("get_staking_addresses", () =>
     [...node.stakingKeys.values()].map((k) => Address.fromPublicKey(k.publicKey).toString()),
   );

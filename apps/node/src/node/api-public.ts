@@ -63,7 +63,7 @@ export function publicMethods(
         in_connection_count: 0,
         out_connection_count: 0,
         known_peer_count: 0,
-        banned_peer_count: 0,
+        banned_peer_count: node.network?.banned().size ?? 0,
         active_node_count: 0,
       },
       execution_stats: {
