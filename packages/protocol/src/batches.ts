@@ -1,5 +1,5 @@
 // Splitting what a node relays into messages its peers accept.
-import { MAX_LIST_ITEMS } from "./messages.js";
+import { MAX_LIST_ITEMS, MAX_PART_ENTRIES } from "./messages.js";
 
 /**
  * Operations split into messages of at most `maxBytes` serialized operation bytes each (and at most
@@ -49,6 +49,32 @@ export function graphParts<T extends GraphBlock>(blocks: readonly T[], maxBytes 
       bytes = 0;
     }
     cur.push(b);
+    bytes += size;
+  }
+  out.push(cur);
+  return out;
+}
+
+/**
+ * A bootstrap part's updates split into chunks of at most `maxBytes` (key and value bytes; an update larger
+ * than that goes alone), in key order: each chunk one `bootstrapPart` message, `more` set on all but the
+ * last. At least one chunk, empty when there are no updates.
+ */
+export function updateChunks<T extends readonly [Uint8Array, Uint8Array | null]>(
+  updates: readonly T[],
+  maxBytes = 1024 * 1024,
+): T[][] {
+  const out: T[][] = [];
+  let cur: T[] = [];
+  let bytes = 0;
+  for (const u of updates) {
+    const size = u[0].length + (u[1]?.length ?? 0) + 10;
+    if (cur.length > 0 && (bytes + size > maxBytes || cur.length >= MAX_PART_ENTRIES)) {
+      out.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(u);
     bytes += size;
   }
   out.push(cur);

@@ -1,5 +1,5 @@
 export { type PeerAddress, parsePeerAddress, pinnedAddress } from "./address.js";
-export { type GraphBlock, graphParts, operationBatches } from "./batches.js";
+export { type GraphBlock, graphParts, operationBatches, updateChunks } from "./batches.js";
 export {
   channelCiphers,
   EphemeralKey,

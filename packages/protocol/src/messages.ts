@@ -16,7 +16,7 @@ import {
 } from "@massa-ts/models";
 
 /** Wire protocol version; peers with another one are refused at the handshake. */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /** Most items in one list message (operations, endorsements). */
 export const MAX_LIST_ITEMS = 5000;
@@ -45,7 +45,11 @@ export type Message =
   | { type: "endorsements"; endorsements: SignedEndorsement[] }
   /** Bootstrap client → server: the next part after this cursor. */
   | { type: "bootstrapAsk"; slot: Slot | undefined; lastKey: Uint8Array | undefined; finished: boolean }
-  /** Bootstrap server → client: state entries in key order, updates since the client's slot, new cursor. */
+  /**
+   * Bootstrap server → client: state entries in key order, updates since the client's slot, new cursor. The
+   * updates of one part may span several messages (each within a frame): all but the last have `more` set,
+   * no entries, and leave the client's cursor where it was.
+   */
   | {
       type: "bootstrapPart";
       slot: Slot;
@@ -55,6 +59,8 @@ export type Message =
       updates: [Uint8Array, Uint8Array | null][];
       lastKey: Uint8Array | undefined;
       finished: boolean;
+      /** More updates of this part follow in the next message. */
+      more: boolean;
       /** Records the server holds (an estimate, for the client's progress bar). */
       total: number;
     }
@@ -95,7 +101,7 @@ const TYPES = [
 /** Longest key or value in a bootstrap part (a datastore value is at most 10 MB; parts stay far below). */
 const MAX_ENTRY = 10_000_000;
 /** Most entries in one bootstrap part. */
-const MAX_PART_ENTRIES = 1_000_000;
+export const MAX_PART_ENTRIES = 1_000_000;
 /** Most blocks in a graph message. */
 const MAX_GRAPH_BLOCKS = 100_000;
 
@@ -149,6 +155,7 @@ export function encodeMessage(m: Message): Uint8Array {
       w.bytes(m.slot.toKey())
         .bytes(m.fingerprint)
         .u8(m.finished ? 1 : 0)
+        .u8(m.more ? 1 : 0)
         .varint(m.total);
       writeOpt(w, m.lastKey);
       w.varint(m.entries.length);
@@ -274,6 +281,7 @@ export function decodeMessage(
       const slot = Slot.fromKey(r.readBytes(9, "bootstrapPart.slot"), "bootstrapPart.slot");
       const fingerprint = r.readBytes(32, "bootstrapPart.fingerprint");
       const finished = readFlag(r, "bootstrapPart.finished");
+      const more = readFlag(r, "bootstrapPart.more");
       const total = r.readVarintNumber("bootstrapPart.total", Number.MAX_SAFE_INTEGER);
       const lastKey = readOpt(r, "bootstrapPart.lastKey", MAX_ENTRY);
       const n = r.readVarintNumber("bootstrapPart.entries.count", MAX_PART_ENTRIES);
@@ -292,7 +300,12 @@ export function decodeMessage(
           readOpt(r, `updates[${i}].value`, MAX_ENTRY) ?? null,
         ]);
       }
-      m = { type: t, slot, fingerprint, entries, updates, lastKey, finished, total };
+      if (more && (entries.length > 0 || finished))
+        throw new DecodeError(
+          "bootstrapPart.more",
+          "a message with more updates to follow carries entries or ends the stream",
+        );
+      m = { type: t, slot, fingerprint, entries, updates, lastKey, finished, more, total };
       break;
     }
     case "graphAsk":

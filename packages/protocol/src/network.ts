@@ -65,8 +65,13 @@ export class Network {
   readonly maxPeersPerIp: number;
   readonly blockLimits: BlockLimits;
   private readonly peers = new Set<Peer>();
-  /** Bans by IP or node key; the oldest forgotten past 10 000. */
-  private readonly bans = new BoundedMap<string, { until: number; reason: string }>(10_000);
+  /**
+   * Bans by node key and by IP, in two tables of 10 000 (the oldest, first to expire, forgotten past that).
+   * Apart so that bans of fresh keys, free to make, cannot flush the IP bans; a key ban pushed out only lets
+   * back a key its owner could have replaced anyway.
+   */
+  private readonly keyBans = new BoundedMap<string, { until: number; reason: string }>(10_000);
+  private readonly ipBans = new BoundedMap<string, { until: number; reason: string }>(10_000);
   private server: Server | undefined;
   /** Configured peers: backoff state, and the node key the address answered with last. */
   private readonly wanted = new Map<
@@ -179,11 +184,13 @@ export class Network {
     return false;
   }
 
+  /** Whether a node key ("P…") or an IP is banned now. */
   isBanned(key: string): boolean {
-    const b = this.bans.get(key);
+    const table = this.keyBans.has(key) ? this.keyBans : this.ipBans;
+    const b = table.get(key);
     if (!b) return false;
     if (b.until < Date.now()) {
-      this.bans.delete(key);
+      table.delete(key);
       return false;
     }
     return true;
@@ -195,14 +202,16 @@ export class Network {
    */
   ban(peer: Peer, reason: string): void {
     const until = Date.now() + this.banMs;
-    if (peer.publicKey) this.bans.set(peer.publicKey.toString(), { until, reason });
-    else if (peer.socket.remoteAddress) this.bans.set(peer.socket.remoteAddress, { until, reason });
+    if (peer.publicKey) this.keyBans.set(peer.publicKey.toString(), { until, reason });
+    else if (peer.socket.remoteAddress) this.ipBans.set(peer.socket.remoteAddress, { until, reason });
   }
 
   /** Current bans: key (IP or node key) → reason. */
   banned(): Map<string, string> {
     const out = new Map<string, string>();
-    for (const [k, b] of this.bans) if (b.until >= Date.now()) out.set(k, b.reason);
+    const now = Date.now();
+    for (const table of [this.keyBans, this.ipBans])
+      for (const [k, b] of table) if (b.until >= now) out.set(k, b.reason);
     return out;
   }
 

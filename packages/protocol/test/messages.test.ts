@@ -36,6 +36,7 @@ describe("messages", () => {
       updates: [[Uint8Array.of(9), null]],
       lastKey: Uint8Array.of(1, 2),
       finished: false,
+      more: false,
       total: 3_000_021,
     };
     const back = decodeMessage(encodeMessage(m), 77n) as Extract<Message, { type: "bootstrapPart" }>;
@@ -43,6 +44,11 @@ describe("messages", () => {
     expect(back.slot.equals(m.slot)).toBe(true);
     expect(back.entries).toEqual(m.entries);
     expect(back.updates).toEqual(m.updates);
+    expect(back.more).toBe(false);
+    // a chunk of updates with more to follow round-trips; one that also carries entries is malformed
+    const chunk = { ...m, entries: [], more: true };
+    expect((decodeMessage(encodeMessage(chunk), 77n) as typeof m).more).toBe(true);
+    expect(() => decodeMessage(encodeMessage({ ...m, more: true }), 77n)).toThrow(/bootstrapPart\.more/);
   });
 
   it("a truncated or padded frame is a DecodeError", () => {

@@ -310,6 +310,27 @@ describe("network", () => {
     }
   });
 
+  it("bans of 10 000 fresh keys do not flush an IP ban (keys are free to make, IPs are not)", async () => {
+    const a = net("victim-flush");
+    const port = await a.n.listen("127.0.0.1", 0);
+    const { s, closed } = await raw(port);
+    s.write(frame(Uint8Array.of(250, 1, 2, 3))); // garbage before the handshake: the IP is banned
+    await closed;
+    expect(a.n.isBanned("127.0.0.1")).toBe(true);
+    // what 10 000 handshakes by fresh keys, each then misbehaving, leave behind (a stand-in for each peer:
+    // ten thousand real connections would only slow the test)
+    for (let i = 0; i < 10_001; i++) {
+      const stand = { publicKey: { toString: () => `P-fresh-${i}` }, socket: { remoteAddress: "10.0.0.9" } };
+      a.n.ban(stand as unknown as Parameters<Network["ban"]>[0], "bad block");
+    }
+    expect(a.n.isBanned("P-fresh-0")).toBe(false); // the oldest key ban went
+    expect(a.n.isBanned("P-fresh-10000")).toBe(true);
+    expect(a.n.isBanned("127.0.0.1")).toBe(true);
+    const again = await raw(port);
+    await again.closed; // still refused at once
+    expect(a.n.connected).toHaveLength(0);
+  });
+
   it("a flood of messages above the rate limit: the sender is throttled, never banned; every message arrives, in order", async () => {
     const a = net("a", { maxMessagesPerSecond: 100 });
     const b = net("b");

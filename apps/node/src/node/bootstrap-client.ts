@@ -4,10 +4,13 @@ import type { BlockLimits, SecretKey, Slot } from "@massa-ts/models";
 import { type Message, Network, parsePeerAddress } from "@massa-ts/protocol";
 import type { Logger } from "pino";
 import { CliError } from "../errors.js";
+import { receivePart } from "./bootstrap-parts.js";
 import { ProgressBar } from "./progress.js";
 
 /** Blocks a bootstrap's graph may hold (a graph keeps 64 periods: 32 threads × 64 is 2 048). */
 const MAX_GRAPH_BLOCKS = 20_000;
+/** Bootstrap messages received and not read yet (each within a frame). */
+const MAX_INBOX = 256;
 
 /** A block of a peer's graph, as the bootstrap server sends it. */
 export interface FetchedBlock {
@@ -49,12 +52,21 @@ export async function bootstrapFrom(o: BootstrapClientOptions): Promise<FetchedB
   const inbox: Message[] = [];
   /** Set when the node at the address is not the pinned one. */
   let wrongNode: string | undefined;
+  /** Set when the server sends faster than we apply, far beyond what one part needs. */
+  let overflow: string | undefined;
   let wake: (() => void) | undefined;
   const net = new Network({
     chainId: o.chainId,
     nodeKey: o.nodeKey,
     blockLimits: o.blockLimits,
-    onMessage: (_p, m) => {
+    onMessage: (p, m) => {
+      // only the answers we wait for, and a bounded number of them (each within a frame)
+      if (m.type !== "bootstrapPart" && m.type !== "graph") return;
+      if (inbox.length >= MAX_INBOX) {
+        overflow = `${o.target} sent more than ${MAX_INBOX} bootstrap messages ahead of our reading`;
+        p.close(overflow);
+        return;
+      }
       inbox.push(m);
       wake?.();
     },
@@ -67,6 +79,7 @@ export async function bootstrapFrom(o: BootstrapClientOptions): Promise<FetchedB
     const deadline = Date.now() + 30_000;
     for (;;) {
       const i = inbox.findIndex((m) => m.type === type);
+      if (overflow) throw new CliError(`${overflow}: bootstrap from another node`);
       if (i >= 0) return inbox.splice(i, 1)[0] as Extract<Message, { type: T }>;
       if (net.connected.length === 0) throw new Error(`lost the bootstrap peer ${o.target}`);
       if (Date.now() > deadline) throw new Error(`no ${type} from ${o.target} within 30 s`);
@@ -106,17 +119,7 @@ export async function bootstrapFrom(o: BootstrapClientOptions): Promise<FetchedB
           lastKey: cursor.lastKey,
           finished: cursor.finished ?? false,
         });
-        const part = await next("bootstrapPart");
-        o.fs.applyBootstrapPart({
-          slot: part.slot,
-          entries: part.entries,
-          updates: part.updates,
-          cursor: {
-            slot: part.slot,
-            ...(part.lastKey ? { lastKey: part.lastKey } : {}),
-            finished: part.finished,
-          },
-        });
+        const part = await receivePart(o.fs, cursor, () => next("bootstrapPart"), o.target);
         entries += part.entries.length;
         if (part.finished && part.entries.length === 0) {
           const mine = o.fs.stateHash.fingerprint();

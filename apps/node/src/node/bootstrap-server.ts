@@ -4,11 +4,14 @@ import type { BlockGraph } from "@massa-ts/consensus";
 import type { FinalStateReader } from "@massa-ts/final-state";
 import { BoundedMap, Slot } from "@massa-ts/models";
 import { graphParts, type Message, type Peer } from "@massa-ts/protocol";
+import { partMessages } from "./bootstrap-parts.js";
 import type { Clock } from "./clock.js";
 
 export interface BootstrapServerDeps {
   /** New sessions (a stream from the start or resumed, a graph) one IP may open per minute. */
   readonly sessionsPerIpPerMinute: number;
+  /** Bytes of entries, and of updates, in one message (well within a frame; 1 000 000 by default). */
+  readonly maxPartBytes?: number;
   readonly fs: FinalStateReader;
   readonly graph: BlockGraph;
   readonly clock: Clock;
@@ -31,6 +34,7 @@ export class BootstrapServer {
       return;
     }
     const fs = this.d.fs;
+    const maxBytes = this.d.maxPartBytes ?? 1_000_000;
     let part: ReturnType<FinalStateReader["bootstrapPart"]>;
     try {
       part = fs.bootstrapPart(
@@ -39,22 +43,16 @@ export class BootstrapServer {
           ...(m.lastKey ? { lastKey: m.lastKey } : {}),
           finished: m.finished,
         },
-        1_000_000,
+        maxBytes,
       );
     } catch (e) {
       peer.close(`bootstrap refused: ${(e as Error).message}`);
       return;
     }
-    peer.send({
-      type: "bootstrapPart",
-      slot: part.slot,
-      fingerprint: fs.stateHash.fingerprint(),
-      entries: part.entries,
-      updates: part.updates,
-      lastKey: part.cursor.lastKey,
-      finished: part.cursor.finished ?? false,
-      total: fs.approxRecordCount(),
-    });
+    // a client far behind may have more changes to catch up than a frame holds: several messages
+    const asked = m.lastKey ? { lastKey: m.lastKey } : {};
+    for (const msg of partMessages(part, asked, fs.stateHash.fingerprint(), fs.approxRecordCount(), maxBytes))
+      peer.send(msg);
   }
 
   /** The graph's active blocks (final or not), oldest slot first. */
