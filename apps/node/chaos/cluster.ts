@@ -84,6 +84,11 @@ export class Cluster {
       // (its rolls sold at the cycle's end, and the draws two cycles ahead run out if finality lags)
       periodsPerCycle,
     });
+    // CHAOS_LOG_LEVEL=debug: the nodes' logs in more detail (to follow one block through every node)
+    const level = process.env.CHAOS_LOG_LEVEL;
+    if (level)
+      for (const path of d.configPaths)
+        writeFileSync(path, `log_level = "${level}"\n${readFileSync(path, "utf8")}`);
     const head = readFileSync(d.configPaths[0]!, "utf8");
     const genesis = Number(/genesis_timestamp = (\d+)/.exec(head)![1]);
     const c = new Cluster(dir, t0, d.accounts, genesis);

@@ -31,6 +31,7 @@ import {
   ConsensusError,
   type ConsensusUpdate,
   DEFAULT_CONSENSUS_CONFIG,
+  idFromKey,
   type MutableUpdate,
   type Verdict,
 } from "./types.js";
@@ -174,6 +175,18 @@ export class BlockGraph {
     const d = this.discarded.get(id.key);
     if (d) return d;
     return this.waiting.status(id.key);
+  }
+
+  /**
+   * Blocks that blocks waiting for their parents miss, known to the graph in no other way (not active,
+   * discarded or waiting): what the node asks its peers for again until they come. At most `limit`.
+   */
+  missingParents(limit = 64): BlockId[] {
+    return this.waiting
+      .missingParents(limit * 2)
+      .filter((k) => !this.blocks.has(k) && !this.discarded.get(k))
+      .slice(0, limit)
+      .map(idFromKey);
   }
 
   isInBlockclique(id: BlockId): boolean {

@@ -41,6 +41,22 @@ export class WaitingBlocks {
     });
   }
 
+  /**
+   * The parents that waiting blocks miss and that are not waiting themselves (nobody has sent them yet), the
+   * latest arrivals' first, each once, at most `limit`: what to ask peers for again.
+   */
+  missingParents(limit: number): string[] {
+    const out = new Set<string>();
+    const byArrival = [...this.waiting.values()].filter((w) => w.missing).sort((a, b) => b.seq - a.seq);
+    for (const w of byArrival) {
+      for (const k of w.missing!) {
+        if (!this.waiting.has(k)) out.add(k);
+        if (out.size >= limit) return [...out];
+      }
+    }
+    return [...out];
+  }
+
   /** Blocks waiting for a slot at or before `now`, in slot order (a snapshot: the set is left as is). */
   due(now: Slot): [string, ConsensusBlock][] {
     return [...this.waiting.entries()]

@@ -22,6 +22,7 @@ import {
   VerifierError,
 } from "@massa-ts/protocol";
 import type { Logger } from "pino";
+import type { Clock } from "./clock.js";
 import type { InclusionIndex } from "./inclusion-index.js";
 import type { Judgements } from "./judgements.js";
 import type { Relay } from "./relay.js";
@@ -30,6 +31,10 @@ import type { Relay } from "./relay.js";
 const MAX_BLOCKS_QUEUED = 256;
 /** Headers for slots more than this many periods ahead of ours are ignored. */
 const FUTURE_PERIODS = 10;
+/** A missing parent is asked for again, of the next peer, after this long without an answer (ms). */
+const ASK_AGAIN_MS = 1000;
+/** Missing parents asked for again per slot tick. */
+const ASK_AGAIN_PER_TICK = 32;
 
 export interface BlockIntakeDeps {
   readonly checks: BlockCheckConfig;
@@ -45,6 +50,7 @@ export interface BlockIntakeDeps {
   /** An operation this node holds (pool or graph), to assemble announced blocks without asking. */
   operation(id: OperationId): SignedOperation | undefined;
   currentSlot(): Slot | undefined;
+  readonly clock: Clock;
   stopped(): boolean;
 }
 
@@ -68,6 +74,8 @@ export class BlockIntake {
       asked: Peer;
     }
   >(MAX_BLOCKS_QUEUED);
+  /** Missing parents asked for: when last, and how many times (the next ask goes to the next peer). */
+  private readonly asked = new BoundedMap<string, { at: number; tries: number }>(1000);
   /** Relayed blocks are checked and added one at a time, in arrival order. */
   private queue: Promise<void> = Promise.resolve();
   private readonly queued = new Set<string>();
@@ -113,7 +121,13 @@ export class BlockIntake {
 
   private onHeader(peer: Peer, header: SignedBlockHeader): void {
     const k = header.id.key;
-    if (this.d.graph.status(header.id) || this.queued.has(k)) return;
+    if (this.d.graph.status(header.id) || this.queued.has(k)) {
+      this.d.log.debug(
+        { block: header.id.toString(), status: this.d.graph.status(header.id)?.kind ?? "queued" },
+        "header of a block we hold",
+      );
+      return;
+    }
     const pending = this.pendingHeaders.get(k);
     if (pending) {
       pending.from.add(peer);
@@ -125,6 +139,15 @@ export class BlockIntake {
     const T = this.d.checks.limits.threadCount;
     if (now && header.content.slot.index(T) > now.index(T) + FUTURE_PERIODS * T) return;
     const bad = checkHeader(header, this.d.draws);
+    this.d.log.debug(
+      {
+        block: header.id.toString(),
+        slot: header.content.slot.toJSON(),
+        peer: peer.remote,
+        refused: bad?.reason,
+      },
+      "header",
+    );
     if (bad) {
       // a bad signature is the sender's fault whatever our state; a producer that is not ours is
       // judged against our draws, which are only as right as our final state
@@ -169,8 +192,7 @@ export class BlockIntake {
 
   private onOperations(peer: Peer, m: Extract<Message, { type: "blockOps" }>): void {
     const a = this.assembling.get(m.blockId.key);
-    if (a) {
-      if (a.asked !== peer) return; // an answer we did not ask this peer for
+    if (a?.asked === peer) {
       // the operations we asked for
       this.assembling.delete(m.blockId.key);
       for (const op of m.operations) if (!a.have.has(op.id.key)) a.have.set(op.id.key, op);
@@ -183,9 +205,12 @@ export class BlockIntake {
       this.enqueue(peer, a.header, ops as SignedOperation[]);
       return;
     }
-    // a whole block (the answer to askBlock): from a peer that announced its header
+    // a whole block (the answer to askBlock): from a peer that announced its header (another peer's
+    // answer to our askOps is not this peer's to send; a block being assembled from a peer that went
+    // silent is completed by whoever sends it whole after its header)
     const pending = this.pendingHeaders.get(m.blockId.key);
     if (!pending?.from.has(peer)) return; // unknown, already processed, or not this peer's to send
+    this.assembling.delete(m.blockId.key);
     const header = pending.header;
     const bad = checkOperationIds(
       header,
@@ -248,6 +273,10 @@ export class BlockIntake {
       return;
     }
     const r = this.d.graph.addBlock({ header, operations: ops }, this.d.currentSlot());
+    this.d.log.debug(
+      { block: header.id.toString(), status: r.status.kind, peer: peer.remote },
+      "block added",
+    );
     if (r.update.discarded.length > 0)
       this.d.log.info(
         { block: header.id.toString(), discarded: r.update.discarded.map((id) => id.toString()) },
@@ -258,10 +287,45 @@ export class BlockIntake {
       return;
     }
     if (r.status.kind === "waiting-parents") {
-      for (const id of r.status.missing) peer.send({ type: "askBlock", blockId: id });
+      this.d.log.debug(
+        { block: header.id.toString(), missing: r.status.missing.map(String), peer: peer.remote },
+        "block waits for parents: asking for them",
+      );
+      const at = this.d.clock.now();
+      for (const id of r.status.missing) {
+        if (this.asked.has(id.key)) continue; // asked already: askMissing goes on asking
+        this.asked.set(id.key, { at, tries: 1 });
+        peer.send({ type: "askBlock", blockId: id });
+      }
     }
     if (r.status.kind !== "stale") this.d.inclusion.record(header.id, ops);
     this.announce(r.update, peer);
+  }
+
+  /**
+   * Asks again for the parents that waiting blocks still miss (each slot tick): the peer first asked may
+   * not have answered (killed, or without the block), and blocks built on a missing one all wait for it, so
+   * without it this node would follow only its own blocks. Each missing block is asked of one peer at a
+   * time, the next one every {@link ASK_AGAIN_MS}, as Massa's block retrieval does.
+   */
+  askMissing(): void {
+    const peers = this.d.network()?.connected ?? [];
+    if (peers.length === 0) return;
+    const now = this.d.clock.now();
+    for (const id of this.d.graph.missingParents(ASK_AGAIN_PER_TICK)) {
+      const k = id.key;
+      if (this.queued.has(k)) continue;
+      const a = this.asked.get(k);
+      if (a && now - a.at < ASK_AGAIN_MS) continue;
+      const tries = (a?.tries ?? 0) + 1;
+      this.asked.set(k, { at: now, tries });
+      const peer = peers[tries % peers.length]!;
+      this.d.log.debug(
+        { block: id.toString(), peer: peer.remote, tries },
+        "asking again for a missing parent",
+      );
+      peer.send({ type: "askBlock", blockId: id });
+    }
   }
 
   /**

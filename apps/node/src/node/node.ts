@@ -245,6 +245,7 @@ export class MassaNode {
       network,
       operation: (id) => this.operation(id),
       currentSlot: () => this.currentSlot,
+      clock: this.clock,
       stopped,
     });
     const factory = new Factory({
@@ -288,6 +289,7 @@ export class MassaNode {
     this.lastTickSlot = slot;
     this.metrics.currentPeriod.set(slot.period);
     s.intake.announce(this.graph.tick(slot));
+    s.intake.askMissing();
     if (slot.period > 0) {
       // our block is sent by the factory; blocks that were waiting for it are relayed here
       const u = s.factory.produce(slot);
