@@ -8,7 +8,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { Writable } from "node:stream";
-import { type BlockId, operationMerkleRoot, SecretKey, SignedBlockHeader, Slot } from "@massa-ts/models";
+import {
+  type BlockId,
+  operationMerkleRoot,
+  SecretKey,
+  SignedBlockHeader,
+  SignedEndorsement,
+  Slot,
+} from "@massa-ts/models";
 import { type Message, Network, type Peer } from "@massa-ts/protocol";
 import pino from "pino";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
@@ -126,6 +133,35 @@ it("attack: a block by a key that was not drawn, in the server's graph: the star
   serveGraphWith(() => ({ header: headerAt(slot, parents, SecretKey.generate()), final: true }));
   await expect(join_(`${server.node.nodeId}@127.0.0.1:${server.node.p2pPort}`)).rejects.toThrow(
     /that fails its checks \(bad creator turn/,
+  );
+});
+
+it("attack: a final block by the drawn producer carrying an endorsement by a key not drawn: the start fails, named", async () => {
+  // one staker in this devnet: it is drawn to produce every slot and to endorse at every index
+  const staker = [...server.node.stakingKeys.values()][0]!;
+  const parents = [...server.node.graph.latestFinalBlocks()]; // a copy: the graph's moves on
+  const slot = server.node.currentSlot!;
+  const forged = SignedEndorsement.sign(
+    { slot, index: 0, endorsedBlock: parents[slot.thread]! },
+    SecretKey.generate(),
+  );
+  serveGraphWith(() => ({
+    header: SignedBlockHeader.sign(
+      {
+        currentVersion: 0,
+        announcedVersion: undefined,
+        slot,
+        parents,
+        operationMerkleRoot: operationMerkleRoot([]),
+        endorsements: [forged],
+        denunciations: [],
+      },
+      staker,
+    ),
+    final: true,
+  }));
+  await expect(join_(`${server.node.nodeId}@127.0.0.1:${server.node.p2pPort}`)).rejects.toThrow(
+    /that fails its checks \(endorsement 0 is not by the drawn endorser/,
   );
 });
 

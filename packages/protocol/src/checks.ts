@@ -115,6 +115,37 @@ export function checkWholeBlock(
   if (ids) return ids;
   const content = checkBlockContent(header, ops, config);
   if (content) return content;
+  const endorsers = checkEndorsers(header, draws);
+  if (endorsers) return endorsers;
   const bad = ops.find((o) => !o.verifySignature());
   return bad ? `operation ${bad.id}: bad signature` : undefined;
+}
+
+/**
+ * A whole block's endorsements against the draws of its slot, when they are known (a relayed block's go
+ * through consensus, which checks the same; a bootstrapped final block does not): each index once and in
+ * range, each by the endorser drawn for it, each of the block's same-thread parent.
+ */
+function checkEndorsers(header: SignedBlockHeader, draws: SelectionView): string | undefined {
+  const { slot, parents, endorsements } = header.content;
+  if (endorsements.length === 0) return undefined;
+  let drawn: readonly Address[];
+  try {
+    drawn = draws.getSelection(slot).endorsements;
+  } catch {
+    return undefined;
+  }
+  const seen = new Set<number>();
+  for (const e of endorsements) {
+    const { index, endorsedBlock } = e.content;
+    if (index >= drawn.length || seen.has(index))
+      return `endorsement index ${index} is out of range or repeated`;
+    seen.add(index);
+    if (!e.creatorAddress.equals(drawn[index]!))
+      return `endorsement ${index} is not by the drawn endorser ${drawn[index]}`;
+    const parent = parents[slot.thread];
+    if (!parent || !endorsedBlock.equals(parent))
+      return `endorsement ${index} does not endorse the same-thread parent`;
+  }
+  return undefined;
 }
