@@ -127,3 +127,33 @@ it("connections are bounded: past max_connections a new one is closed at once, t
 function countConnections(server: Server): Promise<number> {
   return new Promise((resolve) => server.getConnections((_e, c) => resolve(c)));
 }
+
+it("a batch runs one call at a time, yielding in between: work the node queued meanwhile is not held up by the rest of the batch", async () => {
+  const order: string[] = [];
+  const m = new Map([
+    [
+      "mark",
+      (params: unknown[]) => {
+        const i = params[0] as number;
+        order.push(`call ${i}`);
+        // what a slot tick or another client's request is to the node: work queued on the event loop
+        if (i === 0) setImmediate(() => order.push("queued work"));
+        return i;
+      },
+    ],
+  ]);
+  const s = await startRpcServer("127.0.0.1:0", m, {
+    maxBodyBytes: 10_000,
+    maxBatch: 16,
+    maxResponseBytes: 100_000,
+  });
+  servers.push(s.server);
+  const r = await fetch(s.url, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify([0, 1, 2, 3].map((i) => ({ jsonrpc: "2.0", id: i, method: "mark", params: [i] }))),
+  });
+  expect(((await r.json()) as { result: number }[]).map((a) => a.result)).toEqual([0, 1, 2, 3]);
+  // before: the whole batch ran in one go, the queued work after "call 3"
+  expect(order).toEqual(["call 0", "queued work", "call 1", "call 2", "call 3"]);
+});

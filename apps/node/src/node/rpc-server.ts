@@ -158,7 +158,12 @@ async function handle(
     }
     const budget = new ResponseBudget(opts.maxResponseBytes);
     const out = [];
-    for (const r of body) out.push(await call(r, methods, budget));
+    // one call at a time, yielding to the event loop in between: the node's timers (the slot clock, block
+    // production) and other clients wait for at most one call's work, not a whole batch's
+    for (const r of body) {
+      out.push(await call(r, methods, budget));
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
     return send(res, out);
   }
   return send(res, await call(body, methods, new ResponseBudget(opts.maxResponseBytes)));
