@@ -301,45 +301,6 @@ it("only active blocks are relayed: one waiting for its slot goes on when its sl
   await sender.stop();
 });
 
-it("a missing parent is asked for again, of the next peer, until one sends it (a node that missed a block while restarting used to follow its own blocks)", async () => {
-  // P: a block the node has not seen; X: a block built on it. The peer that sends X never answers for P;
-  // another peer holds P and answers whoever asks.
-  const now = node.currentSlot!;
-  const pSlot = new Slot(now.period + 1, 0);
-  const xSlot = new Slot(now.period + 1, 1);
-  const p = header(producerKey(pSlot), [], pSlot, node.graph.bestParents());
-  const xParents = [...node.graph.bestParents()];
-  xParents[0] = p.id;
-  const x = header(producerKey(xSlot), [], xSlot, xParents);
-  const asked: string[] = [];
-  const silent = peer("silent-sender", (m) => {
-    if (m.type === "askBlock") asked.push(`silent ${m.blockId}`);
-  });
-  const holder: Network = peer("holder", (m) => {
-    if (m.type !== "askBlock" || !m.blockId.equals(p.id)) return;
-    asked.push(`holder ${m.blockId}`);
-    holder.broadcast({ type: "header", header: p });
-    holder.broadcast({ type: "blockOps", blockId: p.id, operations: [] });
-  });
-  await until(
-    () => silent.connected.length === 1 && holder.connected.length === 1,
-    "the two peers' connections",
-    8000,
-  );
-  silent.broadcast({ type: "header", header: x });
-  silent.broadcast({ type: "blockOpIds", blockId: x.id, ids: [] });
-  await until(() => node.graph.status(x.id)?.kind === "waiting-parents", "X waiting for P", 8000);
-  expect(asked).toEqual([`silent ${p.id}`]); // asked first of the peer that sent X
-  // before: nobody was asked again, and X (with every block built on it) waited for good
-  await until(() => node.graph.status(p.id) !== undefined, "P fetched from the holder", 15_000);
-  expect(asked).toContain(`holder ${p.id}`);
-  await until(() => node.graph.status(x.id)?.kind !== "waiting-parents", "X no longer waiting for P", 8000);
-  for (const n of [silent, holder])
-    expect(node.network!.isBanned(n.nodeKey.publicKey.toString())).toBe(false);
-  await silent.stop();
-  await holder.stop();
-});
-
 it("endorsements relayed only from the drawn endorser and for the coming period: far-future and undrawn ones are not", async () => {
   const got: Message[] = [];
   const watcher = peer("endorsement-watcher", (m) => got.push(m));
@@ -350,7 +311,9 @@ it("endorsements relayed only from the drawn endorser and for the coming period:
     8000,
   );
   const staker = [...node.stakingKeys.values()][0]!; // the devnet's only staker: drawn for every slot
-  const endorsed = node.graph.bestParents()[0]!;
+  // not the block the node endorses itself for these slots (it endorses the coming slot as soon as the
+  // current one starts, and keeps one endorsement per index and endorsed block): a competing one
+  const endorsed = node.graph.bestParents()[1]!;
   const now = node.currentSlot!;
   const sign = (slot: Slot, key: SecretKey) =>
     SignedEndorsement.sign({ slot, index: 3, endorsedBlock: endorsed }, key);
@@ -417,6 +380,49 @@ it("a flood of operations: the flooder is throttled (the excess dropped, never b
 }, 10_000);
 
 // last: these ban 127.0.0.1 itself (no node key proved yet), so no new peer from here could connect after
+it("a missing parent is asked for again, of the next peer, until one sends it (a node that missed a block while restarting used to follow its own blocks)", async () => {
+  // P: a block the node has not seen; X: a block built on it. The peer that sends X never answers for P;
+  // another peer holds P and answers whoever asks.
+  const now = node.currentSlot!;
+  const pSlot = new Slot(now.period + 1, 0);
+  const xSlot = new Slot(now.period + 1, 1);
+  const p = header(producerKey(pSlot), [], pSlot, node.graph.bestParents());
+  const xParents = [...node.graph.bestParents()];
+  xParents[0] = p.id;
+  const x = header(producerKey(xSlot), [], xSlot, xParents);
+  const asked: string[] = [];
+  const silent = peer("silent-sender", (m) => {
+    if (m.type === "askBlock") asked.push(`silent ${m.blockId}`);
+  });
+  const holder: Network = peer("holder", (m) => {
+    if (m.type !== "askBlock" || !m.blockId.equals(p.id)) return;
+    asked.push(`holder ${m.blockId}`);
+    holder.broadcast({ type: "header", header: p });
+    holder.broadcast({ type: "blockOps", blockId: p.id, operations: [] });
+  });
+  try {
+    await until(
+      () => silent.connected.length === 1 && holder.connected.length === 1,
+      "the two peers' connections",
+      8000,
+    );
+    silent.broadcast({ type: "header", header: x });
+    silent.broadcast({ type: "blockOpIds", blockId: x.id, ids: [] });
+    await until(() => node.graph.status(x.id)?.kind === "waiting-parents", "X waiting for P", 8000);
+    await until(() => asked.length > 0, "P asked for", 8000);
+    expect(asked[0]).toBe(`silent ${p.id}`); // asked first of the peer that sent X
+    // before: nobody was asked again, and X (with every block built on it) waited for good
+    await until(() => node.graph.status(p.id) !== undefined, "P fetched from the holder", 15_000);
+    expect(asked).toContain(`holder ${p.id}`);
+    await until(() => node.graph.status(x.id)?.kind !== "waiting-parents", "X no longer waiting for P", 8000);
+    for (const n of [silent, holder])
+      expect(node.network!.isBanned(n.nodeKey.publicKey.toString())).toBe(false);
+  } finally {
+    await silent.stop();
+    await holder.stop();
+  }
+});
+
 it("garbage bytes and an oversized frame on the node's port: cut and banned by IP, the node carries on", async () => {
   const raw = async (bytes: Buffer) => {
     const s = connect(node.p2pPort!, "127.0.0.1");
