@@ -121,13 +121,7 @@ export class BlockIntake {
 
   private onHeader(peer: Peer, header: SignedBlockHeader): void {
     const k = header.id.key;
-    if (this.d.graph.status(header.id) || this.queued.has(k)) {
-      this.d.log.debug(
-        { block: header.id.toString(), status: this.d.graph.status(header.id)?.kind ?? "queued" },
-        "header of a block we hold",
-      );
-      return;
-    }
+    if (this.d.graph.status(header.id) || this.queued.has(k)) return;
     const pending = this.pendingHeaders.get(k);
     if (pending) {
       pending.from.add(peer);
@@ -139,15 +133,6 @@ export class BlockIntake {
     const T = this.d.checks.limits.threadCount;
     if (now && header.content.slot.index(T) > now.index(T) + FUTURE_PERIODS * T) return;
     const bad = checkHeader(header, this.d.draws);
-    this.d.log.debug(
-      {
-        block: header.id.toString(),
-        slot: header.content.slot.toJSON(),
-        peer: peer.remote,
-        refused: bad?.reason,
-      },
-      "header",
-    );
     if (bad) {
       // a bad signature is the sender's fault whatever our state; a producer that is not ours is
       // judged against our draws, which are only as right as our final state
