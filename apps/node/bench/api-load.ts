@@ -15,6 +15,7 @@ import pino from "pino";
 import { loadNodeConfig } from "../src/node/config.ts";
 import { runNode } from "../src/node/run.ts";
 import { benchDevnet } from "./devnet-helper.ts";
+import { ratio, verifyRate } from "./yardstick.ts";
 
 const CLIENTS = 4;
 const SECONDS = 15;
@@ -42,10 +43,12 @@ async function measure(label: string, during: () => Promise<number>) {
   const ms = (n: number) => (n / 1e6).toFixed(1);
   console.log(
     `${label}: event-loop delay p50 ${ms(h.percentile(50))} ms, p99 ${ms(h.percentile(99))} ms, max ${ms(h.max)} ms; ` +
-      `${slots} slots passed, ${finalized} finalized; ${served > 0 ? `${served} batches served (${(served / SECONDS).toFixed(1)}/s, ${((served * 16 * 128) / SECONDS).toFixed(0)} addresses/s)` : "no API load"}`,
+      `${slots} slots passed, ${finalized} finalized; ${served > 0 ? `${served} batches served (${(served / SECONDS).toFixed(1)}/s, ${((served * 16 * 128) / SECONDS).toFixed(0)} addresses/s, ${ratio((served * 16 * 128) / SECONDS, yardstick)})` : "no API load"}`,
   );
 }
 
+const yardstick = verifyRate();
+console.log(`yardstick: one core's crypto.verify Ed25519, ${yardstick}/s`);
 await measure("idle", () => new Promise((r) => setTimeout(() => r(0), SECONDS * 1000)));
 
 const addrs = Object.keys(JSON.parse(readFileSync(join(dir, "initial_ledger.json"), "utf8")) as object).slice(

@@ -12,6 +12,7 @@ import { loadNodeConfig } from "../src/node/config.ts";
 import { runNode } from "../src/node/run.ts";
 import { rpc as rpcCall } from "../test/rpc-helper.ts";
 import { benchDevnet, benchTransfer } from "./devnet-helper.ts";
+import { ratio, verifyRate } from "./yardstick.ts";
 
 const OPS = Number(process.env.MASSA_TS_BENCH_OPS ?? 20_000);
 const SENDERS = 400;
@@ -45,6 +46,8 @@ const wire = ops.map((op) => ({
   signature: op.signature.toString(),
 }));
 
+const yardstick = verifyRate();
+console.log(`yardstick: one core's crypto.verify Ed25519, ${yardstick}/s`);
 const t0 = performance.now();
 for (let i = 0; i < wire.length; i += 100) await rpc("send_operations", [wire.slice(i, i + 100)]);
 const t1 = performance.now();
@@ -57,10 +60,10 @@ while (final < expected && performance.now() - t0 < 120_000) {
 }
 const t2 = performance.now();
 console.log(
-  `send_operations: ${OPS} operations accepted in ${((t1 - t0) / 1000).toFixed(2)} s = ${Math.round(OPS / ((t1 - t0) / 1000))} ops/s`,
+  `send_operations: ${OPS} operations accepted in ${((t1 - t0) / 1000).toFixed(2)} s = ${Math.round(OPS / ((t1 - t0) / 1000))} ops/s (${ratio(OPS / ((t1 - t0) / 1000), yardstick)})`,
 );
 console.log(
-  `end to end: ${OPS} transfers submitted and final in ${((t2 - t0) / 1000).toFixed(2)} s = ${Math.round(OPS / ((t2 - t0) / 1000))} tx/s (all final: ${final >= expected})`,
+  `end to end: ${OPS} transfers submitted and final in ${((t2 - t0) / 1000).toFixed(2)} s = ${Math.round(OPS / ((t2 - t0) / 1000))} tx/s, ${ratio(OPS / ((t2 - t0) / 1000), yardstick)} (all final: ${final >= expected})`,
 );
 await running.stop();
 rmSync(dir, { recursive: true, force: true });
