@@ -1,4 +1,5 @@
 export { type PeerAddress, parsePeerAddress, pinnedAddress } from "./address.js";
+export { BanList } from "./bans.js";
 export { type GraphBlock, graphParts, operationBatches, updateChunks } from "./batches.js";
 export {
   channelCiphers,

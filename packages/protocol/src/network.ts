@@ -1,13 +1,8 @@
 // The peer set: listening, dialing configured peers with backoff, bans by IP and node key, broadcast.
 import { connect, createServer, type Server } from "node:net";
-import {
-  type BlockLimits,
-  BoundedMap,
-  MASSA_BLOCK_LIMITS,
-  type PublicKey,
-  type SecretKey,
-} from "@massa-ts/models";
+import { type BlockLimits, MASSA_BLOCK_LIMITS, type PublicKey, type SecretKey } from "@massa-ts/models";
 import { parsePeerAddress } from "./address.js";
+import { BanList } from "./bans.js";
 import { encodeMessage, type Message } from "./messages.js";
 import { Peer } from "./peer.js";
 
@@ -65,13 +60,8 @@ export class Network {
   readonly maxPeersPerIp: number;
   readonly blockLimits: BlockLimits;
   private readonly peers = new Set<Peer>();
-  /**
-   * Bans by node key and by IP, in two tables of 10 000 (the oldest, first to expire, forgotten past that).
-   * Apart so that bans of fresh keys, free to make, cannot flush the IP bans; a key ban pushed out only lets
-   * back a key its owner could have replaced anyway.
-   */
-  private readonly keyBans = new BoundedMap<string, { until: number; reason: string }>(10_000);
-  private readonly ipBans = new BoundedMap<string, { until: number; reason: string }>(10_000);
+  /** Bans by node key and by IP, and the peers whitelist (the private API reads and changes them). */
+  readonly bans: BanList;
   private server: Server | undefined;
   /** Configured peers: backoff state, and the node key the address answered with last. */
   private readonly wanted = new Map<
@@ -94,6 +84,7 @@ export class Network {
     this.handshakeMs = opts.handshakeMs ?? 5_000;
     this.maxPeers = opts.maxPeers ?? 64;
     this.maxPeersPerIp = opts.maxPeersPerIp ?? 8;
+    this.bans = new BanList(this.banMs);
     this.blockLimits = opts.blockLimits ?? MASSA_BLOCK_LIMITS;
   }
 
@@ -139,7 +130,7 @@ export class Network {
       inbound++;
       if (p.socket.remoteAddress === ip) fromIp++;
     }
-    if (fromIp >= this.maxPeersPerIp) return false;
+    if (fromIp >= this.maxPeersPerIp && !this.bans.isWhitelisted(ip)) return false;
     const outbound = this.peers.size - inbound;
     const reserved = Math.max(0, this.wanted.size - outbound);
     return this.peers.size + reserved < this.maxPeers;
@@ -186,14 +177,7 @@ export class Network {
 
   /** Whether a node key ("P…") or an IP is banned now. */
   isBanned(key: string): boolean {
-    const table = this.keyBans.has(key) ? this.keyBans : this.ipBans;
-    const b = table.get(key);
-    if (!b) return false;
-    if (b.until < Date.now()) {
-      table.delete(key);
-      return false;
-    }
-    return true;
+    return this.bans.isBanned(key);
   }
 
   /**
@@ -201,18 +185,24 @@ export class Network {
    * devnet, keep working), else its IP.
    */
   ban(peer: Peer, reason: string): void {
-    const until = Date.now() + this.banMs;
-    if (peer.publicKey) this.keyBans.set(peer.publicKey.toString(), { until, reason });
-    else if (peer.socket.remoteAddress) this.ipBans.set(peer.socket.remoteAddress, { until, reason });
+    if (peer.publicKey) this.bans.ban(peer.publicKey.toString(), reason);
+    else if (peer.socket.remoteAddress) this.bans.ban(peer.socket.remoteAddress, reason);
+  }
+
+  /**
+   * An operator's ban (private API `node_ban_by_id` / `node_ban_by_ip`): node keys ("P…") or IPs, for the
+   * ban period; their connections close now.
+   */
+  banIds(ids: readonly string[], reason: string): void {
+    for (const id of ids) this.bans.ban(id, reason);
+    for (const p of this.connected)
+      if (this.isBanned(p.publicKey!.toString()) || this.isBanned(p.socket.remoteAddress ?? ""))
+        p.close(`banned: ${reason}`);
   }
 
   /** Current bans: key (IP or node key) → reason. */
   banned(): Map<string, string> {
-    const out = new Map<string, string>();
-    const now = Date.now();
-    for (const table of [this.keyBans, this.ipBans])
-      for (const [k, b] of table) if (b.until >= now) out.set(k, b.reason);
-    return out;
+    return this.bans.current();
   }
 
   /**
