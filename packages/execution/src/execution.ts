@@ -22,6 +22,7 @@ import {
   type ExecutionConfig,
   ExecutionError,
   type ExecutionEvent,
+  type TransferReceipt,
 } from "./types.js";
 
 export type { SlotOutput } from "./slot-context.js";
@@ -56,6 +57,11 @@ export class Execution {
   readonly config: ExecutionConfig;
   private history: SlotOutput[] = [];
   private readonly finalEvents: ExecutionEvent[] = [];
+  /** Transfer receipts of the newest final slots (slot key → receipts), oldest first. */
+  private readonly finalTransfers = new Map<
+    string,
+    { blockId: BlockId | undefined; transfers: TransferReceipt[] }
+  >();
 
   constructor(
     private readonly fs: FinalStateController,
@@ -161,6 +167,14 @@ export class Execution {
       }
       this.fs.settleSlot(s, this.stateChanges(out));
       for (const e of out.events) this.finalEvents.push({ ...e, isFinal: true });
+      if (out.transfers.length > 0) {
+        this.finalTransfers.set(`${s.period},${s.thread}`, {
+          blockId: out.blockId,
+          transfers: out.transfers,
+        });
+        while (this.finalTransfers.size > this.config.transferSlotsKept)
+          this.finalTransfers.delete(this.finalTransfers.keys().next().value!);
+      }
       const excess = this.finalEvents.length - this.config.maxFinalEvents;
       if (excess > 0) this.finalEvents.splice(0, excess);
     }
@@ -267,6 +281,19 @@ export class Execution {
       }
     }
     return keys ? [...keys].sort().map((k) => fromHex(k)) : undefined;
+  }
+
+  /**
+   * The Transaction receipts of an executed slot with the block they came from: the active history's (the
+   * candidate execution) or a recent final slot's; undefined when the slot is not executed or too old.
+   */
+  transfersAt(
+    slot: Slot,
+  ): { blockId: BlockId | undefined; transfers: readonly TransferReceipt[] } | undefined {
+    const h = this.history.find((o) => o.slot.equals(slot));
+    if (h) return { blockId: h.blockId, transfers: h.transfers };
+    if (Slot.compare(slot, this.finalSlot) > 0) return undefined;
+    return this.finalTransfers.get(`${slot.period},${slot.thread}`) ?? { blockId: undefined, transfers: [] };
   }
 
   /** Deferred credits of `a` at slots after the final slot, as the candidate state sees them. */

@@ -13,4 +13,5 @@ export {
   type ExecutionConfig,
   ExecutionError,
   type ExecutionEvent,
+  type TransferReceipt,
 } from "./types.js";

@@ -1,6 +1,6 @@
 // Executing a block's operations against a SlotContext: fee, skips, each payload kind (transfers, roll
 // buys and sells), the executed-op record; and `transfer`, the all-or-nothing coin move they share.
-import { type Address, type Amount, AmountError, type SignedOperation, Slot } from "@massa-ts/models";
+import { type Address, Amount, AmountError, type SignedOperation, Slot } from "@massa-ts/models";
 import { creditKey } from "./layers.js";
 import type { Scratch, SlotContext } from "./slot-context.js";
 
@@ -31,10 +31,13 @@ export function executeOperation(ctx: SlotContext, op: SignedOperation): Amount 
   const v = opScratch.view;
   let success = true;
   let target: Address | undefined;
+  /** For a Transaction's receipt: whether its recipient existed before it. */
+  let recipientExisted = true;
   try {
     switch (payload.type) {
       case "Transaction":
         target = payload.recipient;
+        recipientExisted = v.balance(payload.recipient) !== undefined;
         transfer(ctx, opScratch, sender, payload.recipient, payload.amount);
         break;
       case "RollBuy": {
@@ -88,6 +91,22 @@ export function executeOperation(ctx: SlotContext, op: SignedOperation): Amount 
   if (success) {
     ctx.layer.absorb(opScratch.layer);
     ctx.emit(`executed: ${payload.type}`, false, op, target);
+  }
+  if (payload.type === "Transaction") {
+    const received = !success
+      ? Amount.ZERO
+      : recipientExisted
+        ? payload.amount
+        : payload.amount.sub(cfg.addressCreationCost);
+    ctx.transfers.push({
+      operationId: op.id,
+      from: sender,
+      to: payload.recipient,
+      amount: payload.amount,
+      effectiveReceived: received,
+      succeed: success,
+      fee,
+    });
   }
   ctx.layer.executedOps.set(op.id.key, {
     id: op.id,

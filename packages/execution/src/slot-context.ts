@@ -3,7 +3,7 @@
 import type { FinalStateController } from "@massa-ts/final-state";
 import type { Address, BlockId, SignedOperation, Slot } from "@massa-ts/models";
 import { Layer, View } from "./layers.js";
-import type { ExecBlock, ExecutionConfig, ExecutionEvent } from "./types.js";
+import type { ExecBlock, ExecutionConfig, ExecutionEvent, TransferReceipt } from "./types.js";
 
 /** The result of one executed slot, kept in the active history until the slot is final. */
 export interface SlotOutput {
@@ -12,6 +12,8 @@ export interface SlotOutput {
   readonly changes: Layer;
   readonly seedBit: boolean;
   readonly events: ExecutionEvent[];
+  /** Receipts of the slot's Transaction operations, in execution order. */
+  readonly transfers: TransferReceipt[];
 }
 
 /** A scratch layer on top of the slot's (an operation's, a mint's), with a view that reads it first. */
@@ -26,6 +28,8 @@ export class SlotContext {
   readonly layer = new Layer();
   /** The slot's events, in emission order (an event's `indexInSlot` is its position here). */
   readonly events: ExecutionEvent[] = [];
+  /** Receipts of the slot's Transaction operations, in execution order. */
+  readonly transfers: TransferReceipt[] = [];
   /** The history's layers, newest first: what the slot reads below its own layer. */
   private readonly below: readonly Layer[];
 
@@ -71,6 +75,13 @@ export class SlotContext {
 
   /** The slot's output, once everything is written. */
   output(seedBit: boolean): SlotOutput {
-    return { slot: this.slot, blockId: this.block?.id, changes: this.layer, seedBit, events: this.events };
+    return {
+      slot: this.slot,
+      blockId: this.block?.id,
+      changes: this.layer,
+      seedBit,
+      events: this.events,
+      transfers: this.transfers,
+    };
   }
 }

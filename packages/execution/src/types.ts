@@ -29,6 +29,8 @@ export interface ExecutionConfig {
   readonly maxMissRatio: readonly [num: bigint, den: bigint];
   /** Events of final slots kept for queries (the active slots' events are always kept). */
   readonly maxFinalEvents: number;
+  /** Final slots whose transfer receipts are kept (`transfersAt`), the newest. */
+  readonly transferSlotsKept: number;
 }
 
 export const DEFAULT_EXECUTION_CONFIG: ExecutionConfig = {
@@ -41,6 +43,7 @@ export const DEFAULT_EXECUTION_CONFIG: ExecutionConfig = {
   operationValidityPeriods: 10,
   maxMissRatio: [7n, 10n],
   maxFinalEvents: 10_000,
+  transferSlotsKept: 1_000,
 };
 
 /** What execution needs of a block: consensus hands these over (the block itself stays in consensus). */
@@ -73,6 +76,20 @@ export interface ExecutionEvent {
   readonly isError: boolean;
   readonly isFinal: boolean;
   readonly data: string;
+}
+
+/**
+ * A Transaction operation's receipt (Massa's execution-trace `Transfer`): who paid whom, what the recipient
+ * got (the amount less the creation cost when the transfer created its address; nothing when it failed).
+ */
+export interface TransferReceipt {
+  readonly operationId: OperationId;
+  readonly from: Address;
+  readonly to: Address;
+  readonly amount: Amount;
+  readonly effectiveReceived: Amount;
+  readonly succeed: boolean;
+  readonly fee: Amount;
 }
 
 /** Executed operation record: success flag and the slot at which it stops mattering. */
