@@ -43,6 +43,30 @@ export function chainMethods(node: NodeApiView, m: Map<string, Handler>): void {
     const b = node.graph.blockAt(new Slot(s.period, s.thread));
     return b ? { header: headerJson(b.header), operations: b.operations.map((o) => o.id.toString()) } : null;
   });
+  // Massa's execution-trace receipts of the slots' Transaction operations; a slot without a blockclique
+  // block is left out of the answer, as Massa does
+  m.set("get_slots_transfers", (params) => {
+    const out: Json[] = [];
+    for (const s of arg(params, zList(zSlot), "slot list")) {
+      const slot = new Slot(s.period, s.thread);
+      const b = node.graph.blockAt(slot);
+      if (!b) continue;
+      const blockId = b.header.id.toString();
+      out.push(
+        (node.execution.transfersAt(slot)?.transfers ?? []).map((t) => ({
+          from: t.from.toString(),
+          to: t.to.toString(),
+          amount: t.amount.toString(),
+          effective_amount_received: t.effectiveReceived.toString(),
+          context: { operation_id: t.operationId.toString() },
+          succeed: t.succeed,
+          fee: t.fee.toString(),
+          block_id: blockId,
+        })),
+      );
+    }
+    return out;
+  });
   m.set("get_graph_interval", (params) => {
     const r = arg(
       params,

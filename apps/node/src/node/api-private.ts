@@ -1,7 +1,8 @@
 // The private JSON-RPC API (loopback only): stop the node, staking keys, peers to drop or take back, bans.
 import { Address, PublicKey } from "@massa-ts/models";
 import { z } from "zod";
-import { arg, zAddress, zList } from "./api-json.js";
+import { arg, zAddress, zBytes, zList } from "./api-json.js";
+import { addPeerControls } from "./api-peers.js";
 import type { NodeAdminView } from "./api-view.js";
 import { type Handler, RpcCode, RpcError } from "./rpc-server.js";
 
@@ -14,18 +15,26 @@ export function privateMethods(node: NodeAdminView, onStop: () => void): Map<str
   });
   m.set("add_staking_secret_keys", (params) => {
     const keys = arg(params, zList(z.string()), "secret key list");
-    return keys.map((k, i) => {
+    keys.forEach((k, i) => {
       try {
-        return node.addStakingKey(k, `key ${i}`).toString();
+        node.addStakingKey(k, `key ${i}`);
       } catch (e) {
         throw new RpcError(RpcCode.invalidParams, (e as Error).message);
       }
     });
+    return null; // Massa's RpcResult<()>
   });
   m.set("remove_staking_addresses", (params) => {
     const addrs = arg(params, zList(zAddress), "address list");
-    return addrs.map((a) => node.removeStakingKey(a));
+    for (const a of addrs) node.removeStakingKey(a);
+    return null;
   });
+  m.set("node_sign_message", (params) => {
+    const message = arg(params, zBytes, "message");
+    const { publicKey, signature } = node.signWithNodeKey(Uint8Array.from(message));
+    return { public_key: publicKey.toString(), signature: signature.toString() };
+  });
+  addPeerControls(m, node);
   // partitions without bans (an operator dropping peers; the chaos harness's partitions): node keys "P…"
   const zKeys = zList(z.string());
   const peerKeys = (params: unknown[]) =>

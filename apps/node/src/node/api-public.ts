@@ -9,6 +9,7 @@ import {
   Slot,
 } from "@massa-ts/models";
 import { z } from "zod";
+import { addCallMethods } from "./api-calls.js";
 import { chainMethods } from "./api-chain.js";
 import { arg, bytesJson, operationJson, operationJsonBound, slotJson, zAddress, zList } from "./api-json.js";
 import type { NodeApiView } from "./api-view.js";
@@ -89,7 +90,6 @@ export function publicMethods(
       chain_id: c.chain_id,
       minimal_fees: c.minimal_fees,
       current_mip_version: 0,
-      final_state_fingerprint: node.fs.stateHash.toString(),
     };
   });
 
@@ -273,5 +273,6 @@ export function publicMethods(
   });
 
   chainMethods(node, m);
+  addCallMethods(m);
   return m;
 }

@@ -30,4 +30,7 @@ export type NodeApiView = { readonly fs: FinalStateReader } & Pick<
 >;
 
 /** The private API's view: staking keys and peer controls. */
-export type NodeAdminView = Pick<MassaNode, "stakingKeys" | "addStakingKey" | "removeStakingKey" | "network">;
+export type NodeAdminView = Pick<
+  MassaNode,
+  "stakingKeys" | "addStakingKey" | "removeStakingKey" | "network" | "signWithNodeKey" | "bootstrapServer"
+>;

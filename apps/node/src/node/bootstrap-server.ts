@@ -23,6 +23,11 @@ export class BootstrapServer {
   /** New sessions per IP in the current minute. */
   private readonly starts = new BoundedMap<string, { minute: number; count: number }>(10_000);
 
+  /** IPs refused bootstrap (private API `node_add_to_bootstrap_blacklist`). */
+  readonly blacklist = new Set<string>();
+  /** When set, the only IPs that may bootstrap from us (`node_add_to_bootstrap_whitelist`); unset: anyone. */
+  whitelist: Set<string> | undefined;
+
   constructor(private readonly d: BootstrapServerDeps) {}
 
   /** A part of the final state from where the client's cursor is. */
@@ -85,11 +90,13 @@ export class BootstrapServer {
   private gate(peer: Peer, newSession: boolean): string | undefined {
     const now = this.d.clock.now();
     for (const [k, t] of this.clients) if (now - t > 10_000) this.clients.delete(k);
+    const ip = peer.socket.remoteAddress ?? "?";
+    if (this.blacklist.has(ip)) return "this address is on the bootstrap blacklist";
+    if (this.whitelist && !this.whitelist.has(ip)) return "this address is not on the bootstrap whitelist";
     const who = peer.publicKey!.toString();
     if (!this.clients.has(who) && this.clients.size >= 4)
       return "bootstrap server busy (4 clients): retry later";
     if (newSession) {
-      const ip = peer.socket.remoteAddress ?? "?";
       const minute = Math.floor(now / 60_000);
       const s = this.starts.get(ip);
       const count = s && s.minute === minute ? s.count + 1 : 1;

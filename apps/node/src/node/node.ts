@@ -14,9 +14,12 @@ import {
   Amount,
   BlockId,
   type BlockLimits,
+  blake3,
   MASSA_BLOCK_LIMITS,
   type OperationId,
+  type PublicKey,
   type SecretKey,
+  type Signature,
   type SignedOperation,
   type Slot,
   type SlotConfig,
@@ -347,6 +350,17 @@ export class MassaNode {
   /** Massa's node id of this node's p2p key ("N…"): what a peer pins to bootstrap from us. */
   get nodeId(): string {
     return (this.network?.nodeKey ?? nodeKey(this.config)).publicKey.toNodeId();
+  }
+
+  /** Signs BLAKE3(message) with the node key, as Massa's `node_sign_message` does. */
+  signWithNodeKey(message: Uint8Array): { publicKey: PublicKey; signature: Signature } {
+    const key = this.network?.nodeKey ?? nodeKey(this.config);
+    return { publicKey: key.publicKey, signature: key.sign(blake3(message)) };
+  }
+
+  /** Who may bootstrap from this node (private API lists), once the node is started. */
+  get bootstrapServer(): BootstrapServer | undefined {
+    return this.services?.bootstrapServer;
   }
 
   get currentSlot(): Slot | undefined {

@@ -13,6 +13,7 @@ export const RpcCode = {
   badRequest: -32000,
   internal: -32001,
   notFound: -32004,
+  execution: -32010,
   models: -32013,
   inconsistency: -32016,
   pool: -32021,
