@@ -264,6 +264,55 @@ describe("the methods' meaning, with numbers", () => {
     ]);
   });
 
+  it("events: a successful transfer emits none; a failed one emits one error event, found at its slot with `end` excluded, by its sender as caller and emitter", async () => {
+    const node = running.node;
+    const sender = SecretKey.fromString(accounts[2]!.secretKey);
+    const recipient = Address.fromPublicKey(SecretKey.generate().publicKey);
+    const failing = SignedOperation.sign(
+      {
+        fee: Amount.fromMas("0.01"),
+        expirePeriod: node.currentSlot!.period + 8,
+        // too little to create the recipient's address (0.001 MAS): the transfer fails after its fee
+        payload: { type: "Transaction", recipient, amount: Amount.fromMas("0.0005") },
+      },
+      sender,
+      77n,
+    );
+    await raw(running.publicUrl, "send_operations", [[wire(failing)]]);
+    await until(
+      () => node.execution.operationStatus(failing.id)?.final === true,
+      "the failed transfer final",
+      20_000,
+    );
+    const filter = (f: Record<string, unknown>) =>
+      raw(running.publicUrl, "get_filtered_sc_output_event", [f]).then(
+        (r) =>
+          r.json.result as { context: { slot: { period: number; thread: number }; call_stack: string[] } }[],
+      );
+    expect(await filter({ original_operation_id: opId })).toEqual([]); // the successful transfer
+    const [e] = await filter({ original_operation_id: failing.id.toString() });
+    expect(e!.context.call_stack).toEqual([accounts[2]!.address]);
+    const s = e!.context.slot;
+    const next =
+      s.thread === 3 ? { period: s.period + 1, thread: 0 } : { period: s.period, thread: s.thread + 1 };
+    const id = failing.id.toString();
+    const ours = (list: Awaited<ReturnType<typeof filter>>) =>
+      list.filter((x) => JSON.stringify(x).includes(id));
+    expect(ours(await filter({ start: s, end: s }))).toHaveLength(0);
+    expect(ours(await filter({ start: s, end: next }))).toHaveLength(1);
+    expect(ours(await filter({ start: next }))).toHaveLength(0);
+    expect(ours(await filter({ emitter_address: accounts[2]!.address }))).toHaveLength(1);
+    expect(ours(await filter({ original_caller_address: recipient.toString() }))).toHaveLength(0);
+    expect(
+      ours(
+        await filter({
+          original_caller_address: accounts[2]!.address,
+          emitter_address: recipient.toString(),
+        }),
+      ),
+    ).toHaveLength(0);
+  });
+
   it("node_sign_message: a signature of BLAKE3(message) by the node key, which massa-web3 verifies", async () => {
     const message = [104, 101, 108, 108, 111];
     const r = (await raw(running.privateUrl, "node_sign_message", [message])).json.result as {

@@ -38,11 +38,17 @@ export interface OperationStatus {
 }
 
 /** Event filter (all fields optional, combined with AND). */
+/** Massa's event filter: every field given must match. */
 export interface EventFilter {
   readonly operationId?: OperationId;
-  readonly address?: Address;
+  /** The first address of the event's call stack (the operation's sender). */
+  readonly originalCaller?: Address;
+  /** The last address of the event's call stack (who emitted it). */
+  readonly emitter?: Address;
+  /** Slots from this one on. */
   readonly fromSlot?: Slot;
-  readonly toSlot?: Slot;
+  /** Slots before this one (exclusive, as Massa's `end`). */
+  readonly endSlot?: Slot;
   readonly isFinal?: boolean;
   readonly isError?: boolean;
 }
@@ -354,13 +360,14 @@ export class Execution {
   /** Events of final (bounded) and active slots matching `filter`, oldest first. */
   events(filter: EventFilter = {}): ExecutionEvent[] {
     const all = [...this.finalEvents, ...this.history.flatMap((h) => h.events)];
-    const op = filter.operationId;
+    const { operationId: op, originalCaller: caller, emitter } = filter;
     return all.filter(
       (e) =>
-        (op === undefined || (e.originOperationId !== undefined && e.originOperationId.equals(op))) &&
-        (filter.address === undefined || e.callStack.some((a) => a.equals(filter.address!))) &&
+        (op === undefined || e.originOperationId?.equals(op) === true) &&
+        (caller === undefined || e.callStack[0]?.equals(caller) === true) &&
+        (emitter === undefined || e.callStack[e.callStack.length - 1]?.equals(emitter) === true) &&
         (filter.fromSlot === undefined || Slot.compare(e.slot, filter.fromSlot) >= 0) &&
-        (filter.toSlot === undefined || Slot.compare(e.slot, filter.toSlot) <= 0) &&
+        (filter.endSlot === undefined || Slot.compare(e.slot, filter.endSlot) < 0) &&
         (filter.isFinal === undefined || e.isFinal === filter.isFinal) &&
         (filter.isError === undefined || e.isError === filter.isError),
     );

@@ -36,7 +36,6 @@ export function executeOperation(ctx: SlotContext, op: SignedOperation): Amount 
   try {
     switch (payload.type) {
       case "Transaction":
-        target = payload.recipient;
         recipientExisted = v.balance(payload.recipient) !== undefined;
         transfer(ctx, opScratch, sender, payload.recipient, payload.amount);
         break;
@@ -88,10 +87,8 @@ export function executeOperation(ctx: SlotContext, op: SignedOperation): Amount 
       target,
     );
   }
-  if (success) {
-    ctx.layer.absorb(opScratch.layer);
-    ctx.emit(`executed: ${payload.type}`, false, op, target);
-  }
+  // as in Massa, a successful operation emits no event of its own (only a contract it runs would)
+  if (success) ctx.layer.absorb(opScratch.layer);
   if (payload.type === "Transaction") {
     const received = !success
       ? Amount.ZERO

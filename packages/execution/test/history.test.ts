@@ -73,7 +73,7 @@ describe("active history", () => {
 });
 
 describe("events", () => {
-  it("are kept for active slots and a bounded number of final ones; queries by op id, address, slot", async () => {
+  it("are kept for active slots and a bounded number of final ones; filtered as Massa's (caller first, emitter last, end exclusive)", async () => {
     const a = keyIn(1);
     const b = keyIn(0);
     const p = keyIn(0);
@@ -86,27 +86,36 @@ describe("events", () => {
       undefined,
       { maxFinalEvents: 3 },
     );
+    // a holds 100 MAS: each transfer of 1 001+ fails (its error event), a fifth of 1 succeeds (no event)
     const ops = [1, 2, 3, 4].map((k) =>
-      op(a.sk, { type: "Transaction", recipient: b.addr, amount: mas(`${k}`) }),
+      op(a.sk, { type: "Transaction", recipient: b.addr, amount: mas(`${1000 + k}`) }),
     );
+    const ok = op(a.sk, { type: "Transaction", recipient: b.addr, amount: mas("1") });
     runTo(c, new Slot(3, 1), [
       block(new Slot(1, 1), p.addr, ops.slice(0, 2)),
-      block(new Slot(2, 1), p.addr, ops.slice(2)),
+      block(new Slot(2, 1), p.addr, [...ops.slice(2), ok]),
     ]);
-    expect(c.ex.events({ address: b.addr })).toHaveLength(4);
+    expect(c.ex.events({ operationId: ok.id })).toHaveLength(0);
+    expect(c.ex.operationStatus(ok.id)).toMatchObject({ success: true, final: false });
+    expect(c.ex.events({ originalCaller: a.addr })).toHaveLength(4);
+    // a transfer's call stack is its sender only: the sender is the emitter too, the recipient nothing
+    expect(c.ex.events({ emitter: a.addr })).toHaveLength(4);
+    expect(c.ex.events({ originalCaller: b.addr })).toHaveLength(0);
+    expect(c.ex.events({ emitter: b.addr })).toHaveLength(0);
     expect(c.ex.events({ operationId: ops[2]!.id }).map((e) => e.slot.toString())).toEqual([
       new Slot(2, 1).toString(),
     ]);
-    expect(c.ex.events({ fromSlot: new Slot(2, 0), toSlot: new Slot(2, 1), address: a.addr })).toHaveLength(
-      2,
-    );
+    // the end slot is excluded
+    expect(c.ex.events({ fromSlot: new Slot(1, 1), endSlot: new Slot(2, 1) })).toHaveLength(2);
+    expect(c.ex.events({ fromSlot: new Slot(1, 1), endSlot: new Slot(2, 2) })).toHaveLength(4);
+    expect(c.ex.events({ fromSlot: new Slot(1, 2), endSlot: new Slot(2, 2) })).toHaveLength(2);
     finalize(c, new Slot(3, 1));
     // 4 operation events became final; only the newest 3 are kept
-    const kept = c.ex.events({ address: b.addr });
+    const kept = c.ex.events({ originalCaller: a.addr });
     expect(kept).toHaveLength(3);
-    expect(kept.every((e) => e.isFinal)).toBe(true);
+    expect(kept.every((e) => e.isFinal && e.isError)).toBe(true);
     expect(c.ex.events({ operationId: ops[0]!.id })).toHaveLength(0);
-    expect(c.ex.operationStatus(ops[0]!.id)).toEqual({ success: true, final: true });
+    expect(c.ex.operationStatus(ops[0]!.id)).toMatchObject({ success: false, final: true });
   });
 });
 
@@ -187,7 +196,9 @@ describe("determinism", () => {
     expect(c1.ex.balance(b.addr, "final")!.nano).not.toBe(mas("1000").nano);
     expect([c1.ex.rolls(a.addr, "final"), c1.ex.rolls(b.addr, "final")]).not.toEqual([3n, 2n]);
     expect(c1.ex.activeHistory).toHaveLength(0);
-    expect(c1.ex.events({ isFinal: true }).length).toBeGreaterThan(20);
+    // every scripted block but the missed ones carries one transfer: 22 slots, 5 of them missed (k % 5 = 3)
+    const receipts = Array.from({ length: 2 * 12 }, (_, k) => c1.ex.transfersAt(Slot.fromIndex(k, T))!);
+    expect(receipts.reduce((n, r) => n + r.transfers.filter((t) => t.succeed).length, 0)).toBe(22 - 5);
     for (const c of [c1, c2, c3, c4]) await c.fs.close();
   });
 });

@@ -175,13 +175,15 @@ export function chainMethods(node: NodeApiView, m: Map<string, Handler>): void {
         throw new RpcError(RpcCode.invalidParams, (e as Error).message);
       }
     }
-    const address = f?.emitter_address ?? f?.original_caller_address ?? undefined;
+    // Massa's semantics: the original caller is the call stack's first address, the emitter its last,
+    // both must match when both are given; `end` is excluded
     return node.execution
       .events({
         ...(opId ? { operationId: opId } : {}),
-        ...(address ? { address } : {}),
+        ...(f?.original_caller_address ? { originalCaller: f.original_caller_address } : {}),
+        ...(f?.emitter_address ? { emitter: f.emitter_address } : {}),
         ...(f?.start ? { fromSlot: new Slot(f.start.period, f.start.thread) } : {}),
-        ...(f?.end ? { toSlot: new Slot(f.end.period, f.end.thread) } : {}),
+        ...(f?.end ? { endSlot: new Slot(f.end.period, f.end.thread) } : {}),
         ...(f?.is_final != null ? { isFinal: f.is_final } : {}),
         ...(f?.is_error != null ? { isError: f.is_error } : {}),
       })
