@@ -239,7 +239,7 @@ describe("rolls, deferred credits, production stats", () => {
     expect(c.ex.deferredCredits(s1.addr, "candidate").map(([x, a]) => [x.toString(), a.toString()])).toEqual([
       [new Slot(4 * PPC - 1, T - 1).toString(), "1000"],
     ]);
-    expect(c.ex.events({ address: s1.addr }).some((e) => /rolls are sold/.test(e.data))).toBe(true);
+    expect(c.ex.events({ emitter: s1.addr }).some((e) => /rolls are sold/.test(e.data))).toBe(true);
   });
 });
 
