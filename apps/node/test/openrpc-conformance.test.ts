@@ -3,7 +3,7 @@
 // on, and its result validated against the document's schema with ajv; invalid params for each family give a
 // JSON-RPC error, never an HTTP error or a dropped connection. Methods not served yet are listed (PENDING) and
 // must answer "method not found", so the list stays honest.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Address, Amount, SecretKey, SignedOperation } from "@massa-ts/models";
@@ -18,6 +18,7 @@ import { until } from "./wait.ts";
 
 const schema = new OpenRpcSchema();
 const extraKey = SecretKey.generate();
+const KEYS_HOLDER = Address.fromPublicKey(SecretKey.generate().publicKey);
 /** Methods that answer a typed error on purpose, and why (each must say so in its message). */
 const REFUSED: Record<string, RegExp> = {
   execute_read_only_bytecode: /does not run smart contracts yet/,
@@ -51,6 +52,15 @@ const urlOf = (method: string) =>
 beforeAll(async () => {
   const d = createDevnet({ dir: join(dir, "devnet"), nodes: 1, t0: 1000, basePort: 0 });
   accounts = d.accounts;
+  // an address holding 1 200 datastore keys [i >> 8, i & 255] (massa-web3 pages them 500 at a time)
+  const ledgerPath = join(dir, "devnet", "initial_ledger.json");
+  const ledger = JSON.parse(readFileSync(ledgerPath, "utf8")) as Record<string, unknown>;
+  ledger[KEYS_HOLDER.toString()] = {
+    balance: "10",
+    bytecode: [],
+    datastore: Array.from({ length: 1200 }, (_, i) => [[i >> 8, i & 255], [1]]),
+  };
+  writeFileSync(ledgerPath, JSON.stringify(ledger));
   const c = loadNodeConfig(d.configPath);
   // with its p2p port open: the peer controls act on a real network
   running = await runNode(
@@ -311,6 +321,40 @@ describe("the methods' meaning, with numbers", () => {
         }),
       ),
     ).toHaveLength(0);
+  });
+
+  it("get_addresses_datastore_keys: 500 keys at most by default, start and end keys inclusive unless said, count above 500 refused; massa-web3 pages through all 1 200", async () => {
+    const holder = KEYS_HOLDER.toString();
+    const keysOf = async (req: Record<string, unknown>) => {
+      const r = await raw(running.publicUrl, "get_addresses_datastore_keys", [
+        [{ address: holder, is_final: true, ...req }],
+      ]);
+      return (r.json.result as { keys: number[][] }[] | undefined)?.[0]?.keys ?? r.json.error;
+    };
+    const k = (i: number) => [i >> 8, i & 255];
+    const first = (await keysOf({})) as number[][];
+    expect(first).toHaveLength(500);
+    expect(first[0]).toEqual(k(0));
+    expect(first[499]).toEqual(k(499));
+    expect(await keysOf({ start_key: k(10), end_key: k(12) })).toEqual([k(10), k(11), k(12)]);
+    expect(
+      await keysOf({
+        start_key: k(10),
+        inclusive_start_key: false,
+        end_key: k(12),
+        inclusive_end_key: false,
+      }),
+    ).toEqual([k(11)]);
+    expect(await keysOf({ prefix: [4], count: 3 })).toEqual([k(1024), k(1025), k(1026)]);
+    expect(await keysOf({ count: 501 })).toMatchObject({
+      code: -32000,
+      message: expect.stringMatching(/max item count .* is 500 but 501/),
+    });
+    // massa-web3's own paging (start_key, exclusive, 500 a page): it looped forever on a node ignoring start_key
+    const provider = w3.JsonRpcProvider.fromRPCUrl(running.publicUrl, await w3.Account.generate());
+    const all = await provider.getStorageKeys(holder, new Uint8Array(), true);
+    expect(all).toHaveLength(1200);
+    expect(all.map((x) => Array.from(x))).toEqual(Array.from({ length: 1200 }, (_, i) => k(i)));
   });
 
   it("node_sign_message: a signature of BLAKE3(message) by the node key, which massa-web3 verifies", async () => {

@@ -1,10 +1,14 @@
 // The public API's methods about the chain: blocks, the graph and its cliques, endorsements, datastore and
 // bytecode reads, execution events, the version and the final state hashes.
-import { BlockId, OperationId, Slot } from "@massa-ts/models";
+import { BlockId, compareBytes, OperationId, Slot } from "@massa-ts/models";
 import { z } from "zod";
 import { arg, bytesJson, headerJson, slotJson, zAddress, zBytes, zList, zSlot } from "./api-json.js";
 import type { NodeApiView } from "./api-view.js";
 import { type Handler, type Json, RpcCode, RpcError } from "./rpc-server.js";
+
+/** Massa's `api.max_datastore_keys_query` and `max_addresses_datastore_keys_query`. */
+const MAX_DATASTORE_KEYS_QUERY = 500;
+const MAX_DATASTORE_KEYS_REQUESTS = 50;
 
 /** Registers the chain methods on `m`. */
 export function chainMethods(node: NodeApiView, m: Map<string, Handler>): void {
@@ -124,30 +128,55 @@ export function chainMethods(node: NodeApiView, m: Map<string, Handler>): void {
       bytesJson(node.execution.bytecode(r.address, r.is_final ? "final" : "candidate") ?? new Uint8Array()),
     );
   });
+  // Massa's key range query (massa-models cleanup_datastore_key_range_query): a prefix, start and end keys
+  // (inclusive unless said otherwise), at most `count` keys (500 by default and at most), in key order;
+  // massa-web3 pages with start_key
   m.set("get_addresses_datastore_keys", (params) => {
     const reqs = arg(
       params,
-      zList(
-        z
-          .object({
-            address: zAddress,
-            is_final: z.boolean(),
-            prefix: zBytes.default([]),
-            count: z.number().int().min(1).nullish(),
-          })
-          .passthrough(),
-      ),
+      z
+        .array(
+          z
+            .object({
+              address: zAddress,
+              is_final: z.boolean(),
+              prefix: zBytes.default([]),
+              start_key: zBytes.nullish(),
+              inclusive_start_key: z.boolean().nullish(),
+              end_key: zBytes.nullish(),
+              inclusive_end_key: z.boolean().nullish(),
+              count: z.number().int().min(0).nullish(),
+            })
+            .passthrough(),
+        )
+        .max(MAX_DATASTORE_KEYS_REQUESTS, `at most ${MAX_DATASTORE_KEYS_REQUESTS} requests`),
       "datastore keys request list",
     );
     return reqs.map((r) => {
-      const keys = (node.execution.datastoreKeys(r.address, r.is_final ? "final" : "candidate") ?? []).filter(
-        (k) => k.length >= r.prefix.length && r.prefix.every((b, i) => k[i] === b),
-      );
-      return {
-        address: r.address.toString(),
-        is_final: r.is_final,
-        keys: keys.slice(0, r.count ?? undefined).map(bytesJson),
-      };
+      const count = r.count ?? MAX_DATASTORE_KEYS_QUERY;
+      if (count > MAX_DATASTORE_KEYS_QUERY)
+        throw new RpcError(
+          RpcCode.badRequest,
+          `error querying datastore keys for address ${r.address}: max item count in datastore key query is ${MAX_DATASTORE_KEYS_QUERY} but ${count} items were queried`,
+        );
+      const all = node.execution.datastoreKeys(r.address, r.is_final ? "final" : "candidate") ?? [];
+      const startIn = r.inclusive_start_key ?? true;
+      const endIn = r.inclusive_end_key ?? true;
+      const keys: Json[] = [];
+      for (const k of all) {
+        if (keys.length >= count) break;
+        if (k.length < r.prefix.length || !r.prefix.every((b, i) => k[i] === b)) continue;
+        if (r.start_key) {
+          const c = compareBytes(k, r.start_key);
+          if (c < 0 || (c === 0 && !startIn)) continue;
+        }
+        if (r.end_key) {
+          const c = compareBytes(k, r.end_key);
+          if (c > 0 || (c === 0 && !endIn)) break;
+        }
+        keys.push(bytesJson(k));
+      }
+      return { address: r.address.toString(), is_final: r.is_final, keys };
     });
   });
   m.set("get_filtered_sc_output_event", (params) => {
