@@ -6,7 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Address, Amount, SecretKey, SignedOperation } from "@massa-ts/models";
+import { Address, Amount, EndorsementId, SecretKey, SignedOperation } from "@massa-ts/models";
 import * as w3 from "@massalabs/massa-web3";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -355,6 +355,15 @@ describe("the methods' meaning, with numbers", () => {
     const all = await provider.getStorageKeys(holder, new Uint8Array(), true);
     expect(all).toHaveLength(1200);
     expect(all.map((x) => Array.from(x))).toEqual(Array.from({ length: 1200 }, (_, i) => k(i)));
+  });
+
+  it("get_endorsements: an endorsement carried by a block is found with that block; an unknown id is left out", async () => {
+    const unknown = new EndorsementId(new Uint8Array(32).fill(9)).toString();
+    const r = (await raw(running.publicUrl, "get_endorsements", [[endorsementId, unknown, endorsementId]]))
+      .json.result as { id: string; in_pool: boolean; in_blocks: string[]; endorsement: { id: string } }[];
+    expect(r).toHaveLength(1);
+    expect(r[0]).toMatchObject({ id: endorsementId, in_pool: false, endorsement: { id: endorsementId } });
+    expect(r[0]!.in_blocks).toContain(blockId);
   });
 
   it("node_sign_message: a signature of BLAKE3(message) by the node key, which massa-web3 verifies", async () => {

@@ -1,8 +1,25 @@
 // The public API's methods about the chain: blocks, the graph and its cliques, endorsements, datastore and
 // bytecode reads, execution events, the version and the final state hashes.
-import { BlockId, compareBytes, OperationId, Slot } from "@massa-ts/models";
+import {
+  BlockId,
+  compareBytes,
+  EndorsementId,
+  OperationId,
+  type SignedEndorsement,
+  Slot,
+} from "@massa-ts/models";
 import { z } from "zod";
-import { arg, bytesJson, headerJson, slotJson, zAddress, zBytes, zList, zSlot } from "./api-json.js";
+import {
+  arg,
+  bytesJson,
+  endorsementJson,
+  headerJson,
+  slotJson,
+  zAddress,
+  zBytes,
+  zList,
+  zSlot,
+} from "./api-json.js";
 import type { NodeApiView } from "./api-view.js";
 import { type Handler, type Json, RpcCode, RpcError } from "./rpc-server.js";
 
@@ -106,9 +123,50 @@ export function chainMethods(node: NodeApiView, m: Map<string, Handler>): void {
       return [id.toString(), b?.slot.period ?? 0];
     }),
   );
+  // the endorsements found in the pool or in the graph's blocks (ids found nowhere are left out, as Massa
+  // does): whether pooled, the blocks carrying each, final when one of them is
   m.set("get_endorsements", (params) => {
-    arg(params, zList(z.string()), "endorsement id list");
-    return []; // endorsements are not pooled: this node makes its own when it builds a block
+    const ids = arg(params, zList(z.string()), "endorsement id list").map((t, i) => {
+      try {
+        return EndorsementId.fromString(t);
+      } catch (e) {
+        throw new RpcError(RpcCode.invalidParams, `endorsement id ${i}: ${(e as Error).message}`);
+      }
+    });
+    const wanted = new Set(ids.map((id) => id.key));
+    const found = new Map<
+      string,
+      { e: SignedEndorsement; inPool: boolean; blocks: string[]; final: boolean }
+    >();
+    for (const e of node.endorsementPool?.find(wanted) ?? [])
+      found.set(e.id.key, { e, inPool: true, blocks: [], final: false });
+    for (const b of node.graph.activeBlocks()) {
+      const header = node.graph.get(b.id)?.header;
+      for (const e of header?.content.endorsements ?? []) {
+        if (!wanted.has(e.id.key)) continue;
+        let f = found.get(e.id.key);
+        if (!f) {
+          f = { e, inPool: false, blocks: [], final: false };
+          found.set(e.id.key, f);
+        }
+        f.blocks.push(b.id.toString());
+        f.final ||= b.final;
+      }
+    }
+    return ids.flatMap((id) => {
+      const f = found.get(id.key);
+      if (!f) return [];
+      found.delete(id.key); // an id asked twice is answered once
+      return [
+        {
+          id: id.toString(),
+          in_pool: f.inPool,
+          in_blocks: f.blocks,
+          is_final: f.final,
+          endorsement: endorsementJson(f.e),
+        },
+      ];
+    });
   });
   m.set("get_datastore_entries", (params) => {
     const reqs = arg(params, zList(z.object({ address: zAddress, key: zBytes })), "datastore request list");

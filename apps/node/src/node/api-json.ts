@@ -1,6 +1,13 @@
 // What the API's handlers share: parameter parsing (zod, positional as massa-web3 sends them) and the JSON
 // shapes of Massa's API for operations, headers and slots.
-import { Address, type SignedBlockHeader, type SignedOperation, type Slot, toHex } from "@massa-ts/models";
+import {
+  Address,
+  encodeBs58Check,
+  type SignedBlockHeader,
+  type SignedEndorsement,
+  type SignedOperation,
+  type Slot,
+} from "@massa-ts/models";
 import { z } from "zod";
 import { type Json, RpcCode, RpcError } from "./rpc-server.js";
 
@@ -35,6 +42,21 @@ export function arg<T extends z.ZodTypeAny>(params: unknown[], schema: T, name: 
     );
   }
   return r.data;
+}
+
+/** Massa's `Endorsement` JSON (inside a header, and in `get_endorsements`). */
+export function endorsementJson(e: SignedEndorsement): Json {
+  return {
+    content: {
+      slot: slotJson(e.content.slot),
+      index: e.content.index,
+      endorsed_block: e.content.endorsedBlock.toString(),
+    },
+    signature: e.signature.toString(),
+    content_creator_pub_key: e.creator.toString(),
+    content_creator_address: e.creatorAddress.toString(),
+    id: e.id.toString(),
+  };
 }
 
 export function operationJson(op: SignedOperation): Json {
@@ -89,18 +111,9 @@ export function headerJson(h: SignedBlockHeader): Json {
       announced_version: c.announcedVersion ?? null,
       slot: slotJson(c.slot),
       parents: c.parents.map(String),
-      operation_merkle_root: toHex(c.operationMerkleRoot),
-      endorsements: c.endorsements.map((e) => ({
-        content: {
-          slot: slotJson(e.content.slot),
-          index: e.content.index,
-          endorsed_block: e.content.endorsedBlock.toString(),
-        },
-        signature: e.signature.toString(),
-        content_creator_pub_key: e.creator.toString(),
-        content_creator_address: e.creatorAddress.toString(),
-        id: e.id.toString(),
-      })),
+      // a Massa Hash: base58check, no prefix
+      operation_merkle_root: encodeBs58Check(c.operationMerkleRoot),
+      endorsements: c.endorsements.map(endorsementJson),
       denunciations: [],
     },
     signature: h.signature.toString(),

@@ -27,6 +27,7 @@ export type NodeApiView = { readonly fs: FinalStateReader } & Pick<
   | "genesisAddress"
   | "clock"
   | "nodeId"
+  | "endorsementPool"
 >;
 
 /** The private API's view: staking keys and peer controls. */

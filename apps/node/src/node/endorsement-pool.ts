@@ -48,6 +48,13 @@ export class EndorsementPool {
     return this.bySlot.get(slotKey(slot))?.get(`${index}:${endorsedKey}`);
   }
 
+  /** The pooled endorsements among `ids` (endorsement id keys). */
+  find(ids: ReadonlySet<string>): SignedEndorsement[] {
+    const out: SignedEndorsement[] = [];
+    for (const m of this.bySlot.values()) for (const e of m.values()) if (ids.has(e.id.key)) out.push(e);
+    return out;
+  }
+
   /** Forgets a slot whose block time has come. */
   drop(slot: Slot): void {
     this.bySlot.delete(slotKey(slot));

@@ -358,6 +358,11 @@ export class MassaNode {
     return { publicKey: key.publicKey, signature: key.sign(blake3(message)) };
   }
 
+  /** Endorsements waiting for the block of their slot, once the node is started. */
+  get endorsementPool(): EndorsementPool | undefined {
+    return this.services?.endorsements;
+  }
+
   /** Who may bootstrap from this node (private API lists), once the node is started. */
   get bootstrapServer(): BootstrapServer | undefined {
     return this.services?.bootstrapServer;
