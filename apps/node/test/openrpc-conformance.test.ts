@@ -11,6 +11,7 @@ import * as w3 from "@massalabs/massa-web3";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDevnet } from "../src/commands/devnet.ts";
+import { CATALOG } from "../src/node/api-catalog.ts";
 import { loadNodeConfig } from "../src/node/config.ts";
 import { type RunningNode, runNode } from "../src/node/run.ts";
 import { DOC_PATH, ERRATA, OpenRpcSchema } from "./openrpc/schema.ts";
@@ -230,6 +231,33 @@ describe("Massa's OpenRPC document", () => {
       ).toEqual([]);
     });
   }
+});
+
+describe("what we serve", () => {
+  it("rpc.discover names exactly the methods each API serves; every HTTP method of Massa's document is among them, on its API; the README lists them all", async () => {
+    const readme = readFileSync(join(DOC_PATH, "../../README.md"), "utf8");
+    const served = { public: new Set<string>(), private: new Set<string>() };
+    for (const api of ["public", "private"] as const) {
+      const url = api === "public" ? running.publicUrl : running.privateUrl;
+      const doc = (await raw(url, "rpc.discover", [])).json.result as { methods: { name: string }[] };
+      for (const m of doc.methods) served[api].add(m.name);
+      const catalog = Object.entries(CATALOG)
+        .filter(([name, d]) => d.api === api || name === "rpc.discover")
+        .map(([name]) => name);
+      expect([...served[api]].sort()).toEqual(catalog.sort());
+      for (const name of served[api]) {
+        if (name === "stop_node") continue;
+        const r = await raw(url, name, []);
+        expect(r.json.error?.code, name).not.toBe(-32601);
+        expect(readme, `README lists ${name}`).toContain(`\`${name}\``);
+      }
+    }
+    for (const m of schema.methods) {
+      if (m.tags?.some((t) => t.name === "websocket")) continue;
+      const api = schema.apiOf(m.name) === "private" ? "private" : "public";
+      expect(served[api].has(m.name), `${m.name} on the ${api} API`).toBe(true);
+    }
+  });
 });
 
 describe("invalid params", () => {

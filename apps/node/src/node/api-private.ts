@@ -1,10 +1,11 @@
 // The private JSON-RPC API (loopback only): stop the node, staking keys, peers to drop or take back, bans.
 import { Address, PublicKey } from "@massa-ts/models";
 import { z } from "zod";
+import { openRpcDocument } from "./api-catalog.js";
 import { arg, zAddress, zBytes, zList } from "./api-json.js";
 import { addPeerControls } from "./api-peers.js";
 import type { NodeAdminView } from "./api-view.js";
-import { type Handler, RpcCode, RpcError } from "./rpc-server.js";
+import { type Handler, type Json, RpcCode, RpcError } from "./rpc-server.js";
 
 /** The private API (loopback only): stop, staking keys. */
 export function privateMethods(node: NodeAdminView, onStop: () => void): Map<string, Handler> {
@@ -61,5 +62,6 @@ export function privateMethods(node: NodeAdminView, onStop: () => void): Map<str
   m.set("get_staking_addresses", () =>
     [...node.stakingKeys.values()].map((k) => Address.fromPublicKey(k.publicKey).toString()),
   );
+  m.set("rpc.discover", () => openRpcDocument("private", [...m.keys()], "MAIN.5.0") as Json);
   return m;
 }

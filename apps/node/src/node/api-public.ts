@@ -10,6 +10,7 @@ import {
 } from "@massa-ts/models";
 import { z } from "zod";
 import { addCallMethods } from "./api-calls.js";
+import { openRpcDocument } from "./api-catalog.js";
 import { chainMethods } from "./api-chain.js";
 import { arg, bytesJson, operationJson, operationJsonBound, slotJson, zAddress, zList } from "./api-json.js";
 import type { NodeApiView } from "./api-view.js";
@@ -274,5 +275,6 @@ export function publicMethods(
 
   chainMethods(node, m);
   addCallMethods(m);
+  m.set("rpc.discover", () => openRpcDocument("public", [...m.keys()], "MAIN.5.0") as Json);
   return m;
 }
