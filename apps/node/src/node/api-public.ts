@@ -13,6 +13,7 @@ import { addCallMethods } from "./api-calls.js";
 import { openRpcDocument } from "./api-catalog.js";
 import { chainMethods } from "./api-chain.js";
 import { arg, bytesJson, operationJson, operationJsonBound, slotJson, zAddress, zList } from "./api-json.js";
+import { cycleInfos, page, stakersNow } from "./api-stakers.js";
 import type { NodeApiView } from "./api-view.js";
 import { PoolError } from "./pool.js";
 import { type Handler, type Json, RpcCode, RpcError } from "./rpc-server.js";
@@ -99,15 +100,7 @@ export function publicMethods(
     // read once for the whole list: a cycle info holds every address's rolls and stats
     // one pass over each cycle's stats and over the deferred credits for the whole list (per address, a
     // batch of 16 × 128 addresses rescanned them 2 048 times on the node's thread)
-    const infos = node.fs.cycles().map(({ cycle, complete }) => {
-      const info = node.fs.cycleInfo(cycle)!;
-      return {
-        info,
-        complete,
-        stats: new Map(info.productionStats.map(([x, st]) => [x.key, st])),
-        rolls: new Map(info.rollCounts.map(([x, r]) => [x.key, r])),
-      };
-    });
+    const infos = cycleInfos(node, addrs);
     const ex = node.execution;
     const credits = ex.deferredCreditsOf(addrs, "candidate");
     const cur = lastSlot();
@@ -119,18 +112,6 @@ export function publicMethods(
       } catch {
         // the next cycle is not drawn yet: what is known so far
       }
-      const cycles = infos.map(({ info, complete, stats: allStats, rolls: allRolls }) => {
-        const cycle = info.cycle;
-        const stats = allStats.get(a.key);
-        const rolls = allRolls.get(a.key);
-        return {
-          cycle,
-          is_final: complete,
-          ok_count: Number(stats?.blockSuccess ?? 0n),
-          nok_count: Number(stats?.blockFailure ?? 0n),
-          active_rolls: rolls === undefined ? null : Number(rolls),
-        };
-      });
       const keys = (level: "final" | "candidate") => (ex.datastoreKeys(a, level) ?? []).map(bytesJson);
       return {
         address: a.toString(),
@@ -150,7 +131,7 @@ export function publicMethods(
         created_blocks: [],
         created_operations: [],
         created_endorsements: [],
-        cycle_infos: cycles,
+        cycle_infos: infos.get(a.key) ?? [],
       };
     });
   });
@@ -246,31 +227,17 @@ export function publicMethods(
     return out;
   });
 
-  const stakers = (): [string, number][] => {
-    const cycles = node.fs.cycles();
-    const last = cycles.at(-1);
-    const rolls = last ? node.fs.cycleInfo(last.cycle)!.rollCounts : [];
-    return rolls
-      .filter(([, r]) => r > 0n)
-      .sort((x, y) => (y[1] > x[1] ? 1 : y[1] < x[1] ? -1 : 0))
-      .map(([a, r]) => [a.toString(), Number(r)]);
-  };
   const zPage = z
-    .object({ limit: z.number().int().min(1).max(10_000), offset: z.number().int().min(0) })
+    .object({ limit: z.number().int().min(0).max(10_000), offset: z.number().int().min(0) })
     .nullish();
   m.set("get_stakers", (params) => {
-    const page = arg(params, zPage, "page request");
-    const all = stakers();
-    return page ? all.slice(page.offset * page.limit, (page.offset + 1) * page.limit) : all;
+    return page(stakersNow(node), arg(params, zPage, "page request"));
   });
   m.set("get_largest_stakers", (params) => {
     const r = arg(params, z.object({ page_request: zPage }).nullish(), "request");
-    const all = stakers();
-    const page = r?.page_request;
-    return {
-      content: page ? all.slice(page.offset, page.offset + page.limit) : all,
-      total_count: all.length,
-    };
+    const all = stakersNow(node);
+    // APIv2: without a page request, the first 50 (Massa's default)
+    return { content: page(all, r?.page_request ?? { offset: 0, limit: 50 }), total_count: all.length };
   });
 
   chainMethods(node, m);

@@ -28,6 +28,7 @@ export type NodeApiView = { readonly fs: FinalStateReader } & Pick<
   | "clock"
   | "nodeId"
   | "endorsementPool"
+  | "initialRolls"
 >;
 
 /** The private API's view: staking keys and peer controls. */

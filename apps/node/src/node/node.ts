@@ -102,7 +102,8 @@ export class MassaNode {
   /** Signatures of relayed operations and blocks, checked in a worker pool (and remembered). */
   verifier: SignatureVerifier | undefined;
   private readonly genesisKey: SecretKey;
-  private readonly initialRolls: [Address, bigint][];
+  /** Massa's `initial_rolls`: the active rolls of cycles 0 to 2. */
+  readonly initialRolls: [Address, bigint][];
   private readonly inclusion = new InclusionIndex();
   private readonly slotClock: SlotClock;
   private services: Services | undefined;
