@@ -15,7 +15,7 @@ export interface DevnetFile {
   periodsPerCycle: number;
   t0: number;
   genesisTimestamp: number;
-  nodes: { publicApi: string; privateApi: string; dataDir: string; config: string }[];
+  nodes: { publicApi: string; privateApi: string; apiV2: string; dataDir: string; config: string }[];
   accounts: { address: string; secretKey: string; balance: string }[];
 }
 
@@ -25,7 +25,7 @@ export interface DevnetOptions {
   t0: number;
   basePort: number;
   /** Explicit ports per node (overrides `basePort`; the chaos harness takes free ones). */
-  ports?: readonly { public: number; private: number; p2p: number }[];
+  ports?: readonly { public: number; private: number; p2p: number; v2?: number }[];
   /**
    * Genesis this long after now (default 0): nodes started as separate processes take seconds to come up,
    * and slots missed by every staker before they do would sell their rolls at the first cycle's end.
@@ -43,7 +43,7 @@ export interface DevnetOptions {
 /**
  * Writes a devnet into `dir` (keys, genesis files, one `node-i/config.toml` per node, each node staking with
  * its own key and connected to all the others), unless one is there already. Ports of node i: public
- * `base + 10i`, private `base + 10i − 1`, p2p `base + 10i + 1` (base 0: free ports, one node only).
+ * `base + 10i`, private `base + 10i − 1`, p2p `base + 10i + 1`, APIv2 `base + 10i + 2` (base 0: free ports, one node only).
  */
 export function createDevnet(o: DevnetOptions): {
   configPaths: string[];
@@ -97,6 +97,7 @@ export function createDevnet(o: DevnetOptions): {
   const pub = (i: number) => o.ports?.[i]?.public ?? (o.basePort === 0 ? 0 : o.basePort + 10 * i);
   const priv = (i: number) => o.ports?.[i]?.private ?? (o.basePort === 0 ? 0 : o.basePort + 10 * i - 1);
   const p2p = (i: number) => o.ports?.[i]?.p2p ?? (o.basePort === 0 ? 0 : o.basePort + 10 * i + 1);
+  const v2 = (i: number) => o.ports?.[i]?.v2 ?? (o.basePort === 0 ? 0 : o.basePort + 10 * i + 2);
   const genesisTimestamp = Date.now() + (o.genesisDelayMs ?? 0);
   const configPaths: string[] = [];
   for (let i = 0; i < o.nodes; i++) {
@@ -126,6 +127,8 @@ export function createDevnet(o: DevnetOptions): {
       "[api]",
       `public = "127.0.0.1:${pub(i)}"`,
       `private = "127.0.0.1:${priv(i)}"`,
+      "# Massa's APIv2: get_version, get_largest_stakers, get_next_block_best_parents, WebSocket subscriptions",
+      `v2 = "127.0.0.1:${v2(i)}"`,
       "",
       ...(o.nodes > 1
         ? [
@@ -222,6 +225,7 @@ export function registerDevnet(program: Command): void {
           nodes: nodes.map((n, i) => ({
             publicApi: n.publicUrl,
             privateApi: n.privateUrl,
+            apiV2: n.apiV2Url,
             dataDir: configs[i]!.data_dir,
             config: configPaths[i]!,
           })),
@@ -233,7 +237,7 @@ export function registerDevnet(program: Command): void {
           `massa-ts devnet ${fresh ? "created" : "restarted"} in ${resolve(o.dir)} (chain id ${file.chainId}, ${file.threadCount} threads, T0 ${file.t0} ms)`,
           ...nodes.map(
             (n, i) =>
-              `  node ${i}: public API ${n.publicUrl}, private API ${n.privateUrl} (metrics: ${n.privateUrl}/metrics)`,
+              `  node ${i}: public API ${n.publicUrl}, private API ${n.privateUrl} (metrics: ${n.privateUrl}/metrics), APIv2 ${n.apiV2Url.replace(/^http/, "ws")}`,
           ),
           "",
           "Funded accounts",

@@ -1,7 +1,7 @@
 // Blocks arriving from peers: the header first (checked at once), then its operation ids (the operations
 // this node lacks are asked for), then the whole block through protocol's checks and the signature checks,
 // into consensus in arrival order; what is new is relayed. Also answers peers asking for blocks.
-import type { BlockGraph, ConsensusUpdate } from "@massa-ts/consensus";
+import type { BlockGraph, ConsensusBlock, ConsensusUpdate } from "@massa-ts/consensus";
 import {
   BoundedMap,
   type OperationId,
@@ -52,6 +52,8 @@ export interface BlockIntakeDeps {
   currentSlot(): Slot | undefined;
   readonly clock: Clock;
   stopped(): boolean;
+  /** Told of each block that became active (ours too): APIv2's block subscriptions. */
+  readonly onActivated?: (block: ConsensusBlock) => void;
 }
 
 type BlockMessage = Extract<Message, { type: "header" | "blockOpIds" | "askOps" | "blockOps" | "askBlock" }>;
@@ -321,7 +323,9 @@ export class BlockIntake {
     const net = this.d.network();
     for (const id of update.activated) {
       const b = this.d.graph.get(id);
-      if (!b || !this.d.relay.firstSeen(`b${id.key}`)) continue;
+      if (!b) continue;
+      this.d.onActivated?.(b);
+      if (!this.d.relay.firstSeen(`b${id.key}`)) continue;
       net?.broadcast({ type: "header", header: b.header }, from);
       net?.broadcast({ type: "blockOpIds", blockId: id, ids: b.operations.map((o) => o.id) }, from);
     }

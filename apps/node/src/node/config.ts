@@ -56,6 +56,13 @@ export const NodeConfigSchema = z
     api: z
       .object({
         public: hostPort.default("127.0.0.1:33035"),
+        /**
+         * Massa's APIv2 (its methods tagged `api`, and WebSocket subscriptions); Massa's port is 33036. Unset:
+         * not served.
+         */
+        v2: hostPort.optional(),
+        /** Unsent bytes an APIv2 subscriber may hold before it is dropped (it stopped reading). */
+        v2_max_buffered_bytes: z.number().int().min(1024).max(1_000_000_000).default(16_000_000),
         /** Private API and /metrics: loopback only. */
         private: hostPort
           .default("127.0.0.1:33034")

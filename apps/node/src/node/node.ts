@@ -1,7 +1,7 @@
 // The node's lifecycle: its identity and keys from the config, then start (startup.ts decides genesis,
 // bootstrap, restart or downtime and opens the modules), the services wired in one place, the slot tick
 // that drives them, and stop. Each behaviour lives in the service named after it (see ARCHITECTURE.md).
-import type { BlockGraph } from "@massa-ts/consensus";
+import type { BlockGraph, ConsensusBlock } from "@massa-ts/consensus";
 import type { Execution } from "@massa-ts/execution";
 import {
   type FinalState,
@@ -83,6 +83,8 @@ export class MassaNode {
   readonly limits: BlockLimits;
   /** Called once when this node finds itself out of step (runNode then bootstraps it again). */
   onOutOfStep: (() => void) | undefined;
+  /** Told of each block that becomes active (APIv2 subscriptions). */
+  onNewBlock: ((block: ConsensusBlock) => void) | undefined;
   /**
    * The final state as the node's services see it: reads (and waiting for the disk). Only execution settles
    * slots (it holds the controller); startup.ts makes the admin writes (genesis, bootstrap, downtime).
@@ -251,6 +253,7 @@ export class MassaNode {
       currentSlot: () => this.currentSlot,
       clock: this.clock,
       stopped,
+      onActivated: (b) => this.onNewBlock?.(b),
     });
     const factory = new Factory({
       threadCount: c.thread_count,

@@ -199,7 +199,11 @@ export class OperationPool {
     const list = this.bySender.get(op.creatorAddress.key);
     if (list) list.splice(position(list, op), 0, op);
     else this.bySender.set(op.creatorAddress.key, [op]);
+    this.onAdded?.(op);
   }
+
+  /** Told of each operation the pool takes (APIv2's `new_operations`). */
+  onAdded: ((op: SignedOperation) => void) | undefined;
 
   /**
    * Admission by balance (Massa's `prefilter_ops` and `eliminate_balance_overflows`, at the door): the sender

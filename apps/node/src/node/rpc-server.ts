@@ -200,7 +200,8 @@ function errorResponse(id: unknown, code: number, message: string) {
   return { jsonrpc: "2.0", id: id ?? null, error: { code, message } };
 }
 
-async function call(r: unknown, methods: Map<string, Handler>, budget: ResponseBudget) {
+/** One JSON-RPC request object answered with `methods` (HTTP, and APIv2's WebSocket). */
+export async function call(r: unknown, methods: Map<string, Handler>, budget: ResponseBudget) {
   if (typeof r !== "object" || r === null || Array.isArray(r))
     return errorResponse(null, RpcCode.invalidRequest, "a request must be an object");
   const o = r as Record<string, unknown>;

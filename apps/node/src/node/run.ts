@@ -2,6 +2,7 @@ import type { Server } from "node:http";
 import type { Logger } from "pino";
 import { privateMethods } from "./api-private.js";
 import { publicMethods } from "./api-public.js";
+import { API_V2_METHODS, ApiV2Hub } from "./api-v2.js";
 import type { NodeConfig } from "./config.js";
 import { clearDataDir } from "./data-dir.js";
 import { MassaNode } from "./node.js";
@@ -12,6 +13,10 @@ export interface RunningNode {
   readonly node: MassaNode;
   readonly publicUrl: string;
   readonly privateUrl: string;
+  /** Massa's APIv2 (HTTP and WebSocket on the same port), "" when `api.v2` is unset. */
+  readonly apiV2Url: string;
+  /** The APIv2 subscriptions (counts, drops), when `api.v2` is set. */
+  readonly apiV2: ApiV2Hub | undefined;
   /** Resolves when the node has stopped (Ctrl-C, `stop_node`, or `stop()`). */
   readonly stopped: Promise<void>;
   /** Times this node found itself out of step and bootstrapped again. */
@@ -29,16 +34,18 @@ export async function runNode(config: NodeConfig, logger?: Logger): Promise<Runn
   const stopped = new Promise<void>((r) => {
     resolveStopped = r;
   });
-  let current: { node: MassaNode; servers: Server[] } | undefined;
+  let current: { node: MassaNode; servers: Server[]; hub?: ApiV2Hub } | undefined;
   let stopping: Promise<void> | undefined;
   let resyncing: Promise<void> | undefined;
   let resyncs = 0;
   let publicUrl = "";
   let privateUrl = "";
+  let apiV2Url = "";
   const halt = async () => {
     const c = current;
     current = undefined;
     if (!c) return;
+    c.hub?.close();
     await Promise.all(c.servers.map((s) => new Promise((r) => s.close(r))));
     await c.node.stop();
   };
@@ -84,7 +91,33 @@ export async function runNode(config: NodeConfig, logger?: Logger): Promise<Runn
     servers.push(priv.server);
     publicUrl = pub.url;
     privateUrl = priv.url;
-    node.log.info({ publicApi: pub.url, privateApi: priv.url }, "APIs listening");
+    if (cfg.api.v2) {
+      // Massa's APIv2: its HTTP methods, and the same plus subscriptions over WebSocket on the same port
+      const all = publicMethods(node);
+      const v2Methods = new Map(API_V2_METHODS.map((name) => [name, all.get(name)!]));
+      const v2 = await startRpcServer(cfg.api.v2, v2Methods, {
+        maxBodyBytes: cfg.api.max_body_bytes,
+        maxBatch: cfg.api.max_batch,
+        maxResponseBytes: cfg.api.max_response_bytes,
+        maxConnections: cfg.api.max_connections,
+      });
+      servers.push(v2.server);
+      const hub = new ApiV2Hub({
+        maxBufferedBytes: cfg.api.v2_max_buffered_bytes,
+        maxMessageBytes: 1_000_000,
+        maxResponseBytes: cfg.api.max_response_bytes,
+        log: node.log,
+      });
+      hub.attach(v2.server, v2Methods);
+      node.onNewBlock = (b) => hub.publishBlock(b);
+      node.pool.onAdded = (op) => hub.publishOperation(op);
+      current.hub = hub;
+      apiV2Url = v2.url;
+    }
+    node.log.info(
+      { publicApi: pub.url, privateApi: priv.url, apiV2: apiV2Url || undefined },
+      "APIs listening",
+    );
   };
   // Massa's answer to a node out of step: stop, drop the final state, bootstrap again (from the configured
   // bootstrap peer, else each configured peer in turn). The node key goes too unless the config sets one:
@@ -105,7 +138,12 @@ export async function runNode(config: NodeConfig, logger?: Logger): Promise<Runn
       try {
         await launch({
           ...cfg,
-          api: { ...cfg.api, public: keep(publicUrl), private: keep(privateUrl) },
+          api: {
+            ...cfg.api,
+            public: keep(publicUrl),
+            private: keep(privateUrl),
+            ...(apiV2Url ? { v2: keep(apiV2Url) } : {}),
+          },
           network: { ...cfg.network, bootstrap },
         });
         return;
@@ -141,6 +179,12 @@ export async function runNode(config: NodeConfig, logger?: Logger): Promise<Runn
     },
     get privateUrl() {
       return privateUrl;
+    },
+    get apiV2Url() {
+      return apiV2Url;
+    },
+    get apiV2() {
+      return current?.hub;
     },
     get resyncs() {
       return resyncs;
