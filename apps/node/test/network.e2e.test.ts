@@ -71,6 +71,23 @@ it("4 nodes agree on every final state hash over 4 cycles; a transfer is final o
     90_000,
     100,
   );
+  // get_status tells who is connected (node id → [ip, dialed by us]) and counts it; the last minute's
+  // final blocks are counted too (a slot every 250 ms: most of them hold a block)
+  const st = await rpc<{
+    connected_nodes: Record<string, [string, boolean]>;
+    network_stats: { in_connection_count: number; out_connection_count: number; active_node_count: number };
+    execution_stats: { final_block_count: number };
+  }>(urls[0]!, "get_status", [{}]);
+  expect(Object.keys(st.connected_nodes).sort()).toEqual(
+    nodes
+      .slice(1)
+      .map((n) => n.node.nodeId)
+      .sort(),
+  );
+  for (const [ip] of Object.values(st.connected_nodes)) expect(ip).toMatch(/127\.0\.0\.1/);
+  expect(st.network_stats.active_node_count).toBe(3);
+  expect(st.network_stats.in_connection_count + st.network_stats.out_connection_count).toBe(3);
+  expect(st.execution_stats.final_block_count).toBeGreaterThan(60);
   const hashes = await Promise.all(urls.map(finalHashes));
   const common = [...hashes[0]!.keys()].filter((k) => hashes.every((h) => h.has(k)));
   expect(common.length).toBeGreaterThan(40);

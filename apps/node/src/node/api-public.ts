@@ -15,6 +15,7 @@ import { chainMethods } from "./api-chain.js";
 import { arg, bytesJson, operationJson, operationJsonBound, slotJson, zAddress, zList } from "./api-json.js";
 import { cycleInfos, page, stakersNow } from "./api-stakers.js";
 import type { NodeApiView } from "./api-view.js";
+import { STATS_WINDOW_MS } from "./execution-driver.js";
 import { PoolError } from "./pool.js";
 import { type Handler, type Json, RpcCode, RpcError } from "./rpc-server.js";
 
@@ -43,6 +44,8 @@ export function publicMethods(
     const cycle = (last ?? new Slot(0, 0)).cycle(c.periods_per_cycle);
     const cycleMs = c.t0 * c.periods_per_cycle;
     const finalSlot = node.execution.finalSlot;
+    const peers = node.network?.connected ?? [];
+    const stats = node.executionStats();
     return {
       node_id: node.nodeId,
       node_ip: null,
@@ -51,7 +54,10 @@ export function publicMethods(
       current_cycle: cycle,
       current_cycle_time: c.genesis_timestamp + cycle * cycleMs,
       next_cycle_time: c.genesis_timestamp + (cycle + 1) * cycleMs,
-      connected_nodes: {},
+      // node id → [ip, whether we dialed it]
+      connected_nodes: Object.fromEntries(
+        peers.map((p) => [p.publicKey!.toNodeId(), [p.socket.remoteAddress ?? "", p.target !== undefined]]),
+      ),
       last_slot: last ? slotJson(last) : null,
       next_slot: slotJson(next),
       consensus_stats: {
@@ -61,19 +67,21 @@ export function publicMethods(
         stale_block_count: 0,
         clique_count: node.graph.allCliques().length,
       },
-      pool_stats: [node.pool.size, 0],
+      pool_stats: [node.pool.size, node.endorsementPool?.size ?? 0],
       network_stats: {
-        in_connection_count: 0,
-        out_connection_count: 0,
-        known_peer_count: 0,
+        in_connection_count: peers.filter((p) => p.target === undefined).length,
+        out_connection_count: peers.filter((p) => p.target !== undefined).length,
+        // the peers we know of: those we dial, and those that dialed us
+        known_peer_count:
+          (node.network?.configuredPeers.length ?? 0) + peers.filter((p) => p.target === undefined).length,
         banned_peer_count: node.network?.banned().size ?? 0,
-        active_node_count: 0,
+        active_node_count: peers.length,
       },
       execution_stats: {
-        time_window_start: node.startedAt,
+        time_window_start: Math.max(node.startedAt, now - STATS_WINDOW_MS),
         time_window_end: now,
-        final_block_count: 0,
-        final_executed_operations_count: 0,
+        final_block_count: stats.finalBlocks,
+        final_executed_operations_count: stats.finalOperations,
         active_cursor: slotJson(node.execution.lastExecutedSlot),
         final_cursor: slotJson(finalSlot),
       },

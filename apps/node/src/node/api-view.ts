@@ -29,6 +29,7 @@ export type NodeApiView = { readonly fs: FinalStateReader } & Pick<
   | "nodeId"
   | "endorsementPool"
   | "initialRolls"
+  | "executionStats"
 >;
 
 /** The private API's view: staking keys and peer controls. */

@@ -48,6 +48,13 @@ export class EndorsementPool {
     return this.bySlot.get(slotKey(slot))?.get(`${index}:${endorsedKey}`);
   }
 
+  /** Endorsements held. */
+  get size(): number {
+    let n = 0;
+    for (const m of this.bySlot.values()) n += m.size;
+    return n;
+  }
+
   /** The pooled endorsements among `ids` (endorsement id keys). */
   find(ids: ReadonlySet<string>): SignedEndorsement[] {
     const out: SignedEndorsement[] = [];

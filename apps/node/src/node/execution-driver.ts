@@ -6,6 +6,7 @@ import type { FinalStateReader } from "@massa-ts/final-state";
 import { type Address, type BlockId, BoundedMap, Slot } from "@massa-ts/models";
 import { CliError } from "../errors.js";
 import type { BlockStore } from "./block-store.js";
+import type { Clock } from "./clock.js";
 import type { NodeMetrics } from "./metrics.js";
 
 /** Keeps the last `n` (slot, hash) pairs for `get_final_state_hashes`. */
@@ -19,12 +20,18 @@ export interface ExecutionDriverDeps {
   readonly fs: FinalStateReader;
   readonly blockStore: BlockStore;
   readonly metrics: NodeMetrics;
+  readonly clock: Clock;
 }
+
+/** Massa's `stats_time_window_duration`: execution statistics count the last minute. */
+export const STATS_WINDOW_MS = 60_000;
 
 export class ExecutionDriver {
   /** (final slot, state fingerprint) of the last 1 000 final slots, oldest first. */
   readonly finalHashes: { slot: Slot; hash: string }[] = [];
   private readonly execBlocks = new BoundedMap<string, ExecBlock>(20_000);
+  /** Final slots settled in the last {@link STATS_WINDOW_MS}: when, and their block's operation count. */
+  private readonly settled: { at: number; block: boolean; operations: number }[] = [];
   /** Active blocks already written to the block store (ids). */
   private readonly storedActive = new Map<string, BlockId>();
 
@@ -57,9 +64,23 @@ export class ExecutionDriver {
       const s = d.execution.finalSlot.next(d.threadCount);
       d.execution.onSlotsFinal(s, at);
       this.finalHashes.push({ slot: s, hash: d.fs.stateHash.toString() });
+      const b = at(s);
+      this.settled.push({ at: d.clock.now(), block: b !== null, operations: b?.operations.length ?? 0 });
       if (this.finalHashes.length > FINAL_HASHES_KEPT) this.finalHashes.shift();
     }
     d.metrics.finalPeriod.set(d.execution.finalSlot.period);
+  }
+
+  /** Final blocks and their operations settled in the last minute (`get_status.execution_stats`). */
+  executionStats(now: number): { finalBlocks: number; finalOperations: number } {
+    while (this.settled.length > 0 && this.settled[0]!.at < now - STATS_WINDOW_MS) this.settled.shift();
+    let finalBlocks = 0;
+    let finalOperations = 0;
+    for (const x of this.settled) {
+      if (x.block) finalBlocks++;
+      finalOperations += x.operations;
+    }
+    return { finalBlocks, finalOperations };
   }
 
   /** Writes the graph's active blocks not written yet (see BlockStore: a whole-network stop keeps them). */

@@ -280,6 +280,7 @@ export class MassaNode {
       fs: m.fs,
       blockStore: m.blockStore,
       metrics: this.metrics,
+      clock: this.clock,
     });
     const bootstrapServer = new BootstrapServer({
       sessionsPerIpPerMinute: c.network.bootstrap_sessions_per_ip_per_minute,
@@ -342,6 +343,11 @@ export class MassaNode {
   }
 
   /** (final slot, state fingerprint) of the last 1 000 final slots, oldest first. */
+  /** Final blocks and operations settled in the last minute (Massa's execution statistics window). */
+  executionStats(): { finalBlocks: number; finalOperations: number } {
+    return this.services?.driver.executionStats(this.clock.now()) ?? { finalBlocks: 0, finalOperations: 0 };
+  }
+
   get finalHashes(): readonly { slot: Slot; hash: string }[] {
     return this.services?.driver.finalHashes ?? [];
   }
