@@ -385,6 +385,20 @@ describe("the methods' meaning, with numbers", () => {
     expect(all.map((x) => Array.from(x))).toEqual(Array.from({ length: 1200 }, (_, i) => k(i)));
   });
 
+  it("get_addresses' created_* lists: the staker's blocks and endorsements in the graph, the sender's operations", async () => {
+    const staker = Address.fromPublicKey([...running.node.stakingKeys.values()][0]!.publicKey).toString();
+    const r = (await raw(running.publicUrl, "get_addresses", [[staker, accounts[0]!.address]])).json
+      .result as {
+      created_blocks: string[];
+      created_operations: string[];
+      created_endorsements: string[];
+    }[];
+    expect(r[0]!.created_blocks).toContain(blockId);
+    expect(r[0]!.created_endorsements).toContain(endorsementId); // a lone staker endorses every slot
+    expect(r[1]!.created_operations).toContain(opId);
+    expect(r[1]!.created_blocks).toEqual([]);
+  });
+
   it("get_endorsements: an endorsement carried by a block is found with that block; an unknown id is left out", async () => {
     const unknown = new EndorsementId(new Uint8Array(32).fill(9)).toString();
     const r = (await raw(running.publicUrl, "get_endorsements", [[endorsementId, unknown, endorsementId]]))

@@ -109,6 +109,26 @@ export function publicMethods(
     // one pass over each cycle's stats and over the deferred credits for the whole list (per address, a
     // batch of 16 × 128 addresses rescanned them 2 048 times on the node's thread)
     const infos = cycleInfos(node, addrs);
+    // what the addresses created among the blocks and endorsements this node holds: one pass over the graph
+    const wanted = new Set(addrs.map((a) => a.key));
+    const createdBlocks = new Map<string, string[]>();
+    const createdEndorsements = new Map<string, string[]>();
+    const note = (m: Map<string, string[]>, k: string, id: string) => {
+      const list = m.get(k);
+      if (list) list.push(id);
+      else m.set(k, [id]);
+    };
+    for (const b of node.graph.activeBlocks()) {
+      const header = node.graph.get(b.id)?.header;
+      if (!header) continue;
+      if (wanted.has(header.creatorAddress.key))
+        note(createdBlocks, header.creatorAddress.key, b.id.toString());
+      for (const e of header.content.endorsements)
+        if (wanted.has(e.creatorAddress.key))
+          note(createdEndorsements, e.creatorAddress.key, e.id.toString());
+    }
+    for (const e of node.endorsementPool?.all() ?? [])
+      if (wanted.has(e.creatorAddress.key)) note(createdEndorsements, e.creatorAddress.key, e.id.toString());
     const ex = node.execution;
     const credits = ex.deferredCreditsOf(addrs, "candidate");
     const cur = lastSlot();
@@ -136,9 +156,9 @@ export function publicMethods(
         })),
         next_block_draws: draws.producing.map(slotJson),
         next_endorsement_draws: draws.endorsing.map((e) => ({ slot: slotJson(e.slot), index: e.index })),
-        created_blocks: [],
-        created_operations: [],
-        created_endorsements: [],
+        created_blocks: createdBlocks.get(a.key) ?? [],
+        created_operations: node.operationsCreatedBy(a),
+        created_endorsements: [...new Set(createdEndorsements.get(a.key) ?? [])],
         cycle_infos: infos.get(a.key) ?? [],
       };
     });

@@ -30,6 +30,7 @@ export type NodeApiView = { readonly fs: FinalStateReader } & Pick<
   | "endorsementPool"
   | "initialRolls"
   | "executionStats"
+  | "operationsCreatedBy"
 >;
 
 /** The private API's view: staking keys and peer controls. */

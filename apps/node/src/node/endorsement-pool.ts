@@ -55,6 +55,11 @@ export class EndorsementPool {
     return n;
   }
 
+  /** Every endorsement held. */
+  all(): SignedEndorsement[] {
+    return [...this.bySlot.values()].flatMap((m) => [...m.values()]);
+  }
+
   /** The pooled endorsements among `ids` (endorsement id keys). */
   find(ids: ReadonlySet<string>): SignedEndorsement[] {
     const out: SignedEndorsement[] = [];

@@ -4,15 +4,29 @@ import { type BlockId, BoundedMap, type OperationId, type SignedOperation } from
 export class InclusionIndex {
   /** Operation id key → block ids (text); the last 100 000 operations. */
   private readonly blocks = new BoundedMap<string, string[]>(100_000);
+  /** Sender address key → ids (text) of its included operations, the last 1 000 each; 100 000 senders. */
+  private readonly bySender = new BoundedMap<string, string[]>(100_000);
 
   record(block: BlockId, ops: readonly SignedOperation[]): void {
     const id = block.toString();
     for (const op of ops) {
+      if (!this.blocks.has(op.id.key)) {
+        const sent = this.bySender.get(op.creatorAddress.key);
+        if (sent) {
+          sent.push(op.id.toString());
+          if (sent.length > 1000) sent.shift();
+        } else this.bySender.set(op.creatorAddress.key, [op.id.toString()]);
+      }
       const list = this.blocks.get(op.id.key);
       if (list) {
         if (!list.includes(id)) list.push(id);
       } else this.blocks.set(op.id.key, [id]);
     }
+  }
+
+  /** Ids of the included operations `sender` created (the last 1 000 this node saw), oldest first. */
+  sentBy(sender: { key: string }): readonly string[] {
+    return this.bySender.get(sender.key) ?? [];
   }
 
   /** Blocks in which an operation was included (by this node's knowledge). */

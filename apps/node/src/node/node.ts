@@ -393,6 +393,11 @@ export class MassaNode {
   }
 
   /** Blocks in which an operation was included (by this node's knowledge). */
+  /** Operations `sender` created that this node holds or saw included (pool first), each once. */
+  operationsCreatedBy(sender: { key: string }): string[] {
+    return [...new Set([...this.pool.idsOf(sender), ...this.inclusion.sentBy(sender)])];
+  }
+
   inBlocks(id: { key: string }): string[] {
     return this.inclusion.blocksOf(id);
   }

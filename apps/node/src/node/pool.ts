@@ -202,6 +202,11 @@ export class OperationPool {
     this.onAdded?.(op);
   }
 
+  /** Ids of the operations `sender` has in the pool. */
+  idsOf(sender: { key: string }): string[] {
+    return (this.bySender.get(sender.key) ?? []).map((o) => o.id.toString());
+  }
+
   /** Told of each operation the pool takes (APIv2's `new_operations`). */
   onAdded: ((op: SignedOperation) => void) | undefined;
 
