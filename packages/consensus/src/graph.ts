@@ -1,6 +1,6 @@
 // BlockGraph: the active blocks, the waiting and discarded sets, and the public reads and writes; the rules,
 // ancestry walks, cliques and finality it delegates to live in their own files. Pure: no clock, no I/O.
-// Just over 400 lines: the public face consensus's callers read (a dozen small reads) is kept in one class.
+// Over 400 lines: the public face consensus's callers read (a dozen small reads) is kept in one class.
 import {
   type Address,
   type BlockId,
@@ -37,6 +37,14 @@ import {
 } from "./types.js";
 import { WaitingBlocks } from "./waiting.js";
 
+/** A block discarded as stale, as the API lists it. */
+export interface StaleBlock {
+  readonly id: BlockId;
+  readonly slot: Slot;
+  readonly creator: Address;
+  readonly parents: readonly BlockId[];
+}
+
 /**
  * The block graph (`reference/consensus_protocol.md` §3): header checks, today's incompatibility rule, max
  * cliques, the blockclique, finality with DELTA_F0, stale cliques, and (ours) operation reuse invalidating a
@@ -48,6 +56,8 @@ export class BlockGraph {
   private readonly blocks = new Map<string, ActiveBlock>();
   /** Discarded blocks and why; the oldest forgotten past 1 000. */
   private readonly discarded = new BoundedMap<string, { kind: "invalid" | "stale"; reason: string }>(1000);
+  /** Blocks discarded as stale whose header we had: what the API lists beside the active ones; 1 000. */
+  private readonly staleHeaders = new BoundedMap<string, StaleBlock>(1000);
   private readonly waiting: WaitingBlocks;
   private cliques: Set<string>[] = [new Set()];
   private blockcliqueIndex = 0;
@@ -175,6 +185,11 @@ export class BlockGraph {
     const d = this.discarded.get(id.key);
     if (d) return d;
     return this.waiting.status(id.key);
+  }
+
+  /** The last 1 000 blocks discarded as stale (header known), oldest first. */
+  staleBlocks(): StaleBlock[] {
+    return [...this.staleHeaders.values()];
   }
 
   /**
@@ -346,6 +361,13 @@ export class BlockGraph {
         return { kind: "waiting-parents", missing: v.missing };
       case "invalid":
       case "stale":
+        if (v.kind === "stale")
+          this.staleHeaders.set(h.id.key, {
+            id: h.id,
+            slot: h.content.slot,
+            creator: h.creatorAddress,
+            parents: h.content.parents,
+          });
         this.discard(h.id.key, v.kind, v.reason, acc);
         return { kind: v.kind, reason: v.reason };
     }
@@ -419,6 +441,8 @@ export class BlockGraph {
   private discard(key: string, kind: "invalid" | "stale", reason: string, acc: MutableUpdate): void {
     const b = this.blocks.get(key);
     if (b) {
+      if (kind === "stale")
+        this.staleHeaders.set(key, { id: b.id, slot: b.slot, creator: b.creator, parents: b.parents });
       this.blocks.delete(key);
       for (const p of b.parents) this.blocks.get(p.key)?.children.delete(key);
       unlinkIncompatibilities(this.blocks, key, b);

@@ -1,4 +1,4 @@
-export { BlockGraph } from "./graph.js";
+export { BlockGraph, type StaleBlock } from "./graph.js";
 export {
   type BlockStatus,
   type ConsensusBlock,

@@ -174,6 +174,10 @@ describe("block graph", () => {
     }
     expect(discarded).toBe(true);
     expect(g.status(loser.header.id)?.kind).toBe("stale");
+    // listed among the stale blocks (get_graph_interval), with its slot and creator
+    const listed = g.staleBlocks().find((b) => b.id.equals(loser.header.id));
+    expect(listed?.slot.toString()).toBe(new Slot(2, 0).toString());
+    expect(listed?.creator.equals(loser.header.creatorAddress)).toBe(true);
   });
 
   it("invalid: wrong producer, endorsement of another block, operation twice or reused from an ancestor", () => {

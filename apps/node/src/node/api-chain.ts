@@ -94,12 +94,14 @@ export function chainMethods(node: NodeApiView, m: Map<string, Handler>): void {
       z.object({ start: z.number().nullish(), end: z.number().nullish() }).nullish(),
       "time interval",
     );
-    return node.graph
+    const within = (s: Slot) => {
+      const t = s.timestamp(node.slotConfig);
+      return (r?.start == null || t >= r.start) && (r?.end == null || t < r.end);
+    };
+    // the active blocks (final or not), then the ones discarded as stale, as Massa lists them
+    const active: Json[] = node.graph
       .activeBlocks()
-      .filter((b) => {
-        const t = b.slot.timestamp(node.slotConfig);
-        return (r?.start == null || t >= r.start) && (r?.end == null || t < r.end);
-      })
+      .filter((b) => within(b.slot))
       .map((b) => ({
         id: b.id.toString(),
         is_final: b.final,
@@ -109,6 +111,19 @@ export function chainMethods(node: NodeApiView, m: Map<string, Handler>): void {
         creator: b.creator.toString(),
         parents: b.parents.map(String),
       }));
+    const stale: Json[] = node.graph
+      .staleBlocks()
+      .filter((b) => within(b.slot))
+      .map((b) => ({
+        id: b.id.toString(),
+        is_final: false,
+        is_stale: true,
+        is_in_blockclique: false,
+        slot: slotJson(b.slot),
+        creator: b.creator.toString(),
+        parents: b.parents.map(String),
+      }));
+    return [...active, ...stale];
   });
   m.set("get_cliques", () =>
     node.graph.allCliques().map((q) => ({
