@@ -118,6 +118,10 @@ it("a subscriber gets every block header in order; one that stops reading is dro
   const filledNotes = reader.notes.filter((n) => n.method === "new_filled_blocks");
   expect(filledNotes.length).toBeGreaterThan(0);
   expect(filledNotes[0]!.subscription).toBe(filled.result);
+  for (const n of filledNotes)
+    expect(schema.resultErrors("subscribe_new_filled_blocks", n.result)).toEqual([]);
+  const blocksSub = await reader.request("subscribe_new_blocks");
+  const opsSub = await reader.request("subscribe_new_operations");
 
   // a second subscriber to operations stops reading; a flood of operations follows
   // (32 subscriptions on its connection, so that what it leaves unread outgrows the kernel's socket buffers
@@ -161,7 +165,17 @@ it("a subscriber gets every block header in order; one that stops reading is dro
   }
   // dropped at the server (a client that does not read does not see its socket close either)
   await until(() => running.apiV2!.dropped >= 32, "the slow subscriber's 32 subscriptions dropped", 20_000);
-  expect(running.apiV2!.subscriptions).toBe(2); // the reader's two
+  expect(running.apiV2!.subscriptions).toBe(4); // the reader's four
+  // the reading subscriber got the blocks and the operations too, each validating
+  const blockNotes = reader.notes.filter((n) => n.method === "new_blocks");
+  const opNotes = reader.notes.filter((n) => n.method === "new_operations");
+  expect(blockNotes.length).toBeGreaterThan(0);
+  expect(opNotes.length).toBeGreaterThan(0);
+  expect(blockNotes[0]!.subscription).toBe(blocksSub.result);
+  expect(opNotes[0]!.subscription).toBe(opsSub.result);
+  for (const n of blockNotes) expect(schema.resultErrors("subscribe_new_blocks", n.result)).toEqual([]);
+  for (const n of opNotes.slice(0, 50))
+    expect(schema.resultErrors("subscribe_new_operations", n.result)).toEqual([]);
   // the node kept producing, and the reading subscriber kept receiving
   const before = reader.notes.length;
   const finalBefore = node.execution.finalSlot;

@@ -46,6 +46,7 @@ export function publicMethods(
     const finalSlot = node.execution.finalSlot;
     const peers = node.network?.connected ?? [];
     const stats = node.executionStats();
+    const windowStart = Math.max(node.startedAt, now - STATS_WINDOW_MS);
     return {
       node_id: node.nodeId,
       node_ip: null,
@@ -60,11 +61,14 @@ export function publicMethods(
       ),
       last_slot: last ? slotJson(last) : null,
       next_slot: slotJson(next),
+      // Massa's statistics window: the last minute (since the start when younger)
       consensus_stats: {
-        start_timespan: node.startedAt,
+        start_timespan: windowStart,
         end_timespan: now,
-        final_block_count: node.graph.activeBlocks().filter((b) => b.final).length,
-        stale_block_count: 0,
+        final_block_count: stats.finalBlocks,
+        stale_block_count: node.graph
+          .staleBlocks()
+          .filter((b) => b.slot.timestamp(node.slotConfig) >= windowStart).length,
         clique_count: node.graph.allCliques().length,
       },
       pool_stats: [node.pool.size, node.endorsementPool?.size ?? 0],
@@ -78,7 +82,7 @@ export function publicMethods(
         active_node_count: peers.length,
       },
       execution_stats: {
-        time_window_start: Math.max(node.startedAt, now - STATS_WINDOW_MS),
+        time_window_start: windowStart,
         time_window_end: now,
         final_block_count: stats.finalBlocks,
         final_executed_operations_count: stats.finalOperations,

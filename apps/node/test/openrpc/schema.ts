@@ -31,6 +31,7 @@ export const ERRATA: readonly string[] = [
   "EventExecutionContext also carries deferred_call_id and async_msg_id (nullable)",
   "get_blockclique_block_by_slot and NodeStatus.last_slot can be null",
   "deferred-call amounts (DeferredCall coins and fee, DeferredCallsQuoteResponse price) are decimal strings",
+  "subscribe_*: the result schemas describe the notifications; new_blocks carry a Block, new_filled_blocks a header with [operation id, operation] pairs, new_operations a WrappedOperation (massa-pool-exports broadcasts SecureShareOperation)",
 ];
 
 function patch(doc: Doc): Doc {
@@ -82,6 +83,29 @@ function patch(doc: Doc): Doc {
     dc.fee = amount;
   }
   (s.DeferredCallsQuoteResponse!.properties as Record<string, unknown>).price = amount;
+  const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+  for (const m of doc.methods) {
+    if (m.name === "subscribe_new_blocks") m.result.schema = ref("Block");
+    if (m.name === "subscribe_new_operations") m.result.schema = ref("WrappedOperation");
+    if (m.name === "subscribe_new_filled_blocks")
+      m.result.schema = {
+        type: "object",
+        required: ["header", "operations"],
+        additionalProperties: false,
+        properties: {
+          header: ref("WrappedHeader"),
+          operations: {
+            type: "array",
+            items: {
+              type: "array",
+              minItems: 2,
+              maxItems: 2,
+              items: [ref("OperationId"), { oneOf: [{ type: "null" }, ref("WrappedOperation")] }],
+            },
+          },
+        },
+      };
+  }
   const nullable = (schema: unknown) => ({ oneOf: [{ type: "null" }, schema] });
   for (const m of doc.methods)
     if (m.name === "get_blockclique_block_by_slot") m.result.schema = nullable(m.result.schema);
