@@ -186,6 +186,10 @@ describe("private API", () => {
     const m = await (await fetch(`${running.privateUrl}/metrics`)).text();
     expect(m).toMatch(/massa_ts_current_period \d+/);
     expect(m).toMatch(/massa_ts_blocks_produced_total/);
+    // the standard process and Node gauges beside them (issue 16: where memory goes)
+    expect(m).toMatch(/process_resident_memory_bytes \d+/);
+    expect(m).toMatch(/nodejs_heap_size_used_bytes \d+/);
+    expect(m).toMatch(/nodejs_eventloop_lag_seconds/);
   });
 });
 

@@ -28,12 +28,10 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
-
 export function toHex(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i++) s += HEX[bytes[i]!];
-  return s;
+  // one flat string (a `+=` loop builds a rope of one piece per byte: kept as a Map key, an id's 64 hex
+  // characters held 32 string objects, ~1 KB, for every id the node remembers)
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
 }
 
 export function fromHex(hex: string, field = "hex"): Uint8Array {

@@ -65,7 +65,9 @@ export class ExecutionDriver {
       d.execution.onSlotsFinal(s, at);
       this.finalHashes.push({ slot: s, hash: d.fs.stateHash.toString() });
       const b = at(s);
-      this.settled.push({ at: d.clock.now(), block: b !== null, operations: b?.operations.length ?? 0 });
+      const now = d.clock.now();
+      this.settled.push({ at: now, block: b !== null, operations: b?.operations.length ?? 0 });
+      while (this.settled[0]!.at < now - STATS_WINDOW_MS) this.settled.shift();
       if (this.finalHashes.length > FINAL_HASHES_KEPT) this.finalHashes.shift();
     }
     d.metrics.finalPeriod.set(d.execution.finalSlot.period);
@@ -96,9 +98,12 @@ export class ExecutionDriver {
     this.d.blockStore.putActive(fresh);
   }
 
-  /** Forgets written active blocks the graph no longer holds. */
+  /** Forgets written active blocks, and execution's view of blocks, the graph no longer holds. */
   forgetGone(): void {
     for (const [k, id] of this.storedActive) if (!this.d.graph.status(id)) this.storedActive.delete(k);
+    // a block pruned from the graph is settled: execution will not ask for it again (its view held the
+    // block's operations and 17 addresses: ~5 KB a block, 20 000 blocks before the bound)
+    for (const [k, e] of [...this.execBlocks]) if (!this.d.graph.status(e.id)) this.execBlocks.delete(k);
   }
 
   private toExec(b: ConsensusBlock): ExecBlock {

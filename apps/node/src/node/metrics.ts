@@ -1,5 +1,5 @@
 // The node's Prometheus metrics (served on the private API's /metrics).
-import { Counter, Gauge, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 
 export class NodeMetrics {
   readonly registry = new Registry();
@@ -11,6 +11,8 @@ export class NodeMetrics {
 
   constructor() {
     const registers = [this.registry];
+    // the standard process and Node gauges (RSS, heap by space, event-loop lag, GC), read at each scrape
+    collectDefaultMetrics({ register: this.registry });
     this.currentPeriod = new Gauge({
       name: "massa_ts_current_period",
       help: "period of the current slot",
