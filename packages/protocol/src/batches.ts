@@ -1,5 +1,32 @@
-// Splitting what a node relays into messages its peers accept.
+// Splitting what a node relays or serves into messages its peers accept.
 import { MAX_LIST_ITEMS, MAX_PART_ENTRIES } from "./messages.js";
+
+/**
+ * `items` in order, in runs of at most `maxBytes` (by `sizeOf`) and `maxItems` each; an item larger than
+ * `maxBytes` goes alone. No run for no items.
+ */
+function runsBySize<T>(
+  items: readonly T[],
+  sizeOf: (item: T) => number,
+  maxBytes: number,
+  maxItems: number,
+): T[][] {
+  const out: T[][] = [];
+  let cur: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const size = sizeOf(item);
+    if (cur.length > 0 && (bytes + size > maxBytes || cur.length >= maxItems)) {
+      out.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(item);
+    bytes += size;
+  }
+  if (cur.length > 0) out.push(cur);
+  return out;
+}
 
 /**
  * Operations split into messages of at most `maxBytes` serialized operation bytes each (and at most
@@ -9,20 +36,7 @@ export function operationBatches<T extends { readonly serializedSize: number }>(
   ops: readonly T[],
   maxBytes = 1024 * 1024,
 ): T[][] {
-  const out: T[][] = [];
-  let cur: T[] = [];
-  let bytes = 0;
-  for (const op of ops) {
-    if (cur.length > 0 && (bytes + op.serializedSize > maxBytes || cur.length >= MAX_LIST_ITEMS)) {
-      out.push(cur);
-      cur = [];
-      bytes = 0;
-    }
-    cur.push(op);
-    bytes += op.serializedSize;
-  }
-  if (cur.length > 0) out.push(cur);
-  return out;
+  return runsBySize(ops, (op) => op.serializedSize, maxBytes, MAX_LIST_ITEMS);
 }
 
 /** A block of a graph as the bootstrap server sends it. */
@@ -37,22 +51,11 @@ export interface GraphBlock {
  * At least one part, empty when there are no blocks.
  */
 export function graphParts<T extends GraphBlock>(blocks: readonly T[], maxBytes = 1024 * 1024): T[][] {
-  const out: T[][] = [];
-  let cur: T[] = [];
-  let bytes = 0;
-  for (const b of blocks) {
-    let size = b.header.contentBytes.length + 100; // content, creator key and signature
-    for (const o of b.operations) size += o.serializedSize;
-    if (cur.length > 0 && bytes + size > maxBytes) {
-      out.push(cur);
-      cur = [];
-      bytes = 0;
-    }
-    cur.push(b);
-    bytes += size;
-  }
-  out.push(cur);
-  return out;
+  // content, creator key and signature, then the operations
+  const size = (b: T) =>
+    b.operations.reduce((n, o) => n + o.serializedSize, b.header.contentBytes.length + 100);
+  const parts = runsBySize(blocks, size, maxBytes, Number.POSITIVE_INFINITY);
+  return parts.length > 0 ? parts : [[]];
 }
 
 /**
@@ -64,19 +67,11 @@ export function updateChunks<T extends readonly [Uint8Array, Uint8Array | null]>
   updates: readonly T[],
   maxBytes = 1024 * 1024,
 ): T[][] {
-  const out: T[][] = [];
-  let cur: T[] = [];
-  let bytes = 0;
-  for (const u of updates) {
-    const size = u[0].length + (u[1]?.length ?? 0) + 10;
-    if (cur.length > 0 && (bytes + size > maxBytes || cur.length >= MAX_PART_ENTRIES)) {
-      out.push(cur);
-      cur = [];
-      bytes = 0;
-    }
-    cur.push(u);
-    bytes += size;
-  }
-  out.push(cur);
-  return out;
+  const chunks = runsBySize(
+    updates,
+    (u) => u[0].length + (u[1]?.length ?? 0) + 10,
+    maxBytes,
+    MAX_PART_ENTRIES,
+  );
+  return chunks.length > 0 ? chunks : [[]];
 }
