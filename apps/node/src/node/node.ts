@@ -1,6 +1,8 @@
 // The node's lifecycle: its identity and keys from the config, then start (startup.ts decides genesis,
 // bootstrap, restart or downtime and opens the modules), the services wired in one place, the slot tick
 // that drives them, and stop. Each behaviour lives in the service named after it (see ARCHITECTURE.md).
+// Just over 400 lines: the small reads the API's view takes (NodeApiView) are getters here, so that the
+// handlers never hold the services themselves.
 import type { BlockGraph, ConsensusBlock } from "@massa-ts/consensus";
 import type { Execution } from "@massa-ts/execution";
 import {
