@@ -157,3 +157,32 @@ it("a batch runs one call at a time, yielding in between: work the node queued m
   // before: the whole batch ran in one go, the queued work after "call 3"
   expect(order).toEqual(["call 0", "queued work", "call 1", "call 2", "call 3"]);
 });
+
+it("one client IP holds at most max_connections_per_ip: its next connection is closed, another IP is still served", async () => {
+  const s = await startRpcServer("127.0.0.1:0", methods, {
+    maxBodyBytes: 10_000,
+    maxBatch: 4,
+    maxResponseBytes: 100_000,
+    maxConnections: 100,
+    maxConnectionsPerIp: 2,
+  });
+  servers.push(s.server);
+  const port = Number(new URL(s.url).port);
+  // 127.0.0.2 is loopback too (127/8): a second client IP on this machine
+  const open = (from: string) =>
+    new Promise<Socket>((resolve) => {
+      const sock = connect({ port, host: "127.0.0.1", localAddress: from }, () => resolve(sock));
+      sock.on("error", () => {});
+    });
+  const mine = [await open("127.0.0.2"), await open("127.0.0.2")];
+  await until(async () => (await countConnections(s.server)) === 2, "two connections from 127.0.0.2");
+  const third = await open("127.0.0.2");
+  await new Promise<void>((r) => third.once("close", () => r())); // closed at once
+  expect((await post(port, { Host: "127.0.0.1" })).status).toBe(200); // 127.0.0.1 is served
+  mine[0]!.destroy();
+  await until(async () => (await countConnections(s.server)) === 1, "one of them gone");
+  const again = await open("127.0.0.2"); // its share has room again
+  await until(async () => (await countConnections(s.server)) === 2, "its new connection kept");
+  again.destroy();
+  mine[1]!.destroy();
+});

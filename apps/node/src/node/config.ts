@@ -74,6 +74,8 @@ export const NodeConfigSchema = z
         max_batch: z.number().int().min(1).max(128).default(16),
         /** Open connections per API server at most; more are refused at once. */
         max_connections: z.number().int().min(1).max(100_000).default(256),
+        /** Open connections one client IP may hold on the public APIs (the private one is loopback only). */
+        max_connections_per_ip: z.number().int().min(1).max(100_000).default(64),
         /** JSON bytes one request's answer may reach (Massa's max_response_body_size). */
         max_response_bytes: z.number().int().min(100_000).max(500_000_000).default(50_000_000),
       })

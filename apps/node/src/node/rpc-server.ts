@@ -65,6 +65,8 @@ export interface RpcServerOptions {
   readonly loopbackOnly?: boolean;
   /** Open connections at most (more are refused at once); default 256. */
   readonly maxConnections?: number;
+  /** Open connections one client IP may hold (unset: no limit beyond `maxConnections`). */
+  readonly maxConnectionsPerIp?: number;
   /** Extra GET routes (e.g. `/metrics`). */
   readonly get?: ReadonlyMap<string, () => Promise<{ type: string; body: string }>>;
 }
@@ -83,6 +85,24 @@ export function startRpcServer(
   // bounded: connections, and the time a client may take to send its headers and its request (a client
   // trickling bytes holds a connection for seconds, not minutes)
   server.maxConnections = opts.maxConnections ?? 256;
+  // one client cannot take every slot: past its share, its new connections are closed at once
+  const perIp = new Map<string, number>();
+  const maxPerIp = opts.maxConnectionsPerIp;
+  if (maxPerIp !== undefined)
+    server.on("connection", (socket) => {
+      const ip = socket.remoteAddress ?? "";
+      const n = (perIp.get(ip) ?? 0) + 1;
+      if (n > maxPerIp) {
+        socket.destroy();
+        return;
+      }
+      perIp.set(ip, n);
+      socket.once("close", () => {
+        const left = (perIp.get(ip) ?? 1) - 1;
+        if (left > 0) perIp.set(ip, left);
+        else perIp.delete(ip);
+      });
+    });
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
   const [host, port] = splitHostPort(address);

@@ -72,6 +72,7 @@ export async function runNode(config: NodeConfig, logger?: Logger): Promise<Runn
       maxBatch: cfg.api.max_batch,
       maxResponseBytes: cfg.api.max_response_bytes,
       maxConnections: cfg.api.max_connections,
+      maxConnectionsPerIp: cfg.api.max_connections_per_ip,
     });
     servers.push(pub.server);
     const priv = await startRpcServer(
@@ -100,6 +101,7 @@ export async function runNode(config: NodeConfig, logger?: Logger): Promise<Runn
         maxBatch: cfg.api.max_batch,
         maxResponseBytes: cfg.api.max_response_bytes,
         maxConnections: cfg.api.max_connections,
+        maxConnectionsPerIp: cfg.api.max_connections_per_ip,
       });
       servers.push(v2.server);
       const hub = new ApiV2Hub({
