@@ -4,6 +4,9 @@
 
 export type ApiName = "public" | "private";
 
+/** The API version this node answers to (Massa's `get_version`, `get_status.version`, our document's). */
+export const API_VERSION = "MAIN.5.0";
+
 export interface MethodDoc {
   readonly api: ApiName;
   readonly params: readonly string[];
@@ -169,12 +172,12 @@ export const CATALOG: Readonly<Record<string, MethodDoc>> = {
 };
 
 /** Our OpenRPC document: the methods an API serves, from the catalog. */
-export function openRpcDocument(api: ApiName, served: readonly string[], version: string): object {
+export function openRpcDocument(api: ApiName, served: readonly string[]): object {
   return {
     openrpc: "1.2.4",
     info: {
       title: `massa-ts ${api} JSON-RPC API`,
-      version,
+      version: API_VERSION,
       description:
         "Massa's JSON-RPC API (OpenRPC MAIN.5.0 is the contract for shapes); methods marked x-ours are not in Massa's.",
     },

@@ -9,6 +9,7 @@ import {
   Slot,
 } from "@massa-ts/models";
 import { z } from "zod";
+import { API_VERSION } from "./api-catalog.js";
 import {
   arg,
   bytesJson,
@@ -98,32 +99,31 @@ export function chainMethods(node: NodeApiView, m: Map<string, Handler>): void {
       const t = s.timestamp(node.slotConfig);
       return (r?.start == null || t >= r.start) && (r?.end == null || t < r.end);
     };
+    const row = (
+      b: { id: BlockId; slot: Slot; creator: { toString(): string }; parents: readonly BlockId[] },
+      final: boolean,
+      stale: boolean,
+      inBlockclique: boolean,
+    ): Json => ({
+      id: b.id.toString(),
+      is_final: final,
+      is_stale: stale,
+      is_in_blockclique: inBlockclique,
+      slot: slotJson(b.slot),
+      creator: b.creator.toString(),
+      parents: b.parents.map(String),
+    });
     // the active blocks (final or not), then the ones discarded as stale, as Massa lists them
-    const active: Json[] = node.graph
-      .activeBlocks()
-      .filter((b) => within(b.slot))
-      .map((b) => ({
-        id: b.id.toString(),
-        is_final: b.final,
-        is_stale: false,
-        is_in_blockclique: b.inBlockclique,
-        slot: slotJson(b.slot),
-        creator: b.creator.toString(),
-        parents: b.parents.map(String),
-      }));
-    const stale: Json[] = node.graph
-      .staleBlocks()
-      .filter((b) => within(b.slot))
-      .map((b) => ({
-        id: b.id.toString(),
-        is_final: false,
-        is_stale: true,
-        is_in_blockclique: false,
-        slot: slotJson(b.slot),
-        creator: b.creator.toString(),
-        parents: b.parents.map(String),
-      }));
-    return [...active, ...stale];
+    return [
+      ...node.graph
+        .activeBlocks()
+        .filter((b) => within(b.slot))
+        .map((b) => row(b, b.final, false, b.inBlockclique)),
+      ...node.graph
+        .staleBlocks()
+        .filter((b) => within(b.slot))
+        .map((b) => row(b, false, true, false)),
+    ];
   });
   m.set("get_cliques", () =>
     node.graph.allCliques().map((q) => ({
@@ -305,7 +305,7 @@ export function chainMethods(node: NodeApiView, m: Map<string, Handler>): void {
         data: e.data,
       }));
   });
-  m.set("get_version", () => "MAIN.5.0");
+  m.set("get_version", () => API_VERSION);
   m.set("get_final_state_hashes", () =>
     node.finalHashes.map((h) => ({ slot: slotJson(h.slot), hash: h.hash })),
   );

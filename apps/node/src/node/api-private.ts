@@ -62,6 +62,6 @@ export function privateMethods(node: NodeAdminView, onStop: () => void): Map<str
   m.set("get_staking_addresses", () =>
     [...node.stakingKeys.values()].map((k) => Address.fromPublicKey(k.publicKey).toString()),
   );
-  m.set("rpc.discover", () => openRpcDocument("private", [...m.keys()], "MAIN.5.0") as Json);
+  m.set("rpc.discover", () => openRpcDocument("private", [...m.keys()]) as Json);
   return m;
 }

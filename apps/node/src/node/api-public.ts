@@ -10,7 +10,7 @@ import {
 } from "@massa-ts/models";
 import { z } from "zod";
 import { addCallMethods } from "./api-calls.js";
-import { openRpcDocument } from "./api-catalog.js";
+import { API_VERSION, openRpcDocument } from "./api-catalog.js";
 import { chainMethods } from "./api-chain.js";
 import { arg, bytesJson, operationJson, operationJsonBound, slotJson, zAddress, zList } from "./api-json.js";
 import { cycleInfos, page, stakersNow } from "./api-stakers.js";
@@ -45,12 +45,13 @@ export function publicMethods(
     const cycleMs = c.t0 * c.periods_per_cycle;
     const finalSlot = node.execution.finalSlot;
     const peers = node.network?.connected ?? [];
+    const inbound = peers.filter((p) => p.target === undefined).length;
     const stats = node.executionStats();
     const windowStart = Math.max(node.startedAt, now - STATS_WINDOW_MS);
     return {
       node_id: node.nodeId,
       node_ip: null,
-      version: "MAIN.5.0",
+      version: API_VERSION,
       current_time: now,
       current_cycle: cycle,
       current_cycle_time: c.genesis_timestamp + cycle * cycleMs,
@@ -73,11 +74,10 @@ export function publicMethods(
       },
       pool_stats: [node.pool.size, node.endorsementPool?.size ?? 0],
       network_stats: {
-        in_connection_count: peers.filter((p) => p.target === undefined).length,
-        out_connection_count: peers.filter((p) => p.target !== undefined).length,
+        in_connection_count: inbound,
+        out_connection_count: peers.length - inbound,
         // the peers we know of: those we dial, and those that dialed us
-        known_peer_count:
-          (node.network?.configuredPeers.length ?? 0) + peers.filter((p) => p.target === undefined).length,
+        known_peer_count: (node.network?.configuredPeers.length ?? 0) + inbound,
         banned_peer_count: node.network?.banned().size ?? 0,
         active_node_count: peers.length,
       },
@@ -274,6 +274,6 @@ export function publicMethods(
 
   chainMethods(node, m);
   addCallMethods(m);
-  m.set("rpc.discover", () => openRpcDocument("public", [...m.keys()], "MAIN.5.0") as Json);
+  m.set("rpc.discover", () => openRpcDocument("public", [...m.keys()]) as Json);
   return m;
 }

@@ -67,13 +67,16 @@ export async function runNode(config: NodeConfig, logger?: Logger): Promise<Runn
         resyncing = undefined;
       });
     };
-    const pub = await startRpcServer(cfg.api.public, publicMethods(node), {
+    // the public API and APIv2 share their handlers and their limits
+    const pubMethods = publicMethods(node);
+    const publicLimits = {
       maxBodyBytes: cfg.api.max_body_bytes,
       maxBatch: cfg.api.max_batch,
       maxResponseBytes: cfg.api.max_response_bytes,
       maxConnections: cfg.api.max_connections,
       maxConnectionsPerIp: cfg.api.max_connections_per_ip,
-    });
+    };
+    const pub = await startRpcServer(cfg.api.public, pubMethods, publicLimits);
     servers.push(pub.server);
     const priv = await startRpcServer(
       cfg.api.private,
@@ -94,15 +97,8 @@ export async function runNode(config: NodeConfig, logger?: Logger): Promise<Runn
     privateUrl = priv.url;
     if (cfg.api.v2) {
       // Massa's APIv2: its HTTP methods, and the same plus subscriptions over WebSocket on the same port
-      const all = publicMethods(node);
-      const v2Methods = new Map(API_V2_METHODS.map((name) => [name, all.get(name)!]));
-      const v2 = await startRpcServer(cfg.api.v2, v2Methods, {
-        maxBodyBytes: cfg.api.max_body_bytes,
-        maxBatch: cfg.api.max_batch,
-        maxResponseBytes: cfg.api.max_response_bytes,
-        maxConnections: cfg.api.max_connections,
-        maxConnectionsPerIp: cfg.api.max_connections_per_ip,
-      });
+      const v2Methods = new Map(API_V2_METHODS.map((name) => [name, pubMethods.get(name)!]));
+      const v2 = await startRpcServer(cfg.api.v2, v2Methods, publicLimits);
       servers.push(v2.server);
       const hub = new ApiV2Hub({
         maxBufferedBytes: cfg.api.v2_max_buffered_bytes,
