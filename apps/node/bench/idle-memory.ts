@@ -9,11 +9,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import v8 from "node:v8";
-import pino from "pino";
 import { createDevnet } from "../src/commands/devnet.ts";
-import { ManualClock } from "../src/node/clock.ts";
 import { loadNodeConfig } from "../src/node/config.ts";
-import { MassaNode } from "../src/node/node.ts";
+import { steppedNode, stepSlot } from "../test/stepped-node.ts";
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error("run with node --expose-gc");
@@ -22,17 +20,10 @@ const snapshots = process.argv.includes("--snapshots");
 const dir = mkdtempSync(join(tmpdir(), "massa-ts-idle-"));
 const d = createDevnet({ dir, nodes: 1, t0: 16_000, basePort: 0 });
 const config = loadNodeConfig(d.configPath);
-const clock = new ManualClock(config.genesis_timestamp);
-const node = new MassaNode(
-  { ...config, data_dir: join(dir, "data") },
-  { logger: pino({ level: "silent" }), clock },
-);
-await node.start();
+const { node, clock } = await steppedNode(config, join(dir, "data"));
 const heaps: number[] = [];
 for (let i = 1; i <= slots; i++) {
-  const next = node.currentSlot!.next(config.thread_count);
-  await node.selector.waitForDraws(next.cycle(config.periods_per_cycle));
-  clock.advance(config.t0 / config.thread_count);
+  await stepSlot(node, clock);
   if (i % 4 === 0) await node.fs.drain();
   if (i % 1000 === 0) {
     gc();

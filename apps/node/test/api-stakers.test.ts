@@ -6,15 +6,13 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Address, Amount, blake3, SecretKey, SignedOperation, type Slot } from "@massa-ts/models";
-import pino from "pino";
+import { Address, Amount, blake3, SecretKey, SignedOperation } from "@massa-ts/models";
 import { afterAll, expect, it } from "vitest";
 import { createDevnet } from "../src/commands/devnet.ts";
 import { publicMethods } from "../src/node/api-public.ts";
-import { ManualClock } from "../src/node/clock.ts";
 import { loadNodeConfig } from "../src/node/config.ts";
-import { MassaNode } from "../src/node/node.ts";
 import { type Json, ResponseBudget } from "../src/node/rpc-server.ts";
+import { steppedNode, stepSlot } from "./stepped-node.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "massa-ts-stakers-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -34,22 +32,11 @@ it("a roll bought in cycle 1 is active from cycle 4; 121 stakers paged as Massa'
   for (const a of extra) rolls[a] = 1;
   writeFileSync(rollsPath, JSON.stringify(rolls));
   const config = loadNodeConfig(d.configPath);
-  const clock = new ManualClock(config.genesis_timestamp);
-  const node = new MassaNode(
-    { ...config, data_dir: join(dir, "data") },
-    { logger: pino({ level: "silent" }), clock },
-  );
-  await node.start();
+  const { node, clock } = await steppedNode(config, join(dir, "data"));
   const api = publicMethods(node);
   const call = async <T>(method: string, params: Json[] = []) =>
     (await api.get(method)!(params, new ResponseBudget(10_000_000))) as T;
-  const step = async (): Promise<Slot> => {
-    const c = node.config;
-    const next = node.currentSlot!.next(c.thread_count);
-    await node.selector.waitForDraws(next.cycle(c.periods_per_cycle));
-    clock.advance(c.t0 / c.thread_count);
-    return next;
-  };
+  const step = () => stepSlot(node, clock);
   const PPC = config.periods_per_cycle;
   const cycle = () => Math.floor(node.currentSlot!.period / PPC);
   try {

@@ -6,35 +6,21 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Address, Slot } from "@massa-ts/models";
-import pino from "pino";
 import { afterAll, expect, it } from "vitest";
 import { createDevnet } from "../src/commands/devnet.ts";
-import { ManualClock } from "../src/node/clock.ts";
-import { loadNodeConfig, type NodeConfig } from "../src/node/config.ts";
-import { MassaNode } from "../src/node/node.ts";
+import type { ManualClock } from "../src/node/clock.ts";
+import { loadNodeConfig } from "../src/node/config.ts";
+import type { MassaNode } from "../src/node/node.ts";
+import { steppedNode, stepSlot } from "./stepped-node.ts";
 
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-/** A one-node devnet's node on a manual clock at its genesis, in a fresh data dir. */
-async function steppedNode(
-  config: NodeConfig,
-  dataDir: string,
-): Promise<{ node: MassaNode; clock: ManualClock }> {
-  const clock = new ManualClock(config.genesis_timestamp);
-  const node = new MassaNode({ ...config, data_dir: dataDir }, { logger: pino({ level: "silent" }), clock });
-  await node.start();
-  return { node, clock };
-}
-
-/** Steps one slot: the draws of the coming slot's cycle are awaited first (they are made in a worker). */
+/** Steps one slot, checking the node's clock moved with it. */
 async function step(node: MassaNode, clock: ManualClock): Promise<Slot> {
-  const c = node.config;
-  const next = node.currentSlot!.next(c.thread_count);
-  await node.selector.waitForDraws(next.cycle(c.periods_per_cycle));
-  clock.advance(c.t0 / c.thread_count);
+  const next = await stepSlot(node, clock);
   expect(node.currentSlot!.equals(next)).toBe(true);
   return next;
 }
