@@ -1,5 +1,5 @@
 // The node's keys: staking keys (produce and endorse), the genesis creator's key, the p2p identity key.
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Address, SecretKey } from "@massa-ts/models";
 import { CliError } from "../errors.js";
@@ -74,10 +74,13 @@ export function nodeKey(config: NodeConfig): SecretKey {
 }
 
 /**
- * Writes a file holding secret keys readable by its owner only (mode 0600), also when it already exists
- * (a mode given to `writeFileSync` applies only to a new file).
+ * Writes a file holding secret keys readable by its owner only (mode 0600), also when it already exists,
+ * and atomically (a mode given to `writeFileSync` applies only to a new file).
  */
 export function writeSecretFile(path: string, text: string): void {
-  writeFileSync(path, text, { mode: 0o600 });
-  chmodSync(path, 0o600);
+  // written beside it, then renamed over it: a reader (a client polling devnet.json) never sees it half done
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, text, { mode: 0o600 });
+  chmodSync(tmp, 0o600);
+  renameSync(tmp, path);
 }
