@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Address, Amount, EndorsementId, SecretKey, SignedOperation } from "@massa-ts/models";
 import * as w3 from "@massalabs/massa-web3";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDevnet } from "../src/commands/devnet.ts";
@@ -256,6 +257,33 @@ describe("what we serve", () => {
       if (m.tags?.some((t) => t.name === "websocket")) continue;
       const api = schema.apiOf(m.name) === "private" ? "private" : "public";
       expect(served[api].has(m.name), `${m.name} on the ${api} API`).toBe(true);
+    }
+  });
+});
+
+describe("our document (rpc.discover)", () => {
+  it("each method's params: Massa's names, one JSON Schema each, made from the zod schema the handler parses with; it accepts the valid params above and refuses a number", async () => {
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    for (const api of ["public", "private"] as const) {
+      const url = api === "public" ? running.publicUrl : running.privateUrl;
+      const doc = (await raw(url, "rpc.discover", [])).json.result as {
+        methods: { name: string; params: { name: string; schema: object }[] }[];
+      };
+      for (const m of doc.methods) {
+        const theirs = schema.methods.find((t) => t.name === m.name);
+        if (theirs)
+          expect(
+            m.params.map((p) => p.name),
+            `${m.name}: Massa's param names`,
+          ).toEqual(theirs.params.map((p) => p.name));
+        m.params.forEach((p, i) => {
+          const check = ajv.compile(p.schema);
+          const valid = validParams(m.name)[i];
+          if (theirs && valid !== undefined)
+            expect(check(valid), `${m.name}: ${JSON.stringify(check.errors)}`).toBe(true);
+          expect(check(12345), `${m.name} refuses a number`).toBe(false);
+        });
+      }
     }
   });
 });

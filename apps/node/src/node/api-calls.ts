@@ -1,21 +1,11 @@
 // Smart-contract calls on the public API, with Massa's shapes, on a node that does not run contracts yet
 // (issue 15): read-only executions answer a typed error; deferred calls answer what is true here (none
 // exist, none can be booked).
-import { z } from "zod";
-import { arg, zList, zSlot } from "./api-json.js";
+import { param } from "./api-params.js";
 import { type Handler, RpcCode, RpcError } from "./rpc-server.js";
 
 /** Massa's DEFERRED_CALL_CST_GAS_COST: the gas every deferred call costs on top of what it asks for. */
 const DEFERRED_CALL_CST_GAS_COST = 750_000;
-const zObjects = zList(z.record(z.string(), z.unknown()));
-const zQuote = zList(
-  z.object({
-    target_slot: zSlot,
-    max_gas_request: z.number().int().min(0),
-    params_size: z.number().int().min(0),
-  }),
-);
-
 export function addCallMethods(m: Map<string, Handler>): void {
   const noContracts = (what: string) =>
     new RpcError(
@@ -23,17 +13,17 @@ export function addCallMethods(m: Map<string, Handler>): void {
       `${what}: this node does not run smart contracts yet, so it cannot execute bytecode or call a function`,
     );
   m.set("execute_read_only_bytecode", (params) => {
-    arg(params, zObjects, "read-only bytecode executions");
+    param(params, "execute_read_only_bytecode");
     throw noContracts("execute_read_only_bytecode");
   });
   m.set("execute_read_only_call", (params) => {
-    arg(params, zObjects, "read-only calls");
+    param(params, "execute_read_only_call");
     throw noContracts("execute_read_only_call");
   });
   // no deferred call can be booked on this node: each slot is unavailable, at no price (Massa's answer
   // when the fee cannot be computed), for the gas asked plus the constant cost, as Massa reports it
   m.set("get_deferred_call_quote", (params) =>
-    arg(params, zQuote, "deferred call quote requests").map((q) => ({
+    param(params, "get_deferred_call_quote").map((q) => ({
       target_slot: { period: q.target_slot.period, thread: q.target_slot.thread },
       max_gas_request: q.max_gas_request + DEFERRED_CALL_CST_GAS_COST,
       available: false,
@@ -41,7 +31,7 @@ export function addCallMethods(m: Map<string, Handler>): void {
     })),
   );
   m.set("get_deferred_call_info", (params) => {
-    const ids = arg(params, zList(z.string()), "deferred call ids");
+    const ids = param(params, "get_deferred_call_info");
     for (const id of ids)
       if (!/^D[1-9A-HJ-NP-Za-km-z]+$/.test(id))
         throw new RpcError(RpcCode.badRequest, `invalid deferred call id "${id}"`);
@@ -49,7 +39,7 @@ export function addCallMethods(m: Map<string, Handler>): void {
     throw new RpcError(RpcCode.internal, `Not found: Deferred call id ${ids[0]}`);
   });
   m.set("get_deferred_call_ids_by_slot", (params) =>
-    arg(params, zList(zSlot), "slot list").map((s) => ({
+    param(params, "get_deferred_call_ids_by_slot").map((s) => ({
       slot: { period: s.period, thread: s.thread },
       call_ids: [],
     })),

@@ -8,25 +8,14 @@ import {
   type SignedEndorsement,
   Slot,
 } from "@massa-ts/models";
-import { z } from "zod";
 import { API_VERSION } from "./api-catalog.js";
-import {
-  arg,
-  bytesJson,
-  endorsementJson,
-  headerJson,
-  slotJson,
-  zAddress,
-  zBytes,
-  zList,
-  zSlot,
-} from "./api-json.js";
+import { bytesJson, endorsementJson, headerJson, slotJson } from "./api-json.js";
+import { param } from "./api-params.js";
 import type { NodeApiView } from "./api-view.js";
 import { type Handler, type Json, RpcCode, RpcError } from "./rpc-server.js";
 
 /** Massa's `api.max_datastore_keys_query` and `max_addresses_datastore_keys_query`. */
 const MAX_DATASTORE_KEYS_QUERY = 500;
-const MAX_DATASTORE_KEYS_REQUESTS = 50;
 
 /** Registers the chain methods on `m`. */
 export function chainMethods(node: NodeApiView, m: Map<string, Handler>): void {
@@ -48,7 +37,7 @@ export function chainMethods(node: NodeApiView, m: Map<string, Handler>): void {
     };
   };
   m.set("get_blocks", (params) => {
-    const ids = arg(params, zList(z.string()), "block id list");
+    const ids = param(params, "get_blocks");
     return ids.flatMap((t) => {
       let id: BlockId;
       try {
@@ -61,7 +50,7 @@ export function chainMethods(node: NodeApiView, m: Map<string, Handler>): void {
     });
   });
   m.set("get_blockclique_block_by_slot", (params) => {
-    const s = arg(params, zSlot, "slot");
+    const s = param(params, "get_blockclique_block_by_slot");
     const b = node.graph.blockAt(new Slot(s.period, s.thread));
     return b ? { header: headerJson(b.header), operations: b.operations.map((o) => o.id.toString()) } : null;
   });
@@ -69,7 +58,7 @@ export function chainMethods(node: NodeApiView, m: Map<string, Handler>): void {
   // block is left out of the answer, as Massa does
   m.set("get_slots_transfers", (params) => {
     const out: Json[] = [];
-    for (const s of arg(params, zList(zSlot), "slot list")) {
+    for (const s of param(params, "get_slots_transfers")) {
       const slot = new Slot(s.period, s.thread);
       const b = node.graph.blockAt(slot);
       if (!b) continue;
@@ -90,11 +79,7 @@ export function chainMethods(node: NodeApiView, m: Map<string, Handler>): void {
     return out;
   });
   m.set("get_graph_interval", (params) => {
-    const r = arg(
-      params,
-      z.object({ start: z.number().nullish(), end: z.number().nullish() }).nullish(),
-      "time interval",
-    );
+    const r = param(params, "get_graph_interval");
     const within = (s: Slot) => {
       const t = s.timestamp(node.slotConfig);
       return (r?.start == null || t >= r.start) && (r?.end == null || t < r.end);
@@ -141,7 +126,7 @@ export function chainMethods(node: NodeApiView, m: Map<string, Handler>): void {
   // the endorsements found in the pool or in the graph's blocks (ids found nowhere are left out, as Massa
   // does): whether pooled, the blocks carrying each, final when one of them is
   m.set("get_endorsements", (params) => {
-    const ids = arg(params, zList(z.string()), "endorsement id list").map((t, i) => {
+    const ids = param(params, "get_endorsements").map((t, i) => {
       try {
         return EndorsementId.fromString(t);
       } catch (e) {
@@ -184,7 +169,7 @@ export function chainMethods(node: NodeApiView, m: Map<string, Handler>): void {
     });
   });
   m.set("get_datastore_entries", (params) => {
-    const reqs = arg(params, zList(z.object({ address: zAddress, key: zBytes })), "datastore request list");
+    const reqs = param(params, "get_datastore_entries");
     return reqs.map((r) => {
       const f = node.execution.dataEntry(r.address, r.key, "final");
       const cnd = node.execution.dataEntry(r.address, r.key, "candidate");
@@ -192,11 +177,7 @@ export function chainMethods(node: NodeApiView, m: Map<string, Handler>): void {
     });
   });
   m.set("get_addresses_bytecode", (params) => {
-    const reqs = arg(
-      params,
-      zList(z.object({ address: zAddress, is_final: z.boolean() })),
-      "bytecode request list",
-    );
+    const reqs = param(params, "get_addresses_bytecode");
     return reqs.map((r) =>
       bytesJson(node.execution.bytecode(r.address, r.is_final ? "final" : "candidate") ?? new Uint8Array()),
     );
@@ -205,26 +186,7 @@ export function chainMethods(node: NodeApiView, m: Map<string, Handler>): void {
   // (inclusive unless said otherwise), at most `count` keys (500 by default and at most), in key order;
   // massa-web3 pages with start_key
   m.set("get_addresses_datastore_keys", (params) => {
-    const reqs = arg(
-      params,
-      z
-        .array(
-          z
-            .object({
-              address: zAddress,
-              is_final: z.boolean(),
-              prefix: zBytes.default([]),
-              start_key: zBytes.nullish(),
-              inclusive_start_key: z.boolean().nullish(),
-              end_key: zBytes.nullish(),
-              inclusive_end_key: z.boolean().nullish(),
-              count: z.number().int().min(0).nullish(),
-            })
-            .passthrough(),
-        )
-        .max(MAX_DATASTORE_KEYS_REQUESTS, `at most ${MAX_DATASTORE_KEYS_REQUESTS} requests`),
-      "datastore keys request list",
-    );
+    const reqs = param(params, "get_addresses_datastore_keys");
     return reqs.map((r) => {
       const count = r.count ?? MAX_DATASTORE_KEYS_QUERY;
       if (count > MAX_DATASTORE_KEYS_QUERY)
@@ -253,22 +215,7 @@ export function chainMethods(node: NodeApiView, m: Map<string, Handler>): void {
     });
   });
   m.set("get_filtered_sc_output_event", (params) => {
-    const f = arg(
-      params,
-      z
-        .object({
-          start: zSlot.nullish(),
-          end: zSlot.nullish(),
-          emitter_address: zAddress.nullish(),
-          original_caller_address: zAddress.nullish(),
-          original_operation_id: z.string().nullish(),
-          is_final: z.boolean().nullish(),
-          is_error: z.boolean().nullish(),
-        })
-        .passthrough()
-        .nullish(),
-      "event filter",
-    );
+    const f = param(params, "get_filtered_sc_output_event");
     let opId: OperationId | undefined;
     if (f?.original_operation_id) {
       try {

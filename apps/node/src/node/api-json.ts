@@ -1,49 +1,18 @@
-// What the API's handlers share: parameter parsing (zod, positional as massa-web3 sends them) and the JSON
-// shapes of Massa's API for operations, headers and slots.
+// The JSON shapes of Massa's API that handlers share: operations, headers, endorsements, slots, bytes.
 import {
-  Address,
   encodeBs58Check,
   type SignedBlockHeader,
   type SignedEndorsement,
   type SignedOperation,
   type Slot,
 } from "@massa-ts/models";
-import { z } from "zod";
-import { type Json, RpcCode, RpcError } from "./rpc-server.js";
+import type { Json } from "./rpc-server.js";
 
 /** An upper bound of an operation's JSON: its bytes become number arrays of at most 4 characters a byte. */
 export const operationJsonBound = (op: SignedOperation): number => 4 * op.serializedSize + 1024;
 
 export const slotJson = (s: Slot): Json => ({ period: s.period, thread: s.thread });
 export const bytesJson = (b: Uint8Array): Json => Array.from(b);
-export const zSlot = z.object({ period: z.number().int().min(0), thread: z.number().int().min(0).max(255) });
-export const zAddress = z.string().transform((s, ctx) => {
-  try {
-    return Address.fromString(s);
-  } catch (e) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: (e as Error).message });
-    return z.NEVER;
-  }
-});
-export const zBytes = z
-  .array(z.number().int().min(0).max(255))
-  .max(10_000_000)
-  .transform((a) => Uint8Array.from(a));
-export const zList = <T extends z.ZodTypeAny>(t: T) => z.array(t).max(128, "at most 128 items per list");
-
-/** Parses `params` (positional, as massa-web3 sends them) with a zod schema; errors say what is wrong. */
-export function arg<T extends z.ZodTypeAny>(params: unknown[], schema: T, name: string): z.infer<T> {
-  const r = schema.safeParse(params[0]);
-  if (!r.success) {
-    const i = r.error.issues[0]!;
-    throw new RpcError(
-      RpcCode.invalidParams,
-      `invalid ${name}${i.path.length ? ` at ${i.path.join(".")}` : ""}: ${i.message}`,
-    );
-  }
-  return r.data;
-}
-
 /** Massa's `Endorsement` JSON (inside a header, and in `get_endorsements`). */
 export function endorsementJson(e: SignedEndorsement): Json {
   return {

@@ -1,8 +1,7 @@
 // The private JSON-RPC API (loopback only): stop the node, staking keys, peers to drop or take back, bans.
 import { Address, PublicKey } from "@massa-ts/models";
-import { z } from "zod";
 import { openRpcDocument } from "./api-catalog.js";
-import { arg, zAddress, zBytes, zList } from "./api-json.js";
+import { param } from "./api-params.js";
 import { addPeerControls } from "./api-peers.js";
 import type { NodeAdminView } from "./api-view.js";
 import { type Handler, type Json, RpcCode, RpcError } from "./rpc-server.js";
@@ -15,7 +14,7 @@ export function privateMethods(node: NodeAdminView, onStop: () => void): Map<str
     return null;
   });
   m.set("add_staking_secret_keys", (params) => {
-    const keys = arg(params, zList(z.string()), "secret key list");
+    const keys = param(params, "add_staking_secret_keys");
     keys.forEach((k, i) => {
       try {
         node.addStakingKey(k, `key ${i}`);
@@ -26,20 +25,19 @@ export function privateMethods(node: NodeAdminView, onStop: () => void): Map<str
     return null; // Massa's RpcResult<()>
   });
   m.set("remove_staking_addresses", (params) => {
-    const addrs = arg(params, zList(zAddress), "address list");
+    const addrs = param(params, "remove_staking_addresses");
     for (const a of addrs) node.removeStakingKey(a);
     return null;
   });
   m.set("node_sign_message", (params) => {
-    const message = arg(params, zBytes, "message");
+    const message = param(params, "node_sign_message");
     const { publicKey, signature } = node.signWithNodeKey(Uint8Array.from(message));
     return { public_key: publicKey.toString(), signature: signature.toString() };
   });
   addPeerControls(m, node);
   // partitions without bans (an operator dropping peers; the chaos harness's partitions): node keys "P…"
-  const zKeys = zList(z.string());
-  const peerKeys = (params: unknown[]) =>
-    arg(params, zKeys, "node public key list").map((k, i) => {
+  const peerKeys = (params: unknown[], method: "node_block_peers" | "node_unblock_peers") =>
+    param(params, method).map((k, i) => {
       try {
         return PublicKey.fromString(k);
       } catch (e) {
@@ -47,11 +45,11 @@ export function privateMethods(node: NodeAdminView, onStop: () => void): Map<str
       }
     });
   m.set("node_block_peers", (params) => {
-    node.network?.block(peerKeys(params));
+    node.network?.block(peerKeys(params, "node_block_peers"));
     return null;
   });
   m.set("node_unblock_peers", (params) => {
-    node.network?.unblock(peerKeys(params));
+    node.network?.unblock(peerKeys(params, "node_unblock_peers"));
     return null;
   });
   // Ours, not in Massa's OpenRPC: the current bans (by node key "P…" once a peer proved it, else by IP) with

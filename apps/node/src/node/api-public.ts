@@ -8,11 +8,11 @@ import {
   type SignedOperation,
   Slot,
 } from "@massa-ts/models";
-import { z } from "zod";
 import { addCallMethods } from "./api-calls.js";
 import { API_VERSION, openRpcDocument } from "./api-catalog.js";
 import { chainMethods } from "./api-chain.js";
-import { arg, bytesJson, operationJson, operationJsonBound, slotJson, zAddress, zList } from "./api-json.js";
+import { bytesJson, operationJson, operationJsonBound, slotJson } from "./api-json.js";
+import { param } from "./api-params.js";
 import { cycleInfos, page, stakersNow } from "./api-stakers.js";
 import type { NodeApiView } from "./api-view.js";
 import { STATS_WINDOW_MS } from "./execution-driver.js";
@@ -108,7 +108,7 @@ export function publicMethods(
   });
 
   m.set("get_addresses", (params) => {
-    const addrs = arg(params, zList(zAddress), "address list");
+    const addrs = param(params, "get_addresses");
     // read once for the whole list: a cycle info holds every address's rolls and stats
     // one pass over each cycle's stats and over the deferred credits for the whole list (per address, a
     // batch of 16 × 128 addresses rescanned them 2 048 times on the node's thread)
@@ -169,7 +169,7 @@ export function publicMethods(
   });
 
   m.set("send_operations", async (params) => {
-    const inputs = arg(params, zList(z.unknown()), "operation list");
+    const inputs = param(params, "send_operations");
     const period = lastSlot().period;
     const ops: SignedOperation[] = [];
     for (const [i, input] of inputs.entries()) {
@@ -229,7 +229,7 @@ export function publicMethods(
   });
 
   m.set("get_operations", (params, budget) => {
-    const texts = arg(params, zList(z.string()), "operation id list");
+    const texts = param(params, "get_operations");
     const out: Json[] = [];
     const ids = new Map<string, OperationId>(); // each id answered once, however often asked
     for (const text of texts) {
@@ -259,14 +259,11 @@ export function publicMethods(
     return out;
   });
 
-  const zPage = z
-    .object({ limit: z.number().int().min(0).max(10_000), offset: z.number().int().min(0) })
-    .nullish();
   m.set("get_stakers", (params) => {
-    return page(stakersNow(node), arg(params, zPage, "page request"));
+    return page(stakersNow(node), param(params, "get_stakers"));
   });
   m.set("get_largest_stakers", (params) => {
-    const r = arg(params, z.object({ page_request: zPage }).nullish(), "request");
+    const r = param(params, "get_largest_stakers");
     const all = stakersNow(node);
     // APIv2: without a page request, the first 50 (Massa's default)
     return { content: page(all, r?.page_request ?? { offset: 0, limit: 50 }), total_count: all.length };
