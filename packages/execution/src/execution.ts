@@ -11,6 +11,7 @@ import {
   type SelectionView,
   Slot,
 } from "@massa-ts/models";
+import { ScRuntime } from "@massa-ts/sc-runtime";
 import { creditKey, View } from "./layers.js";
 import { executeOperation } from "./operations.js";
 import { implicitRollSales, slash } from "./penalties.js";
@@ -69,12 +70,17 @@ export class Execution {
     { blockId: BlockId | undefined; transfers: TransferReceipt[] }
   >();
 
+  /** Runs the contracts; its module cache is shared by every slot and read-only call. */
+  readonly runtime: ScRuntime;
+
   constructor(
     private readonly fs: FinalStateController,
     private readonly draws: SelectionView,
     config: Partial<ExecutionConfig> = {},
+    runtime?: ScRuntime,
   ) {
     this.config = { ...DEFAULT_EXECUTION_CONFIG, ...config };
+    this.runtime = runtime ?? new ScRuntime();
     const shape = fs.config;
     if (
       shape.threadCount !== this.config.threadCount ||
@@ -198,6 +204,7 @@ export class Execution {
         productionStats: [...c.stats.values()],
         deferredCredits: [...c.credits.values()],
       },
+      executionTrailHash: out.trailHash,
     };
   }
 
@@ -211,7 +218,7 @@ export class Execution {
         `block ${block.id} is at ${block.slot}, not at ${slot}`,
       );
     }
-    const ctx = new SlotContext(slot, block, history, this.fs, cfg);
+    const ctx = new SlotContext(slot, block, history, this.fs, cfg, this.runtime);
     const slotLayer = ctx.layer;
 
     let seedBit: boolean;

@@ -84,6 +84,28 @@ export class View {
     return this.fs.ledger.getDatastoreValue(a, key);
   }
 
+  /** Datastore keys of `a` in byte order; undefined when `a` does not exist. */
+  datastoreKeys(a: Address): Uint8Array[] | undefined {
+    if (this.balance(a) === undefined) return undefined;
+    let keys: Set<string> | undefined;
+    const finalKeys = this.fs.ledger.getDatastoreKeys(a);
+    if (finalKeys) keys = new Set(finalKeys.map((k) => toHex(k)));
+    for (let i = this.layers.length - 1; i >= 0; i--) {
+      const c = this.layers[i]!.ledger.get(a);
+      if (!c) continue;
+      if (c.kind === "delete") keys = undefined;
+      else if (c.kind === "set") keys = new Set(c.entry.datastore.keys());
+      else {
+        keys ??= new Set();
+        for (const [k, v] of c.update.datastore) {
+          if (v === null) keys.delete(k);
+          else keys.add(k);
+        }
+      }
+    }
+    return [...(keys ?? [])].sort().map((k) => Uint8Array.from(Buffer.from(k, "hex")));
+  }
+
   rolls(a: Address): bigint {
     for (const l of this.layers) {
       const r = l.rolls.get(a.key);

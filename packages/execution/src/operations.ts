@@ -2,6 +2,7 @@
 // buys and sells), the executed-op record; and `transfer`, the all-or-nothing coin move they share.
 import { type Address, Amount, AmountError, type SignedOperation, Slot } from "@massa-ts/models";
 import { creditKey } from "./layers.js";
+import { operationGas, runCallSC, runExecuteSC } from "./sc/run-operation.js";
 import type { Scratch, SlotContext } from "./slot-context.js";
 
 /** An operation failed after its fee was paid: its own effects are dropped. */
@@ -17,6 +18,9 @@ export function executeOperation(ctx: SlotContext, op: SignedOperation): Amount 
   // Skips (guards: protocol and consensus already make such blocks invalid): no fee, no record.
   if (slot.period > expirePeriod || slot.period < Math.max(0, expirePeriod - cfg.operationValidityPeriods))
     return;
+  // not enough gas left in the block (Massa skips it: no fee, no record)
+  const gas = operationGas(op, ctx, ctx.runtime);
+  if (gas > ctx.blockGasLeft) return;
   if (senderThread !== slot.thread) return;
   if (ctx.view().executed(op.id) || ctx.fs.isExecuted(op.id)) return;
   const balance = ctx.view().balance(sender);
@@ -27,7 +31,9 @@ export function executeOperation(ctx: SlotContext, op: SignedOperation): Amount 
     return;
   }
   ctx.layer.ledger.setBalance(sender, balance.sub(fee));
+  ctx.blockGasLeft -= gas;
   const opScratch = ctx.scratch();
+  const eventsBefore = ctx.events.length;
   const v = opScratch.view;
   let success = true;
   let target: Address | undefined;
@@ -72,20 +78,29 @@ export function executeOperation(ctx: SlotContext, op: SignedOperation): Amount 
         break;
       }
       case "ExecuteSC":
-        throw new OperationFailure("ExecuteSC is not supported by this node: smart contracts do not run yet");
+        runExecuteSC(ctx, opScratch, op, ctx.runtime);
+        checkMaxSpending(op, balance, v.balance(sender), payload.maxCoins);
+        break;
       case "CallSC":
         target = payload.target;
-        throw new OperationFailure("CallSC is not supported by this node: smart contracts do not run yet");
+        runCallSC(ctx, opScratch, op, ctx.runtime);
+        checkMaxSpending(op, balance, v.balance(sender), payload.coins);
+        break;
     }
   } catch (e) {
     if (!(e instanceof OperationFailure) && !(e instanceof AmountError)) throw e;
     success = false;
     ctx.emit(
-      `{"massa_execution_error":"runtime error when executing operation ${op.id}: ${(e as Error).message}"}`,
+      JSON.stringify({
+        massa_execution_error: `runtime error when executing operation ${op.id}: ${(e as Error).message}`,
+      }).slice(0, cfg.sc.maxEventSize),
       true,
       op,
       target,
     );
+    // what the failed operation's contracts emitted stays, flagged as an error (Massa's reset_to_snapshot)
+    for (let i = eventsBefore; i < ctx.events.length; i++)
+      ctx.events[i] = { ...ctx.events[i]!, isError: true };
   }
   // as in Massa, a successful operation emits no event of its own (only a contract it runs would)
   if (success) ctx.layer.absorb(opScratch.layer);
@@ -111,6 +126,25 @@ export function executeOperation(ctx: SlotContext, op: SignedOperation): Amount 
     expirySlot: new Slot(expirePeriod, senderThread),
   });
   return fee;
+}
+
+/**
+ * Massa's check at the end of an operation: the sender keeps at least its balance before the operation
+ * less the operation's max spending (fee plus the coins it may move).
+ */
+function checkMaxSpending(
+  op: SignedOperation,
+  before: Amount,
+  after: Amount | undefined,
+  coins: Amount,
+): void {
+  const maxSpending = op.content.fee.saturatingAdd(coins);
+  const min = before.lt(maxSpending) ? Amount.ZERO : before.sub(maxSpending);
+  const has = after ?? Amount.ZERO;
+  if (has.lt(min))
+    throw new OperationFailure(
+      `at the end of the execution of the operation, the sender ${op.creatorAddress} was expected to have at least ${min} coins according to the operation's max spending, but has only ${has}.`,
+    );
 }
 
 /**

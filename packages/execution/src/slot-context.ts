@@ -1,8 +1,10 @@
 // SlotContext: what executing one slot needs (its slot and block, the history below it, the slot layer
 // being written, its events), created once per slot and handed to the operation, reward and penalty helpers.
 import type { FinalStateController } from "@massa-ts/final-state";
-import type { Address, BlockId, SignedOperation, Slot } from "@massa-ts/models";
+import { type Address, type BlockId, blake3Tuple, type SignedOperation, type Slot } from "@massa-ts/models";
+import type { ScRuntime } from "@massa-ts/sc-runtime";
 import { Layer, View } from "./layers.js";
+import { UnsafeRng } from "./sc/prng.js";
 import type { ExecBlock, ExecutionConfig, ExecutionEvent, TransferReceipt } from "./types.js";
 
 /** The result of one executed slot, kept in the active history until the slot is final. */
@@ -14,6 +16,24 @@ export interface SlotOutput {
   readonly events: ExecutionEvent[];
   /** Receipts of the slot's Transaction operations, in execution order. */
   readonly transfers: TransferReceipt[];
+  /** The slot's execution trail hash (smart-contract addresses and random numbers derive from it). */
+  readonly trailHash: Uint8Array;
+}
+
+/**
+ * Massa's `generate_execution_trail_hash`: BLAKE3-tuple of the previous trail hash, the slot's key, the
+ * read-only flag and whether a block is there, then the block id's bytes when it is.
+ */
+export function nextTrailHash(
+  prev: Uint8Array,
+  slot: Slot,
+  blockId: BlockId | undefined,
+  readOnly: boolean,
+): Uint8Array {
+  const flags = Uint8Array.of(readOnly ? 1 : 0, blockId ? 1 : 0);
+  return blockId
+    ? blake3Tuple([prev, slot.toKey(), flags, blockId.toBytes()])
+    : blake3Tuple([prev, slot.toKey(), flags]);
 }
 
 /** A scratch layer on top of the slot's (an operation's, a mint's), with a view that reads it first. */
@@ -32,6 +52,14 @@ export class SlotContext {
   readonly transfers: TransferReceipt[] = [];
   /** The history's layers, newest first: what the slot reads below its own layer. */
   private readonly below: readonly Layer[];
+  /** The slot's execution trail hash. */
+  readonly trailHash: Uint8Array;
+  /** The contracts' unsafe random numbers for this slot. */
+  rng: UnsafeRng;
+  /** Smart-contract addresses created in this slot so far (their derivation counter). */
+  createdAddresses = 0;
+  /** Gas the block's operations may still use (Massa's remaining block gas). */
+  blockGasLeft: bigint;
 
   constructor(
     readonly slot: Slot,
@@ -41,8 +69,16 @@ export class SlotContext {
     readonly history: readonly SlotOutput[],
     readonly fs: FinalStateController,
     readonly config: ExecutionConfig,
+    /** Runs the contracts (its module cache is shared by every slot). */
+    readonly runtime: ScRuntime,
+    /** A read-only execution (its changes are thrown away, its trail hash flagged). */
+    readonly readOnly = false,
   ) {
+    this.blockGasLeft = config.sc.maxGasPerBlock;
     this.below = history.map((h) => h.changes).reverse();
+    const prev = history.at(-1)?.trailHash ?? fs.executionTrailHash;
+    this.trailHash = nextTrailHash(prev, slot, block?.id, readOnly);
+    this.rng = new UnsafeRng(this.trailHash);
   }
 
   /** Reads through `top` (if given), the slot layer, the history (newest first), then the final state. */
@@ -56,19 +92,29 @@ export class SlotContext {
     return { layer, view: this.view(layer) };
   }
 
-  /** Appends an event; its call stack is the operation's sender (if any), then `concerned` (if any). */
-  emit(data: string, isError: boolean, op?: SignedOperation, concerned?: Address): void {
-    const stack: Address[] = [];
-    if (op) stack.push(op.creatorAddress);
-    if (concerned) stack.push(concerned);
+  /**
+   * Appends an event; its call stack is `stack` when given (a contract's), else the operation's sender (if
+   * any), then `concerned` (if any).
+   */
+  emit(
+    data: string,
+    isError: boolean,
+    op?: SignedOperation,
+    concerned?: Address,
+    stack?: readonly Address[],
+  ): void {
+    const callStack: Address[] = stack ? [...stack] : [];
+    if (!stack && op) callStack.push(op.creatorAddress);
+    if (!stack && concerned) callStack.push(concerned);
     this.events.push({
       slot: this.slot,
       blockId: this.block?.id,
       indexInSlot: this.events.length,
       originOperationId: op?.id,
-      callStack: stack,
+      callStack,
       isError,
       isFinal: false,
+      ...(this.readOnly ? { readOnly: true } : {}),
       data,
     });
   }
@@ -82,6 +128,7 @@ export class SlotContext {
       seedBit,
       events: this.events,
       transfers: this.transfers,
+      trailHash: this.trailHash,
     };
   }
 }

@@ -31,7 +31,43 @@ export interface ExecutionConfig {
   readonly maxFinalEvents: number;
   /** Final slots whose transfer receipts are kept (`transfersAt`), the newest. */
   readonly transferSlotsKept: number;
+  /** Slot timing: contracts read their slot's timestamp. */
+  readonly t0: number;
+  readonly genesisTimestamp: number;
+  readonly chainId: bigint;
+  /** Smart contracts: gas, storage costs and sizes (Massa's constants by default). */
+  readonly sc: ScConfig;
 }
+
+/** Massa's smart-contract constants (massa-models `constants.rs`). */
+export interface ScConfig {
+  /** MAX_GAS_PER_BLOCK. */
+  readonly maxGasPerBlock: bigint;
+  /** BASE_OPERATION_GAS_COST: every operation's gas on top of its own. */
+  readonly baseOperationGas: bigint;
+  /** LEDGER_COST_PER_BYTE: coins per stored byte. */
+  readonly ledgerCostPerByte: Amount;
+  /** LEDGER_ENTRY_DATASTORE_BASE_SIZE × LEDGER_COST_PER_BYTE: the cost of a datastore entry itself. */
+  readonly datastoreEntryBaseCost: Amount;
+  readonly maxDatastoreKeyLength: number;
+  readonly maxDatastoreValueLength: number;
+  readonly maxBytecodeLength: number;
+  /** MAX_EVENT_DATA_SIZE (bytes) and MAX_EVENT_PER_OPERATION. */
+  readonly maxEventSize: number;
+  readonly maxEventsPerOperation: number;
+}
+
+export const DEFAULT_SC_CONFIG: ScConfig = {
+  maxGasPerBlock: 4_294_967_295n,
+  baseOperationGas: 800_000n,
+  ledgerCostPerByte: Amount.fromMas("0.0001"),
+  datastoreEntryBaseCost: Amount.fromMas("0.0004"),
+  maxDatastoreKeyLength: 255,
+  maxDatastoreValueLength: 10_000_000,
+  maxBytecodeLength: 10_000_000,
+  maxEventSize: 1024,
+  maxEventsPerOperation: 25,
+};
 
 export const DEFAULT_EXECUTION_CONFIG: ExecutionConfig = {
   threadCount: 32,
@@ -44,6 +80,10 @@ export const DEFAULT_EXECUTION_CONFIG: ExecutionConfig = {
   maxMissRatio: [7n, 10n],
   maxFinalEvents: 10_000,
   transferSlotsKept: 1_000,
+  t0: 16_000,
+  genesisTimestamp: 0,
+  chainId: 77n,
+  sc: DEFAULT_SC_CONFIG,
 };
 
 /** What execution needs of a block: consensus hands these over (the block itself stays in consensus). */
@@ -75,6 +115,8 @@ export interface ExecutionEvent {
   readonly callStack: readonly Address[];
   readonly isError: boolean;
   readonly isFinal: boolean;
+  /** Emitted by a read-only execution (never stored). */
+  readonly readOnly?: boolean;
   readonly data: string;
 }
 

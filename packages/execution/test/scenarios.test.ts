@@ -147,7 +147,7 @@ describe("operations", () => {
     expect(bal(c, a.addr)).toBe("1.8");
   });
 
-  it("ExecuteSC and CallSC fail after the fee with a clear 'not supported' event", async () => {
+  it("an ExecuteSC with less gas than a contract instance needs fails after its fee, with Massa's message", async () => {
     const a = keyIn(1);
     const p = keyIn(0);
     const c = await chain(
@@ -165,7 +165,9 @@ describe("operations", () => {
     );
     exec(c, new Slot(1, 1), block(new Slot(1, 1), p.addr, [x]));
     expect(bal(c, a.addr)).toBe("99");
-    expect(c.ex.events({ operationId: x.id })[0]?.data).toMatch(/ExecuteSC is not supported/);
+    expect(c.ex.events({ operationId: x.id })[0]?.data).toMatch(
+      /VM Error in ExecuteSC context: Provided gas 1000 is lower than the base instance creation gas cost 2100000/,
+    );
   });
 });
 

@@ -13,6 +13,8 @@ export interface StateChanges {
   readonly executedOps?: readonly ExecutedOp[];
   /** Required once the store has a PoS history (after `initGenesis`). */
   readonly pos?: PoSChanges;
+  /** The slot's execution trail hash (32 bytes), when execution moved it. */
+  readonly executionTrailHash?: Uint8Array;
 }
 
 /** Every read of the final state (overlay, then B-tree); none of them writes. */
@@ -39,6 +41,8 @@ export interface FinalStateReader {
   deferredCreditsAt(slot: Slot): [Address, Amount][];
   /** Number of ledger entries (addresses with a version key). */
   countLedgerEntries(): number;
+  /** The execution trail hash of the last settled slot (the zero hash when none was written). */
+  readonly executionTrailHash: Uint8Array;
   /** Recomputes the hash by scanning the whole state (for checks; O(state)). */
   recomputeHash(): StateHash;
   /** Bootstrap server side: one bounded part of the state for a client at `cursor`. */

@@ -15,6 +15,7 @@ export {
 export {
   type BootstrapCursor,
   type BootstrapPart,
+  EXECUTION_TRAIL_HASH_KEY,
   type ExecutedOp,
   FinalState,
   FinalStateError,

@@ -15,6 +15,9 @@ import { Journal } from "./journal.js";
 import type { OverlayKv } from "./pending.js";
 import { type CycleInfo, PoSError, PoSFinalState } from "./pos.js";
 
+/** Massa's EXECUTION_TRAIL_HASH_PREFIX: one key of the state, so in its hash and in bootstrap. */
+export const EXECUTION_TRAIL_HASH_KEY = new TextEncoder().encode("execution_trail_hash/");
+
 export type { BootstrapCursor, BootstrapPart } from "./bootstrap.js";
 export type { StateChanges } from "./controller.js";
 export { FinalStateError } from "./errors.js";
@@ -175,6 +178,7 @@ export class FinalState implements FinalStateReader, FinalStateController, Final
       } else if (this.pos.cycles(kv).length > 0) {
         throw new PoSError(`slot ${slot} carries no PoS changes, but this final state has a PoS history`);
       }
+      if (changes.executionTrailHash) kv.put(EXECUTION_TRAIL_HASH_KEY, changes.executionTrailHash);
       // Prune ops whose expiry slot is before (S.period − 10, S.thread).
       pruned = this.executedOps.pruneExpired(kv, slot);
     });
@@ -198,6 +202,8 @@ export class FinalState implements FinalStateReader, FinalStateController, Final
     this.journal.commitRecord(slot, (kv) => {
       applyLedgerChanges(ledgerChanges, kv);
       this.pos.createInitialCycle(kv, initialRolls);
+      // as Massa's genesis: the execution trail starts at the zero hash
+      kv.put(EXECUTION_TRAIL_HASH_KEY, new Uint8Array(32));
     });
   }
 
@@ -241,6 +247,14 @@ export class FinalState implements FinalStateReader, FinalStateController, Final
    */
   interpolateDowntime(upTo: Slot, onProgress?: (done: number, total: number) => void): Promise<number> {
     return interpolate(this, upTo, onProgress);
+  }
+
+  /**
+   * The execution trail hash of the last settled slot (smart-contract addresses and the contracts' random
+   * seed derive from it); the zero hash when none was written.
+   */
+  get executionTrailHash(): Uint8Array {
+    return this.reader.get(EXECUTION_TRAIL_HASH_KEY)?.slice() ?? new Uint8Array(32);
   }
 
   /** The shape this store was opened with. */

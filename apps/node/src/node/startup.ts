@@ -147,6 +147,9 @@ export async function startUp(i: StartupInputs): Promise<NodeModules> {
     blockReward: Amount.fromMas(c.block_reward),
     rollPrice: Amount.fromMas(c.roll_price),
     operationValidityPeriods: c.operation_validity_periods,
+    t0: c.t0,
+    genesisTimestamp: c.genesis_timestamp,
+    chainId: BigInt(c.chain_id),
   });
   const genesis = Array.from({ length: c.thread_count }, (_, t) => genesisHeader(t, i.genesisKey));
   if (bootstrapped) bootstrapped = await checkFetched(bootstrapped, genesis, selector, fs, i, log, fail);
