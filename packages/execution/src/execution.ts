@@ -16,6 +16,7 @@ import { creditKey, View } from "./layers.js";
 import { executeOperation } from "./operations.js";
 import { implicitRollSales, slash } from "./penalties.js";
 import { payDeferredCredits, payRewards } from "./rewards.js";
+import { executeReadOnly, type ReadOnlyOutcome, type ReadOnlyRequest } from "./sc/read-only.js";
 import { SlotContext, type SlotOutput } from "./slot-context.js";
 import {
   DEFAULT_EXECUTION_CONFIG,
@@ -249,6 +250,21 @@ export class Execution {
     payDeferredCredits(ctx);
     if (slot.isLastOfCycle(cfg)) implicitRollSales(ctx);
     return ctx.output(seedBit);
+  }
+
+  /**
+   * A read-only execution at the slot after the last executed one, on top of the active history; nothing
+   * it does is kept.
+   */
+  readOnly(req: ReadOnlyRequest): ReadOnlyOutcome {
+    return executeReadOnly(
+      req,
+      this.next(this.lastExecutedSlot),
+      this.history,
+      this.fs,
+      this.config,
+      this.runtime,
+    );
   }
 
   // ---- reads (the API's final and candidate values) ----

@@ -111,6 +111,47 @@ describe("a contract deployed with massa-web3's deployer, then called", () => {
     expect(ev[0]!.callStack.map(String)).toEqual([a.addr.toString(), contract.toString()]);
   });
 
+  it("read-only: a call returns the function's bytes and keeps nothing; the deployer's bytecode run read-only costs at least create_sc's 745 000 000 gas", () => {
+    const before = c.ex.balance(contract, "candidate")!.toString();
+    const r = c.ex.readOnly({
+      maxGas: 100_000_000n,
+      caller: a.addr,
+      target: { kind: "call", address: contract, func: "greet", parameter: new Uint8Array() },
+    });
+    expect("ok" in r.result && new TextDecoder().decode(r.result.ok)).toBe("good morning");
+    expect(r.slot.equals(c.ex.lastExecutedSlot.next(2))).toBe(true);
+    expect(r.gasCost >= 2_100_000n).toBe(true);
+    const w = c.ex.readOnly({
+      maxGas: 100_000_000n,
+      caller: a.addr,
+      target: {
+        kind: "call",
+        address: contract,
+        func: "setGreeting",
+        parameter: new Args().addString("not kept").serialize(),
+      },
+    });
+    expect("ok" in w.result).toBe(true);
+    expect(w.events.map((e) => [e.data, e.readOnly])).toEqual([[`greeting set to not kept by ${a.addr}`, true]]);
+    expect(new TextDecoder().decode(c.ex.dataEntry(contract, utf8("greeting"), "candidate"))).toBe("good morning");
+    expect(c.ex.balance(contract, "candidate")!.toString()).toBe(before);
+    // (with coins: the constructor's storage is paid by the new contract)
+    const datastore = populateDatastore([{ data: wasm, args: new Args().addString("x").serialize(), coins: 10n ** 9n }]);
+    const d = c.ex.readOnly({
+      maxGas: MAX_GAS,
+      caller: a.addr,
+      target: { kind: "bytecode", bytecode: DEPLOYER_BYTECODE, opDatastore: [...datastore] },
+    });
+    expect("ok" in d.result, JSON.stringify(d.result)).toBe(true);
+    expect(d.gasCost > 745_000_000n).toBe(true);
+    const missing = c.ex.readOnly({
+      maxGas: 100_000_000n,
+      caller: a.addr,
+      target: { kind: "call", address: contract, func: "noSuchFunction", parameter: new Uint8Array() },
+    });
+    expect("error" in missing.result && missing.result.error).toMatch(/readonly call failed: .*Missing export noSuchFunction/);
+  });
+
   it("a failing call: Error status, fee charged, storage unchanged, the contract's write rolled back, an error event", () => {
     const aBefore = c.ex.balance(a.addr, "candidate")!;
     const call = op(

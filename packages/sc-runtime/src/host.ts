@@ -44,6 +44,8 @@ export interface Host {
   unsafeRandom(): bigint;
   unsafeRandomF64(): number;
   print(message: string): void;
+  /** Told the gas each (sub-)execution starts with, before it runs (optional). */
+  beforeRun?(gas: bigint): void;
 }
 
 /** A contract asked for something the node does not do (yet): the call fails with this. */

@@ -125,6 +125,7 @@ export class ScRuntime {
         "out-of-gas",
       );
     const compiled = this.compile(bytecode);
+    host.beforeRun?.(gas);
     let depthGlobal: WebAssembly.Global | undefined;
     const ctx = {
       host,

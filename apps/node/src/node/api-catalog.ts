@@ -61,15 +61,15 @@ export const CATALOG: Readonly<Record<string, MethodDoc>> = {
   send_operations: { api: "public", summary: "checks, pools and relays operations" },
   execute_read_only_bytecode: {
     api: "public",
-    summary: "read-only bytecode execution: a typed error until contracts run (issue 15)",
+    summary: "runs bytecode read-only at the next slot: result, gas cost, events; nothing kept",
   },
   execute_read_only_call: {
     api: "public",
-    summary: "read-only contract call: a typed error until contracts run (issue 15)",
+    summary: "calls a contract function read-only at the next slot: its return value, gas, events",
   },
   get_deferred_call_quote: {
     api: "public",
-    summary: "deferred call prices: never available here yet (no contracts)",
+    summary: "deferred call prices: never available (this node runs no deferred calls)",
   },
   get_deferred_call_info: { api: "public", summary: "deferred calls: none exist here" },
   get_deferred_call_ids_by_slot: {

@@ -9,7 +9,7 @@ import {
   Slot,
 } from "@massa-ts/models";
 import { API_VERSION } from "./api-catalog.js";
-import { bytesJson, endorsementJson, headerJson, slotJson } from "./api-json.js";
+import { bytesJson, endorsementJson, eventJson, headerJson, slotJson } from "./api-json.js";
 import { param } from "./api-params.js";
 import type { NodeApiView } from "./api-view.js";
 import { type Handler, type Json, RpcCode, RpcError } from "./rpc-server.js";
@@ -236,21 +236,7 @@ export function chainMethods(node: NodeApiView, m: Map<string, Handler>): void {
         ...(f?.is_final != null ? { isFinal: f.is_final } : {}),
         ...(f?.is_error != null ? { isError: f.is_error } : {}),
       })
-      .map((e) => ({
-        context: {
-          slot: slotJson(e.slot),
-          block: e.blockId?.toString() ?? null,
-          read_only: false,
-          index_in_slot: e.indexInSlot,
-          call_stack: e.callStack.map(String),
-          origin_operation_id: e.originOperationId?.toString() ?? null,
-          is_final: e.isFinal,
-          is_error: e.isError,
-          deferred_call_id: null,
-          async_msg_id: null,
-        },
-        data: e.data,
-      }));
+      .map(eventJson);
   });
   m.set("get_version", () => API_VERSION);
   m.set("get_final_state_hashes", () =>

@@ -1,4 +1,6 @@
 // The JSON shapes of Massa's API that handlers share: operations, headers, endorsements, slots, bytes.
+
+import type { ExecutionEvent } from "@massa-ts/execution";
 import {
   encodeBs58Check,
   type SignedBlockHeader,
@@ -89,5 +91,24 @@ export function headerJson(h: SignedBlockHeader): Json {
     content_creator_pub_key: h.creator.toString(),
     content_creator_address: h.creatorAddress.toString(),
     id: h.id.toString(),
+  };
+}
+
+/** Massa's `SCOutputEvent` JSON. */
+export function eventJson(e: ExecutionEvent): Json {
+  return {
+    context: {
+      slot: slotJson(e.slot),
+      block: e.blockId?.toString() ?? null,
+      read_only: e.readOnly === true,
+      index_in_slot: e.indexInSlot,
+      call_stack: e.callStack.map(String),
+      origin_operation_id: e.originOperationId?.toString() ?? null,
+      is_final: e.isFinal,
+      is_error: e.isError,
+      deferred_call_id: null,
+      async_msg_id: null,
+    },
+    data: e.data,
   };
 }

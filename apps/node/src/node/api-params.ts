@@ -42,7 +42,9 @@ const zIps = zList(z.string().refine((s) => isIP(s) !== 0, "not an IPv4 or IPv6 
 const zPage = z
   .object({ limit: z.number().int().min(0).max(10_000), offset: z.number().int().min(0) })
   .nullish();
-const zObjects = zList(z.record(z.string(), z.unknown()));
+/** A decimal MAS amount, as Massa's JSON writes them ("0.01"). */
+const zAmount = z.string().regex(/^\d{1,20}(\.\d{1,9})?$/, "a decimal amount of MAS with at most 9 decimals");
+const zGas = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 /** Each method's parameter; methods without one are absent. */
 export const PARAMS = {
@@ -106,8 +108,34 @@ export const PARAMS = {
   get_stakers: spec("PageRequest", "page request", zPage),
   get_largest_stakers: spec("ApiRequest", "request", z.object({ page_request: zPage }).nullish()),
   send_operations: spec("OperationInput", "operation list", zList(z.unknown())),
-  execute_read_only_bytecode: spec("ReadOnlyBytecodeExecution", "read-only bytecode executions", zObjects),
-  execute_read_only_call: spec("ReadOnlyCall", "read-only calls", zObjects),
+  execute_read_only_bytecode: spec(
+    "ReadOnlyBytecodeExecution",
+    "read-only bytecode executions",
+    zList(
+      z.strictObject({
+        max_gas: zGas,
+        bytecode: zBytes,
+        address: zAddress.nullish(),
+        operation_datastore: zBytes.nullish(),
+        fee: zAmount.nullish(),
+      }),
+    ),
+  ),
+  execute_read_only_call: spec(
+    "ReadOnlyCall",
+    "read-only calls",
+    zList(
+      z.strictObject({
+        max_gas: zGas,
+        target_address: zAddress,
+        target_function: z.string().max(255),
+        parameter: zBytes,
+        caller_address: zAddress.nullish(),
+        coins: zAmount.nullish(),
+        fee: zAmount.nullish(),
+      }),
+    ),
+  ),
   get_deferred_call_quote: spec(
     "req",
     "deferred call quote requests",

@@ -270,7 +270,7 @@ export function publicMethods(
   });
 
   chainMethods(node, m);
-  addCallMethods(m);
+  addCallMethods(m, node);
   m.set("rpc.discover", () => openRpcDocument("public", [...m.keys()]) as Json);
   return m;
 }

@@ -23,6 +23,12 @@ const utf8Length = (s: string) => Buffer.byteLength(s, "utf8");
 export class ContractHost implements Host {
   /** Events emitted by contracts in this execution (at most `maxEventsPerOperation`). */
   private userEvents = 0;
+  /** Told the gas of each (sub-)execution as it starts (read-only cost estimates). */
+  onRun?: (gas: bigint) => void;
+
+  beforeRun(gas: bigint): void {
+    this.onRun?.(gas);
+  }
 
   constructor(
     private readonly ctx: SlotContext,
