@@ -132,11 +132,17 @@ describe("a contract deployed with massa-web3's deployer, then called", () => {
       },
     });
     expect("ok" in w.result).toBe(true);
-    expect(w.events.map((e) => [e.data, e.readOnly])).toEqual([[`greeting set to not kept by ${a.addr}`, true]]);
-    expect(new TextDecoder().decode(c.ex.dataEntry(contract, utf8("greeting"), "candidate"))).toBe("good morning");
+    expect(w.events.map((e) => [e.data, e.readOnly])).toEqual([
+      [`greeting set to not kept by ${a.addr}`, true],
+    ]);
+    expect(new TextDecoder().decode(c.ex.dataEntry(contract, utf8("greeting"), "candidate"))).toBe(
+      "good morning",
+    );
     expect(c.ex.balance(contract, "candidate")!.toString()).toBe(before);
     // (with coins: the constructor's storage is paid by the new contract)
-    const datastore = populateDatastore([{ data: wasm, args: new Args().addString("x").serialize(), coins: 10n ** 9n }]);
+    const datastore = populateDatastore([
+      { data: wasm, args: new Args().addString("x").serialize(), coins: 10n ** 9n },
+    ]);
     const d = c.ex.readOnly({
       maxGas: MAX_GAS,
       caller: a.addr,
@@ -149,7 +155,9 @@ describe("a contract deployed with massa-web3's deployer, then called", () => {
       caller: a.addr,
       target: { kind: "call", address: contract, func: "noSuchFunction", parameter: new Uint8Array() },
     });
-    expect("error" in missing.result && missing.result.error).toMatch(/readonly call failed: .*Missing export noSuchFunction/);
+    expect("error" in missing.result && missing.result.error).toMatch(
+      /readonly call failed: .*Missing export noSuchFunction/,
+    );
   });
 
   it("a failing call: Error status, fee charged, storage unchanged, the contract's write rolled back, an error event", () => {
