@@ -9,6 +9,7 @@ import {
   fromHex,
   type OperationId,
   type SelectionView,
+  type SignedOperation,
   Slot,
 } from "@massa-ts/models";
 import { ScRuntime } from "@massa-ts/sc-runtime";
@@ -17,6 +18,7 @@ import { executeOperation } from "./operations.js";
 import { implicitRollSales, slash } from "./penalties.js";
 import { payDeferredCredits, payRewards } from "./rewards.js";
 import { executeReadOnly, type ReadOnlyOutcome, type ReadOnlyRequest } from "./sc/read-only.js";
+import { gasUsage } from "./sc/run-operation.js";
 import { SlotContext, type SlotOutput } from "./slot-context.js";
 import {
   DEFAULT_EXECUTION_CONFIG,
@@ -265,6 +267,11 @@ export class Execution {
       this.config,
       this.runtime,
     );
+  }
+
+  /** The gas an operation counts against its block (Massa's `get_gas_usage`). */
+  gasUsage(op: SignedOperation): bigint {
+    return gasUsage(op, this.config.sc.baseOperationGas, BigInt(this.runtime.costs.spCompilation));
   }
 
   // ---- reads (the API's final and candidate values) ----

@@ -186,6 +186,7 @@ export class MassaNode {
         balance: (a) => m.execution.balance(a, "candidate"),
         rollPrice: m.execution.config.rollPrice,
       },
+      gas: { of: (op) => m.execution.gasUsage(op), maxPerBlock: m.execution.config.sc.maxGasPerBlock },
     });
     this.services = this.wire(m);
     if (c.network.listen || c.network.peers.length > 0) {

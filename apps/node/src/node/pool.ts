@@ -1,7 +1,16 @@
 import { type Address, Amount, MassaTsError, type OperationId, type SignedOperation } from "@massa-ts/models";
 
 /** Why an operation was refused: `send_operations` answers with an error code chosen from it. */
-export type PoolRefusal = "chain" | "expiry" | "fee" | "size" | "signature" | "funds" | "sender" | "full";
+export type PoolRefusal =
+  | "chain"
+  | "expiry"
+  | "fee"
+  | "size"
+  | "signature"
+  | "funds"
+  | "sender"
+  | "full"
+  | "gas";
 
 /** An operation refused at the pool's door. */
 export class PoolError extends MassaTsError {
@@ -50,6 +59,8 @@ export interface PoolOptions {
   readonly maxPerSender?: number;
   /** The senders' balances: absent, operations are not checked against them (tests of the other rules). */
   readonly funds?: SenderFunds;
+  /** Block gas: an operation's gas (Massa's `get_gas_usage`) and a block's maximum; absent, gas is not counted. */
+  readonly gas?: { readonly of: (op: SignedOperation) => bigint; readonly maxPerBlock: bigint };
 }
 
 /**
@@ -154,6 +165,15 @@ export class OperationPool {
       throw new PoolError(
         "size",
         `operation ${op.id} has ${size} bytes, more than a block's ${this.opts.maxOperationSize}: it can never be included`,
+      );
+    }
+    const gas = this.opts.gas;
+    if (gas && gas.of(op) > gas.maxPerBlock) {
+      const p = op.content.payload;
+      const overhead = gas.of(op) - (p.type === "CallSC" || p.type === "ExecuteSC" ? p.maxGas : 0n);
+      throw new PoolError(
+        "gas",
+        `Upper gas limit for ${p.type} operation is ${gas.maxPerBlock - overhead}. Your operation will never be included in a block.`,
       );
     }
     if (!signatureChecked && !op.verifySignature())
@@ -269,7 +289,10 @@ export class OperationPool {
     if (list.length === 0) this.bySender.delete(key);
   }
 
-  /** Operations a block at (period, thread) may include: sender in the thread, within the validity window. */
+  /**
+   * Operations a block at (period, thread) may include: sender in the thread, within the validity window,
+   * within the block's bytes and gas (an operation that does not fit what is left is passed over).
+   */
   select(
     period: number,
     thread: number,
@@ -279,6 +302,7 @@ export class OperationPool {
   ): SignedOperation[] {
     const out: SignedOperation[] = [];
     let bytes = 0;
+    let gasLeft = this.opts.gas?.maxPerBlock ?? 0n;
     for (const op of this.order) {
       if (out.length >= maxCount) break;
       const e = op.content.expirePeriod;
@@ -287,6 +311,11 @@ export class OperationPool {
       if (skip(op)) continue;
       const size = op.serializedSize;
       if (bytes + size > maxBytes) continue;
+      if (this.opts.gas) {
+        const g = this.opts.gas.of(op);
+        if (g > gasLeft) continue;
+        gasLeft -= g;
+      }
       bytes += size;
       out.push(op);
     }

@@ -8,12 +8,15 @@ import type { Scratch, SlotContext } from "../slot-context.js";
 import { ContractHost } from "./contract-host.js";
 
 /** Massa's `get_gas_usage`: ExecuteSC max gas + compilation + base, CallSC max gas + base, others base. */
-export function operationGas(op: SignedOperation, ctx: SlotContext, runtime: ScRuntime): bigint {
+export function gasUsage(op: SignedOperation, baseOperationGas: bigint, spCompilation: bigint): bigint {
   const p = op.content.payload;
-  const base = ctx.config.sc.baseOperationGas;
-  if (p.type === "ExecuteSC") return p.maxGas + BigInt(runtime.costs.spCompilation) + base;
-  if (p.type === "CallSC") return p.maxGas + base;
-  return base;
+  if (p.type === "ExecuteSC") return p.maxGas + spCompilation + baseOperationGas;
+  if (p.type === "CallSC") return p.maxGas + baseOperationGas;
+  return baseOperationGas;
+}
+
+export function operationGas(op: SignedOperation, ctx: SlotContext, runtime: ScRuntime): bigint {
+  return gasUsage(op, ctx.config.sc.baseOperationGas, BigInt(runtime.costs.spCompilation));
 }
 
 const vmError = (context: string, e: unknown): never => {
