@@ -11,6 +11,7 @@ import { Address, Amount, Slot, toHex } from "@massa-ts/models";
 import { decodeMessage, encodeMessage } from "@massa-ts/protocol";
 import { afterAll, expect, it } from "vitest";
 import {
+  MAX_PIECE_BYTES,
   MAX_UPDATE_CHUNKS,
   type PartMessage,
   partMessages,
@@ -144,6 +145,108 @@ it("a server sending chunks of updates to a fresh client, or without end, is ref
     ),
   ).rejects.toThrow(new RegExp(`more than ${MAX_UPDATE_CHUNKS} chunks of updates`));
   expect(sent).toBe(MAX_UPDATE_CHUNKS + 1);
+  await src.close();
+  await dst.close();
+});
+
+it("values larger than a frame (a contract's 9 MB bytecode, a 5 MB datastore value changed meanwhile) go in pieces, each message within its frame, and arrive whole", async () => {
+  const MB = 1024 * 1024;
+  const src = await open();
+  const contract = new Address("sc", new Uint8Array(32).fill(7));
+  const code = new Uint8Array(9 * MB);
+  for (let i = 0; i < code.length; i++) code[i] = (i * 31) & 255;
+  const c = new LedgerChanges();
+  c.createAddress(contract);
+  c.setBalance(contract, Amount.fromMas("1"));
+  c.setBytecode(contract, code);
+  c.setDataEntry(contract, Uint8Array.of(1), new Uint8Array(10).fill(1));
+  for (let j = 0; j < 50; j++) c.createAddress(addr(j));
+  src.settleSlot(Slot.fromIndex(0, T), { ledgerChanges: c });
+  const dst = await open();
+  const parts = (cursor: BootstrapCursor, maxBytes: number) => {
+    const part = src.bootstrapPart(cursor, maxBytes);
+    const wire = partMessages(part, cursor, src.stateHash.fingerprint(), 0, maxBytes).map((m) =>
+      encodeMessage(m),
+    );
+    for (const b of wire) expect(b.length).toBeLessThan(maxBytes + 300);
+    return wire.map((b) => decodeMessage(b, CHAIN) as PartMessage);
+  };
+  let cursor: BootstrapCursor = {};
+  const pieces = { entry: 0, update: 0 };
+  for (let round = 0; ; round++) {
+    const messages = parts(cursor, MB);
+    for (const m of messages) if (m.piece) pieces[m.piece.kind]++;
+    const m = await receivePart(dst, cursor, async () => messages.shift()!, "server");
+    cursor = { slot: m.slot, ...(m.lastKey ? { lastKey: m.lastKey } : {}), finished: m.finished };
+    if (m.finished && m.entries.length === 0) break;
+  }
+  // the client holds every key; then the contract's value grows to 5 MB: an update in pieces
+  const grow = new LedgerChanges();
+  grow.setDataEntry(contract, Uint8Array.of(1), new Uint8Array(5 * MB).fill(9));
+  src.settleSlot(Slot.fromIndex(1, T), { ledgerChanges: grow });
+  const last = parts(cursor, MB);
+  for (const m of last) if (m.piece) pieces[m.piece.kind]++;
+  await receivePart(dst, cursor, async () => last.shift()!, "server");
+  // 9 MB of bytecode (and its length prefix) as a new entry; the 5 MB value as an update of a held key
+  expect(pieces).toEqual({ entry: 10, update: 5 });
+  expect(toHex(dst.stateHash.bytes)).toBe(toHex(src.stateHash.bytes));
+  expect(Buffer.compare(dst.ledger.getBytecode(contract)!, code)).toBe(0);
+  expect(dst.ledger.getDatastoreValue(contract, Uint8Array.of(1))!.length).toBe(5 * MB);
+  await src.close();
+  await dst.close();
+});
+
+it("a server sending pieces out of order, empty, unfinished or past the bound is refused by name", async () => {
+  const dst = await open();
+  const src = await open();
+  const c = new LedgerChanges();
+  c.createAddress(addr(1));
+  src.settleSlot(Slot.fromIndex(0, T), { ledgerChanges: c });
+  const cursor = await streamAll(src, dst, {});
+  const base: PartMessage = {
+    type: "bootstrapPart",
+    slot: cursor.slot!,
+    fingerprint: new Uint8Array(32),
+    entries: [],
+    updates: [],
+    lastKey: cursor.lastKey,
+    finished: true,
+    more: false,
+    total: 0,
+  };
+  const piece = (offset: number, length: number, data: Uint8Array): PartMessage => ({
+    ...base,
+    finished: false,
+    more: true,
+    piece: { kind: "entry", key: Uint8Array.of(9), offset, length, data },
+  });
+  const feed = (list: PartMessage[]) => async () => list.shift() ?? piece(0, 10, new Uint8Array(10));
+  await expect(receivePart(dst, cursor, feed([piece(5, 10, new Uint8Array(5))]), "N1x")).rejects.toThrow(
+    /N1x sent a piece of a value without its beginning/,
+  );
+  await expect(
+    receivePart(dst, cursor, feed([piece(0, 10, new Uint8Array(5)), piece(6, 10, new Uint8Array(4))]), "N1x"),
+  ).rejects.toThrow(/out of order/);
+  await expect(receivePart(dst, cursor, feed([piece(0, 10, new Uint8Array(0))]), "N1x")).rejects.toThrow(
+    /empty piece/,
+  );
+  await expect(
+    receivePart(dst, cursor, feed([piece(0, 10, new Uint8Array(5)), base]), "N1x"),
+  ).rejects.toThrow(/left a large value unfinished/);
+  const huge = Math.floor(MAX_PIECE_BYTES / 10) + 1;
+  let n = 0;
+  await expect(
+    receivePart(
+      dst,
+      cursor,
+      async () => {
+        n++;
+        const m = piece(0, huge, new Uint8Array(1));
+        return { ...m, piece: { ...m.piece!, key: Uint8Array.of(n), data: new Uint8Array(huge) } };
+      },
+      "N1x",
+    ),
+  ).rejects.toThrow(/more than 100000000 bytes of large values/);
   await src.close();
   await dst.close();
 });

@@ -19,7 +19,14 @@ export {
   checkOperationIds,
   checkWholeBlock,
 } from "./checks.js";
-export { decodeMessage, encodeMessage, MAX_LIST_ITEMS, type Message, PROTOCOL_VERSION } from "./messages.js";
+export {
+  decodeMessage,
+  encodeMessage,
+  MAX_LIST_ITEMS,
+  type Message,
+  PROTOCOL_VERSION,
+  type ValuePiece,
+} from "./messages.js";
 export { Network, type NetworkOptions } from "./network.js";
 export { Peer } from "./peer.js";
 export {

@@ -16,7 +16,7 @@ import {
 } from "@massa-ts/models";
 
 /** Wire protocol version; peers with another one are refused at the handshake. */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 
 /** Most items in one list message (operations, endorsements). */
 export const MAX_LIST_ITEMS = 5000;
@@ -63,6 +63,12 @@ export type Message =
       more: boolean;
       /** Records the server holds (an estimate, for the client's progress bar). */
       total: number;
+      /**
+       * One piece of a value too large for a frame (a contract's bytecode or datastore value, up to 10 MB):
+       * sent before the rest of its part, in order, in messages with `more` set; the client assembles the
+       * value and applies it with the part.
+       */
+      piece?: ValuePiece;
     }
   /** Bootstrap client → server: the consensus graph, please. */
   | { type: "graphAsk" }
@@ -99,7 +105,19 @@ const TYPES = [
 ] as const;
 
 /** Longest key or value in a bootstrap part (a datastore value is at most 10 MB; parts stay far below). */
-const MAX_ENTRY = 10_000_000;
+/** A state key or value: up to Massa's 10 MB bytecode or datastore value, with its length prefix. */
+const MAX_ENTRY = 10_000_100;
+
+/** A slice of a large state value in a bootstrap part. */
+export interface ValuePiece {
+  /** An entry new to the client, or an update of a key it holds. */
+  readonly kind: "entry" | "update";
+  readonly key: Uint8Array;
+  /** Where this slice starts in the value, and the value's whole length. */
+  readonly offset: number;
+  readonly length: number;
+  readonly data: Uint8Array;
+}
 /** Most entries in one bootstrap part. */
 export const MAX_PART_ENTRIES = 1_000_000;
 /** Most blocks in a graph message. */
@@ -165,6 +183,14 @@ export function encodeMessage(m: Message): Uint8Array {
         w.lengthPrefixed(k);
         writeOpt(w, v ?? undefined);
       }
+      if (m.piece) {
+        const pc = m.piece;
+        w.u8(pc.kind === "entry" ? 1 : 2)
+          .lengthPrefixed(pc.key)
+          .varint(pc.offset)
+          .varint(pc.length);
+        w.lengthPrefixed(pc.data);
+      } else w.u8(0);
       break;
     case "graphAsk":
       break;
@@ -305,7 +331,32 @@ export function decodeMessage(
           "bootstrapPart.more",
           "a message with more updates to follow carries entries or ends the stream",
         );
-      m = { type: t, slot, fingerprint, entries, updates, lastKey, finished, more, total };
+      const pieceKind = r.readBytes(1, "bootstrapPart.piece")[0]!;
+      let piece: ValuePiece | undefined;
+      if (pieceKind === 1 || pieceKind === 2) {
+        const key = r.readLengthPrefixed("bootstrapPart.piece.key", MAX_ENTRY);
+        const offset = r.readVarintNumber("bootstrapPart.piece.offset", MAX_ENTRY);
+        const length = r.readVarintNumber("bootstrapPart.piece.length", MAX_ENTRY);
+        const data = r.readLengthPrefixed("bootstrapPart.piece.data", MAX_ENTRY);
+        if (offset + data.length > length)
+          throw new DecodeError("bootstrapPart.piece", "a piece runs past its value's length");
+        if (!more)
+          throw new DecodeError("bootstrapPart.piece", "a piece must be followed by the rest of its part");
+        piece = { kind: pieceKind === 1 ? "entry" : "update", key, offset, length, data };
+      } else if (pieceKind !== 0)
+        throw new DecodeError("bootstrapPart.piece", `unknown piece kind ${pieceKind}`);
+      m = {
+        type: t,
+        slot,
+        fingerprint,
+        entries,
+        updates,
+        lastKey,
+        finished,
+        more,
+        total,
+        ...(piece ? { piece } : {}),
+      };
       break;
     }
     case "graphAsk":
