@@ -1,8 +1,10 @@
-// `pnpm --filter @massa-ts/example-contracts build`: compiles every example contract into build/.
+// `pnpm --filter @massa-ts/example-contracts build:contracts`: compiles every example contract into build/.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { buildTo } from "./index.ts";
+import { buildTo, type ContractName } from "./index.ts";
 
 mkdirSync("build", { recursive: true });
-await buildTo("hello", join("build", "hello.wasm"));
-console.log("build/hello.wasm");
+for (const name of ["hello", "stress", "abi"] as ContractName[]) {
+  await buildTo(name, join("build", `${name}.wasm`));
+  console.log(`build/${name}.wasm`);
+}

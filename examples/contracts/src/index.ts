@@ -13,7 +13,7 @@ const CACHE = join(ROOT, "node_modules", ".cache", "contracts");
 export const ASC_FLAGS = ["--optimizeLevel", "3", "--shrinkLevel", "3", "--converge", "--exportRuntime"];
 
 /** The contracts in `assembly/`, by name. */
-export type ContractName = "hello";
+export type ContractName = "hello" | "stress" | "abi";
 
 /** The path of a contract's source. */
 export function contractSource(name: ContractName): string {

@@ -21,6 +21,13 @@ export class UnsafeRng {
     ];
   }
 
+  /** A generator at the given state words (the reference vectors' seeds). */
+  static fromWords(s0: bigint, s1: bigint, s2: bigint, s3: bigint): UnsafeRng {
+    const r = Object.create(UnsafeRng.prototype) as UnsafeRng;
+    r.s = [s0, s1, s2, s3];
+    return r;
+  }
+
   nextU64(): bigint {
     const s = this.s;
     const result = (rotl((s[0] + s[3]) & MASK, 23n) + s[0]) & MASK;
