@@ -14,8 +14,8 @@ import {
   isSignatureValid,
   keccak256,
   publicKeyToAddress,
-  sha256,
   Storage,
+  sha256,
   unsafeRandom,
   validateAddress,
 } from "@massalabs/massa-as-sdk";
