@@ -16,7 +16,7 @@ export class UnsafeRng {
   static fromWords(...words: [bigint, bigint, bigint, bigint]): UnsafeRng {
     const seed = new Uint8Array(32);
     const v = new DataView(seed.buffer);
-    words.forEach((w, i) => v.setBigUint64(8 * i, w, true));
+    for (const [i, w] of words.entries()) v.setBigUint64(8 * i, w, true);
     const r = Object.create(UnsafeRng.prototype) as { rng: Xoshiro256pp };
     r.rng = new Xoshiro256pp(seed);
     return r as unknown as UnsafeRng;
