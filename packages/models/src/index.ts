@@ -45,6 +45,7 @@ export {
 } from "./keys.js";
 export {
   computeOperationId,
+  datastoreMap,
   deserializeOperationContent,
   MASSA_OPERATION_LIMITS,
   OPERATION_TYPES,

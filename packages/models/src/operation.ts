@@ -1,6 +1,6 @@
 import { Address } from "./address.js";
 import { Amount } from "./amount.js";
-import { concatBytes, u64be } from "./bytes.js";
+import { compareBytes, concatBytes, toHex, u64be } from "./bytes.js";
 import { DecodeError } from "./errors.js";
 import { blake3 } from "./hash.js";
 import { OperationId } from "./ids.js";
@@ -57,6 +57,18 @@ export const MASSA_OPERATION_LIMITS: OperationLimits = {
 };
 
 const U16_MAX = 0xffff;
+
+/**
+ * An ExecuteSC's datastore as Massa reads it (a `BTreeMap`): sorted by key bytes, a key given twice keeping
+ * its last value. The operation's bytes keep the entries as sent.
+ */
+export function datastoreMap(
+  entries: readonly (readonly [Uint8Array, Uint8Array])[],
+): (readonly [Uint8Array, Uint8Array])[] {
+  const byKey = new Map<string, readonly [Uint8Array, Uint8Array]>();
+  for (const e of entries) byKey.set(toHex(e[0]), e);
+  return [...byKey.values()].sort(([a], [b]) => compareBytes(a, b));
+}
 
 export function serializeOperationContent(c: OperationContent): Uint8Array {
   const w = new ByteWriter(64);

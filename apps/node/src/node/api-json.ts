@@ -2,6 +2,7 @@
 
 import type { ExecutionEvent } from "@massa-ts/execution";
 import {
+  datastoreMap,
   encodeBs58Check,
   type SignedBlockHeader,
   type SignedEndorsement,
@@ -49,7 +50,7 @@ export function operationJson(op: SignedOperation): Json {
           data: bytesJson(p.bytecode),
           max_gas: Number(p.maxGas),
           max_coins: p.maxCoins.toString(),
-          datastore: p.datastore.map(([k, v]) => [bytesJson(k), bytesJson(v)]),
+          datastore: datastoreMap(p.datastore).map(([k, v]) => [bytesJson(k), bytesJson(v)]),
         },
       };
       break;

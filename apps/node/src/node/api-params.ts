@@ -86,7 +86,8 @@ export const PARAMS = {
     "time interval",
     z.object({ start: z.number().nullish(), end: z.number().nullish() }).nullish(),
   ),
-  get_operations: spec("operationId", "operation id list", zList(z.string())),
+  // Massa checks the count itself ("too many arguments", -32000): see api-public.ts
+  get_operations: spec("operationId", "operation id list", z.array(z.string()).max(10_000)),
   get_endorsements: spec("endorsementId", "endorsement id list", zList(z.string())),
   get_slots_transfers: spec("slots", "slot list", zList(zSlot)),
   get_filtered_sc_output_event: spec(

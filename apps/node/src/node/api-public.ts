@@ -24,6 +24,9 @@ import { type Handler, type Json, RpcCode, RpcError } from "./rpc-server.js";
  * The public methods. `knownOps`: operations this API accepted, answered by `get_operations` after they
  * leave the pool (bounded in count and bytes by its owner).
  */
+/** Massa's `api.max_arguments`: ids one `get_operations` call may ask for. */
+const MAX_ARGUMENTS = 128;
+
 export function publicMethods(
   node: NodeApiView,
   knownOps: BoundedMap<string, SignedOperation> = new BoundedMap(100_000, {
@@ -135,15 +138,26 @@ export function publicMethods(
       if (wanted.has(e.creatorAddress.key)) note(createdEndorsements, e.creatorAddress.key, e.id.toString());
     const ex = node.execution;
     const credits = ex.deferredCreditsOf(addrs, "candidate");
+    // Massa's window: from the current slot to the same thread 10 periods later, inclusive; when the next
+    // cycle is not drawn yet, the draws up to the end of the current one
     const cur = lastSlot();
-    const to = new Slot(cur.period + 10, c.thread_count - 1);
-    return addrs.map((a) => {
-      let draws: ReturnType<typeof node.selector.getAddressSelections> = { producing: [], endorsing: [] };
-      try {
-        draws = node.selector.getAddressSelections(a, cur, to);
-      } catch {
-        // the next cycle is not drawn yet: what is known so far
+    const to = new Slot(cur.period + 10, cur.thread);
+    const endOfCycle = Slot.lastOfCycle(cur.cycle(c.periods_per_cycle), {
+      threadCount: c.thread_count,
+      periodsPerCycle: c.periods_per_cycle,
+    });
+    const drawsOf = (a: (typeof addrs)[number]) => {
+      for (const end of [to, Slot.compare(endOfCycle, to) < 0 ? endOfCycle : to]) {
+        try {
+          return node.selector.getAddressSelections(a, cur, end);
+        } catch {
+          // that cycle is not drawn yet
+        }
       }
+      return { producing: [], endorsing: [] };
+    };
+    return addrs.map((a) => {
+      const draws = drawsOf(a);
       const keys = (level: "final" | "candidate") => (ex.datastoreKeys(a, level) ?? []).map(bytesJson);
       return {
         address: a.toString(),
@@ -228,31 +242,31 @@ export function publicMethods(
     return ops.map((o) => o.id.toString());
   });
 
+  // Massa's answer: one entry per id asked (repeats too), in order, for the operations this node holds
+  // (an id known only by its execution status is left out, as Massa's storage would not have it)
   m.set("get_operations", (params, budget) => {
     const texts = param(params, "get_operations");
-    const out: Json[] = [];
-    const ids = new Map<string, OperationId>(); // each id answered once, however often asked
-    for (const text of texts) {
-      let id: OperationId;
+    if (texts.length > MAX_ARGUMENTS) throw new RpcError(RpcCode.badRequest, "too many arguments");
+    const ids = texts.map((text) => {
       try {
-        id = OperationId.fromString(text);
+        return OperationId.fromString(text);
       } catch (e) {
         throw new RpcError(RpcCode.invalidParams, (e as Error).message);
       }
-      ids.set(id.key, id);
-    }
-    for (const id of ids.values()) {
+    });
+    const out: Json[] = [];
+    for (const id of ids) {
       const op = knownOps.get(id.key) ?? node.operation(id);
+      if (!op) continue;
       const st = node.execution.operationStatus(id);
-      if (!op && !st) continue;
-      budget.charge(op ? operationJsonBound(op) : 256, `operation ${id}`);
+      budget.charge(operationJsonBound(op), `operation ${id}`);
       out.push({
         id: id.toString(),
         in_pool: node.pool.has(id) && st === undefined,
         in_blocks: node.inBlocks(id),
         is_operation_final: st ? st.final : null,
-        thread: op ? op.senderThread(c.thread_count) : 0,
-        operation: op ? operationJson(op) : null,
+        thread: op.senderThread(c.thread_count),
+        operation: operationJson(op),
         op_exec_status: st ? st.success : null,
       });
     }

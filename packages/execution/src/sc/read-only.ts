@@ -4,7 +4,7 @@
 // client adding a margin gets enough).
 
 import type { FinalStateController } from "@massa-ts/final-state";
-import { type Address, Amount, compareBytes, type Slot } from "@massa-ts/models";
+import { type Address, Amount, datastoreMap, type Slot } from "@massa-ts/models";
 import { ScError, type ScRuntime } from "@massa-ts/sc-runtime";
 import type { Layer } from "../layers.js";
 import { transfer } from "../operations.js";
@@ -74,7 +74,7 @@ export function executeReadOnly(
   const t = req.target;
   const stack: Frame[] =
     t.kind === "bytecode"
-      ? [{ ...caller, opDatastore: [...(t.opDatastore ?? [])].sort(([a], [b]) => compareBytes(a, b)) }]
+      ? [{ ...caller, opDatastore: datastoreMap(t.opDatastore ?? []) }]
       : [caller, { address: t.address, coins: req.coins ?? Amount.ZERO, owned: [t.address] }];
   const host = new ContractHost(ctx, into, stack);
   let lastRunGas: bigint | undefined;

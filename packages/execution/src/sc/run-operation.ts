@@ -1,7 +1,7 @@
 // ExecuteSC and CallSC as Massa runs them (massa-execution-worker `execution.rs`): the call stack they start
 // with, the coins a CallSC moves first, the contract run on the operation's max gas, and the gas each
 // operation counts against its block's.
-import { Amount, compareBytes, type SignedOperation } from "@massa-ts/models";
+import { Amount, datastoreMap, type SignedOperation } from "@massa-ts/models";
 import { ScError, type ScRuntime } from "@massa-ts/sc-runtime";
 import { OperationFailure, transfer } from "../operations.js";
 import type { Scratch, SlotContext } from "../slot-context.js";
@@ -29,7 +29,7 @@ export function runExecuteSC(ctx: SlotContext, into: Scratch, op: SignedOperatio
   const p = op.content.payload;
   if (p.type !== "ExecuteSC") throw new Error("not an ExecuteSC");
   const sender = op.creatorAddress;
-  const opDatastore = [...p.datastore].sort(([a], [b]) => compareBytes(a, b));
+  const opDatastore = datastoreMap(p.datastore);
   const host = new ContractHost(
     ctx,
     into,
