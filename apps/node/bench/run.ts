@@ -12,6 +12,7 @@ import { loadNodeConfig } from "../src/node/config.ts";
 import { runNode } from "../src/node/run.ts";
 import { rpc as rpcCall } from "../test/rpc-helper.ts";
 import { benchDevnet, benchTransfer } from "./devnet-helper.ts";
+import { writeResult } from "./results.ts";
 import { ratio, verifyRate } from "./yardstick.ts";
 
 const OPS = Number(process.env.MASSA_TS_BENCH_OPS ?? 20_000);
@@ -67,3 +68,10 @@ console.log(
 );
 await running.stop();
 rmSync(dir, { recursive: true, force: true });
+const acceptedPerS = Math.round(OPS / ((t1 - t0) / 1000));
+const finalPerS = Math.round(OPS / ((t2 - t0) / 1000));
+writeResult("node", yardstick, {
+  accepted_per_s: acceptedPerS,
+  final_tx_per_s: final >= expected ? finalPerS : 0,
+});
+console.log(`node: accepted_per_s=${acceptedPerS} final_tx_per_s=${finalPerS} verify_per_s=${yardstick}`);

@@ -4,6 +4,7 @@ import { registerDevnet } from "./commands/devnet.js";
 import { registerDraws } from "./commands/draws.js";
 import { registerInspectOperation } from "./commands/inspect-operation.js";
 import { registerKeygen } from "./commands/keygen.js";
+import { registerLoad } from "./commands/load.js";
 import { registerRun } from "./commands/run.js";
 import { registerState } from "./commands/state.js";
 import { CliError } from "./errors.js";
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerState(program);
   registerRun(program);
   registerDevnet(program);
+  registerLoad(program);
   return program;
 }
 

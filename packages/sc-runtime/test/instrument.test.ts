@@ -29,11 +29,14 @@ const instrumented = (text: string) => {
     used: () => START - ((ex.massa_gas_remaining as WebAssembly.Global).value as bigint),
   };
 };
-/** A host that refuses everything: these modules call none of it. */
+/** A host that refuses everything (its optional hooks absent): these modules call none of it. */
 const noHost = new Proxy({} as Host, {
-  get: (_, k) => () => {
-    throw new Error(`host.${String(k)} called`);
-  },
+  get: (_, k) =>
+    k === "beforeRun"
+      ? undefined
+      : () => {
+          throw new Error(`host.${String(k)} called`);
+        },
 });
 
 describe("gas metering", () => {

@@ -1,0 +1,209 @@
+// `massa-ts load`: a load generator pointed at any node's public API. Sender threads sign transfers inside
+// their validity window and send them in batches; this thread follows each operation until the node reports
+// it final (get_operations) and measures submission → final latency, accepted and final rates, refusals by
+// reason. `tps: "max"` raises the rate while the node keeps up and reports the highest rate it sustained.
+import { Worker } from "node:worker_threads";
+import { Address, SecretKey, workerFile } from "@massa-ts/models";
+import type { SenderInit, SenderMessage, SenderReport } from "./sender.worker.js";
+
+export interface LoadOptions {
+  readonly rpc: string;
+  readonly accounts: readonly { readonly secretKey: string }[];
+  /** Operations per second offered, or "max" to find the highest rate the node sustains. */
+  readonly tps: number | "max";
+  readonly durationS: number;
+  readonly threads: number;
+  readonly log: (line: string) => void;
+}
+
+export interface LoadResult {
+  /** Transfers final per second over the sending window. */
+  readonly txPerS: number;
+  readonly acceptedPerS: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly sent: number;
+  readonly final: number;
+  readonly refusals: Record<string, number>;
+  /** With `tps: "max"`: the highest offered rate the node kept up with. */
+  readonly sustainedTps?: number;
+}
+
+async function rpc<T>(url: string, method: string, params: unknown[] = []): Promise<T> {
+  const r = await fetch(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const j = (await r.json()) as { result: T; error?: { message: string } };
+  if (j.error) throw new Error(`${method}: ${j.error.message}`);
+  return j.result;
+}
+
+interface Status {
+  chain_id: number;
+  minimal_fees: string;
+  last_slot: { period: number } | null;
+  config: { t0: number; thread_count: number; operation_validity_periods: number };
+}
+
+const percentile = (sorted: readonly number[], q: number) =>
+  sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+
+export async function runLoad(o: LoadOptions): Promise<LoadResult> {
+  if (o.accounts.length === 0) throw new Error("no accounts to send from");
+  const status = await rpc<Status>(o.rpc, "get_status", [{}]);
+  const t0 = status.config.t0;
+  const validity = status.config.operation_validity_periods;
+  const addresses = o.accounts.map((a) =>
+    Address.fromPublicKey(SecretKey.fromString(a.secretKey).publicKey).toString(),
+  );
+  const threads = Math.max(1, Math.min(o.threads, o.accounts.length));
+  const { filename, execArgv } = workerFile(import.meta.url, "sender.worker");
+  const workers = Array.from({ length: threads }, (_, w) => {
+    const mine = o.accounts.map((a, i) => [a, i] as const).filter(([, i]) => i % threads === w);
+    const init: SenderInit = {
+      url: o.rpc,
+      chainId: String(status.chain_id),
+      fee: status.minimal_fees,
+      secretKeys: mine.map(([a]) => a.secretKey),
+      recipients: mine.map(([, i]) => addresses[(i + 1) % addresses.length]!),
+      validityPeriods: validity,
+    };
+    return new Worker(new URL(filename), { workerData: init, execArgv });
+  });
+  const post = (m: SenderMessage) => {
+    for (const w of workers) w.postMessage(m);
+  };
+
+  const pending = new Map<string, number>(); // id → sent at (ms)
+  const latencies: number[] = [];
+  const refusals: Record<string, number> = {};
+  let sent = 0;
+  let finalInWindow = 0;
+  let sending = true;
+  const start = Date.now();
+  let windowEnd = Number.POSITIVE_INFINITY;
+  for (const w of workers)
+    w.on("message", (r: SenderReport) => {
+      if (r.type === "sent") {
+        sent += r.ids.length;
+        for (const id of r.ids) pending.set(id, r.at);
+      } else if (r.type === "refused") refusals[r.reason] = (refusals[r.reason] ?? 0) + r.count;
+    });
+
+  // the current period, for signing inside the validity window
+  let period = status.last_slot?.period ?? 0;
+  post({ type: "period", period });
+  const periodTimer = setInterval(
+    () => {
+      rpc<Status>(o.rpc, "get_status", [{}])
+        .then((s) => {
+          period = s.last_slot?.period ?? period;
+          post({ type: "period", period });
+        })
+        .catch(() => {});
+    },
+    Math.max(100, t0 / 4),
+  );
+
+  // finality: the pending operations, oldest first, asked 128 at a time
+  const lostAfterMs = (validity + 2) * t0;
+  let lost = 0;
+  const follow = async () => {
+    const ids = [...pending.keys()].slice(0, 128 * 8);
+    for (let i = 0; i < ids.length; i += 128) {
+      const batch = ids.slice(i, i + 128);
+      let infos: { id: string; is_operation_final: boolean | null }[];
+      try {
+        infos = await rpc(o.rpc, "get_operations", [batch]);
+      } catch {
+        return;
+      }
+      const now = Date.now();
+      for (const info of infos) {
+        if (info.is_operation_final !== true) continue;
+        const at = pending.get(info.id);
+        if (at === undefined) continue;
+        pending.delete(info.id);
+        latencies.push(now - at);
+        if (now <= windowEnd) finalInWindow++;
+      }
+    }
+    const now = Date.now();
+    for (const [id, at] of pending)
+      if (now - at > lostAfterMs) {
+        pending.delete(id);
+        lost++;
+      }
+  };
+  const followLoop = (async () => {
+    while (sending || pending.size > 0) {
+      await follow();
+      await new Promise((r) => setTimeout(r, 250));
+      if (!sending && Date.now() - windowEnd > lostAfterMs) break;
+    }
+  })();
+
+  // the rate: fixed, or raised while the node keeps up
+  let sustained: number | undefined;
+  const setRate = (tps: number) => post({ type: "rate", perSecond: tps / threads });
+  const durationMs = o.durationS * 1000;
+  if (o.tps === "max") {
+    let rate = 200;
+    const step = Math.max(5_000, 4 * t0);
+    while (Date.now() - start < durationMs) {
+      setRate(rate);
+      const f0 = latencies.length;
+      const s0 = sent;
+      await new Promise((r) => setTimeout(r, step));
+      const finals = ((latencies.length - f0) * 1000) / step;
+      const accepted = ((sent - s0) * 1000) / step;
+      o.log(
+        `load: offered ${rate}/s, accepted ${accepted.toFixed(0)}/s, final ${finals.toFixed(0)}/s, pending ${pending.size}`,
+      );
+      if (accepted >= 0.9 * rate && finals >= 0.8 * rate && pending.size < 4 * rate) {
+        sustained = rate;
+        rate = Math.round(rate * 1.5);
+      } else break;
+    }
+  } else {
+    setRate(o.tps);
+    while (Date.now() - start < durationMs) {
+      await new Promise((r) => setTimeout(r, Math.min(5_000, durationMs)));
+      o.log(
+        `load: ${sent} sent, ${latencies.length} final, ${pending.size} pending, refused ${JSON.stringify(refusals)}`,
+      );
+    }
+  }
+  windowEnd = Date.now();
+  sending = false;
+  post({ type: "rate", perSecond: 0 });
+  await Promise.all(
+    workers.map(
+      (w) =>
+        new Promise<void>((resolve) => {
+          w.on("message", (r: SenderReport) => {
+            if (r.type === "stopped") void w.terminate().then(() => resolve());
+          });
+          w.postMessage({ type: "stop" } satisfies SenderMessage);
+        }),
+    ),
+  );
+  await followLoop;
+  clearInterval(periodTimer);
+  const seconds = (windowEnd - start) / 1000;
+  const sorted = [...latencies].sort((a, b) => a - b);
+  if (lost > 0) refusals["not final before expiry"] = lost;
+  return {
+    txPerS: Math.round(finalInWindow / seconds),
+    acceptedPerS: Math.round(sent / seconds),
+    p50Ms: percentile(sorted, 0.5),
+    p99Ms: percentile(sorted, 0.99),
+    sent,
+    final: latencies.length,
+    refusals,
+    ...(sustained !== undefined ? { sustainedTps: sustained } : {}),
+  };
+}
