@@ -10,7 +10,12 @@ import { join } from "node:path";
 const root = join(import.meta.dirname, "..");
 const runs = [
   { name: "node", filter: "@massa-ts/node", script: "bench:node", env: { MASSA_TS_BENCH_OPS: "2000" } },
-  { name: "contracts", filter: "@massa-ts/execution", script: "bench:contracts", env: { MASSA_TS_BENCH_BLOCKS: "3" } },
+  {
+    name: "contracts",
+    filter: "@massa-ts/execution",
+    script: "bench:contracts",
+    env: { MASSA_TS_BENCH_BLOCKS: "3" },
+  },
 ];
 const baseline = JSON.parse(readFileSync(join(root, "bench", "baseline.json"), "utf8"));
 let failed = false;
@@ -38,6 +43,8 @@ for (const r of runs) {
       `bench-guard: ${r.name}.${figure} ${ratio}× the yardstick (baseline ${base}×, ${drop >= 1 ? `${drop.toFixed(2)}× lower` : "higher"}) ${ok ? "ok" : "FAILED: a 3× drop"}`,
     );
   }
-  console.log(`bench-guard: ${r.name} took ${((Date.now() - t) / 1000).toFixed(0)} s (yardstick ${got.verify_per_s} verify/s)`);
+  console.log(
+    `bench-guard: ${r.name} took ${((Date.now() - t) / 1000).toFixed(0)} s (yardstick ${got.verify_per_s} verify/s)`,
+  );
 }
 process.exit(failed ? 1 : 0);

@@ -14,7 +14,7 @@ export function writeResult(name: string, verifyPerS: number, figures: Record<st
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${name}.json`);
   const ratios = Object.fromEntries(
-    Object.entries(figures).map(([k, v]) => [k, Number((v / verifyPerS).toFixed(4))]),
+    Object.entries(figures).map(([k, v]) => [k, Number((v / verifyPerS).toPrecision(4))]),
   );
   writeFileSync(
     file,

@@ -118,5 +118,8 @@ log(`yardstick: crypto.verify ${yardBefore}/s before, ${yardAfter}/s after`);
 log(`CallSC through execution: ${(callsPerS / verify).toFixed(3)}× the yardstick`);
 cleanup();
 // the full-gas block as blocks per second (higher is better, like every guarded figure)
-writeResult("contracts", verify, { callsc_per_s: callsPerS, full_gas_blocks_per_s: Number((1000 / fullGasMs).toFixed(3)) });
+writeResult("contracts", verify, {
+  callsc_per_s: callsPerS,
+  full_gas_blocks_per_s: Number((1000 / fullGasMs).toFixed(3)),
+});
 console.log(`contracts: callsc_per_s=${callsPerS} full_gas_block_ms=${fullGasMs} verify_per_s=${verify}`);

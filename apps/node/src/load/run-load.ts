@@ -71,7 +71,16 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       recipients: mine.map(([, i]) => addresses[(i + 1) % addresses.length]!),
       validityPeriods: validity,
     };
-    return new Worker(new URL(filename), { workerData: init, execArgv });
+    // running from source: a plain worker does not get tsx from its flags, so it registers tsx itself and
+    // then imports the TypeScript worker (Piscina's pools do the same through their own entry script)
+    if (!filename.endsWith(".ts")) return new Worker(new URL(filename), { workerData: init, execArgv });
+    const tsx = import.meta.resolve("tsx/esm/api");
+    const boot = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(filename)}); })`;
+    return new Worker(boot, {
+      eval: true,
+      workerData: init,
+      execArgv: execArgv.filter((a) => a.startsWith("--conditions")),
+    });
   });
   const post = (m: SenderMessage) => {
     for (const w of workers) w.postMessage(m);
