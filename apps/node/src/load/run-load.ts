@@ -159,9 +159,13 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   let sustained: number | undefined;
   const setRate = (tps: number) => post({ type: "rate", perSecond: tps / threads });
   const durationMs = o.durationS * 1000;
+  let sustainedFinalPerS: number | undefined;
   if (o.tps === "max") {
+    // raise the rate by half while the node takes what is offered and the operations waiting for finality
+    // stay within about four periods' worth (the latency of a healthy chain is two to three)
     let rate = 200;
-    const step = Math.max(5_000, 4 * t0);
+    const step = Math.max(8_000, 6 * t0);
+    const backlog = (r: number) => r * ((4 * t0) / 1000 + 1);
     while (Date.now() - start < durationMs) {
       setRate(rate);
       const f0 = latencies.length;
@@ -170,10 +174,11 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       const finals = ((latencies.length - f0) * 1000) / step;
       const accepted = ((sent - s0) * 1000) / step;
       o.log(
-        `load: offered ${rate}/s, accepted ${accepted.toFixed(0)}/s, final ${finals.toFixed(0)}/s, pending ${pending.size}`,
+        `load: offered ${rate}/s, accepted ${accepted.toFixed(0)}/s, final ${finals.toFixed(0)}/s, waiting ${pending.size}`,
       );
-      if (accepted >= 0.9 * rate && finals >= 0.8 * rate && pending.size < 4 * rate) {
+      if (accepted >= 0.9 * rate && pending.size <= backlog(rate)) {
         sustained = rate;
+        sustainedFinalPerS = finals;
         rate = Math.round(rate * 1.5);
       } else break;
     }
@@ -206,7 +211,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const sorted = [...latencies].sort((a, b) => a - b);
   if (lost > 0) refusals["not final before expiry"] = lost;
   return {
-    txPerS: Math.round(finalInWindow / seconds),
+    // with "max": the final rate measured while the highest sustained rate was offered
+    txPerS: Math.round(sustainedFinalPerS ?? finalInWindow / seconds),
     acceptedPerS: Math.round(sent / seconds),
     p50Ms: percentile(sorted, 0.5),
     p99Ms: percentile(sorted, 0.99),

@@ -1,0 +1,64 @@
+/**
+ * The network benchmark as a network runs: 4 staking nodes, each its own `massa-ts run` process on this
+ * box; `massa-ts load`'s engine offers transfers to node-0 (fixed rate, or `max` to find the highest it
+ * sustains), then every node must hold the same final state hashes, and a sample of the transfers must be
+ * final on every node. Beside the yardstick (one core's crypto.verify) measured in the same run.
+ * Run: pnpm --filter @massa-ts/node bench:network-processes [tps|max] [seconds]   (default max 60)
+ * Ends with `network: tx_per_s=N p50_ms=N p99_ms=N verify_per_s=N`; writes bench-results/network.json.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Cluster } from "../chaos/cluster.ts";
+import { runLoad } from "../src/load/run-load.ts";
+import { finalHashes, rpc } from "../test/rpc-helper.ts";
+import { writeResult } from "./results.ts";
+import { verifyRate } from "./yardstick.ts";
+
+const tpsArg = process.argv[2] ?? "max";
+const seconds = Number(process.argv[3] ?? 60);
+const log = (s: string) => process.stderr.write(`  ${s}\n`);
+const dir = mkdtempSync(join(tmpdir(), "massa-ts-netbench-"));
+const cluster = await Cluster.create(dir, 4, 1000);
+for (const n of cluster.nodes) cluster.start(n);
+const [n0] = cluster.nodes;
+try {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline && (await finalHashes(n0!.publicApi).catch(() => new Map())).size === 0)
+    await new Promise((r) => setTimeout(r, 500));
+  const before = verifyRate(1000);
+  const r = await runLoad({
+    rpc: n0!.publicApi,
+    accounts: cluster.accounts,
+    tps: tpsArg === "max" ? "max" : Number(tpsArg),
+    durationS: seconds,
+    threads: 1,
+    log,
+  });
+  const after = verifyRate(1000);
+  const verify = Math.round((before + after) / 2);
+  // agreement: every final slot two nodes both hold has the same hash
+  const hashes = await Promise.all(cluster.nodes.map((n) => finalHashes(n.publicApi)));
+  let compared = 0;
+  for (const [slot, h] of hashes[0]!)
+    for (const other of hashes.slice(1)) {
+      const o = other.get(slot);
+      if (o === undefined) continue;
+      if (o !== h) throw new Error(`final state hashes differ at ${slot}`);
+      compared++;
+    }
+  log(`${compared} final slot hashes compared between node-0 and the others: all equal`);
+  log(
+    `load: ${r.sent} accepted, ${r.final} final; refusals ${JSON.stringify(r.refusals)}${r.sustainedTps ? `; sustained ${r.sustainedTps}/s` : ""}`,
+  );
+  log(
+    `yardstick: crypto.verify ${before}/s before, ${after}/s after; final ${(r.txPerS / verify).toFixed(3)}× the yardstick`,
+  );
+  writeResult("network", verify, { final_tx_per_s: r.txPerS });
+  console.log(`network: tx_per_s=${r.txPerS} p50_ms=${r.p50Ms} p99_ms=${r.p99Ms} verify_per_s=${verify}`);
+  // a node other than the one loaded reports its status (it kept up)
+  await rpc(cluster.nodes[3]!.publicApi, "get_status", [{}]);
+} finally {
+  await cluster.stopAll();
+  rmSync(dir, { recursive: true, force: true });
+}
