@@ -59,9 +59,12 @@ export class Signature {
     if (bytes[0] !== KEY_VERSION) throw new DecodeError(field, `unsupported signature version ${bytes[0]}`);
     return new Signature(bytes.slice(1));
   }
+  /** base58check text, computed once (API answers repeat it). */
   toString(): string {
-    return encodeBs58Check(this.toBytes());
+    this.text ??= encodeBs58Check(this.toBytes());
+    return this.text;
   }
+  private text: string | undefined;
   static fromString(text: string, field = "signature"): Signature {
     return Signature.fromBytes(decodeBs58Check(text, field), field);
   }
@@ -98,9 +101,12 @@ export class PublicKey {
     return new PublicKey(bytes.slice(1));
   }
 
+  /** "P" + base58check, computed once (API answers repeat it). */
   toString(): string {
-    return `P${encodeBs58Check(this.toBytes())}`;
+    this.text ??= `P${encodeBs58Check(this.toBytes())}`;
+    return this.text;
   }
+  private text: string | undefined;
 
   static fromString(text: string, field = "public key"): PublicKey {
     if (typeof text !== "string" || !text.startsWith("P"))

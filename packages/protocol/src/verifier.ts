@@ -28,6 +28,12 @@ export interface SignatureVerifierOptions {
   readonly maxPending?: number;
   /** Verified (operation id, signature) pairs remembered, so an operation seen twice is checked once. Default 200 000. */
   readonly cacheSize?: number;
+  /**
+   * Small batches (below `inlineBelow`) gathered over one turn of the event loop and verified together in
+   * the pool, instead of inline: a node taking one operation per API call (as wallets send them) checks
+   * them off its thread too. Default false.
+   */
+  readonly coalesce?: boolean;
 }
 
 /** The verifier refuses work: too much is queued (`VERIFIER_BUSY`) or it is closed (`VERIFIER_CLOSED`). */
@@ -51,12 +57,17 @@ export class SignatureVerifier {
   private readonly waiting: { high: Job[]; normal: Job[] } = { high: [], normal: [] };
   private inPool = 0;
   private readonly maxInPool: number;
+  private readonly coalesce: boolean;
+  /** Small batches waiting for the next turn of the event loop (with `coalesce`). */
+  private gathered: { items: readonly SignedItem[]; resolve(r: boolean[]): void; reject(e: unknown): void }[] = [];
+  private gatheredCount = 0;
   /** Counters: signatures checked inline, in workers, and operations answered from the cache. */
   readonly stats = { inline: 0, pooled: 0, cacheHits: 0 };
 
   constructor(opts: SignatureVerifierOptions = {}) {
     const threads = opts.threads ?? 1;
     this.inlineBelow = opts.inlineBelow ?? 16;
+    this.coalesce = opts.coalesce ?? false;
     this.chunk = opts.chunk ?? 256;
     this.maxPending = opts.maxPending ?? 200_000;
     this.cacheSize = opts.cacheSize ?? 200_000;
@@ -83,10 +94,15 @@ export class SignatureVerifier {
    * `opts.priority`: work its caller bounds itself (a block queue), which must neither be refused nor wait
    * because relayed operations filled the queue. Priority chunks go to the workers first.
    */
-  async verify(items: readonly SignedItem[], opts: { priority?: boolean } = {}): Promise<boolean[]> {
+  async verify(
+    items: readonly SignedItem[],
+    opts: { priority?: boolean; /** internal: a gathered batch, whatever its size */ pooled?: boolean } = {},
+  ): Promise<boolean[]> {
     if (this.closed) throw new VerifierError("VERIFIER_CLOSED", "the signature verifier is closed");
     const n = items.length;
-    if (!this.pool || n < this.inlineBelow) {
+    if (this.pool && this.coalesce && n < this.inlineBelow && !opts.priority && !opts.pooled && n > 0)
+      return this.gather(items);
+    if (!this.pool || (n < this.inlineBelow && !opts.pooled)) {
       this.stats.inline += n;
       return items.map((it) => it.creator.verify(it.message, it.signature));
     }
@@ -141,6 +157,36 @@ export class SignatureVerifier {
       }
     }
     return out;
+  }
+
+  /** A small batch joins the others of this turn; they go to the pool together. */
+  private gather(items: readonly SignedItem[]): Promise<boolean[]> {
+    return new Promise((resolve, reject) => {
+      if (this.gathered.length === 0) setImmediate(() => this.flushGathered());
+      this.gathered.push({ items, resolve, reject });
+      this.gatheredCount += items.length;
+      if (this.gatheredCount >= this.chunk) this.flushGathered();
+    });
+  }
+
+  private flushGathered(): void {
+    const batch = this.gathered;
+    if (batch.length === 0) return;
+    this.gathered = [];
+    this.gatheredCount = 0;
+    const all = batch.flatMap((b) => b.items);
+    this.verify(all, { pooled: true }).then(
+      (res) => {
+        let at = 0;
+        for (const b of batch) {
+          b.resolve(res.slice(at, at + b.items.length));
+          at += b.items.length;
+        }
+      },
+      (e) => {
+        for (const b of batch) b.reject(e);
+      },
+    );
   }
 
   /** Hands waiting chunks to the pool, priority first, keeping at most `maxInPool` there. */

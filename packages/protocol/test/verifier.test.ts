@@ -58,6 +58,17 @@ describe("SignatureVerifier", () => {
     expect(pooled.stats.inline).toBe(5);
   });
 
+  it("with coalesce, small batches of one turn go to the workers together, each answered in order", async () => {
+    const v = make({ threads: 1, coalesce: true });
+    const items = mixed.map((op) => ({ creator: op.creator, message: op.id.hash, signature: op.signature }));
+    // 60 calls of 3 signatures, as 60 wallets' single calls would come
+    const calls = Array.from({ length: 60 }, (_, i) => v.verify(items.slice(3 * i, 3 * i + 3)));
+    const results = await Promise.all(calls);
+    expect(results.flat()).toEqual(expected.slice(0, 180));
+    expect(v.stats.inline).toBe(0);
+    expect(v.stats.pooled).toBe(180);
+  });
+
   it("remembers verified operations, but a changed signature is checked again", async () => {
     const v = make({ threads: 1 });
     const good = ops.slice(0, 100);

@@ -11,6 +11,7 @@ interface LoadFlags {
   accounts?: string;
   devnet?: string;
   threads?: string;
+  senders: string;
 }
 
 function readJson(path: string, what: string): unknown {
@@ -33,6 +34,11 @@ export function registerLoad(program: Command): void {
     .option("--accounts <file>", "JSON list of funded accounts [{secretKey}] to send from")
     .option("--devnet <devnet.json>", "take the API address and the funded accounts from a devnet")
     .option("--threads <n>", "sender threads (default: the cores)")
+    .option(
+      "--senders <n>",
+      "sending addresses, derived and funded from the accounts first (0: the accounts themselves)",
+      "200",
+    )
     .action(async (f: LoadFlags) => {
       let rpcUrl = f.rpc;
       let accounts: { secretKey: string }[] | undefined;
@@ -62,9 +68,13 @@ export function registerLoad(program: Command): void {
       const threads = f.threads ? Number(f.threads) : availableParallelism();
       if (!(Number.isInteger(threads) && threads > 0))
         throw new CliError(`--threads must be a positive integer, got ${f.threads}`);
+      const senders = Number(f.senders);
+      if (!(Number.isInteger(senders) && senders >= 0 && senders <= 65_536))
+        throw new CliError(`--senders must be an integer from 0 to 65536, got ${f.senders}`);
       const r = await runLoad({
         rpc: rpcUrl,
         accounts,
+        senders,
         tps,
         durationS,
         threads,

@@ -3,7 +3,7 @@
 const REASONS: [RegExp, string][] = [
   [/pool is full/, "pool full"],
   [/fee .* too low/, "fee too low"],
-  [/per sender|operations from/, "too many from one sender"],
+  [/already has \d+ operations in the pool|per sender/, "too many from one sender"],
   [/balance|funds|cannot pay/, "funds"],
   [/expire|expiry|validity/, "expiry"],
   [/signature/, "signature"],

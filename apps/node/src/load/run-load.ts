@@ -3,7 +3,8 @@
 // it final (get_operations) and measures submission → final latency, accepted and final rates, refusals by
 // reason. `tps: "max"` raises the rate while the node keeps up and reports the highest rate it sustained.
 import { Worker } from "node:worker_threads";
-import { Address, SecretKey, workerFile } from "@massa-ts/models";
+import { Address, Amount, SecretKey, workerFile } from "@massa-ts/models";
+import { fundSenders } from "./fund.js";
 import type { SenderInit, SenderMessage, SenderReport } from "./sender.worker.js";
 
 export interface LoadOptions {
@@ -13,6 +14,11 @@ export interface LoadOptions {
   readonly tps: number | "max";
   readonly durationS: number;
   readonly threads: number;
+  /**
+   * Sending addresses: derived from the first account and funded from the accounts before the run (a pool
+   * holds a bounded number of operations per sender, so a high rate needs many). Default 200.
+   */
+  readonly senders?: number;
   readonly log: (line: string) => void;
 }
 
@@ -51,11 +57,31 @@ interface Status {
 const percentile = (sorted: readonly number[], q: number) =>
   sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 
-export async function runLoad(o: LoadOptions): Promise<LoadResult> {
-  if (o.accounts.length === 0) throw new Error("no accounts to send from");
-  const status = await rpc<Status>(o.rpc, "get_status", [{}]);
+export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
+  if (opts.accounts.length === 0) throw new Error("no accounts to send from");
+  const status = await rpc<Status>(opts.rpc, "get_status", [{}]);
   const t0 = status.config.t0;
   const validity = status.config.operation_validity_periods;
+  const senders = opts.senders ?? 200;
+  const o: LoadOptions =
+    senders > 0
+      ? {
+          ...opts,
+          accounts: await fundSenders(
+            {
+              rpc: (method, params) => rpc(opts.rpc, method, params),
+              accounts: opts.accounts,
+              chainId: BigInt(status.chain_id),
+              fee: Amount.fromMas(status.minimal_fees),
+              period: status.last_slot?.period ?? 0,
+              validityPeriods: validity,
+              t0,
+              log: opts.log,
+            },
+            senders,
+          ),
+        }
+      : opts;
   const addresses = o.accounts.map((a) =>
     Address.fromPublicKey(SecretKey.fromString(a.secretKey).publicKey).toString(),
   );

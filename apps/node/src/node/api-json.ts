@@ -31,7 +31,19 @@ export function endorsementJson(e: SignedEndorsement): Json {
   };
 }
 
+/** An operation's JSON never changes: made once per operation object (polling clients ask again and again). */
+const opJsonCache = new WeakMap<SignedOperation, Json>();
+
 export function operationJson(op: SignedOperation): Json {
+  let j = opJsonCache.get(op);
+  if (!j) {
+    j = makeOperationJson(op);
+    opJsonCache.set(op, j);
+  }
+  return j;
+}
+
+function makeOperationJson(op: SignedOperation): Json {
   const p = op.content.payload;
   let inner: Json;
   switch (p.type) {

@@ -39,6 +39,7 @@ export function publicMethods(
   const lastSlot = () => node.slotAt() ?? new Slot(0, 0);
   const minimalFee = Amount.fromMas(c.minimal_fees);
   const maxOperationSize = node.limits.maxBlockSize;
+  const parsedIds = new BoundedMap<string, OperationId>(50_000);
 
   m.set("get_status", () => {
     const now = node.clock.now();
@@ -247,12 +248,17 @@ export function publicMethods(
   m.set("get_operations", (params, budget) => {
     const texts = param(params, "get_operations");
     if (texts.length > MAX_ARGUMENTS) throw new RpcError(RpcCode.badRequest, "too many arguments");
+    // clients poll the same ids again and again: parsed ids are remembered (base58check costs two SHA-256)
     const ids = texts.map((text) => {
+      let id = parsedIds.get(text);
+      if (id) return id;
       try {
-        return OperationId.fromString(text);
+        id = OperationId.fromString(text);
       } catch (e) {
         throw new RpcError(RpcCode.invalidParams, (e as Error).message);
       }
+      parsedIds.set(text, id);
+      return id;
     });
     const out: Json[] = [];
     for (const id of ids) {

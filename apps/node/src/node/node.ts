@@ -189,8 +189,10 @@ export class MassaNode {
       gas: { of: (op) => m.execution.gasUsage(op), maxPerBlock: m.execution.config.sc.maxGasPerBlock },
     });
     this.services = this.wire(m);
+    // signatures (the API's submissions too, not only the peers') are checked in the worker pool, off the
+    // node's thread: a node alone on its network uses both cores as well
+    this.verifier = startVerifier(c);
     if (c.network.listen || c.network.peers.length > 0) {
-      this.verifier = startVerifier(c);
       const { network, port } = await startNetwork({
         config: c,
         chainId: this.chainId,

@@ -48,7 +48,11 @@ export function dispatch(h: PeerHandlers, peer: Peer, m: Message): void {
  * blocks' operations pass first and are never refused, the block queue bounds them).
  */
 export function startVerifier(config: NodeConfig): SignatureVerifier {
-  return new SignatureVerifier({ threads: config.network.verify_threads, maxPending: 20_000 });
+  return new SignatureVerifier({
+    threads: config.network.verify_threads,
+    maxPending: 20_000,
+    coalesce: true,
+  });
 }
 
 /** Starts the network; resolves with it and the p2p port bound (when `network.listen` is set). */

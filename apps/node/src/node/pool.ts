@@ -98,6 +98,17 @@ export class OperationPool {
   private bySender = new Map<string, SignedOperation[]>();
   /** Held operations executed in a candidate slot at the last prune: their spending is in the balance. */
   private readonly candidateExecuted = new Set<string>();
+  /** Per sender: the max spending (nanoMAS) of its held operations not executed yet. */
+  private heldSpending = new Map<string, bigint>();
+
+  private spend(op: SignedOperation, sign: 1n | -1n): void {
+    const funds = this.opts.funds;
+    if (!funds) return;
+    const key = op.creatorAddress.key;
+    const total = (this.heldSpending.get(key) ?? 0n) + sign * maxSpending(op, funds.rollPrice).nano;
+    if (total === 0n) this.heldSpending.delete(key);
+    else this.heldSpending.set(key, total);
+  }
   private readonly maxPerSender: number;
   private readonly maxFutureStartPeriods: number;
 
@@ -219,6 +230,7 @@ export class OperationPool {
     const list = this.bySender.get(op.creatorAddress.key);
     if (list) list.splice(position(list, op), 0, op);
     else this.bySender.set(op.creatorAddress.key, [op]);
+    this.spend(op, 1n);
     this.onAdded?.(op);
   }
 
@@ -252,6 +264,9 @@ export class OperationPool {
         `operation ${op.id}: its sender ${sender} has ${balance} coins (candidate balance), less than the ${cost} the operation may spend (fee plus amount, rolls or coins)`,
       );
     }
+    // the common case: the balance pays for every held operation and this one (no order to walk)
+    const held = this.heldSpending.get(sender.key) ?? 0n;
+    if (balance.nano >= held + cost.nano) return [];
     let left = balance;
     let placed = false;
     const unpaid: SignedOperation[] = [];
@@ -281,6 +296,7 @@ export class OperationPool {
   private remove(op: SignedOperation): void {
     this.ops.delete(op.id.key);
     this.heldBytes -= op.serializedSize;
+    if (!this.candidateExecuted.has(op.id.key)) this.spend(op, -1n);
     this.candidateExecuted.delete(op.id.key);
     this.order.splice(position(this.order, op), 1);
     const key = op.creatorAddress.key;
@@ -346,6 +362,7 @@ export class OperationPool {
     };
     this.candidateExecuted.clear();
     this.bySender = new Map();
+    this.heldSpending = new Map();
     this.order = this.order.filter((op) => {
       let keep = op.content.expirePeriod >= currentPeriod;
       if (keep) {
@@ -363,6 +380,7 @@ export class OperationPool {
       const list = this.bySender.get(key);
       if (list) list.push(op);
       else this.bySender.set(key, [op]);
+      if (!this.candidateExecuted.has(op.id.key)) this.spend(op, 1n);
       return true;
     });
   }
