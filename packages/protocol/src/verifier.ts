@@ -59,7 +59,11 @@ export class SignatureVerifier {
   private readonly maxInPool: number;
   private readonly coalesce: boolean;
   /** Small batches waiting for the next turn of the event loop (with `coalesce`). */
-  private gathered: { items: readonly SignedItem[]; resolve(r: boolean[]): void; reject(e: unknown): void }[] = [];
+  private gathered: {
+    items: readonly SignedItem[];
+    resolve(r: boolean[]): void;
+    reject(e: unknown): void;
+  }[] = [];
   private gatheredCount = 0;
   /** Counters: signatures checked inline, in workers, and operations answered from the cache. */
   readonly stats = { inline: 0, pooled: 0, cacheHits: 0 };
@@ -96,7 +100,7 @@ export class SignatureVerifier {
    */
   async verify(
     items: readonly SignedItem[],
-    opts: { priority?: boolean; /** internal: a gathered batch, whatever its size */ pooled?: boolean } = {},
+    opts: { priority?: boolean /** internal: a gathered batch, whatever its size */; pooled?: boolean } = {},
   ): Promise<boolean[]> {
     if (this.closed) throw new VerifierError("VERIFIER_CLOSED", "the signature verifier is closed");
     const n = items.length;
