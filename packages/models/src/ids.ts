@@ -28,6 +28,12 @@ abstract class HashId {
     return this.text;
   }
 
+  /** The text this id was parsed from (base58check is canonical: it is what `toString` would print). */
+  protected withText(text: string): this {
+    this.text = text;
+    return this;
+  }
+
   toJSON(): string {
     return this.toString();
   }
@@ -75,7 +81,7 @@ export class OperationId extends HashId {
     return "O";
   }
   static fromString(text: string, field = "operation id"): OperationId {
-    return new OperationId(parseId(text, "O", field));
+    return new OperationId(parseId(text, "O", field)).withText(text);
   }
   static deserialize(r: ByteReader, field = "operation id"): OperationId {
     return new OperationId(readId(r, field));
@@ -91,7 +97,7 @@ export class BlockId extends HashId {
     return (this.hash[0]! & 0x80) !== 0;
   }
   static fromString(text: string, field = "block id"): BlockId {
-    return new BlockId(parseId(text, "B", field));
+    return new BlockId(parseId(text, "B", field)).withText(text);
   }
   static deserialize(r: ByteReader, field = "block id"): BlockId {
     return new BlockId(readId(r, field));
@@ -103,7 +109,7 @@ export class EndorsementId extends HashId {
     return "E";
   }
   static fromString(text: string, field = "endorsement id"): EndorsementId {
-    return new EndorsementId(parseId(text, "E", field));
+    return new EndorsementId(parseId(text, "E", field)).withText(text);
   }
   static deserialize(r: ByteReader, field = "endorsement id"): EndorsementId {
     return new EndorsementId(readId(r, field));

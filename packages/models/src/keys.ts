@@ -30,6 +30,8 @@ const PKCS8_PREFIX = Uint8Array.from([
  */
 const KEY_OBJECT_CACHE_SIZE = 8192;
 const keyObjectCache = new BoundedMap<string, KeyObject>(KEY_OBJECT_CACHE_SIZE);
+/** Public keys parsed from text, by text. */
+const parsedKeys = new BoundedMap<string, PublicKey>(10_000);
 
 function cachedKeyObject(raw: Uint8Array): KeyObject {
   const k = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString("hex");
@@ -66,7 +68,9 @@ export class Signature {
   }
   private text: string | undefined;
   static fromString(text: string, field = "signature"): Signature {
-    return Signature.fromBytes(decodeBs58Check(text, field), field);
+    const sig = Signature.fromBytes(decodeBs58Check(text, field), field);
+    sig.text = text; // base58check is canonical: printing it again gives the same text
+    return sig;
   }
   serialize(w: ByteWriter): void {
     w.u8(KEY_VERSION).bytes(this.raw);
@@ -108,10 +112,17 @@ export class PublicKey {
   }
   private text: string | undefined;
 
+  /** Parsed keys are remembered (senders send many operations; a key is immutable). */
   static fromString(text: string, field = "public key"): PublicKey {
     if (typeof text !== "string" || !text.startsWith("P"))
       throw new DecodeError(field, 'must start with "P"');
-    return PublicKey.fromBytes(decodeBs58Check(text.slice(1), field), field);
+    let key = parsedKeys.get(text);
+    if (!key) {
+      key = PublicKey.fromBytes(decodeBs58Check(text.slice(1), field), field);
+      key.text = text; // base58check is canonical: printing it again gives the same text
+      parsedKeys.set(text, key);
+    }
+    return key;
   }
 
   /** Massa's node id of a node whose p2p key this is: `N` + bs58check of the versioned key. */

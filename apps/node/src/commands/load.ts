@@ -3,6 +3,7 @@ import { availableParallelism } from "node:os";
 import type { Command } from "commander";
 import { CliError } from "../errors.js";
 import { runLoad } from "../load/run-load.js";
+import { verifyRate } from "../load/yardstick.js";
 
 interface LoadFlags {
   rpc?: string;
@@ -71,6 +72,8 @@ export function registerLoad(program: Command): void {
       const senders = Number(f.senders);
       if (!(Number.isInteger(senders) && senders >= 0 && senders <= 65_536))
         throw new CliError(`--senders must be an integer from 0 to 65536, got ${f.senders}`);
+      // the yardstick, measured before and after the run on this machine (figures vary 2× from day to day)
+      const before = verifyRate(1000);
       const r = await runLoad({
         rpc: rpcUrl,
         accounts,
@@ -82,6 +85,10 @@ export function registerLoad(program: Command): void {
       });
       process.stderr.write(
         `load: ${r.sent} accepted, ${r.final} final; refusals ${JSON.stringify(r.refusals)}${r.sustainedTps ? `; sustained ${r.sustainedTps}/s offered` : ""}\n`,
+      );
+      const verify = Math.round((before + verifyRate(1000)) / 2);
+      process.stderr.write(
+        `yardstick: one core's crypto.verify ${verify}/s; final ${(r.txPerS / verify).toFixed(3)}×, accepted ${(r.acceptedPerS / verify).toFixed(3)}× the yardstick\n`,
       );
       process.stdout.write(
         `load: tx_per_s=${r.txPerS} accepted_per_s=${r.acceptedPerS} p50_ms=${r.p50Ms} p99_ms=${r.p99Ms}\n`,
