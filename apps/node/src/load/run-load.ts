@@ -186,6 +186,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const setRate = (tps: number) => post({ type: "rate", perSecond: tps / threads });
   const durationMs = o.durationS * 1000;
   let sustainedFinalPerS: number | undefined;
+  let sustainedAcceptedPerS: number | undefined;
   if (o.tps === "max") {
     // raise the rate by half while the node takes what is offered and the operations waiting for finality
     // stay within about four periods' worth (the latency of a healthy chain is two to three)
@@ -205,6 +206,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
       if (accepted >= 0.9 * rate && pending.size <= backlog(rate)) {
         sustained = rate;
         sustainedFinalPerS = finals;
+        sustainedAcceptedPerS = accepted;
         rate = Math.round(rate * 1.5);
       } else break;
     }
@@ -239,7 +241,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   return {
     // with "max": the final rate measured while the highest sustained rate was offered
     txPerS: Math.round(sustainedFinalPerS ?? finalInWindow / seconds),
-    acceptedPerS: Math.round(sent / seconds),
+    acceptedPerS: Math.round(sustainedAcceptedPerS ?? sent / seconds),
     p50Ms: percentile(sorted, 0.5),
     p99Ms: percentile(sorted, 0.99),
     sent,
