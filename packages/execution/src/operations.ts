@@ -34,6 +34,11 @@ export function executeOperation(ctx: SlotContext, op: SignedOperation): Amount 
   ctx.blockGasLeft -= gas;
   const opScratch = ctx.scratch();
   const eventsBefore = ctx.events.length;
+  // what a failed operation must not move (Massa's context snapshot): the contract address counter and
+  // the contracts' random generator
+  const createdBefore = ctx.createdAddresses;
+  const rngBefore =
+    payload.type === "ExecuteSC" || payload.type === "CallSC" ? ctx.rng.snapshot() : undefined;
   const v = opScratch.view;
   let success = true;
   let target: Address | undefined;
@@ -90,6 +95,8 @@ export function executeOperation(ctx: SlotContext, op: SignedOperation): Amount 
   } catch (e) {
     if (!(e instanceof OperationFailure) && !(e instanceof AmountError)) throw e;
     success = false;
+    ctx.createdAddresses = createdBefore;
+    if (rngBefore) ctx.rng.restore(rngBefore);
     ctx.emit(
       JSON.stringify({
         massa_execution_error: `runtime error when executing operation ${op.id}: ${(e as Error).message}`,

@@ -3,7 +3,7 @@
 // Massa's storage rules (LEDGER_COST_PER_BYTE 0.0001, a new address 0.001, a datastore entry 0.0004 plus
 // its key and value bytes), not read from the code under test.
 import { compileContract } from "@massa-ts/example-contracts";
-import { type Address, Amount, type SignedOperation } from "@massa-ts/models";
+import { Address, Amount, blake3Tuple, type SignedOperation, u64be } from "@massa-ts/models";
 import { Args, populateDatastore } from "@massalabs/massa-web3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { block, type Chain, chain, cleanup, exec, finalize, keyIn, mas, op, runTo, Slot } from "./harness.ts";
@@ -65,7 +65,7 @@ describe("a contract deployed with massa-web3's deployer, then called", () => {
     const last = Buffer.from(events.at(-1)!.data, "base64").toString("latin1");
     const m = /AS[1-9A-HJ-NP-Za-km-z]+/.exec(last);
     expect(m, last).not.toBeNull();
-    contract = (await import("@massa-ts/models")).Address.fromString(m![0]);
+    contract = Address.fromString(m![0]);
   }, 60_000);
 
   it("the deploy succeeds: the stored bytecode is the wasm, the constructor ran with its argument, and its event came before the deployer's", () => {
@@ -203,8 +203,43 @@ describe("a contract deployed with massa-web3's deployer, then called", () => {
     );
   });
 
+  it("a failed deploy does not use up a contract address: the next deploy of the slot gets index 0 (Massa's snapshot rule)", () => {
+    const datastore = (coins: bigint) =>
+      [...populateDatastore([{ data: wasm, args: new Args().addString("x").serialize(), coins }])].map(
+        ([k, v]) => [k, v] as const,
+      );
+    const deploy = (coins: bigint, fee: string) =>
+      op(
+        a.sk,
+        {
+          type: "ExecuteSC",
+          maxGas: MAX_GAS / 4n, // two fit in a block
+          maxCoins: mas("10"),
+          bytecode: DEPLOYER_BYTECODE,
+          datastore: datastore(coins),
+        },
+        fee,
+        12,
+      );
+    // without coins the constructor cannot pay its storage: the whole deploy fails after create_sc ran
+    const failing = deploy(0n, "0.03");
+    const good = deploy(mas("1").nano, "0.04");
+    runTo(c, new Slot(5, 0));
+    const slot = new Slot(5, 1);
+    const b = block(slot, p.addr, [failing, good]);
+    const prevTrail = c.ex.activeHistory.at(-1)?.trailHash ?? c.fs.executionTrailHash;
+    exec(c, slot, b);
+    expect(c.ex.operationStatus(failing.id)?.success).toBe(false);
+    expect(c.ex.operationStatus(good.id)?.success).toBe(true);
+    // Massa: trail = H(prev, slot key, [0, 1], block id bytes); address = AS ‖ H("SC_ADDRESS", trail, 0u64, 0u64)
+    const trail = blake3Tuple([prevTrail, slot.toKey(), Uint8Array.of(0, 1), b.id.toBytes()]);
+    const expected = new Address("sc", blake3Tuple([utf8("SC_ADDRESS"), trail, u64be(0), u64be(0)]));
+    const text = Buffer.from(c.ex.events({ operationId: good.id }).at(-1)!.data, "base64").toString("latin1");
+    expect(/AS[1-9A-HJ-NP-Za-km-z]+/.exec(text)![0]).toBe(expected.toString());
+  });
+
   it("the state survives finality: the final state holds the contract, with the same bytes", () => {
-    finalize(c, new Slot(4, 1));
+    finalize(c, new Slot(5, 1));
     expect(Buffer.from(c.fs.ledger.getBytecode(contract)!)).toEqual(Buffer.from(wasm));
     expect(c.fs.executionTrailHash).not.toEqual(new Uint8Array(32));
   });

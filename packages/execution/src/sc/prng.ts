@@ -22,6 +22,15 @@ export class UnsafeRng {
     return r as unknown as UnsafeRng;
   }
 
+  /** The generator's state, to put back if the operation that drew from it fails (as Massa does). */
+  snapshot(): Uint32Array {
+    return this.rng.state.slice();
+  }
+
+  restore(state: Uint32Array): void {
+    this.rng.state.set(state);
+  }
+
   nextU64(): bigint {
     return this.rng.nextU64Big();
   }
