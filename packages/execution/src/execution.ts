@@ -6,7 +6,6 @@ import {
   Amount,
   type BlockId,
   blake3,
-  fromHex,
   type OperationId,
   type SelectionView,
   type SignedOperation,
@@ -298,25 +297,7 @@ export class Execution {
 
   /** Datastore keys of `a` in byte order; undefined if `a` does not exist at that level. */
   datastoreKeys(a: Address, level: ReadLevel): Uint8Array[] | undefined {
-    let keys: Set<string> | undefined;
-    const finalKeys = this.fs.ledger.getDatastoreKeys(a);
-    if (finalKeys) keys = new Set(finalKeys.map((k) => Buffer.from(k).toString("hex")));
-    if (level === "candidate") {
-      for (const h of this.history) {
-        const c = h.changes.ledger.get(a);
-        if (!c) continue;
-        if (c.kind === "delete") keys = undefined;
-        else if (c.kind === "set") keys = new Set(c.entry.datastore.keys());
-        else {
-          keys ??= new Set();
-          for (const [k, v] of c.update.datastore) {
-            if (v === null) keys.delete(k);
-            else keys.add(k);
-          }
-        }
-      }
-    }
-    return keys ? [...keys].sort().map((k) => fromHex(k)) : undefined;
+    return this.readView(level).datastoreKeys(a);
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { FinalStateReader, ProductionStats } from "@massa-ts/final-state";
 import { LedgerChanges } from "@massa-ts/ledger";
-import { type Address, Amount, type OperationId, type Slot, toHex } from "@massa-ts/models";
+import { type Address, Amount, fromHex, type OperationId, type Slot, toHex } from "@massa-ts/models";
 import type { ExecutedOpRecord } from "./types.js";
 
 export const ZERO_STATS: ProductionStats = {
@@ -103,7 +103,7 @@ export class View {
         }
       }
     }
-    return [...(keys ?? [])].sort().map((k) => Uint8Array.from(Buffer.from(k, "hex")));
+    return [...(keys ?? [])].sort().map((k) => fromHex(k));
   }
 
   rolls(a: Address): bigint {

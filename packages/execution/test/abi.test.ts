@@ -156,20 +156,21 @@ describe("host functions through massa-as-sdk", () => {
 });
 
 describe("the unsafe random generator", () => {
-  it("is Xoshiro256++: the reference implementation's first outputs from the seed words 1, 2, 3, 4", () => {
+  it("samples as Rust's rand does over Xoshiro256++ (seed words 1, 2, 3, 4; first outputs 41943041, 58720359): an i64 is the u64 as is, an f64 is its top 52 bits over 2^52", () => {
     const rng = UnsafeRng.fromWords(1n, 2n, 3n, 4n);
-    const out = Array.from({ length: 10 }, () => rng.nextU64());
-    expect(out).toEqual([
-      41943041n,
-      58720359n,
-      3588806011781223n,
-      3591011842654386n,
-      9228616714210784205n,
-      9973669472204895162n,
-      14011001112246962877n,
-      12406186145184390807n,
-      15849039046786891736n,
-      10450023813501588000n,
-    ]);
+    expect(rng.nextI64()).toBe(41943041n);
+    expect(rng.nextF64()).toBe(Number(58720359n >> 12n) / 2 ** 52);
+    // a draw past 2^63 is a negative i64
+    const big = UnsafeRng.fromWords(1n, 2n, 3n, 4n);
+    for (let i = 0; i < 4; i++) big.nextU64();
+    expect(big.nextI64()).toBe(9228616714210784205n - 2n ** 64n);
+  });
+
+  it("a snapshot taken before an operation puts the generator back where it was", () => {
+    const rng = UnsafeRng.fromWords(5n, 6n, 7n, 8n);
+    const saved = rng.snapshot();
+    const first = [rng.nextU64(), rng.nextU64()];
+    rng.restore(saved);
+    expect([rng.nextU64(), rng.nextU64()]).toEqual(first);
   });
 });

@@ -53,6 +53,11 @@ function stateChangesJson(o: ReadOnlyOutcome): Json {
         },
       };
   }
+  return stateChanges(ledger);
+}
+
+/** Massa's `StateChanges` with only ledger changes (nothing else moves in a read-only run here). */
+function stateChanges(ledger: Record<string, Json>): Json {
   return {
     ledger_changes: ledger,
     async_pool_changes: [],
@@ -81,15 +86,7 @@ function refused(error: string, at: Slot): Json {
     result: { Error: error },
     gas_cost: 0,
     output_events: [],
-    state_changes: {
-      ledger_changes: {},
-      async_pool_changes: [],
-      pos_changes: {},
-      executed_ops_changes: {},
-      deferred_call_changes: {},
-      executed_denunciations_changes: {},
-      execution_trail_hash_change: "Keep",
-    },
+    state_changes: stateChanges({}),
   };
 }
 

@@ -1,3 +1,6 @@
+// The operation pool: admission (chain, expiry horizon, fee, size, gas, signature, sender funds and per-sender
+// bound, count and byte budgets), order by fee, selection for a block, pruning by execution status. Just
+// over 400 lines: one structure whose indexes (order, per sender, held spending) must change together.
 import { type Address, Amount, MassaTsError, type OperationId, type SignedOperation } from "@massa-ts/models";
 
 /** Why an operation was refused: `send_operations` answers with an error code chosen from it. */
