@@ -6,6 +6,7 @@ import { Address, Amount, ByteReader, SecretKey, type Slot } from "@massa-ts/mod
 import { bytesJson, eventJson, slotJson } from "./api-json.js";
 import { param } from "./api-params.js";
 import type { NodeApiView } from "./api-view.js";
+import { ReadOnlyBudget } from "./read-only-budget.js";
 import { type Handler, type Json, RpcCode, RpcError } from "./rpc-server.js";
 
 /** Massa's DEFERRED_CALL_CST_GAS_COST: the gas every deferred call costs on top of what it asks for. */
@@ -94,11 +95,22 @@ export function addCallMethods(m: Map<string, Handler>, node: NodeApiView): void
   const minimalFee = Amount.fromMas(node.config.minimal_fees);
   /** A caller for a request without one (Massa: a fresh key's address). */
   const someCaller = () => Address.fromPublicKey(SecretKey.generate().publicKey);
+  const msPerSecond = node.config.api.read_only_ms_per_second;
+  const budget = new ReadOnlyBudget(msPerSecond, 2 * msPerSecond, () => node.clock.now());
   const run = (req: ReadOnlyRequest, fee: string | null | undefined): Json => {
     const zero = node.execution.lastExecutedSlot;
     if (fee != null && Amount.fromMas(fee).lt(minimalFee))
       return refused(`fee is too low provided: ${fee} , minimal_fees required: ${minimalFee}`, zero);
-    return responseJson(node.execution.readOnly(req));
+    const wait = budget.waitMs();
+    if (wait > 0)
+      return refused(
+        `this node's read-only executions used their share of its time (${msPerSecond} ms a second): retry in ${wait} ms`,
+        zero,
+      );
+    const t = performance.now();
+    const out = node.execution.readOnly(req);
+    budget.spend(performance.now() - t);
+    return responseJson(out);
   };
 
   m.set("execute_read_only_bytecode", (params) =>

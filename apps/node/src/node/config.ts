@@ -76,6 +76,12 @@ export const NodeConfigSchema = z
         max_connections: z.number().int().min(1).max(100_000).default(256),
         /** Open connections one client IP may hold on the public APIs (the private one is loopback only). */
         max_connections_per_ip: z.number().int().min(1).max(100_000).default(64),
+        /**
+         * Milliseconds of the node's thread per second that read-only executions may take, all clients
+         * together (ours): contracts run on that thread, and a call of a block's gas holds it a tenth to a
+         * third of a second. Past it, calls answer an error saying when to retry. Bursts up to twice as much.
+         */
+        read_only_ms_per_second: z.number().int().min(10).max(1000).default(200),
         /** JSON bytes one request's answer may reach (Massa's max_response_body_size). */
         max_response_bytes: z.number().int().min(100_000).max(500_000_000).default(50_000_000),
       })
