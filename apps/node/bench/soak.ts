@@ -6,49 +6,23 @@
  * second half in MB per minute: memory must be flat.
  * Run: pnpm --filter @massa-ts/node bench:soak [idle minutes] [load minutes] [tps]   (default 30 30 probe)
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runLoad } from "../src/load/run-load.ts";
+import { spawnDevnet } from "../test/devnet-process.ts";
 import { linePng } from "./plot.ts";
 
 const [idleMin, loadMin] = [Number(process.argv[2] ?? 30), Number(process.argv[3] ?? 30)];
 const givenTps = process.argv[4] ? Number(process.argv[4]) : undefined;
-const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
 const OUT = fileURLToPath(new URL("../../../bench-results/", import.meta.url));
 const log = (s: string) => process.stderr.write(`  ${s}\n`);
 
 const dir = mkdtempSync(join(tmpdir(), "massa-ts-soak-"));
-const child: ChildProcess = spawn(
-  process.execPath,
-  [
-    "--conditions=@massa-ts/source",
-    "--import",
-    "tsx",
-    MAIN,
-    "devnet",
-    "--dir",
-    dir,
-    "--base-port",
-    "0",
-    "--t0",
-    "1000",
-  ],
-  { stdio: ["ignore", "ignore", "inherit"] },
-);
+const { child, devnet } = await spawnDevnet(dir, 1000);
 const stop = () => child.kill("SIGINT");
 process.on("exit", stop);
-const deadline = Date.now() + 60_000;
-while (!existsSync(join(dir, "devnet.json"))) {
-  if (Date.now() > deadline) throw new Error("the devnet did not start");
-  await new Promise((r) => setTimeout(r, 200));
-}
-const devnet = JSON.parse(readFileSync(join(dir, "devnet.json"), "utf8")) as {
-  nodes: { publicApi: string; privateApi: string }[];
-  accounts: { secretKey: string }[];
-};
 const { publicApi, privateApi } = devnet.nodes[0]!;
 
 interface Sample {

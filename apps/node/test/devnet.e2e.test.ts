@@ -1,16 +1,15 @@
 // End to end with Massa's own client: a one-node devnet started by the CLI (as a user would), then
 // @massalabs/massa-web3 5.3.0, unchanged, reads the status and balances, transfers, buys and sells rolls
 // and waits for each to be final. Then Ctrl-C (SIGINT) and a restart that continues from the final state.
-import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import * as w3 from "@massalabs/massa-web3";
 import { afterAll, describe, expect, it } from "vitest";
+import { type DevnetFile, type DevnetProcess, spawnDevnet } from "./devnet-process.ts";
 import { until } from "./wait.ts";
 
-const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "massa-ts-devnet-"));
 const children: ChildProcess[] = [];
 afterAll(() => {
@@ -18,53 +17,12 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Devnet {
-  nodes: { publicApi: string; privateApi: string }[];
-  accounts: { address: string; secretKey: string; balance: string }[];
-  chainId: number;
-}
+type Devnet = DevnetFile;
 
-async function startDevnet(): Promise<{
-  child: ChildProcess;
-  devnet: Devnet;
-  exited: Promise<number | null>;
-}> {
-  rmSync(join(dir, "devnet.json"), { force: true });
-  const child = spawn(
-    process.execPath,
-    [
-      "--conditions=@massa-ts/source",
-      "--import",
-      "tsx",
-      MAIN,
-      "devnet",
-      "--dir",
-      dir,
-      "--base-port",
-      "0",
-      "--t0",
-      "1000",
-    ],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  children.push(child);
-  let err = "";
-  child.stderr!.on("data", (d) => {
-    err += d;
-  });
-  child.stdout!.resume();
-  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-  await until(
-    () => {
-      if (child.exitCode !== null) throw new Error(`devnet exited early: ${err}`);
-      return existsSync(join(dir, "devnet.json"));
-    },
-    "the devnet to write devnet.json",
-    30_000,
-    100,
-  );
-  const devnet = JSON.parse(readFileSync(join(dir, "devnet.json"), "utf8")) as Devnet;
-  return { child, devnet, exited };
+async function startDevnet(): Promise<DevnetProcess> {
+  const p = await spawnDevnet(dir, 1000, 30_000);
+  children.push(p.child);
+  return p;
 }
 
 async function rpc(url: string, method: string, params: unknown[] = []) {
