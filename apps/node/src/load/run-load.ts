@@ -147,7 +147,13 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const lostAfterMs = (validity + 2) * t0;
   let lost = 0;
   const follow = async () => {
-    const ids = [...pending.keys()].slice(0, 128 * 8);
+    // the oldest first, and none younger than a period (none is final that soon: asking costs the node)
+    const ids: string[] = [];
+    const youngest = Date.now() - t0;
+    for (const [id, at] of pending) {
+      if (at > youngest || ids.length >= 128 * 8) break;
+      ids.push(id);
+    }
     for (let i = 0; i < ids.length; i += 128) {
       const batch = ids.slice(i, i + 128);
       let infos: { id: string; is_operation_final: boolean | null }[];
