@@ -69,7 +69,6 @@ async function send(batch: SignedOperation[]): Promise<void> {
       return;
     }
     const message = j.error?.message ?? `HTTP ${r.status}`;
-    if (process.env.MASSA_TS_LOAD_DEBUG) process.stderr.write(`refused: ${message}\n`);
     // the operations before the refused one were taken
     const k = Number(/^operation (\d+)/.exec(message)?.[1] ?? 0);
     if (k > 0)
