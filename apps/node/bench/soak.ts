@@ -27,7 +27,7 @@ const { publicApi, privateApi } = devnet.nodes[0]!;
 
 interface Sample {
   minute: number;
-  phase: "idle" | "load";
+  phase: "idle" | "probe" | "load";
   rssMb: number;
   heapMb: number;
 }
@@ -57,6 +57,7 @@ await new Promise((r) => setTimeout(r, idleMin * 60_000));
 let tps = givenTps;
 if (tps === undefined) {
   log("probing the highest sustained rate…");
+  phase = "probe";
   const probe = await runLoad({
     rpc: publicApi,
     accounts: devnet.accounts,
