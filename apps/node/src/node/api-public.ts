@@ -243,36 +243,38 @@ export function publicMethods(
     return ops.map((o) => o.id.toString());
   });
 
-  // Massa's answer: one entry per id asked (repeats too), in order, for the operations this node holds
-  // (an id known only by its execution status is left out, as Massa's storage would not have it)
+  // each id answered once, however often asked (a batch repeating one id must not multiply the answer),
+  // and an operation this node no longer holds but knows the execution of is answered with its status
   m.set("get_operations", (params, budget) => {
     const texts = param(params, "get_operations");
     if (texts.length > MAX_ARGUMENTS) throw new RpcError(RpcCode.badRequest, "too many arguments");
-    // clients poll the same ids again and again: parsed ids are remembered (base58check costs two SHA-256)
-    const ids = texts.map((text) => {
+    const ids = new Map<string, OperationId>();
+    for (const text of texts) {
+      // clients poll the same ids again and again: parsed ids are remembered (base58check costs two SHA-256)
       let id = parsedIds.get(text);
-      if (id) return id;
-      try {
-        id = OperationId.fromString(text);
-      } catch (e) {
-        throw new RpcError(RpcCode.invalidParams, (e as Error).message);
+      if (!id) {
+        try {
+          id = OperationId.fromString(text);
+        } catch (e) {
+          throw new RpcError(RpcCode.invalidParams, (e as Error).message);
+        }
+        parsedIds.set(text, id);
       }
-      parsedIds.set(text, id);
-      return id;
-    });
+      ids.set(id.key, id);
+    }
     const out: Json[] = [];
-    for (const id of ids) {
+    for (const id of ids.values()) {
       const op = knownOps.get(id.key) ?? node.operation(id);
-      if (!op) continue;
       const st = node.execution.operationStatus(id);
-      budget.charge(operationJsonBound(op), `operation ${id}`);
+      if (!op && !st) continue;
+      budget.charge(op ? operationJsonBound(op) : 256, `operation ${id}`);
       out.push({
         id: id.toString(),
         in_pool: node.pool.has(id) && st === undefined,
         in_blocks: node.inBlocks(id),
         is_operation_final: st ? st.final : null,
-        thread: op.senderThread(c.thread_count),
-        operation: operationJson(op),
+        thread: op ? op.senderThread(c.thread_count) : 0,
+        operation: op ? operationJson(op) : null,
         op_exec_status: st ? st.success : null,
       });
     }
