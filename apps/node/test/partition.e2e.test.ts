@@ -19,17 +19,29 @@ afterAll(async () => {
 });
 
 it("after a 2/2 partition heals, the 4 nodes converge with no final slot finalized two ways", async () => {
-  const ports = await nodePorts(4);
-  const d = createDevnet({ dir, nodes: 4, t0: 1000, basePort: 0, ports });
-  // each node's discards, printed at the end: a branch dropped as stale is how a heal goes wrong
-  const discards = d.configPaths.map(() => [] as string[]);
-  for (const [i, p] of d.configPaths.entries()) {
-    const stream = {
-      write: (line: string) => {
-        if (line.includes("blocks discarded")) discards[i]!.push(line);
-      },
-    };
-    nodes.push(await runNode(loadNodeConfig(p), pino({ level: "info" }, stream)));
+  // the ports are picked free, released, then bound by the nodes: another process may take one in
+  // between (CI saw EADDRINUSE); then the devnet starts over on new ports, up to three times
+  let d!: ReturnType<typeof createDevnet>;
+  let discards: string[][] = [];
+  for (let attempt = 0; ; attempt++) {
+    const ports = await nodePorts(4);
+    d = createDevnet({ dir: join(dir, `try-${attempt}`), nodes: 4, t0: 1000, basePort: 0, ports });
+    // each node's discards, printed at the end: a branch dropped as stale is how a heal goes wrong
+    discards = d.configPaths.map(() => [] as string[]);
+    try {
+      for (const [i, p] of d.configPaths.entries()) {
+        const stream = {
+          write: (line: string) => {
+            if (line.includes("blocks discarded")) discards[i]!.push(line);
+          },
+        };
+        nodes.push(await runNode(loadNodeConfig(p), pino({ level: "info" }, stream)));
+      }
+      break;
+    } catch (e) {
+      await Promise.all(nodes.splice(0).map((n) => n.stop()));
+      if (attempt >= 2 || !/EADDRINUSE/.test(String(e))) throw e;
+    }
   }
   const ns = nodes.map((n) => n.node);
   const c0 = loadNodeConfig(d.configPaths[0]!);
