@@ -8,6 +8,11 @@ import { until } from "./wait.ts";
 
 const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
 
+/** Node's arguments to run `massa-ts <args>` from source (tsx, workspace packages from their sources). */
+export function cliArgs(...args: string[]): string[] {
+  return ["--conditions=@massa-ts/source", "--import", "tsx", MAIN, ...args];
+}
+
 export interface DevnetFile {
   nodes: { publicApi: string; privateApi: string }[];
   accounts: { address: string; secretKey: string; balance: string }[];
@@ -26,19 +31,7 @@ export async function spawnDevnet(dir: string, t0 = 1000, deadlineMs = 60_000): 
   rmSync(join(dir, "devnet.json"), { force: true });
   const child = spawn(
     process.execPath,
-    [
-      "--conditions=@massa-ts/source",
-      "--import",
-      "tsx",
-      MAIN,
-      "devnet",
-      "--dir",
-      dir,
-      "--base-port",
-      "0",
-      "--t0",
-      String(t0),
-    ],
+    cliArgs("devnet", "--dir", dir, "--base-port", "0", "--t0", String(t0)),
     { stdio: ["ignore", "ignore", "pipe"] },
   );
   let err = "";

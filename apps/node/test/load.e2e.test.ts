@@ -5,15 +5,14 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import pino from "pino";
 import { afterAll, expect, it } from "vitest";
 import { createDevnet } from "../src/commands/devnet.ts";
 import { loadNodeConfig } from "../src/node/config.ts";
 import { type RunningNode, runNode } from "../src/node/run.ts";
+import { cliArgs } from "./devnet-process.ts";
 import { until } from "./wait.ts";
 
-const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "massa-ts-load-"));
 let running: RunningNode | undefined;
 afterAll(async () => {
@@ -33,21 +32,7 @@ it("a 10-second load at 150 transfers/s: every accepted transfer final, the clos
   );
   const child = spawn(
     process.execPath,
-    [
-      "--conditions=@massa-ts/source",
-      "--import",
-      "tsx",
-      MAIN,
-      "load",
-      "--devnet",
-      devnetJson,
-      "--tps",
-      "150",
-      "--duration",
-      "10",
-      "--threads",
-      "2",
-    ],
+    cliArgs("load", "--devnet", devnetJson, "--tps", "150", "--duration", "10", "--threads", "2"),
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   let out = "";
