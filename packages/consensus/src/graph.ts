@@ -320,12 +320,15 @@ export class BlockGraph {
   /**
    * Forgets final blocks more than `keepPeriods` periods older than the oldest latest-final block of any
    * thread (the latest final block of each thread always stays): bounds the graph's memory. Blocks still
-   * waiting whose slot is at or before their thread's latest final period are dropped as stale.
+   * waiting whose slot is at or before their thread's latest final period are dropped as stale. Blocks of
+   * periods from `settledPeriod` on (execution's final slot's) stay whatever their age.
    */
-  prune(keepPeriods = 64): number {
+  prune(keepPeriods = 64, settledPeriod = Number.POSITIVE_INFINITY): number {
     const latestFinal = this.finality.latestFinal;
     const finals = latestFinal.map((id) => this.blocks.get(id.key)!.slot.period);
-    const horizon = Math.min(...finals) - keepPeriods;
+    // never a block execution has not settled yet: reuse checks of ancestors no longer held read the
+    // settled executed operations, which must already hold theirs
+    const horizon = Math.min(Math.min(...finals) - keepPeriods, settledPeriod);
     const keep = new Set(latestFinal.map((id) => id.key));
     let n = 0;
     for (const [k, b] of this.blocks) {

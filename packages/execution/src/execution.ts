@@ -72,6 +72,9 @@ export class Execution {
     { blockId: BlockId | undefined; transfers: TransferReceipt[] }
   >();
 
+  /** Told of each slot settled into the final state, right after it is (with what it changed). */
+  onSettled: ((slot: Slot, changes: StateChanges, output: SlotOutput) => void) | undefined;
+
   /** Runs the contracts; its module cache is shared by every slot and read-only call. */
   readonly runtime: ScRuntime;
 
@@ -179,7 +182,9 @@ export class Execution {
         this.history = [];
         out = this.run(s, b, []);
       }
-      this.fs.settleSlot(s, this.stateChanges(out));
+      const changes = this.stateChanges(out);
+      this.fs.settleSlot(s, changes);
+      this.onSettled?.(s, changes, out);
       for (const e of out.events) this.finalEvents.push({ ...e, isFinal: true });
       if (out.transfers.length > 0) {
         this.finalTransfers.set(`${s.period},${s.thread}`, {

@@ -7,6 +7,7 @@ export {
 } from "./execution.js";
 export { Layer, View } from "./layers.js";
 export type { ReadOnlyOutcome, ReadOnlyRequest, ReadOnlyTarget } from "./sc/read-only.js";
+export { operationBlockGas } from "./sc/run-operation.js";
 export {
   DEFAULT_EXECUTION_CONFIG,
   DEFAULT_SC_CONFIG,

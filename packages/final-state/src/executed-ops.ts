@@ -15,6 +15,15 @@ export interface ExecutedOp {
 
 /** Massa's KEEP_EXECUTED_HISTORY_EXTRA_PERIODS. */
 export const KEEP_EXECUTED_HISTORY_EXTRA_PERIODS = 10;
+
+/**
+ * Settling slot S forgets the executed operations whose expiry slot index is below this bound: those that
+ * expired before (S.period − 10, S.thread). Undefined: nothing is pruned yet.
+ */
+export function executedOpsPruneBound(slot: Slot, threadCount: number): number | undefined {
+  if (slot.period < KEEP_EXECUTED_HISTORY_EXTRA_PERIODS) return undefined;
+  return new Slot(slot.period - KEEP_EXECUTED_HISTORY_EXTRA_PERIODS, slot.thread).index(threadCount);
+}
 const EXECUTED_OPS_PREFIX = new TextEncoder().encode("executed_ops/");
 
 function startsWith(key: Uint8Array, prefix: Uint8Array): boolean {
@@ -95,10 +104,8 @@ export class ExecutedOps {
    */
   pruneExpired(kv: KvWrite, slot: Slot): number[] {
     const pruned: number[] = [];
-    if (slot.period >= KEEP_EXECUTED_HISTORY_EXTRA_PERIODS) {
-      const bound = new Slot(slot.period - KEEP_EXECUTED_HISTORY_EXTRA_PERIODS, slot.thread).index(
-        this.threadCount,
-      );
+    const bound = executedOpsPruneBound(slot, this.threadCount);
+    if (bound !== undefined) {
       for (const [i, keys] of this.opsByExpiry) {
         if (i < bound) {
           for (const k of keys) kv.delete(k);
@@ -117,6 +124,18 @@ export class ExecutedOps {
   /** The expiry slot of a state entry if it is an executed operation's record (throws if it is a bad one). */
   expiryOfEntry(key: Uint8Array, value: Uint8Array): Slot | undefined {
     return startsWith(key, EXECUTED_OPS_PREFIX) ? this.decodeExecutedOp(value).expirySlot : undefined;
+  }
+
+  /** Every executed operation of the final state: its id's hash (hex), success, expiry slot index. */
+  *entries(): Iterable<[idHex: string, success: boolean, expiryIndex: number]> {
+    const start = Buffer.from(EXECUTED_OPS_PREFIX);
+    const end = Buffer.from(EXECUTED_OPS_PREFIX);
+    end[end.length - 1]! += 1;
+    const skip = EXECUTED_OPS_PREFIX.length + 1; // the prefix, then the id's version byte
+    for (const [k, value] of this.reader.entriesInRange(start, end)) {
+      const { success, expirySlot } = this.decodeExecutedOp(value);
+      yield [toHex(k.subarray(skip)), success, expirySlot.index(this.threadCount)];
+    }
   }
 
   /** Whether `id` was executed in a final slot and is still within its validity window (+10 periods). */

@@ -17,6 +17,7 @@ export {
   type BootstrapPart,
   EXECUTION_TRAIL_HASH_KEY,
   type ExecutedOp,
+  executedOpsPruneBound,
   FinalState,
   FinalStateError,
   type FinalStateOptions,

@@ -21,7 +21,11 @@ export const EXECUTION_TRAIL_HASH_KEY = new TextEncoder().encode("execution_trai
 export type { BootstrapCursor, BootstrapPart } from "./bootstrap.js";
 export type { StateChanges } from "./controller.js";
 export { FinalStateError } from "./errors.js";
-export { type ExecutedOp, KEEP_EXECUTED_HISTORY_EXTRA_PERIODS } from "./executed-ops.js";
+export {
+  type ExecutedOp,
+  executedOpsPruneBound,
+  KEEP_EXECUTED_HISTORY_EXTRA_PERIODS,
+} from "./executed-ops.js";
 
 export interface FinalStateOptions {
   /** Data directory (created if missing). */
@@ -124,6 +128,11 @@ export class FinalState implements FinalStateReader, FinalStateController, Final
   /** Status of a final executed operation: true = success, false = failed, undefined = unknown/pruned. */
   executedOpStatus(id: OperationId): boolean | undefined {
     return this.executedOps.executedOpStatus(id);
+  }
+
+  /** Every executed operation kept: its id's hash (hex, as `OperationId.key`), success, expiry slot index. */
+  executedOpEntries(): Iterable<[idHex: string, success: boolean, expiryIndex: number]> {
+    return this.executedOps.entries();
   }
 
   /**

@@ -2,7 +2,7 @@
 // with, the coins a CallSC moves first, the contract run on the operation's max gas, and the gas each
 // operation counts against its block's.
 import { Amount, datastoreMap, type SignedOperation } from "@massa-ts/models";
-import { ScError, type ScRuntime } from "@massa-ts/sc-runtime";
+import { MASSA_GAS_COSTS, ScError, type ScRuntime } from "@massa-ts/sc-runtime";
 import { OperationFailure, transfer } from "../operations.js";
 import type { Scratch, SlotContext } from "../slot-context.js";
 import { ContractHost } from "./contract-host.js";
@@ -13,6 +13,11 @@ export function gasUsage(op: SignedOperation, baseOperationGas: bigint, spCompil
   if (p.type === "ExecuteSC") return p.maxGas + spCompilation + baseOperationGas;
   if (p.type === "CallSC") return p.maxGas + baseOperationGas;
   return baseOperationGas;
+}
+
+/** {@link gasUsage} with Massa's gas table: what the pool and the block factory count for an operation. */
+export function operationBlockGas(op: SignedOperation, baseOperationGas: bigint): bigint {
+  return gasUsage(op, baseOperationGas, BigInt(MASSA_GAS_COSTS.spCompilation));
 }
 
 export function operationGas(op: SignedOperation, ctx: SlotContext, runtime: ScRuntime): bigint {
