@@ -32,12 +32,12 @@ while ((node.currentSlot?.period ?? 0) < 2) await new Promise((r) => setTimeout(
 async function measure(label: string, during: () => Promise<number>) {
   const h = monitorEventLoopDelay({ resolution: 5 });
   const slot0 = node.currentSlot!;
-  const final0 = node.fs.lastFinalSlot!;
+  const final0 = node.execution.finalSlot;
   h.enable();
   const served = await during();
   h.disable();
   const slot1 = node.currentSlot!;
-  const final1 = node.fs.lastFinalSlot!;
+  const final1 = node.execution.finalSlot;
   const slots = (slot1.period - slot0.period) * 4 + (slot1.thread - slot0.thread);
   const finalized = (final1.period - final0.period) * 4 + (final1.thread - final0.thread);
   const ms = (n: number) => (n / 1e6).toFixed(1);

@@ -68,7 +68,7 @@ const peers = Array.from({ length: PEERS + 1 }, (_, i) => {
 while (peers.some((p) => p.connected.length === 0)) await new Promise((r) => setTimeout(r, 50));
 const honest = peers[PEERS]!;
 
-global.gc?.();
+(globalThis as { gc?: () => void }).gc?.();
 const base = process.memoryUsage();
 console.log(`baseline (node + the pre-signed operations): heap ${mb(base.heapUsed)}, rss ${mb(base.rss)}`);
 const finalAtStart = node.execution.finalSlot;

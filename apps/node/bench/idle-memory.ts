@@ -24,7 +24,7 @@ const { node, clock } = await steppedNode(config, join(dir, "data"));
 const heaps: number[] = [];
 for (let i = 1; i <= slots; i++) {
   await stepSlot(node, clock);
-  if (i % 4 === 0) await node.fs.drain();
+  if (i % 4 === 0) await node.execution.call("drain");
   if (i % 1000 === 0) {
     gc();
     const m = process.memoryUsage();

@@ -106,8 +106,8 @@ if (!ONLY_TX) {
     pino({ level: "warn" }),
   );
   const secs = (performance.now() - t0) / 1000;
-  const entries = client.node.fs.countLedgerEntries();
-  const same = client.node.fs.stateHash.toString();
+  const { ledgerEntries: entries } = await client.node.execution.call("stateInfo");
+  const same = client.node.execution.stateHash.toString();
   console.log(
     `bootstrap over TCP: ${entries} ledger entries (${entries * 3} state entries) in ${secs.toFixed(1)} s = ${Math.round((entries * 3) / secs)} state entries/s, state hash checked against the server's (${same.slice(0, 12)}…)`,
   );

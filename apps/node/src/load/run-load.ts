@@ -2,8 +2,8 @@
 // their validity window and send them in batches; this thread follows each operation until the node reports
 // it final (get_operations) and measures submission → final latency, accepted and final rates, refusals by
 // reason. `tps: "max"` raises the rate while the node keeps up and reports the highest rate it sustained.
-import { Worker } from "node:worker_threads";
-import { Address, Amount, SecretKey, workerFile } from "@massa-ts/models";
+import { Address, Amount, SecretKey } from "@massa-ts/models";
+import { spawnWorker } from "../spawn-worker.js";
 import { fundSenders } from "./fund.js";
 import type { SenderInit, SenderMessage, SenderReport } from "./sender.worker.js";
 
@@ -86,7 +86,6 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     Address.fromPublicKey(SecretKey.fromString(a.secretKey).publicKey).toString(),
   );
   const threads = Math.max(1, Math.min(o.threads, o.accounts.length));
-  const { filename, execArgv } = workerFile(import.meta.url, "sender.worker");
   const workers = Array.from({ length: threads }, (_, w) => {
     const mine = o.accounts.map((a, i) => [a, i] as const).filter(([, i]) => i % threads === w);
     const init: SenderInit = {
@@ -97,16 +96,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
       recipients: mine.map(([, i]) => addresses[(i + 1) % addresses.length]!),
       validityPeriods: validity,
     };
-    // running from source: a plain worker does not get tsx from its flags, so it registers tsx itself and
-    // then imports the TypeScript worker (Piscina's pools do the same through their own entry script)
-    if (!filename.endsWith(".ts")) return new Worker(new URL(filename), { workerData: init, execArgv });
-    const tsx = import.meta.resolve("tsx/esm/api");
-    const boot = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(filename)}); })`;
-    return new Worker(boot, {
-      eval: true,
-      workerData: init,
-      execArgv: execArgv.filter((a) => a.startsWith("--conditions")),
-    });
+    return spawnWorker(import.meta.url, "sender.worker", { workerData: init });
   });
   const post = (m: SenderMessage) => {
     for (const w of workers) w.postMessage(m);

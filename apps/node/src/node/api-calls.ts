@@ -1,11 +1,11 @@
 // Smart-contract calls on the public API, with Massa's shapes: read-only executions (a call or a bytecode
 // run at the next slot, nothing kept) and the deferred-call methods, which answer what is true here (none
 // exist, none can be booked: this node does not run deferred calls).
-import type { ReadOnlyOutcome, ReadOnlyRequest } from "@massa-ts/execution";
 import { Address, Amount, ByteReader, SecretKey, type Slot } from "@massa-ts/models";
-import { bytesJson, eventJson, slotJson } from "./api-json.js";
+import { slotJson } from "./api-json.js";
 import { param } from "./api-params.js";
 import type { NodeApiView } from "./api-view.js";
+import { type ReadOnlyRequestW, stateChanges } from "./exec-thread/queries.js";
 import { ReadOnlyBudget } from "./read-only-budget.js";
 import { type Handler, type Json, RpcCode, RpcError } from "./rpc-server.js";
 
@@ -14,6 +14,8 @@ const DEFERRED_CALL_CST_GAS_COST = 750_000;
 /** Massa's MAX_OPERATION_DATASTORE_ENTRY_COUNT and value length, for a read-only run's datastore. */
 const MAX_OP_DATASTORE_ENTRIES = 128;
 const MAX_OP_DATASTORE_VALUE = 500_000;
+/** Read-only executions that may wait for their turn (each runs alone on the execution thread). */
+const MAX_READ_ONLY_WAITING = 64;
 
 /** The operation datastore as massa-web3 serializes it: varint count, then varint-length key and value. */
 export function parseOpDatastore(bytes: Uint8Array): [Uint8Array, Uint8Array][] {
@@ -27,57 +29,6 @@ export function parseOpDatastore(bytes: Uint8Array): [Uint8Array, Uint8Array][] 
     ]);
   r.expectEnd("operation datastore");
   return out;
-}
-
-/** Massa's `StateChanges` JSON of a read-only run (its ledger changes; nothing else moves here). */
-function stateChangesJson(o: ReadOnlyOutcome): Json {
-  const ledger: Record<string, Json> = {};
-  for (const [a, c] of o.changes.ledger.entries()) {
-    if (c.kind === "delete") ledger[a.toString()] = "Delete";
-    else if (c.kind === "set")
-      ledger[a.toString()] = {
-        Set: {
-          balance: c.entry.balance.toString(),
-          bytecode: bytesJson(c.entry.bytecode),
-          datastore: [...c.entry.datastore].map(([k, v]) => [bytesJson(Buffer.from(k, "hex")), bytesJson(v)]),
-        },
-      };
-    else
-      ledger[a.toString()] = {
-        Update: {
-          balance: c.update.balance ? { Set: c.update.balance.toString() } : "Keep",
-          bytecode: c.update.bytecode ? { Set: bytesJson(c.update.bytecode) } : "Keep",
-          datastore: [...c.update.datastore].map(([k, v]) => [
-            bytesJson(Buffer.from(k, "hex")),
-            v === null ? "Delete" : { Set: bytesJson(v) },
-          ]),
-        },
-      };
-  }
-  return stateChanges(ledger);
-}
-
-/** Massa's `StateChanges` with only ledger changes (nothing else moves in a read-only run here). */
-function stateChanges(ledger: Record<string, Json>): Json {
-  return {
-    ledger_changes: ledger,
-    async_pool_changes: [],
-    pos_changes: {},
-    executed_ops_changes: {},
-    deferred_call_changes: {},
-    executed_denunciations_changes: {},
-    execution_trail_hash_change: "Keep",
-  };
-}
-
-function responseJson(o: ReadOnlyOutcome): Json {
-  return {
-    executed_at: slotJson(o.slot),
-    result: "ok" in o.result ? { Ok: bytesJson(o.result.ok) } : { Error: o.result.error },
-    gas_cost: Number(o.gasCost),
-    output_events: o.events.map(eventJson),
-    state_changes: stateChangesJson(o),
-  };
 }
 
 /** Massa's answer to a request refused before it runs. */
@@ -97,24 +48,54 @@ export function addCallMethods(m: Map<string, Handler>, node: NodeApiView): void
   const someCaller = () => Address.fromPublicKey(SecretKey.generate().publicKey);
   const msPerSecond = node.config.api.read_only_ms_per_second;
   const budget = new ReadOnlyBudget(msPerSecond, 2 * msPerSecond, () => node.clock.now());
-  const run = (req: ReadOnlyRequest, fee: string | null | undefined): Json => {
+  // one read-only execution at a time, so that the budget each one checks counts every earlier one; a
+  // bounded number wait their turn, more are refused
+  let turn: Promise<unknown> = Promise.resolve();
+  let waiting = 0;
+  const run = async (req: ReadOnlyRequestW, fee: string | null | undefined): Promise<Json> => {
     const zero = node.execution.lastExecutedSlot;
     if (fee != null && Amount.fromMas(fee).lt(minimalFee))
       return refused(`fee is too low provided: ${fee} , minimal_fees required: ${minimalFee}`, zero);
+    if (waiting >= MAX_READ_ONLY_WAITING)
+      return refused(
+        `this node already has ${MAX_READ_ONLY_WAITING} read-only executions waiting: retry later`,
+        zero,
+      );
+    waiting++;
+    const mine = turn.then(() => runNow(req));
+    turn = mine.catch(() => undefined);
+    try {
+      return await mine;
+    } finally {
+      waiting--;
+    }
+  };
+  const runNow = async (req: ReadOnlyRequestW): Promise<Json> => {
+    const zero = node.execution.lastExecutedSlot;
     const wait = budget.waitMs();
     if (wait > 0)
       return refused(
         `this node's read-only executions used their share of its time (${msPerSecond} ms a second): retry in ${wait} ms`,
         zero,
       );
-    const t = performance.now();
-    const out = node.execution.readOnly(req);
-    budget.spend(performance.now() - t);
-    return responseJson(out);
+    // the budget counts the execution thread's time: a client asking in a loop must not slow finality
+    try {
+      const { json, ms } = await node.execution.call("readOnly", req);
+      budget.spend(ms);
+      return json;
+    } catch (e) {
+      throw new RpcError(RpcCode.execution, `read-only execution: ${(e as Error).message}`);
+    }
   };
 
+  // one request after the other: each sees the budget the previous ones spent
+  const runAll = async <T>(reqs: readonly T[], one: (r: T, i: number) => Promise<Json>): Promise<Json[]> => {
+    const out: Json[] = [];
+    for (const [i, r] of reqs.entries()) out.push(await one(r, i));
+    return out;
+  };
   m.set("execute_read_only_bytecode", (params) =>
-    param(params, "execute_read_only_bytecode").map((r, i) => {
+    runAll(param(params, "execute_read_only_bytecode"), (r, i) => {
       let opDatastore: [Uint8Array, Uint8Array][] | undefined;
       try {
         opDatastore = r.operation_datastore ? parseOpDatastore(r.operation_datastore) : undefined;
@@ -124,28 +105,28 @@ export function addCallMethods(m: Map<string, Handler>, node: NodeApiView): void
       return run(
         {
           maxGas: BigInt(r.max_gas),
-          caller: r.address ?? someCaller(),
+          caller: (r.address ?? someCaller()).toString(),
           target: { kind: "bytecode", bytecode: r.bytecode, ...(opDatastore ? { opDatastore } : {}) },
-          ...(r.fee ? { fee: Amount.fromMas(r.fee) } : {}),
+          ...(r.fee ? { fee: Amount.fromMas(r.fee).nano } : {}),
         },
         r.fee,
       );
     }),
   );
   m.set("execute_read_only_call", (params) =>
-    param(params, "execute_read_only_call").map((r) =>
+    runAll(param(params, "execute_read_only_call"), (r) =>
       run(
         {
           maxGas: BigInt(r.max_gas),
-          caller: r.caller_address ?? someCaller(),
+          caller: (r.caller_address ?? someCaller()).toString(),
           target: {
             kind: "call",
-            address: r.target_address,
+            address: r.target_address.toString(),
             func: r.target_function,
             parameter: r.parameter,
           },
-          ...(r.coins ? { coins: Amount.fromMas(r.coins) } : {}),
-          ...(r.fee ? { fee: Amount.fromMas(r.fee) } : {}),
+          ...(r.coins ? { coins: Amount.fromMas(r.coins).nano } : {}),
+          ...(r.fee ? { fee: Amount.fromMas(r.fee).nano } : {}),
         },
         r.fee,
       ),

@@ -12,6 +12,8 @@ import { API_VERSION } from "./api-catalog.js";
 import { bytesJson, endorsementJson, eventJson, headerJson, slotJson } from "./api-json.js";
 import { param } from "./api-params.js";
 import type { NodeApiView } from "./api-view.js";
+import type { KeysQuery } from "./exec-thread/queries.js";
+import type { SlotW } from "./exec-thread/wire.js";
 import { type Handler, type Json, RpcCode, RpcError } from "./rpc-server.js";
 
 /** Massa's `api.max_datastore_keys_query` and `max_addresses_datastore_keys_query`. */
@@ -56,27 +58,13 @@ export function chainMethods(node: NodeApiView, m: Map<string, Handler>): void {
   });
   // Massa's execution-trace receipts of the slots' Transaction operations; a slot without a blockclique
   // block is left out of the answer, as Massa does
-  m.set("get_slots_transfers", (params) => {
-    const out: Json[] = [];
+  m.set("get_slots_transfers", async (params) => {
+    const slots: [SlotW, string][] = [];
     for (const s of param(params, "get_slots_transfers")) {
-      const slot = new Slot(s.period, s.thread);
-      const b = node.graph.blockAt(slot);
-      if (!b) continue;
-      const blockId = b.header.id.toString();
-      out.push(
-        (node.execution.transfersAt(slot)?.transfers ?? []).map((t) => ({
-          from: t.from.toString(),
-          to: t.to.toString(),
-          amount: t.amount.toString(),
-          effective_amount_received: t.effectiveReceived.toString(),
-          context: { operation_id: t.operationId.toString() },
-          succeed: t.succeed,
-          fee: t.fee.toString(),
-          block_id: blockId,
-        })),
-      );
+      const b = node.graph.blockAt(new Slot(s.period, s.thread));
+      if (b) slots.push([[s.period, s.thread], b.header.id.toString()]);
     }
-    return out;
+    return slots.length === 0 ? [] : await node.execution.call("transfers", slots);
   });
   m.set("get_graph_interval", (params) => {
     const r = param(params, "get_graph_interval");
@@ -168,53 +156,47 @@ export function chainMethods(node: NodeApiView, m: Map<string, Handler>): void {
       ];
     });
   });
-  m.set("get_datastore_entries", (params) => {
+  m.set("get_datastore_entries", async (params) => {
     const reqs = param(params, "get_datastore_entries");
-    return reqs.map((r) => {
-      const f = node.execution.dataEntry(r.address, r.key, "final");
-      const cnd = node.execution.dataEntry(r.address, r.key, "candidate");
-      return { final_value: f ? bytesJson(f) : null, candidate_value: cnd ? bytesJson(cnd) : null };
-    });
+    return node.execution.call(
+      "datastoreEntries",
+      reqs.map((r) => [r.address.toString(), r.key] as const),
+    );
   });
-  m.set("get_addresses_bytecode", (params) => {
+  m.set("get_addresses_bytecode", async (params) => {
     const reqs = param(params, "get_addresses_bytecode");
-    return reqs.map((r) =>
-      bytesJson(node.execution.bytecode(r.address, r.is_final ? "final" : "candidate") ?? new Uint8Array()),
+    return node.execution.call(
+      "bytecodes",
+      reqs.map((r) => [r.address.toString(), r.is_final] as const),
     );
   });
   // Massa's key range query (massa-models cleanup_datastore_key_range_query): a prefix, start and end keys
   // (inclusive unless said otherwise), at most `count` keys (500 by default and at most), in key order;
   // massa-web3 pages with start_key
-  m.set("get_addresses_datastore_keys", (params) => {
+  m.set("get_addresses_datastore_keys", async (params) => {
     const reqs = param(params, "get_addresses_datastore_keys");
-    return reqs.map((r) => {
+    const queries: KeysQuery[] = reqs.map((r) => {
       const count = r.count ?? MAX_DATASTORE_KEYS_QUERY;
       if (count > MAX_DATASTORE_KEYS_QUERY)
         throw new RpcError(
           RpcCode.badRequest,
           `error querying datastore keys for address ${r.address}: max item count in datastore key query is ${MAX_DATASTORE_KEYS_QUERY} but ${count} items were queried`,
         );
-      const all = node.execution.datastoreKeys(r.address, r.is_final ? "final" : "candidate") ?? [];
-      const startIn = r.inclusive_start_key ?? true;
-      const endIn = r.inclusive_end_key ?? true;
-      const keys: Json[] = [];
-      for (const k of all) {
-        if (keys.length >= count) break;
-        if (k.length < r.prefix.length || !r.prefix.every((b, i) => k[i] === b)) continue;
-        if (r.start_key) {
-          const c = compareBytes(k, r.start_key);
-          if (c < 0 || (c === 0 && !startIn)) continue;
-        }
-        if (r.end_key) {
-          const c = compareBytes(k, r.end_key);
-          if (c > 0 || (c === 0 && !endIn)) break;
-        }
-        keys.push(bytesJson(k));
-      }
-      return { address: r.address.toString(), is_final: r.is_final, keys };
+      return {
+        address: r.address.toString(),
+        isFinal: r.is_final,
+        prefix: r.prefix,
+        ...(r.start_key ? { startKey: r.start_key } : {}),
+        inclusiveStart: r.inclusive_start_key ?? true,
+        ...(r.end_key ? { endKey: r.end_key } : {}),
+        inclusiveEnd: r.inclusive_end_key ?? true,
+        count,
+      };
     });
+    const keys = await node.execution.call("datastoreKeys", queries);
+    return reqs.map((r, i) => ({ address: r.address.toString(), is_final: r.is_final, keys: keys[i]! }));
   });
-  m.set("get_filtered_sc_output_event", (params) => {
+  m.set("get_filtered_sc_output_event", async (params) => {
     const f = param(params, "get_filtered_sc_output_event");
     let opId: OperationId | undefined;
     if (f?.original_operation_id) {
@@ -226,17 +208,15 @@ export function chainMethods(node: NodeApiView, m: Map<string, Handler>): void {
     }
     // Massa's semantics: the original caller is the call stack's first address, the emitter its last,
     // both must match when both are given; `end` is excluded
-    return node.execution
-      .events({
-        ...(opId ? { operationId: opId } : {}),
-        ...(f?.original_caller_address ? { originalCaller: f.original_caller_address } : {}),
-        ...(f?.emitter_address ? { emitter: f.emitter_address } : {}),
-        ...(f?.start ? { fromSlot: new Slot(f.start.period, f.start.thread) } : {}),
-        ...(f?.end ? { endSlot: new Slot(f.end.period, f.end.thread) } : {}),
-        ...(f?.is_final != null ? { isFinal: f.is_final } : {}),
-        ...(f?.is_error != null ? { isError: f.is_error } : {}),
-      })
-      .map(eventJson);
+    return node.execution.call("events", {
+      ...(opId ? { operationId: opId.toString() } : {}),
+      ...(f?.original_caller_address ? { originalCaller: f.original_caller_address.toString() } : {}),
+      ...(f?.emitter_address ? { emitter: f.emitter_address.toString() } : {}),
+      ...(f?.start ? { fromSlot: [f.start.period, f.start.thread] as const } : {}),
+      ...(f?.end ? { endSlot: [f.end.period, f.end.thread] as const } : {}),
+      ...(f?.is_final != null ? { isFinal: f.is_final } : {}),
+      ...(f?.is_error != null ? { isError: f.is_error } : {}),
+    });
   });
   m.set("get_version", () => API_VERSION);
   m.set("get_final_state_hashes", () =>

@@ -13,7 +13,7 @@ import { API_VERSION, openRpcDocument } from "./api-catalog.js";
 import { chainMethods } from "./api-chain.js";
 import { bytesJson, operationJson, operationJsonBound, slotJson } from "./api-json.js";
 import { param } from "./api-params.js";
-import { cycleInfos, page, stakersNow } from "./api-stakers.js";
+import { currentCycle, page } from "./api-stakers.js";
 import type { NodeApiView } from "./api-view.js";
 import { STATS_WINDOW_MS } from "./execution-driver.js";
 import { PoolError } from "./pool.js";
@@ -101,8 +101,8 @@ export function publicMethods(
         delta_f0: c.delta_f0,
         operation_validity_periods: c.operation_validity_periods,
         periods_per_cycle: c.periods_per_cycle,
-        block_reward: node.execution.config.blockReward.toString(),
-        roll_price: node.execution.config.rollPrice.toString(),
+        block_reward: Amount.fromMas(c.block_reward).toString(),
+        roll_price: Amount.fromMas(c.roll_price).toString(),
         max_block_size: node.limits.maxBlockSize,
       },
       chain_id: c.chain_id,
@@ -111,12 +111,14 @@ export function publicMethods(
     };
   });
 
-  m.set("get_addresses", (params) => {
+  m.set("get_addresses", async (params) => {
     const addrs = param(params, "get_addresses");
-    // read once for the whole list: a cycle info holds every address's rolls and stats
-    // one pass over each cycle's stats and over the deferred credits for the whole list (per address, a
-    // batch of 16 × 128 addresses rescanned them 2 048 times on the node's thread)
-    const infos = cycleInfos(node, addrs);
+    // balances, rolls, datastore keys, deferred credits and cycle infos from the execution thread, in one
+    // request for the whole list (one pass over the stored credits and each cycle's stats)
+    const rows = await node.execution.call(
+      "addresses",
+      addrs.map((a) => a.toString()),
+    );
     // what the addresses created among the blocks and endorsements this node holds: one pass over the graph
     const wanted = new Set(addrs.map((a) => a.key));
     const createdBlocks = new Map<string, string[]>();
@@ -137,8 +139,6 @@ export function publicMethods(
     }
     for (const e of node.endorsementPool?.all() ?? [])
       if (wanted.has(e.creatorAddress.key)) note(createdEndorsements, e.creatorAddress.key, e.id.toString());
-    const ex = node.execution;
-    const credits = ex.deferredCreditsOf(addrs, "candidate");
     // Massa's window: from the current slot to the same thread 10 periods later, inclusive; when the next
     // cycle is not drawn yet, the draws up to the end of the current one
     const cur = lastSlot();
@@ -157,28 +157,25 @@ export function publicMethods(
       }
       return { producing: [], endorsing: [] };
     };
-    return addrs.map((a) => {
+    return addrs.map((a, i) => {
       const draws = drawsOf(a);
-      const keys = (level: "final" | "candidate") => (ex.datastoreKeys(a, level) ?? []).map(bytesJson);
+      const r = rows[i]!;
       return {
         address: a.toString(),
         thread: a.thread(c.thread_count),
-        final_balance: (ex.balance(a, "final") ?? { toString: () => "0" }).toString(),
-        final_roll_count: Number(ex.rolls(a, "final")),
-        final_datastore_keys: keys("final"),
-        candidate_balance: (ex.balance(a, "candidate") ?? { toString: () => "0" }).toString(),
-        candidate_roll_count: Number(ex.rolls(a, "candidate")),
-        candidate_datastore_keys: keys("candidate"),
-        deferred_credits: (credits.get(a.key) ?? []).map(([s, amount]) => ({
-          slot: slotJson(s),
-          amount: amount.toString(),
-        })),
+        final_balance: r.final_balance!,
+        final_roll_count: r.final_roll_count!,
+        final_datastore_keys: r.final_datastore_keys!,
+        candidate_balance: r.candidate_balance!,
+        candidate_roll_count: r.candidate_roll_count!,
+        candidate_datastore_keys: r.candidate_datastore_keys!,
+        deferred_credits: r.deferred_credits!,
         next_block_draws: draws.producing.map(slotJson),
         next_endorsement_draws: draws.endorsing.map((e) => ({ slot: slotJson(e.slot), index: e.index })),
         created_blocks: createdBlocks.get(a.key) ?? [],
         created_operations: node.operationsCreatedBy(a),
         created_endorsements: [...new Set(createdEndorsements.get(a.key) ?? [])],
-        cycle_infos: infos.get(a.key) ?? [],
+        cycle_infos: r.cycle_infos!,
       };
     });
   });
@@ -223,6 +220,12 @@ export function publicMethods(
     }
     const bad = ok.indexOf(false);
     if (bad >= 0) throw new RpcError(RpcCode.models, `operation ${bad} (${ops[bad]!.id}): bad signature`);
+    // the senders' candidate balances, from the execution thread, for the pool's admission
+    try {
+      await node.execution.prefetchBalances(ops.map((o) => o.creatorAddress));
+    } catch (e) {
+      throw new RpcError(RpcCode.execution, `node stopping: ${(e as Error).message}`);
+    }
     const taken: SignedOperation[] = [];
     for (const op of ops) {
       try {
@@ -281,12 +284,13 @@ export function publicMethods(
     return out;
   });
 
-  m.set("get_stakers", (params) => {
-    return page(stakersNow(node), param(params, "get_stakers"));
+  m.set("get_stakers", async (params) => {
+    const req = param(params, "get_stakers");
+    return page(await node.execution.call("stakers", currentCycle(node)), req);
   });
-  m.set("get_largest_stakers", (params) => {
+  m.set("get_largest_stakers", async (params) => {
     const r = param(params, "get_largest_stakers");
-    const all = stakersNow(node);
+    const all = await node.execution.call("stakers", currentCycle(node));
     // APIv2: without a page request, the first 50 (Massa's default)
     return { content: page(all, r?.page_request ?? { offset: 0, limit: 50 }), total_count: all.length };
   });

@@ -1,10 +1,9 @@
 // What the JSON-RPC handlers see of the node: a read view for the public API, and the few controls the
 // private API adds. The handlers never hold the node itself.
-import type { FinalStateReader } from "@massa-ts/final-state";
 import type { MassaNode } from "./node.js";
 
 /** The public API's view: the node's reads, plus accepting operations (pool, peers, metrics). */
-export type NodeApiView = { readonly fs: FinalStateReader } & Pick<
+export type NodeApiView = Pick<
   MassaNode,
   | "config"
   | "chainId"

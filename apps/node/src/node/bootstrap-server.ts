@@ -1,18 +1,21 @@
 // The bootstrap server: streams this node's final state to a joining peer (in parts, with the changes made
 // meanwhile) and its graph of active blocks; at most 4 clients at once, a bounded number of new sessions per IP per minute.
 import type { BlockGraph } from "@massa-ts/consensus";
-import type { FinalStateReader } from "@massa-ts/final-state";
 import { BoundedMap, Slot } from "@massa-ts/models";
 import { graphParts, type Message, type Peer } from "@massa-ts/protocol";
 import { partMessages } from "./bootstrap-parts.js";
 import type { Clock } from "./clock.js";
+import type { ExecutionClient } from "./exec-thread/client.js";
+import type { BootstrapPartW } from "./exec-thread/methods.js";
+import { slotOf, slotW } from "./exec-thread/wire.js";
 
 export interface BootstrapServerDeps {
   /** New sessions (a stream from the start or resumed, a graph) one IP may open per minute. */
   readonly sessionsPerIpPerMinute: number;
   /** Bytes of entries, and of updates, in one message (well within a frame; 1 000 000 by default). */
   readonly maxPartBytes?: number;
-  readonly fs: FinalStateReader;
+  /** The execution thread, which holds the final state the parts are cut from. */
+  readonly exec: Pick<ExecutionClient, "call">;
   readonly graph: BlockGraph;
   readonly clock: Clock;
 }
@@ -38,13 +41,18 @@ export class BootstrapServer {
       peer.close(refusal);
       return;
     }
-    const fs = this.d.fs;
+    void this.answer(peer, m);
+  }
+
+  /** Cuts the part on the execution thread (which holds the final state), then sends it. */
+  private async answer(peer: Peer, m: Extract<Message, { type: "bootstrapAsk" }>): Promise<void> {
     const maxBytes = this.d.maxPartBytes ?? 1_000_000;
-    let part: ReturnType<FinalStateReader["bootstrapPart"]>;
+    let w: BootstrapPartW;
     try {
-      part = fs.bootstrapPart(
+      w = await this.d.exec.call(
+        "bootstrapPart",
         {
-          ...(m.slot ? { slot: m.slot } : {}),
+          ...(m.slot ? { slot: slotW(m.slot) } : {}),
           ...(m.lastKey ? { lastKey: m.lastKey } : {}),
           finished: m.finished,
         },
@@ -54,10 +62,19 @@ export class BootstrapServer {
       peer.close(`bootstrap refused: ${(e as Error).message}`);
       return;
     }
+    const part = {
+      slot: slotOf(w.slot),
+      entries: w.entries,
+      updates: w.updates,
+      cursor: {
+        ...(w.cursor.slot ? { slot: slotOf(w.cursor.slot) } : {}),
+        ...(w.cursor.lastKey ? { lastKey: w.cursor.lastKey } : {}),
+        ...(w.cursor.finished !== undefined ? { finished: w.cursor.finished } : {}),
+      },
+    };
     // a client far behind may have more changes to catch up than a frame holds: several messages
     const asked = m.lastKey ? { lastKey: m.lastKey } : {};
-    for (const msg of partMessages(part, asked, fs.stateHash.fingerprint(), fs.approxRecordCount(), maxBytes))
-      peer.send(msg);
+    for (const msg of partMessages(part, asked, w.fingerprint, w.records, maxBytes)) peer.send(msg);
   }
 
   /** The graph's active blocks (final or not), oldest slot first. */

@@ -1,8 +1,6 @@
 // The block and endorsement factory: when one of our staking keys is drawn, produces the slot's block
 // (best parents, endorsements, operations from the pool) and endorses the next slot's parent.
 import type { BlockGraph, ConsensusUpdate } from "@massa-ts/consensus";
-import type { Execution } from "@massa-ts/execution";
-import type { FinalStateReader } from "@massa-ts/final-state";
 import {
   type BlockLimits,
   operationMerkleRoot,
@@ -15,6 +13,7 @@ import {
 import type { Network } from "@massa-ts/protocol";
 import type { Logger } from "pino";
 import type { EndorsementPool } from "./endorsement-pool.js";
+import type { ExecutionClient } from "./exec-thread/client.js";
 import type { InclusionIndex } from "./inclusion-index.js";
 import type { StakingKeys } from "./keys.js";
 import type { NodeMetrics } from "./metrics.js";
@@ -30,8 +29,8 @@ export interface FactoryDeps {
   readonly graph: BlockGraph;
   readonly pool: OperationPool;
   readonly endorsements: EndorsementPool;
-  readonly execution: Execution;
-  readonly fs: FinalStateReader;
+  /** The execution thread's mirror: executed operations, the final slot. */
+  readonly execution: Pick<ExecutionClient, "operationStatus" | "finalSlot">;
   readonly relay: Relay;
   readonly inclusion: InclusionIndex;
   readonly metrics: NodeMetrics;
@@ -66,7 +65,7 @@ export class Factory {
     }
     if (d.graph.latestFinalIndex() < d.produceFrom) {
       d.log.warn(
-        { slot: slot.toJSON(), finalSlot: d.fs.lastFinalSlot?.toJSON() },
+        { slot: slot.toJSON(), finalSlot: d.execution.finalSlot.toJSON() },
         "not producing: the graph is behind the final state (waiting for the peers' blocks)",
       );
       return undefined;
@@ -92,8 +91,7 @@ export class Factory {
       slot.thread,
       d.limits.maxOperationsPerBlock,
       d.limits.maxBlockSize, // operations only: the header is not counted (as in Massa)
-      (op) =>
-        used.has(op.id.key) || d.execution.operationStatus(op.id) !== undefined || d.fs.isExecuted(op.id),
+      (op) => used.has(op.id.key) || d.execution.operationStatus(op.id) !== undefined,
     );
     const header = SignedBlockHeader.sign(
       {

@@ -4,13 +4,8 @@
 // Just over 400 lines: the small reads the API's view takes (NodeApiView) are getters here, so that the
 // handlers never hold the services themselves.
 import type { BlockGraph, ConsensusBlock } from "@massa-ts/consensus";
-import type { Execution } from "@massa-ts/execution";
-import {
-  type FinalState,
-  type FinalStateAdmin,
-  type FinalStateReader,
-  loadInitialRolls,
-} from "@massa-ts/final-state";
+import { DEFAULT_SC_CONFIG, operationBlockGas } from "@massa-ts/execution";
+import { loadInitialRolls } from "@massa-ts/final-state";
 import {
   Address,
   Amount,
@@ -36,6 +31,7 @@ import { BootstrapServer } from "./bootstrap-server.js";
 import { type Clock, systemClock } from "./clock.js";
 import type { NodeConfig } from "./config.js";
 import { EndorsementPool } from "./endorsement-pool.js";
+import { ExecutionClient } from "./exec-thread/client.js";
 import { ExecutionDriver } from "./execution-driver.js";
 import { Factory } from "./factory.js";
 import { InclusionIndex } from "./inclusion-index.js";
@@ -87,17 +83,14 @@ export class MassaNode {
   onOutOfStep: (() => void) | undefined;
   /** Told of each block that becomes active (APIv2 subscriptions). */
   onNewBlock: ((block: ConsensusBlock) => void) | undefined;
-  /**
-   * The final state as the node's services see it: reads (and waiting for the disk). Only execution settles
-   * slots (it holds the controller); startup.ts makes the admin writes (genesis, bootstrap, downtime).
-   */
-  fs!: FinalStateReader & Pick<FinalStateAdmin, "drain">;
-  /** The same store, owned: closed at stop. */
-  private store: FinalState | undefined;
   /** Recent final and active blocks, kept on disk so that a restart resumes on them. */
   blockStore!: BlockStore;
   selector!: Selector;
-  execution!: Execution;
+  /**
+   * The execution thread, which owns the final state and execution from the start on (startup.ts makes the
+   * writes before it: genesis, bootstrap, downtime), and what the node's thread mirrors of it.
+   */
+  execution!: ExecutionClient;
   graph!: BlockGraph;
   pool!: OperationPool;
   network: Network | undefined;
@@ -165,12 +158,20 @@ export class MassaNode {
       nodeKey: () => nodeKey(c),
       slotAt: () => this.slotAt(),
     });
-    this.fs = m.fs;
-    this.store = m.fs;
     this.blockStore = m.blockStore;
     this.selector = m.selector;
-    this.execution = m.execution;
     this.graph = m.graph;
+    // the final state goes to the execution thread: closed here (its journal applied), opened there
+    await m.fs.close();
+    try {
+      this.execution = await ExecutionClient.start(c, this.log);
+    } catch (e) {
+      await closeStores({ blockStore: m.blockStore });
+      await m.selector.close();
+      throw e;
+    }
+    m.useExecutedCheck((id) => this.execution.isExecuted(id));
+    this.execution.onCycleCompleted = m.feedCycle;
     this.pool = new OperationPool({
       chainId: this.chainId,
       threadCount: c.thread_count,
@@ -182,11 +183,12 @@ export class MassaNode {
       // Massa keeps an operation whose window starts by the slot at now + this delay + 2·t0
       maxFutureStartPeriods: Math.floor(c.pool.operation_max_future_start_delay / c.t0) + 2,
       maxPerSender: c.pool.max_operations_per_sender,
-      funds: {
-        balance: (a) => m.execution.balance(a, "candidate"),
-        rollPrice: m.execution.config.rollPrice,
+      // candidate balances fetched from the execution thread before each admission (relay, API)
+      funds: { balance: (a) => this.execution.cachedBalance(a), rollPrice: Amount.fromMas(c.roll_price) },
+      gas: {
+        of: (op) => operationBlockGas(op, DEFAULT_SC_CONFIG.baseOperationGas),
+        maxPerBlock: DEFAULT_SC_CONFIG.maxGasPerBlock,
       },
-      gas: { of: (op) => m.execution.gasUsage(op), maxPerBlock: m.execution.config.sc.maxGasPerBlock },
     });
     this.services = this.wire(m);
     // signatures (the API's submissions too, not only the peers') are checked in the worker pool, off the
@@ -233,6 +235,7 @@ export class MassaNode {
       verifier,
       network,
       currentPeriod: () => this.currentSlot?.period ?? 0,
+      prefetchBalances: (senders) => this.execution.prefetchBalances(senders),
       stopped,
     });
     const judgements = new Judgements({
@@ -240,7 +243,7 @@ export class MassaNode {
       clock: this.clock,
       log: this.log,
       slotTime: (s) => s.timestamp(this.slotConfig),
-      finalSlot: () => m.fs.lastFinalSlot!,
+      finalSlot: () => this.execution.finalSlot,
       peerCount: () => this.network?.connected.length ?? 0,
       onOutOfStep: () => this.onOutOfStep?.(),
     });
@@ -269,8 +272,7 @@ export class MassaNode {
       graph: m.graph,
       pool: this.pool,
       endorsements,
-      execution: m.execution,
-      fs: m.fs,
+      execution: this.execution,
       relay,
       inclusion: this.inclusion,
       metrics: this.metrics,
@@ -281,15 +283,17 @@ export class MassaNode {
       threadCount: c.thread_count,
       periodsPerCycle: c.periods_per_cycle,
       graph: m.graph,
-      execution: m.execution,
-      fs: m.fs,
+      exec: this.execution,
+      draws: m.selector,
       blockStore: m.blockStore,
       metrics: this.metrics,
       clock: this.clock,
+      log: this.log,
+      onTicked: () => void this.refreshPool(),
     });
     const bootstrapServer = new BootstrapServer({
       sessionsPerIpPerMinute: c.network.bootstrap_sessions_per_ip_per_minute,
-      fs: m.fs,
+      exec: this.execution,
       graph: m.graph,
       clock: this.clock,
     });
@@ -313,20 +317,16 @@ export class MassaNode {
     s.factory.endorseNext(slot);
     s.endorsements.drop(slot);
     if (slot.thread === 0) {
-      this.graph.prune(KEEP_FINAL_PERIODS);
+      // nothing execution has not settled leaves the graph or the disk (it may lag behind finality)
+      const settled = this.execution.finalSlot.period;
+      this.graph.prune(KEEP_FINAL_PERIODS, settled);
       const oldestFinal = Math.min(
         ...this.graph.latestFinalBlocks().map((id) => this.graph.slotOf(id)?.period ?? 0),
       );
-      this.blockStore.prune(oldestFinal - KEEP_FINAL_PERIODS);
-      this.blockStore.pruneActive(this.fs.lastFinalSlot!);
+      this.blockStore.prune(Math.min(oldestFinal - KEEP_FINAL_PERIODS, settled));
+      this.blockStore.pruneActive(this.execution.finalSlot);
       s.driver.forgetGone();
     }
-    // after execution: the pool checks its operations against the balances of this slot
-    this.pool.prune(slot.period, (op) => {
-      const st = this.execution.operationStatus(op.id);
-      return st === undefined ? false : st.final || "candidate";
-    });
-    this.metrics.poolOperations.set(this.pool.size);
     const cycle = slot.cycle(this.config.periods_per_cycle);
     if (cycle !== this.cycleShown) {
       if (this.cycleShown >= 0) {
@@ -336,7 +336,7 @@ export class MassaNode {
             blocks: s.factory.cycle.blocks,
             misses: s.factory.cycle.misses,
             finalSlot: this.execution.finalSlot.toJSON(),
-            finalStateHash: this.fs.stateHash.toString(),
+            finalStateHash: this.execution.stateHash.toString(),
           },
           "cycle done",
         );
@@ -347,7 +347,28 @@ export class MassaNode {
     }
   }
 
-  /** (final slot, state fingerprint) of the last 1 000 final slots, oldest first. */
+  /**
+   * After each tick the execution thread answered: the pool checks its operations against the balances and
+   * executed operations of the slots just executed (the balances fetched first, in one request).
+   */
+  private async refreshPool(): Promise<void> {
+    try {
+      await this.execution.prefetchBalances(this.pool.senders());
+    } catch {
+      return; // the execution thread stopped: the node is stopping
+    }
+    this.pool.prune(this.currentSlot?.period ?? 0, (op) => {
+      const st = this.execution.operationStatus(op.id);
+      return st === undefined ? false : st.final || "candidate";
+    });
+    this.metrics.poolOperations.set(this.pool.size);
+  }
+
+  /** Resolves once the execution thread answered every tick sent (tests step slots, then wait for this). */
+  async executionIdle(): Promise<void> {
+    await this.services?.driver.idle();
+  }
+
   /** Final blocks and operations settled in the last minute (Massa's execution statistics window). */
   executionStats(): { finalBlocks: number; finalOperations: number } {
     return this.services?.driver.executionStats(this.clock.now()) ?? { finalBlocks: 0, finalOperations: 0 };
@@ -418,10 +439,12 @@ export class MassaNode {
     this.slotClock.stop();
     await this.network?.stop();
     await this.services?.intake.drained();
+    await this.services?.driver.idle();
     await this.verifier?.close();
     await this.selector?.close();
     this.services?.driver.persistActive();
-    await closeStores({ fs: this.store, blockStore: this.blockStore });
+    await this.execution?.close();
+    await closeStores({ blockStore: this.blockStore });
     this.log.info("node stopped");
   }
 }

@@ -29,8 +29,11 @@ export const DEFAULT_MAX_PER_SENDER = 1000;
 
 /** What the pool reads of its senders' coins (Massa's pool asks execution for the same). */
 export interface SenderFunds {
-  /** The address's candidate balance (the active slots executed so far); undefined: no such address. */
-  balance(address: Address): Amount | undefined;
+  /**
+   * The address's candidate balance (the active slots executed so far); undefined: no such address; null:
+   * not known at hand (the operation is then admitted without this check: execution makes the real one).
+   */
+  balance(address: Address): Amount | undefined | null;
   /** The price of one roll: what a RollBuy spends per roll. */
   readonly rollPrice: Amount;
 }
@@ -237,6 +240,11 @@ export class OperationPool {
     this.onAdded?.(op);
   }
 
+  /** The senders of the pooled operations, each once. */
+  senders(): Address[] {
+    return [...this.bySender.values()].map((ops) => ops[0]!.creatorAddress);
+  }
+
   /** Ids of the operations `sender` has in the pool. */
   idsOf(sender: { key: string }): string[] {
     return (this.bySender.get(sender.key) ?? []).map((o) => o.id.toString());
@@ -254,6 +262,7 @@ export class OperationPool {
   private unpaidWith(op: SignedOperation, funds: SenderFunds): SignedOperation[] {
     const sender = op.creatorAddress;
     const balance = funds.balance(sender);
+    if (balance === null) return [];
     const cost = maxSpending(op, funds.rollPrice);
     if (balance === undefined) {
       throw new PoolError(
@@ -349,12 +358,20 @@ export class OperationPool {
    */
   prune(currentPeriod: number, status: (op: SignedOperation) => HeldStatus): void {
     const funds = this.opts.funds;
-    /** Coins each sender has left for its operations not yet paid (null: none). */
-    const left = new Map<string, Amount | null>();
+    /** Coins each sender has left for its operations not yet paid (null: none; "unknown": not at hand). */
+    const left = new Map<string, Amount | null | "unknown">();
     const paid = (op: SignedOperation): boolean => {
       const key = op.creatorAddress.key;
       let l = left.get(key);
-      if (l === undefined) l = funds!.balance(op.creatorAddress) ?? null;
+      if (l === undefined) {
+        const b = funds!.balance(op.creatorAddress);
+        l = b === null ? "unknown" : (b ?? null);
+      }
+      // a balance not at hand keeps the sender's operations (the next refresh checks them)
+      if (l === "unknown") {
+        left.set(key, l);
+        return true;
+      }
       const cost = maxSpending(op, funds!.rollPrice);
       if (l === null || l.lt(cost)) {
         left.set(key, l);

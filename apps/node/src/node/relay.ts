@@ -1,6 +1,12 @@
 // Gossip of operations and endorsements: what was seen, per-peer budgets, signature checks in the worker
 // pool, pooling, and relaying what is new to the other peers.
-import { BoundedSet, bytesEqual, type SignedEndorsement, type SignedOperation } from "@massa-ts/models";
+import {
+  type Address,
+  BoundedSet,
+  bytesEqual,
+  type SignedEndorsement,
+  type SignedOperation,
+} from "@massa-ts/models";
 import { type Network, operationBatches, type Peer, type SignatureVerifier } from "@massa-ts/protocol";
 import type { Logger } from "pino";
 import type { Clock } from "./clock.js";
@@ -18,6 +24,8 @@ export interface RelayDeps {
   readonly network: () => Network | undefined;
   /** The current period (operations expired before it are not pooled). */
   currentPeriod(): number;
+  /** Fetches the senders' candidate balances the pool's admission reads. */
+  prefetchBalances(senders: readonly Address[]): Promise<void>;
   stopped(): boolean;
 }
 
@@ -116,6 +124,11 @@ export class Relay {
       this.d.verifier()!.verifyOperations(ops),
     );
     if (!pass) return;
+    try {
+      await this.d.prefetchBalances(ops.map((o) => o.creatorAddress));
+    } catch {
+      return; // the execution thread stopped: the node is stopping
+    }
     const fresh: SignedOperation[] = [];
     const period = this.d.currentPeriod();
     for (const op of ops) {

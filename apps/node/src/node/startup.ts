@@ -4,7 +4,6 @@
 // paths share their checks (fetched blocks, draws, roots) and read best in one file, in order.
 import { existsSync } from "node:fs";
 import { BlockGraph } from "@massa-ts/consensus";
-import { Execution } from "@massa-ts/execution";
 import { type CycleInfo, FinalState, loadInitialLedger } from "@massa-ts/final-state";
 import {
   type Address,
@@ -44,8 +43,11 @@ export interface NodeModules {
   readonly fs: FinalState;
   readonly blockStore: BlockStore;
   readonly selector: Selector;
-  readonly execution: Execution;
   readonly graph: BlockGraph;
+  /** Feeds the selector a completed cycle (with the one before it). */
+  readonly feedCycle: (info: CycleInfo, previous: CycleInfo | undefined) => void;
+  /** Consensus's reuse check reads the final executed operations from `f` from now on. */
+  readonly useExecutedCheck: (f: (id: OperationId) => boolean) => void;
   /** The graph's latest final index from which this node may produce (see Factory). */
   readonly produceFrom: number;
 }
@@ -139,18 +141,7 @@ export async function startUp(i: StartupInputs): Promise<NodeModules> {
         "bootstrap from a live peer (network.bootstrap), or start a new devnet (remove its directory).",
     );
   }
-  const selector = await startDraws(i, fs, downtimeEnd, nowSlot);
-  const execution = new Execution(fs, selector, {
-    threadCount: c.thread_count,
-    periodsPerCycle: c.periods_per_cycle,
-    endorsementCount: c.endorsement_count,
-    blockReward: Amount.fromMas(c.block_reward),
-    rollPrice: Amount.fromMas(c.roll_price),
-    operationValidityPeriods: c.operation_validity_periods,
-    t0: c.t0,
-    genesisTimestamp: c.genesis_timestamp,
-    chainId: BigInt(c.chain_id),
-  });
+  const { selector, feedCycle } = await startDraws(i, fs, downtimeEnd, nowSlot);
   const genesis = Array.from({ length: c.thread_count }, (_, t) => genesisHeader(t, i.genesisKey));
   if (bootstrapped) bootstrapped = await checkFetched(bootstrapped, genesis, selector, fs, i, log, fail);
   const consensusConfig = {
@@ -159,7 +150,9 @@ export async function startUp(i: StartupInputs): Promise<NodeModules> {
     deltaF0: c.delta_f0,
     operationValidityPeriods: c.operation_validity_periods,
   };
-  const isFinalExecuted = (id: OperationId) => fs.isExecuted(id);
+  // the final state's executed operations: read here until the execution thread's mirror takes over
+  let executedCheck = (id: OperationId) => fs.isExecuted(id);
+  const isFinalExecuted = (id: OperationId) => executedCheck(id);
   // The roots: after a network-wide stop, the genesis blocks (as on every node); else our stored final
   // blocks, or a peer's (plus our genesis blocks for threads without one). The final floor is our final
   // state's slot: a block at a slot it has settled is stale, whoever sends it.
@@ -206,7 +199,17 @@ export async function startUp(i: StartupInputs): Promise<NodeModules> {
     },
     "consensus graph built",
   );
-  return { fs, blockStore, selector, execution, graph, produceFrom };
+  return {
+    fs,
+    blockStore,
+    selector,
+    graph,
+    produceFrom,
+    feedCycle,
+    useExecutedCheck: (f) => {
+      executedCheck = f;
+    },
+  };
 }
 
 /**
@@ -281,7 +284,10 @@ async function startDraws(
   fs: FinalState,
   downtimeEnd: Slot | undefined,
   nowSlot: Slot | undefined,
-): Promise<Selector> {
+): Promise<{
+  selector: Selector;
+  feedCycle: (info: CycleInfo, previous: CycleInfo | undefined) => void;
+}> {
   const c = i.config;
   const selector = new Selector({
     config: {
@@ -304,16 +310,17 @@ async function startDraws(
   }
   /** Cycles completed while interpolating a downtime are not drawn when they end before this one. */
   let skipDrawsBefore = 0;
-  fs.onCycleCompleted((info: CycleInfo) => {
+  const feedCycle = (info: CycleInfo, previous: CycleInfo | undefined) => {
     // while a long downtime is interpolated, only the draws the restarted chain will use are worth making
     if (info.cycle + 2 < skipDrawsBefore) return;
     try {
-      const d = selector.feedCompletedCycle(info, fs.cycleInfo(info.cycle - 1));
+      const d = selector.feedCompletedCycle(info, previous);
       i.log.debug({ completed: info.cycle, drawing: d }, "cycle completed: drawing");
     } catch (e) {
       i.log.error({ cycle: info.cycle, err: (e as Error).message }, "cannot feed the selector");
     }
-  });
+  };
+  fs.onCycleCompleted((info: CycleInfo) => feedCycle(info, fs.cycleInfo(info.cycle - 1)));
   if (downtimeEnd) {
     const fin = fs.lastFinalSlot!;
     const slots = downtimeEnd.index(c.thread_count) - fin.index(c.thread_count);
@@ -334,7 +341,7 @@ async function startDraws(
   } else {
     await Promise.all([0, 1].map((d) => selector.waitForDraws(d)));
   }
-  return selector;
+  return { selector, feedCycle };
 }
 
 interface Stores {
