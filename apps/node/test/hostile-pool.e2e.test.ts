@@ -136,7 +136,7 @@ it("pool filled for free: 2 000 operations from empty addresses, fee 1 000 000 M
   expect(node.execution.operationStatus(transfer.id)?.success).toBe(true);
   const payload = transfer.content.payload as { recipient: Address };
   // 1 MAS less the 0.001 the new address costs
-  expect(node.execution.balance(payload.recipient, "final")?.toString()).toBe("0.999");
+  expect((await node.execution.balance(payload.recipient, "final"))?.toString()).toBe("0.999");
   // none of the attack went to the peers; the honest one did
   await until(() => relayedOps().has(transfer.id.toString()), "the honest transfer relayed", 8000);
   expect(ids.filter((id) => relayedOps().has(id))).toEqual([]);

@@ -204,7 +204,7 @@ it("an announced block's operations: only those the node lacks are fetched; a se
   );
   node.pool.add(funding, node.currentSlot!.period);
   await until(
-    () => node.execution.balance(knownAddress, "candidate") !== undefined,
+    async () => (await node.execution.balance(knownAddress, "candidate")) !== undefined,
     "the known operation's sender funded",
     8000,
   );
@@ -373,7 +373,7 @@ it("a flood of operations: the flooder is throttled (the excess dropped, never b
   );
   expect(node.execution.operationStatus(op.id)!.success).toBe(true);
   // 2 MAS to a new address, minus Massa's 0.001 MAS ledger entry creation cost
-  expect(node.execution.balance(recipient, "final")?.toString()).toBe("1.999");
+  expect((await node.execution.balance(recipient, "final"))?.toString()).toBe("1.999");
   expect(Slot.compare(node.execution.finalSlot, final)).toBeGreaterThan(0);
   expect(honest.connected).toHaveLength(1);
   expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(256 * 1024 * 1024);

@@ -18,11 +18,16 @@ export async function steppedNode(
   return { node, clock };
 }
 
-/** Steps one slot; the draws of the coming slot's cycle are awaited first (they are made in a worker). */
+/**
+ * Steps one slot; the draws of the coming slot's cycle are awaited first (they are made in a worker), and
+ * the slot's execution after (it runs on the execution thread).
+ */
 export async function stepSlot(node: MassaNode, clock: ManualClock): Promise<Slot> {
   const c = node.config;
   const next = node.currentSlot!.next(c.thread_count);
+  await node.executionIdle();
   await node.selector.waitForDraws(next.cycle(c.periods_per_cycle));
   clock.advance(c.t0 / c.thread_count);
+  await node.executionIdle();
   return next;
 }

@@ -1,0 +1,76 @@
+// A client pays for blocks full of gas, slot after slot (a contract function that writes storage until its
+// 4.29 billion gas run out): the node's API keeps answering while those blocks execute, because execution
+// runs on its own thread. Measured against itself in the same run: the time one such call takes (a
+// read-only run of the same function with the same gas, on the same node) and the longest the API kept a
+// client waiting while the paid blocks executed. Were execution on the node's thread, every API request
+// arriving during a block would wait for all of it.
+
+import { compileContract } from "@massa-ts/example-contracts";
+import * as w3 from "@massalabs/massa-web3";
+import { afterAll, expect, it } from "vitest";
+import { type OneNode, startOneNode } from "./one-node.ts";
+import { until } from "./wait.ts";
+
+let one: OneNode | undefined;
+let stop = false;
+afterAll(async () => {
+  stop = true;
+  await one?.stop();
+});
+
+/** The most a CallSC may ask: a block's gas less the base cost every operation counts. */
+const MAX_CALL_GAS = 4_294_967_295n - 800_000n;
+
+it("the API answers while paid blocks full of gas execute (execution on its own thread)", async () => {
+  one = await startOneNode("full-gas");
+  const node = one.node;
+  const url = one.running.publicUrl;
+  await until(() => (node.currentSlot?.period ?? 0) >= 2, "period 2", 20_000);
+  const account = await w3.Account.fromPrivateKey(one.devnet.accounts[0]!.secretKey);
+  const provider = w3.JsonRpcProvider.fromRPCUrl(url, account);
+  const stress = await w3.SmartContract.deploy(provider, await compileContract("stress"), new w3.Args(), {
+    coins: w3.Mas.fromString("100"),
+    waitFinalExecution: true,
+  });
+  // what one full-gas call of writeLoop costs the execution thread, seen from a client
+  const t0 = performance.now();
+  const ro = await stress.read("writeLoop", new w3.Args(), { maxGas: MAX_CALL_GAS });
+  const callMs = performance.now() - t0;
+  expect(ro.info.error ?? "").toMatch(/Not enough gas/);
+
+  // the paid calls, one after the other, while a client asks get_status back to back
+  let longest = 0;
+  let answers = 0;
+  const poll = (async () => {
+    while (!stop) {
+      const t = performance.now();
+      const r = await fetch(url, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "get_status", params: [] }),
+      });
+      await r.json();
+      longest = Math.max(longest, performance.now() - t);
+      answers++;
+    }
+  })();
+  const calls = 4;
+  for (let i = 0; i < calls; i++) {
+    const op = await stress.call("writeLoop", new w3.Args(), {
+      maxGas: MAX_CALL_GAS,
+      fee: w3.Mas.fromString("0.01"),
+    });
+    // out of gas, as meant (already final when the client looks late)
+    expect([w3.OperationStatus.SpeculativeError, w3.OperationStatus.Error]).toContain(
+      await op.waitSpeculativeExecution(),
+    );
+  }
+  stop = true;
+  await poll;
+  console.log(
+    `full-gas writeLoop: ${callMs.toFixed(0)} ms a call; ${calls} paid ones executed while the API answered ${answers} times, the longest in ${longest.toFixed(0)} ms`,
+  );
+  expect(answers).toBeGreaterThan(calls * 2);
+  // a request never waited for a whole block's execution
+  expect(longest).toBeLessThan(callMs / 2);
+}, 120_000);
