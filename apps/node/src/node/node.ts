@@ -81,6 +81,8 @@ export class MassaNode {
   readonly limits: BlockLimits;
   /** Called once when this node finds itself out of step (runNode then bootstraps it again). */
   onOutOfStep: (() => void) | undefined;
+  /** Called once if the execution thread fails (runNode then starts the node again on its stored state). */
+  onExecutionFailed: ((e: Error) => void) | undefined;
   /** Told of each block that becomes active (APIv2 subscriptions). */
   onNewBlock: ((block: ConsensusBlock) => void) | undefined;
   /** Recent final and active blocks, kept on disk so that a restart resumes on them. */
@@ -171,6 +173,9 @@ export class MassaNode {
       throw e;
     }
     m.useExecutedCheck((id) => this.execution.isExecuted(id));
+    this.execution.onFailure = (e) => {
+      if (!this.stopped) this.onExecutionFailed?.(e);
+    };
     this.execution.onCycleCompleted = m.feedCycle;
     this.pool = new OperationPool({
       chainId: this.chainId,

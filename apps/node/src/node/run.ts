@@ -21,6 +21,8 @@ export interface RunningNode {
   readonly stopped: Promise<void>;
   /** Times this node found itself out of step and bootstrapped again. */
   readonly resyncs: number;
+  /** Times the node was started again on its stored state after its execution thread failed. */
+  readonly restarts: number;
   stop(): Promise<void>;
 }
 
@@ -38,6 +40,7 @@ export async function runNode(config: NodeConfig, logger?: Logger): Promise<Runn
   let stopping: Promise<void> | undefined;
   let resyncing: Promise<void> | undefined;
   let resyncs = 0;
+  let restarts = 0;
   let publicUrl = "";
   let privateUrl = "";
   let apiV2Url = "";
@@ -64,6 +67,17 @@ export async function runNode(config: NodeConfig, logger?: Logger): Promise<Runn
     current = { node, servers };
     node.onOutOfStep = () => {
       resyncing ??= resync(cfg).finally(() => {
+        resyncing = undefined;
+      });
+    };
+    // the execution thread died: the state on disk is whole (its journal replays), so the node starts
+    // again on it, on the same API addresses
+    node.onExecutionFailed = (e) => {
+      logger?.error(
+        { err: e.message },
+        "execution thread failed: starting the node again on its stored state",
+      );
+      resyncing ??= relaunch(cfg).finally(() => {
         resyncing = undefined;
       });
     };
@@ -117,6 +131,28 @@ export async function runNode(config: NodeConfig, logger?: Logger): Promise<Runn
       "APIs listening",
     );
   };
+  const keep = (u: string) => u.replace(/^http:\/\//, "");
+  /** `cfg` on the API addresses bound at the first start (its ports may have been 0). */
+  const sameApi = (cfg: NodeConfig): NodeConfig => ({
+    ...cfg,
+    api: {
+      ...cfg.api,
+      public: keep(publicUrl),
+      private: keep(privateUrl),
+      ...(apiV2Url ? { v2: keep(apiV2Url) } : {}),
+    },
+  });
+  const relaunch = async (cfg: NodeConfig): Promise<void> => {
+    if (stopping) return;
+    await halt();
+    try {
+      await launch(sameApi(cfg));
+      restarts++;
+    } catch (e) {
+      logger?.error({ err: (e as Error).message }, "the node could not start again");
+      void stop();
+    }
+  };
   // Massa's answer to a node out of step: stop, drop the final state, bootstrap again (from the configured
   // bootstrap peer, else each configured peer in turn). The node key goes too unless the config sets one:
   // peers that banned the old state's blocks then meet a new identity.
@@ -125,7 +161,6 @@ export async function runNode(config: NodeConfig, logger?: Logger): Promise<Runn
     await halt();
     clearDataDir(cfg.data_dir);
     resyncs++;
-    const keep = (u: string) => u.replace(/^http:\/\//, "");
     // only pinned peers: a final state is taken from a node we know, not from whoever answers an address
     const sources = [
       ...new Set([cfg.network.bootstrap, ...cfg.network.peers].filter((x) => x?.includes("@"))),
@@ -134,16 +169,7 @@ export async function runNode(config: NodeConfig, logger?: Logger): Promise<Runn
     for (const bootstrap of sources) {
       if (stopping) return;
       try {
-        await launch({
-          ...cfg,
-          api: {
-            ...cfg.api,
-            public: keep(publicUrl),
-            private: keep(privateUrl),
-            ...(apiV2Url ? { v2: keep(apiV2Url) } : {}),
-          },
-          network: { ...cfg.network, bootstrap },
-        });
+        await launch({ ...sameApi(cfg), network: { ...cfg.network, bootstrap } });
         return;
       } catch (e) {
         last = e;
@@ -186,6 +212,9 @@ export async function runNode(config: NodeConfig, logger?: Logger): Promise<Runn
     },
     get resyncs() {
       return resyncs;
+    },
+    get restarts() {
+      return restarts;
     },
     stopped,
     stop,

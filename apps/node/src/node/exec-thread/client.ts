@@ -52,6 +52,8 @@ export class ExecutionClient {
   /** Candidate executed operations (id key → success, slot index), over the whole active history. */
   private readonly candidateOps = new Map<string, { success: boolean; index: number }>();
   private readonly balances = new Map<string, Amount | undefined>();
+  /** Told once if the thread fails (it died, or could not be started): the node cannot go on without it. */
+  onFailure: ((e: Error) => void) | undefined;
   /** Told of each completed cycle, in order, with the one before it (the selector's input). */
   onCycleCompleted: ((info: CycleInfo, previous: CycleInfo | undefined) => void) | undefined;
 
@@ -109,6 +111,7 @@ export class ExecutionClient {
     this.log.error({ err: e.message }, "execution thread stopped");
     for (const w of this.waiting.values()) w.reject(e);
     this.waiting.clear();
+    this.onFailure?.(e);
   }
 
   /** Whether the thread failed (the node cannot go on without it). */

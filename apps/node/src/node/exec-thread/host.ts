@@ -47,6 +47,8 @@ export class ExecutionHost implements QueryState {
   /** Draws of the slots past the final one, by slot index. */
   private readonly selections = new Map<number, Selection>();
   private settled: SettledW[] = [];
+  /** Executed slots already told to the node's thread (a tick that failed midway tells the rest later). */
+  private readonly reported = new WeakSet<object>();
   private completed: [CycleInfoW, CycleInfoW | null][] = [];
   readonly periodsPerCycle: number;
   readonly initialRolls: ReturnType<typeof loadInitialRolls>;
@@ -123,14 +125,13 @@ export class ExecutionHost implements QueryState {
     }
     for (const [s, w] of cmd.selections) this.selections.set(slotOf(s).index(T), selectionOf(w));
     const ex = this.execution;
-    const before = new Set(ex.activeHistory);
     const at = (s: Slot) => this.blocks.get(s.index(T)) ?? null;
     let stopped: TickResult["stopped"];
     const executed: SlotSummaryW[] = [];
     const noteExecuted = () => {
       for (const out of ex.activeHistory) {
-        if (before.has(out)) continue;
-        before.add(out);
+        if (this.reported.has(out)) continue;
+        this.reported.add(out);
         executed.push({
           slot: slotW(out.slot),
           operations: [...out.changes.executedOps.values()].map((r) => [r.id.key, r.success]),
