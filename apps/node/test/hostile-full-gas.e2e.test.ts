@@ -6,6 +6,7 @@
 // arriving during a block would wait for all of it.
 
 import { compileContract } from "@massa-ts/example-contracts";
+import { OperationId } from "@massa-ts/models";
 import * as w3 from "@massalabs/massa-web3";
 import { afterAll, expect, it } from "vitest";
 import { type OneNode, startOneNode } from "./one-node.ts";
@@ -22,7 +23,10 @@ afterAll(async () => {
 const MAX_CALL_GAS = 4_294_967_295n - 800_000n;
 
 it("the API answers while paid blocks full of gas execute (execution on its own thread)", async () => {
-  one = await startOneNode("full-gas");
+  // T0 2 s: a block full of gas takes up to a second or more on a busy machine, and an execution that falls
+  // behind the clock by more than a cycle leaves the next draws unknown (as in Massa); 100 ms slots would
+  // let a loaded CI machine stall production long enough for the paid operations to expire
+  one = await startOneNode("full-gas", (c) => ({ ...c, t0: 2000 }));
   const node = one.node;
   const url = one.running.publicUrl;
   await until(() => (node.currentSlot?.period ?? 0) >= 2, "period 2", 20_000);
@@ -61,9 +65,11 @@ it("the API answers while paid blocks full of gas execute (execution on its own 
       fee: w3.Mas.fromString("0.01"),
     });
     // out of gas, as meant (already final when the client looks late)
-    expect([w3.OperationStatus.SpeculativeError, w3.OperationStatus.Error]).toContain(
-      await op.waitSpeculativeExecution(),
-    );
+    const status = await op.waitSpeculativeExecution();
+    const n = one.running.node;
+    const id = OperationId.fromString(op.id);
+    const where = `call ${i}: status ${status}; clock ${n.currentSlot}, executed ${n.execution.lastExecutedSlot}, final ${n.execution.finalSlot}; restarts ${one.running.restarts}; in pool ${n.pool.has(id)}; in blocks ${n.inBlocks(id).join(",")}`;
+    expect([w3.OperationStatus.SpeculativeError, w3.OperationStatus.Error], where).toContain(status);
   }
   stop = true;
   await poll;

@@ -36,7 +36,13 @@ export async function startOneNode(
   const config = loadNodeConfig(devnet.configPath);
   // the tests' peers all connect from 127.0.0.1
   const base = { ...config, network: { ...config.network, listen: "127.0.0.1:0", max_peers_per_ip: 64 } };
-  const running = await runNode(tune(base), pino({ level: "silent" }));
+  const running = await runNode(
+    tune(base),
+    pino(
+      { level: process.env.ONE_NODE_LOG ? "debug" : "silent" },
+      process.env.ONE_NODE_LOG ? pino.destination(process.env.ONE_NODE_LOG) : undefined,
+    ),
+  );
   const node = running.node;
   const nets: Network[] = [];
   const te = new TextEncoder();

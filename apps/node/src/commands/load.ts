@@ -74,6 +74,8 @@ export function registerLoad(program: Command): void {
         throw new CliError(`--senders must be an integer from 0 to 65536, got ${f.senders}`);
       // the yardstick, measured before and after the run on this machine (figures vary 2× from day to day)
       const before = verifyRate(1000);
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
       const r = await runLoad({
         rpc: rpcUrl,
         accounts,
@@ -85,6 +87,13 @@ export function registerLoad(program: Command): void {
       });
       process.stderr.write(
         `load: ${r.sent} accepted, ${r.final} final; refusals ${JSON.stringify(r.refusals)}${r.sustainedTps ? `; sustained ${r.sustainedTps}/s offered` : ""}\n`,
+      );
+      // what this process (signing, sending, following) took of the machine: on a shared box, the node
+      // had the rest
+      const cpu = process.cpuUsage(cpu0);
+      const wallS = (performance.now() - t0) / 1000;
+      process.stderr.write(
+        `load generator: ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s of CPU in ${wallS.toFixed(1)} s (${((cpu.user + cpu.system) / 1e4 / wallS).toFixed(0)} % of one core)\n`,
       );
       const verify = Math.round((before + verifyRate(1000)) / 2);
       process.stderr.write(

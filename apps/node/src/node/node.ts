@@ -196,6 +196,11 @@ export class MassaNode {
       },
     });
     this.services = this.wire(m);
+    this.metrics.threadBusy = () => ({
+      main: performance.eventLoopUtilization().active,
+      execution: this.execution.busyMs,
+      verifier: this.verifier?.busyMs ?? 0,
+    });
     // signatures (the API's submissions too, not only the peers') are checked in the worker pool, off the
     // node's thread: a node alone on its network uses both cores as well
     this.verifier = startVerifier(c);

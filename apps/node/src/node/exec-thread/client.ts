@@ -114,6 +114,11 @@ export class ExecutionClient {
     this.onFailure?.(e);
   }
 
+  /** Milliseconds the execution thread has been busy since it started (its event loop's active time). */
+  get busyMs(): number {
+    return this.failure ? 0 : this.worker.performance.eventLoopUtilization().active;
+  }
+
   /** Whether the thread failed (the node cannot go on without it). */
   get failed(): Error | undefined {
     return this.failure;
