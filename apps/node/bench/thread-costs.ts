@@ -1,0 +1,102 @@
+/**
+ * Where a transfer's CPU goes. A one-node devnet as its own process (`massa-ts devnet`) is measured idle,
+ * then under `massa-ts load` (this process) at a fixed rate. From the node's /metrics before and after: the
+ * busy time of each of its threads (main, execution, signature verifiers) and its whole process CPU; from
+ * this process, the load generator's CPU. Each is printed in microseconds per final transfer (idle cost
+ * taken out), beside the yardstick: one core's `crypto.verify`, in microseconds per signature. On a
+ * 2-core machine the sum of the node's and the generator's costs bounds the rate: 2 s of CPU per second.
+ * Writes bench-results/thread-costs.json.
+ * Run: pnpm --filter @massa-ts/node bench:thread-costs [tps] [seconds]   (default 1500 40)
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runLoad } from "../src/load/run-load.ts";
+import { verifyRate } from "../src/load/yardstick.ts";
+import { spawnDevnet } from "../test/devnet-process.ts";
+import { writeResult } from "./results.ts";
+
+const tps = Number(process.argv[2] ?? 1500);
+const seconds = Number(process.argv[3] ?? 40);
+const IDLE_S = 10;
+const log = (s: string) => process.stderr.write(`  ${s}\n`);
+
+const dir = mkdtempSync(join(tmpdir(), "massa-ts-costs-"));
+const { child, devnet } = await spawnDevnet(dir, 1000);
+process.on("exit", () => child.kill("SIGINT"));
+const { publicApi, privateApi } = devnet.nodes[0]!;
+
+type Reading = { at: number; cpu: number; main: number; execution: number; verifier: number };
+const value = (text: string, pattern: string) =>
+  Number(new RegExp(`^${pattern} (\\S+)$`, "m").exec(text)?.[1]);
+async function read(): Promise<Reading> {
+  const m = await (await fetch(`${privateApi}/metrics`)).text();
+  const busy = (t: string) => value(m, `massa_ts_thread_busy_seconds\\{thread="${t}"\\}`);
+  return {
+    at: performance.now() / 1000,
+    cpu: value(m, "process_cpu_seconds_total"),
+    main: busy("main"),
+    execution: busy("execution"),
+    verifier: busy("verifier"),
+  };
+}
+const keys = ["cpu", "main", "execution", "verifier"] as const;
+const perSecond = (a: Reading, b: Reading) =>
+  Object.fromEntries(keys.map((k) => [k, (b[k] - a[k]) / (b.at - a.at)])) as Record<
+    (typeof keys)[number],
+    number
+  >;
+
+// past genesis, then idle
+await new Promise((r) => setTimeout(r, 5_000));
+const i0 = await read();
+await new Promise((r) => setTimeout(r, IDLE_S * 1000));
+const i1 = await read();
+const idle = perSecond(i0, i1);
+
+const verify = verifyRate(1000);
+const l0 = await read();
+const cpu0 = process.cpuUsage();
+const r = await runLoad({
+  rpc: publicApi,
+  accounts: devnet.accounts,
+  tps,
+  durationS: seconds,
+  threads: 2,
+  log,
+});
+const cpu = process.cpuUsage(cpu0);
+const l1 = await read();
+const span = l1.at - l0.at;
+const us = (k: (typeof keys)[number]) => ((l1[k] - l0[k] - idle[k] * span) * 1e6) / r.final;
+const generator = (cpu.user + cpu.system) / r.final; // cpuUsage is in µs
+const yardstickUs = 1e6 / verify;
+const rows: [string, number][] = [
+  ["node process, all threads", us("cpu")],
+  ["  main thread (network, consensus, pool, API)", us("main")],
+  ["  execution thread (execute, settle)", us("execution")],
+  ["  signature verifier thread", us("verifier")],
+  ["load generator process (sign, send, follow)", generator],
+];
+console.log(
+  `${r.final} transfers final of ${r.sent} accepted at ${tps}/s offered over ${seconds} s (final ${r.txPerS}/s); yardstick ${verify} verify/s = ${yardstickUs.toFixed(0)} µs a signature`,
+);
+for (const [what, v] of rows)
+  console.log(
+    `${what.padEnd(48)} ${v.toFixed(0).padStart(6)} µs a transfer  (${(v / yardstickUs).toFixed(2)} signatures)`,
+  );
+const total = us("cpu") + generator;
+console.log(
+  `node + generator: ${total.toFixed(0)} µs a transfer: 2 cores bound the rate at ${Math.round(2e6 / total)}/s (${(2e6 / total / verify).toFixed(2)}× the yardstick); the node alone on 2 cores at ${Math.round(2e6 / us("cpu"))}/s (${(2e6 / us("cpu") / verify).toFixed(2)}×)`,
+);
+writeResult("thread-costs", verify, {
+  final_per_s: r.txPerS,
+  node_us_per_tx: Math.round(us("cpu")),
+  main_us_per_tx: Math.round(us("main")),
+  execution_us_per_tx: Math.round(us("execution")),
+  verifier_us_per_tx: Math.round(us("verifier")),
+  generator_us_per_tx: Math.round(generator),
+});
+child.kill("SIGINT");
+rmSync(dir, { recursive: true, force: true });
+process.exit(0);
