@@ -7,6 +7,12 @@ import type { Clock } from "./clock.js";
 
 /** Periods of stalled finality while refusing peers' blocks after which a node bootstraps again. */
 export const OUT_OF_STEP_PERIODS = 8;
+/**
+ * Periods of stalled finality, with peers connected and blocks waiting for parents no peer has sent, after
+ * which a node bootstraps again: it is behind by more than its peers keep (a node restarted while its peers
+ * could not answer with their graph, and that they left behind meanwhile).
+ */
+export const STALLED_PERIODS = 20;
 
 export interface JudgementsDeps {
   readonly t0: number;
@@ -14,8 +20,10 @@ export interface JudgementsDeps {
   readonly log: Logger;
   /** Timestamp of a slot's start. */
   slotTime(slot: Slot): number;
-  /** Our last final slot. */
+  /** Our last final slot (consensus's: execution settles up to it, perhaps later). */
   finalSlot(): Slot;
+  /** Blocks that blocks waiting for their parents still miss. */
+  missingParents(): number;
   /** Peers currently connected. */
   peerCount(): number;
   /** Called once when this node finds itself out of step. */
@@ -26,6 +34,9 @@ export class Judgements {
   /** Refusals waiting for a verdict on their senders; at most 1 024. */
   private judged: { peer: Peer; block: BlockId; slot: Slot; reason: string; deadline: number }[] = [];
   private outOfStepReported = false;
+  /** The final slot last seen, and since when it has not moved. */
+  private lastFinal: Slot | undefined;
+  private finalSince = 0;
 
   constructor(private readonly d: JudgementsDeps) {}
 
@@ -57,6 +68,7 @@ export class Judgements {
 
   /** Bans the senders of refused blocks our finality went past; detects being out of step (each tick). */
   settle(): void {
+    this.checkStalled();
     if (this.judged.length === 0) return;
     const fin = this.d.finalSlot();
     const now = this.d.clock.now();
@@ -82,5 +94,29 @@ export class Judgements {
       );
       this.d.onOutOfStep();
     }
+  }
+
+  /**
+   * Finality stalled for {@link STALLED_PERIODS} while peers are connected and blocks wait for parents none
+   * of them sends: the blocks between our final slot and theirs are gone from every graph, we cannot catch
+   * up block by block.
+   */
+  private checkStalled(): void {
+    const fin = this.d.finalSlot();
+    const now = this.d.clock.now();
+    if (!this.lastFinal?.equals(fin)) {
+      this.lastFinal = fin;
+      this.finalSince = now;
+      return;
+    }
+    if (this.outOfStepReported || now - this.finalSince < STALLED_PERIODS * this.d.t0) return;
+    const missing = this.d.missingParents();
+    if (missing === 0 || this.d.peerCount() === 0) return;
+    this.outOfStepReported = true;
+    this.d.log.error(
+      { finalSlot: fin.toJSON(), stalledMs: now - this.finalSince, missingParents: missing },
+      "out of step with our peers (finality stalled, blocks waiting for parents no peer sends): bootstrapping again",
+    );
+    this.d.onOutOfStep();
   }
 }

@@ -253,7 +253,9 @@ export class MassaNode {
       clock: this.clock,
       log: this.log,
       slotTime: (s) => s.timestamp(this.slotConfig),
-      finalSlot: () => this.execution.finalSlot,
+      // consensus's finality, not execution's (which may lag behind it)
+      finalSlot: () => m.graph.finalSlotBound(this.execution.finalSlot),
+      missingParents: () => m.graph.missingParents(1).length,
       peerCount: () => this.network?.connected.length ?? 0,
       onOutOfStep: () => this.onOutOfStep?.(),
     });
