@@ -5,12 +5,10 @@
 // client waiting while the paid blocks executed. Were execution on the node's thread, every API request
 // arriving during a block would wait for all of it.
 
-import { compileContract } from "@massa-ts/example-contracts";
 import { OperationId } from "@massa-ts/models";
 import * as w3 from "@massalabs/massa-web3";
 import { afterAll, expect, it } from "vitest";
-import { type OneNode, startOneNode } from "./one-node.ts";
-import { until } from "./wait.ts";
+import { deployStress, type OneNode, startOneNode } from "./one-node.ts";
 
 let one: OneNode | undefined;
 let stop = false;
@@ -27,15 +25,8 @@ it("the API answers while paid blocks full of gas execute (execution on its own 
   // behind the clock by more than a cycle leaves the next draws unknown (as in Massa); 100 ms slots would
   // let a loaded CI machine stall production long enough for the paid operations to expire
   one = await startOneNode("full-gas", (c) => ({ ...c, t0: 2000 }));
-  const node = one.node;
   const url = one.running.publicUrl;
-  await until(() => (node.currentSlot?.period ?? 0) >= 2, "period 2", 20_000);
-  const account = await w3.Account.fromPrivateKey(one.devnet.accounts[0]!.secretKey);
-  const provider = w3.JsonRpcProvider.fromRPCUrl(url, account);
-  const stress = await w3.SmartContract.deploy(provider, await compileContract("stress"), new w3.Args(), {
-    coins: w3.Mas.fromString("100"),
-    waitFinalExecution: true,
-  });
+  const { stress } = await deployStress(one, "100");
   // what one full-gas call of writeLoop costs the execution thread, seen from a client
   const t0 = performance.now();
   const ro = await stress.read("writeLoop", new w3.Args(), { maxGas: MAX_CALL_GAS });

@@ -3,11 +3,8 @@
 // pace of a quiet node) because read-only executions get a bounded share of its thread; the flood gets
 // Massa's error shape saying when to retry.
 
-import { compileContract } from "@massa-ts/example-contracts";
-import * as w3 from "@massalabs/massa-web3";
 import { afterAll, expect, it } from "vitest";
-import { type OneNode, startOneNode } from "./one-node.ts";
-import { until } from "./wait.ts";
+import { deployStress, type OneNode, startOneNode } from "./one-node.ts";
 
 let one: OneNode | undefined;
 afterAll(async () => {
@@ -18,13 +15,7 @@ it("a flood of full-gas read-only calls gets 'retry' answers while finality keep
   one = await startOneNode("read-only-flood");
   const node = one.node;
   const url = one.running.publicUrl;
-  await until(() => (node.currentSlot?.period ?? 0) >= 2, "period 2", 20_000);
-  const account = await w3.Account.fromPrivateKey(one.devnet.accounts[0]!.secretKey);
-  const provider = w3.JsonRpcProvider.fromRPCUrl(url, account);
-  const stress = await w3.SmartContract.deploy(provider, await compileContract("stress"), new w3.Args(), {
-    coins: w3.Mas.fromString("10"),
-    waitFinalExecution: true,
-  });
+  const { stress } = await deployStress(one, "10");
   const periodsIn = async (ms: number) => {
     const from = node.execution.finalSlot.period;
     await new Promise((r) => setTimeout(r, ms));

@@ -3,13 +3,16 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { compileContract } from "@massa-ts/example-contracts";
 import { blake3, MASSA_BLOCK_LIMITS, SecretKey } from "@massa-ts/models";
 import { type Message, Network, type NetworkOptions } from "@massa-ts/protocol";
+import * as w3 from "@massalabs/massa-web3";
 import pino from "pino";
 import { createDevnet } from "../src/commands/devnet.ts";
 import { loadNodeConfig, type NodeConfig } from "../src/node/config.ts";
 import type { MassaNode } from "../src/node/node.ts";
 import { type RunningNode, runNode } from "../src/node/run.ts";
+import { until } from "./wait.ts";
 
 export interface OneNode {
   readonly devnet: ReturnType<typeof createDevnet>;
@@ -73,4 +76,22 @@ export async function startOneNode(
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The example `stress` contract (functions that loop until their gas runs out) deployed through massa-web3
+ * with `coins` MAS, once the node is past period 2; with the provider that deployed it.
+ */
+export async function deployStress(
+  one: OneNode,
+  coins: string,
+): Promise<{ provider: w3.JsonRpcProvider; stress: w3.SmartContract }> {
+  await until(() => (one.node.currentSlot?.period ?? 0) >= 2, "period 2", 20_000);
+  const account = await w3.Account.fromPrivateKey(one.devnet.accounts[0]!.secretKey);
+  const provider = w3.JsonRpcProvider.fromRPCUrl(one.running.publicUrl, account);
+  const stress = await w3.SmartContract.deploy(provider, await compileContract("stress"), new w3.Args(), {
+    coins: w3.Mas.fromString(coins),
+    waitFinalExecution: true,
+  });
+  return { provider, stress };
 }

@@ -1,15 +1,8 @@
 // The public API's methods about the chain: blocks, the graph and its cliques, endorsements, datastore and
 // bytecode reads, execution events, the version and the final state hashes.
-import {
-  BlockId,
-  compareBytes,
-  EndorsementId,
-  OperationId,
-  type SignedEndorsement,
-  Slot,
-} from "@massa-ts/models";
+import { BlockId, EndorsementId, OperationId, type SignedEndorsement, Slot } from "@massa-ts/models";
 import { API_VERSION } from "./api-catalog.js";
-import { bytesJson, endorsementJson, eventJson, headerJson, slotJson } from "./api-json.js";
+import { endorsementJson, headerJson, slotJson } from "./api-json.js";
 import { param } from "./api-params.js";
 import type { NodeApiView } from "./api-view.js";
 import type { KeysQuery } from "./exec-thread/queries.js";

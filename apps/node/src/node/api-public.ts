@@ -11,7 +11,7 @@ import {
 import { addCallMethods } from "./api-calls.js";
 import { API_VERSION, openRpcDocument } from "./api-catalog.js";
 import { chainMethods } from "./api-chain.js";
-import { bytesJson, operationJson, operationJsonBound, slotJson } from "./api-json.js";
+import { operationJson, operationJsonBound, slotJson } from "./api-json.js";
 import { param } from "./api-params.js";
 import { currentCycle, page } from "./api-stakers.js";
 import type { NodeApiView } from "./api-view.js";

@@ -7,7 +7,6 @@ import { BlockGraph } from "@massa-ts/consensus";
 import { type CycleInfo, FinalState, loadInitialLedger } from "@massa-ts/final-state";
 import {
   type Address,
-  Amount,
   type BlockLimits,
   genesisHeader,
   type OperationId,

@@ -48,7 +48,7 @@ export class ExecutionClient {
   private readonly finalOps = new Map<string, boolean>();
   private readonly finalOpsByExpiry = new Map<number, string[]>();
   /** The active history's slots, oldest first, and their operations. */
-  private history: { index: number; slot: Slot; operations: (readonly [string, boolean])[] }[] = [];
+  private history: { index: number; operations: readonly (readonly [string, boolean])[] }[] = [];
   /** Candidate executed operations (id key → success, slot index), over the whole active history. */
   private readonly candidateOps = new Map<string, { success: boolean; index: number }>();
   private readonly balances = new Map<string, Amount | undefined>();
@@ -78,7 +78,14 @@ export class ExecutionClient {
   static async start(config: NodeConfig, log: Logger): Promise<ExecutionClient> {
     const worker = spawnWorker(import.meta.url, "exec.worker");
     const c = new ExecutionClient(worker, config, log);
-    const o = await c.call("open", { config });
+    let o: Result<"open">;
+    try {
+      o = await c.call("open", { config });
+    } catch (e) {
+      c.failure ??= e as Error; // not a failure of a running node: nobody is told
+      await worker.terminate();
+      throw e;
+    }
     c.finalSlot = slotOf(o.finalSlot);
     c.lastExecutedSlot = c.finalSlot;
     c.stateHash = new StateHash(o.stateHash);
@@ -129,10 +136,9 @@ export class ExecutionClient {
     const r = await this.call("tick", cmd);
     this.balances.clear();
     for (const s of r.executed) {
-      const slot = slotOf(s.slot);
-      const index = slot.index(this.threadCount);
+      const index = slotOf(s.slot).index(this.threadCount);
       this.dropHistoryFrom(index);
-      this.history.push({ index, slot, operations: [...s.operations] });
+      this.history.push({ index, operations: s.operations });
       for (const [k, success] of s.operations) this.candidateOps.set(k, { success, index });
     }
     for (const st of r.settled) {

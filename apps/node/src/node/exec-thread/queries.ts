@@ -1,7 +1,13 @@
 // The API's reads of execution and the final state, answered on the execution thread as JSON-ready
 // values (the node's thread only forwards them): balances, datastores, bytecode, events, transfers,
 // cycle infos, read-only executions, stakers' rolls.
-import type { Execution, ReadLevel, ReadOnlyOutcome, ReadOnlyRequest } from "@massa-ts/execution";
+import type {
+  Execution,
+  ReadLevel,
+  ReadOnlyOutcome,
+  ReadOnlyRequest,
+  ReadOnlyTarget,
+} from "@massa-ts/execution";
 import type { FinalStateReader } from "@massa-ts/final-state";
 import { Address, Amount, compareAddresses, compareBytes, OperationId } from "@massa-ts/models";
 import { bytesJson, eventJson, slotJson } from "../api-json.js";
@@ -222,18 +228,10 @@ export interface ReadOnlyRequestW {
   readonly caller: string;
   readonly coins?: bigint;
   readonly fee?: bigint;
+  /** Execution's own target, the called address as text. */
   readonly target:
-    | {
-        readonly kind: "bytecode";
-        readonly bytecode: Uint8Array;
-        readonly opDatastore?: readonly (readonly [Uint8Array, Uint8Array])[];
-      }
-    | {
-        readonly kind: "call";
-        readonly address: string;
-        readonly func: string;
-        readonly parameter: Uint8Array;
-      };
+    | Extract<ReadOnlyTarget, { kind: "bytecode" }>
+    | (Omit<Extract<ReadOnlyTarget, { kind: "call" }>, "address"> & { readonly address: string });
 }
 
 /** Runs a read-only execution; its answer in Massa's shape, and the time it took. */
