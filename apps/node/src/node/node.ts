@@ -1,8 +1,9 @@
 // The node's lifecycle: its identity and keys from the config, then start (startup.ts decides genesis,
 // bootstrap, restart or downtime and opens the modules), the services wired in one place, the slot tick
 // that drives them, and stop. Each behaviour lives in the service named after it (see ARCHITECTURE.md).
-// Just over 400 lines: the small reads the API's view takes (NodeApiView) are getters here, so that the
-// handlers never hold the services themselves.
+// Over 400 lines: the small reads the API's view takes (NodeApiView) are getters here, so that the
+// handlers never hold the services themselves, and the hand-over to the execution thread (with the pool's
+// refresh after each of its ticks) is wired here like every other service.
 import type { BlockGraph, ConsensusBlock } from "@massa-ts/consensus";
 import { DEFAULT_SC_CONFIG, operationBlockGas } from "@massa-ts/execution";
 import { loadInitialRolls } from "@massa-ts/final-state";
