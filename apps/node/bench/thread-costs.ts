@@ -27,7 +27,7 @@ const { child, devnet } = await spawnDevnet(dir, 1000);
 process.on("exit", () => child.kill("SIGINT"));
 const { publicApi, privateApi } = devnet.nodes[0]!;
 
-type Reading = { at: number; cpu: number; main: number; execution: number; verifier: number };
+type Reading = { at: number; cpu: number; main: number; execution: number };
 const value = (text: string, pattern: string) =>
   Number(new RegExp(`^${pattern} (\\S+)$`, "m").exec(text)?.[1]);
 async function read(): Promise<Reading> {
@@ -38,10 +38,9 @@ async function read(): Promise<Reading> {
     cpu: value(m, "process_cpu_seconds_total"),
     main: busy("main"),
     execution: busy("execution"),
-    verifier: busy("verifier"),
   };
 }
-const keys = ["cpu", "main", "execution", "verifier"] as const;
+const keys = ["cpu", "main", "execution"] as const;
 const perSecond = (a: Reading, b: Reading) =>
   Object.fromEntries(keys.map((k) => [k, (b[k] - a[k]) / (b.at - a.at)])) as Record<
     (typeof keys)[number],

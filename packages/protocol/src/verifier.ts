@@ -88,13 +88,6 @@ export class SignatureVerifier {
     }
   }
 
-  /** Milliseconds the pool's threads have been busy since they started (their event loops' active time). */
-  get busyMs(): number {
-    let ms = 0;
-    for (const t of this.pool?.threads ?? []) ms += t.performance.eventLoopUtilization().active;
-    return ms;
-  }
-
   /** Signatures waiting for a worker. */
   get pending(): number {
     return this.queued;

@@ -14,6 +14,7 @@ import {
   type ExecBlockW,
   execBlockW,
   type SelectionW,
+  type SettledW,
   type SlotW,
   selectionW,
   slotW,
@@ -147,9 +148,7 @@ export class ExecutionDriver {
     return { blocks, selections, upTo: slotW(upTo), finalUpTo: slotW(finalUpTo) };
   }
 
-  private noteSettled(
-    settled: readonly { slot: SlotW; hash: string; block: boolean; operationCount: number }[],
-  ) {
+  private noteSettled(settled: readonly SettledW[]) {
     const now = this.d.clock.now();
     for (const s of settled) {
       this.finalHashes.push({ slot: new Slot(s.slot[0], s.slot[1]), hash: s.hash });

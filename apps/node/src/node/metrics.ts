@@ -52,8 +52,9 @@ export class NodeMetrics {
   }
 
   /**
-   * Busy time of each of the node's threads since it started, in ms (the main one, execution, the signature
-   * verifiers): what a profile of a loaded node divides by the operations it handled.
+   * Busy time of the node's main and execution threads since it started, in ms: what a profile of a loaded
+   * node divides by the operations it handled. (The signature verifiers are left out: a Piscina worker's
+   * event loop counts its waits for work as busy.)
    */
   threadBusy: (() => Record<string, number>) | undefined;
 

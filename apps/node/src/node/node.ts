@@ -200,7 +200,6 @@ export class MassaNode {
     this.metrics.threadBusy = () => ({
       main: performance.eventLoopUtilization().active,
       execution: this.execution.busyMs,
-      verifier: this.verifier?.busyMs ?? 0,
     });
     // signatures (the API's submissions too, not only the peers') are checked in the worker pool, off the
     // node's thread: a node alone on its network uses both cores as well
