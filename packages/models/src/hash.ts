@@ -1,6 +1,7 @@
 import * as nodeCrypto from "node:crypto";
 import { blake3 as nobleBlake3 } from "@noble/hashes/blake3.js";
 import { createBase58check } from "@scure/base";
+import { blake3Short } from "./blake3-kernel.js";
 import { concatBytes, u64be } from "./bytes.js";
 import { DecodeError } from "./errors.js";
 
@@ -9,7 +10,7 @@ export const HASH_SIZE = 32;
 
 /** BLAKE3-256 of `data` (Massa's `Hash::compute_from`). */
 export function blake3(data: Uint8Array): Uint8Array {
-  return nobleBlake3(data);
+  return blake3Short(data) ?? nobleBlake3(data);
 }
 
 /** BLAKE3 in extendable-output mode, `outputLength` bytes (the final-state hash uses 512). */

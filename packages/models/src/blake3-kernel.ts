@@ -1,0 +1,204 @@
+import { newWasmMemory, Op, WasmKernel, type WasmMemory, WasmType, wasm } from "./wasm.js";
+
+/**
+ * BLAKE3 of one chunk (inputs of at most 1 024 bytes) as WebAssembly functions assembled at load (see
+ * `wasm.ts`): ids, addresses and the state hash's entries are all that short, and the kernel hashes them
+ * several times faster than the JavaScript implementation, which stays for longer inputs. Specification:
+ * the BLAKE3 paper, §2 (compression, chunk chaining, root output with the output block counter).
+ *
+ * - `hash256(input, len, out)`: the 32-byte hash of the `len` bytes at `input` into `out`.
+ * - `xof512xor(input, len, acc)`: the first 512 bytes of the extendable output XORed into the 512 bytes
+ *   at `acc` (the final state's hash step).
+ * In both, the input is zero-padded to a multiple of 64 bytes (at least 64).
+ */
+
+const IV = [
+  0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+] as const;
+const MSG_PERMUTATION = [2, 6, 3, 10, 7, 0, 4, 13, 1, 11, 12, 5, 9, 14, 15, 8] as const;
+const CHUNK_START = 1;
+const CHUNK_END = 2;
+const ROOT = 8;
+/** Largest input hashed by the kernel: one chunk. */
+export const BLAKE3_KERNEL_MAX_INPUT = 1024;
+
+const { get, set, tee, i32, mem } = wasm;
+const { i32: T } = WasmType;
+
+// locals: params 0..2, then v0..v15, m0..m15, cv0..cv7, then scalars
+const P_IN = 0;
+const P_LEN = 1;
+const P_OUT = 2;
+const V = (i: number) => 3 + i;
+const M = (i: number) => 19 + i;
+const CV = (i: number) => 35 + i;
+const L_BLK = 43;
+const L_NBLOCKS = 44;
+const L_T = 45;
+const L_FLAGS = 46;
+const L_BLEN = 47;
+const L_P = 48;
+const L_Q = 49;
+
+const add = Op.i32_add;
+const xor = Op.i32_xor;
+const rotr = (n: number) => [...i32(n), Op.i32_rotr];
+
+/** The quarter-round G on state words a, b, c, d with message locals x, y. */
+function g(a: number, b: number, c: number, d: number, x: number, y: number): number[] {
+  return [
+    ...[...get(V(a)), ...get(V(b)), add, ...get(x), add, ...set(V(a))],
+    ...[...get(V(d)), ...get(V(a)), xor, ...rotr(16), ...set(V(d))],
+    ...[...get(V(c)), ...get(V(d)), add, ...set(V(c))],
+    ...[...get(V(b)), ...get(V(c)), xor, ...rotr(12), ...set(V(b))],
+    ...[...get(V(a)), ...get(V(b)), add, ...get(y), add, ...set(V(a))],
+    ...[...get(V(d)), ...get(V(a)), xor, ...rotr(8), ...set(V(d))],
+    ...[...get(V(c)), ...get(V(d)), add, ...set(V(c))],
+    ...[...get(V(b)), ...get(V(c)), xor, ...rotr(7), ...set(V(b))],
+  ];
+}
+
+/**
+ * The compression function on cv (locals), the message in m (locals), counter low word from `counter`
+ * (high word 0), block length and flags from locals; leaves the 16-word state in v. The message
+ * permutation is applied at assembly time by renaming locals.
+ */
+function compress(counter: number[]): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < 8; i++) out.push(...get(CV(i)), ...set(V(i)));
+  for (let i = 0; i < 4; i++) out.push(...i32(IV[i]!), ...set(V(8 + i)));
+  out.push(...counter, ...set(V(12)), ...i32(0), ...set(V(13)));
+  out.push(...get(L_BLEN), ...set(V(14)), ...get(L_FLAGS), ...set(V(15)));
+  let s = Array.from({ length: 16 }, (_, i) => M(i));
+  for (let r = 0; r < 7; r++) {
+    out.push(...g(0, 4, 8, 12, s[0]!, s[1]!), ...g(1, 5, 9, 13, s[2]!, s[3]!));
+    out.push(...g(2, 6, 10, 14, s[4]!, s[5]!), ...g(3, 7, 11, 15, s[6]!, s[7]!));
+    out.push(...g(0, 5, 10, 15, s[8]!, s[9]!), ...g(1, 6, 11, 12, s[10]!, s[11]!));
+    out.push(...g(2, 7, 8, 13, s[12]!, s[13]!), ...g(3, 4, 9, 14, s[14]!, s[15]!));
+    s = MSG_PERMUTATION.map((k) => s[k]!);
+  }
+  return out;
+}
+
+const loadMessage: number[] = Array.from({ length: 16 }, (_, i) => [
+  ...get(L_P),
+  ...mem(Op.i32_load, 2, 4 * i),
+  ...set(M(i)),
+]).flat();
+
+/** Initial chaining value, then every block but the last chained; leaves the last block's position. */
+const chainBlocks: number[] = [
+  ...Array.from({ length: 8 }, (_, i) => [...i32(IV[i]!), ...set(CV(i))]).flat(),
+  // nblocks = max(1, ceil(len / 64))
+  ...[...get(P_LEN), ...i32(63), add, ...i32(6), Op.i32_shr_u, ...tee(L_NBLOCKS)],
+  ...[Op.i32_eqz, Op.if, WasmType.void, ...i32(1), ...set(L_NBLOCKS), Op.end],
+  ...[...i32(0), ...set(L_BLK), ...get(P_IN), ...set(L_P), ...i32(64), ...set(L_BLEN)],
+  // every block but the last: chain
+  Op.block,
+  WasmType.void,
+  Op.loop,
+  WasmType.void,
+  ...[...get(L_BLK), ...i32(1), add, ...get(L_NBLOCKS), Op.i32_ge_u, Op.br_if, 1],
+  ...loadMessage,
+  ...[...get(L_BLK), Op.i32_eqz, ...set(L_FLAGS)], // CHUNK_START on the first block
+  ...compress(i32(0)),
+  ...Array.from({ length: 8 }, (_, i) => [...get(V(i)), ...get(V(8 + i)), xor, ...set(CV(i))]).flat(),
+  ...[...get(L_BLK), ...i32(1), add, ...set(L_BLK)],
+  ...[...get(L_P), ...i32(64), add, ...set(L_P)],
+  ...[Op.br, 0],
+  Op.end,
+  Op.end,
+];
+
+/** The last block's length and flags (CHUNK_START too when it is the first). */
+const lastBlock: number[] = [
+  ...loadMessage,
+  ...[...get(P_LEN), ...get(L_BLK), ...i32(6), Op.i32_shl, Op.i32_sub, ...set(L_BLEN)],
+  ...[...get(L_BLK), Op.i32_eqz, ...i32(CHUNK_END | ROOT), Op.i32_or, ...set(L_FLAGS)],
+];
+
+/** The root compression at counter 0; the hash is its first 8 output words. */
+const rootHash256: number[] = [
+  ...compress(i32(0)),
+  ...Array.from({ length: 8 }, (_, i) => [
+    ...get(P_OUT),
+    ...[...get(V(i)), ...get(V(8 + i)), xor],
+    ...mem(Op.i32_store, 2, 4 * i),
+  ]).flat(),
+  Op.end,
+];
+
+/** The last block as the root: 8 output blocks (counter t), XORed into the accumulator at `acc`. */
+const rootXof512Xor: number[] = [
+  ...[...i32(0), ...set(L_T), ...get(P_OUT), ...set(L_Q)],
+  Op.loop,
+  WasmType.void,
+  ...compress(get(L_T)),
+  ...Array.from({ length: 8 }, (_, i) => [
+    ...get(L_Q),
+    ...[...get(L_Q), ...mem(Op.i32_load, 2, 4 * i), ...get(V(i)), xor, ...get(V(8 + i)), xor],
+    ...mem(Op.i32_store, 2, 4 * i),
+    ...get(L_Q),
+    ...[...get(L_Q), ...mem(Op.i32_load, 2, 32 + 4 * i), ...get(V(8 + i)), xor, ...get(CV(i)), xor],
+    ...mem(Op.i32_store, 2, 32 + 4 * i),
+  ]).flat(),
+  ...[...get(L_Q), ...i32(64), add, ...set(L_Q)],
+  ...[...get(L_T), ...i32(1), add, ...tee(L_T), ...i32(8), Op.i32_lt_u, Op.br_if, 0],
+  Op.end,
+  Op.end,
+];
+
+let kernel: WasmKernel | null = null;
+
+/** The compiled module (once per thread); bind it to a memory with `instantiate`. */
+export function blake3Kernel(): WasmKernel {
+  kernel ??= new WasmKernel(
+    (
+      [
+        ["hash256", rootHash256],
+        ["xof512xor", rootXof512Xor],
+      ] as const
+    ).map(([name, root]) => ({
+      name,
+      params: [T, T, T],
+      results: [],
+      locals: [[47, T]] as [number, number][],
+      body: [...chainBlocks, ...lastBlock, ...root],
+    })),
+  );
+  return kernel;
+}
+
+const OUT_AT = 0;
+const IN_AT = 64;
+let hasher: { fn: (input: number, len: number, out: number) => void; bytes: Uint8Array } | null | false =
+  null;
+
+/**
+ * BLAKE3-256 of `data` with the kernel, or null when `data` is longer than one chunk (the caller uses the
+ * general implementation).
+ */
+export function blake3Short(data: Uint8Array): Uint8Array | null {
+  const len = data.length;
+  if (len > BLAKE3_KERNEL_MAX_INPUT || hasher === false) return null;
+  if (hasher === null) {
+    try {
+      const memory: WasmMemory = newWasmMemory(IN_AT + BLAKE3_KERNEL_MAX_INPUT + 64);
+      const fn = blake3Kernel().instantiate(memory).hash256 as (
+        input: number,
+        len: number,
+        out: number,
+      ) => void;
+      hasher = { fn, bytes: new Uint8Array(memory.buffer) };
+    } catch {
+      hasher = false; // no WebAssembly here (or a host that refuses to compile it): the general code
+      return null;
+    }
+  }
+  const b = hasher.bytes;
+  b.set(data, IN_AT);
+  const padded = len <= 64 ? 64 : (len + 63) & ~63;
+  b.fill(0, IN_AT + len, IN_AT + padded);
+  hasher.fn(IN_AT, len, OUT_AT);
+  return b.slice(OUT_AT, OUT_AT + 32);
+}
