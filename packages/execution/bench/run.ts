@@ -2,10 +2,11 @@
  * execution benchmark: blocks of 5 000 transfers among 100 000 accounts (mainnet shape: 32 threads,
  * 16 endorsements), executed as candidate slots, then settled to the final state on LMDB; transactions per
  * second end to end. Operations are signed before the clock starts (signature checks belong to protocol).
- * Run: pnpm --filter @massa-ts/execution bench. Ends with `execution: tx_per_s=N`.
+ * Run: pnpm --filter @massa-ts/execution bench. Ends with `execution: tx_per_s=N verify_per_s=N` (the
+ * yardstick, one core's crypto.verify, measured before and after); writes bench-results/execution.json.
  * MASSA_TS_BENCH_PROFILE=1 prints where the time goes (CPU profile, self time).
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import os from "node:os";
 import { join } from "node:path";
@@ -14,6 +15,8 @@ import { FinalState } from "@massa-ts/final-state";
 import { LedgerChanges } from "@massa-ts/ledger";
 import { Address, Amount, BlockId, blake3, SecretKey, SignedOperation, Slot } from "@massa-ts/models";
 import { CycleDraws, initialSeeds } from "@massa-ts/pos-draws";
+import { writeResult } from "../../../apps/node/bench/results.ts";
+import { verifyRate } from "../../../apps/node/bench/yardstick.ts";
 
 const ACCOUNTS = 100_000;
 const PER_BLOCK = 5_000;
@@ -116,6 +119,7 @@ if (process.env.MASSA_TS_BENCH_PROFILE) {
   await session.post("Profiler.enable");
   await session.post("Profiler.start");
 }
+const yardBefore = verifyRate(1000);
 log(`executing ${BLOCKS} blocks of ${PER_BLOCK} transfers…`);
 const t0 = performance.now();
 const execMs: number[] = [];
@@ -137,6 +141,8 @@ await fs.drain();
 const t3 = performance.now();
 if (process.env.MASSA_TS_BENCH_PROFILE) {
   const { profile } = await session.post("Profiler.stop");
+  if (process.env.MASSA_TS_BENCH_PROFILE.endsWith(".cpuprofile"))
+    writeFileSync(process.env.MASSA_TS_BENCH_PROFILE, JSON.stringify(profile));
   const self = new Map<string, number>();
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   profile.samples?.forEach((id, i) => {
@@ -162,6 +168,12 @@ console.log(
 );
 console.log(`first op of every block succeeded: ${executed === BLOCKS}; final slot ${fs.lastFinalSlot}`);
 console.log(`including the B-tree apply: ${Math.round(tx / ((t3 - t0) / 1000))} tx/s`);
-console.log(`execution: tx_per_s=${Math.round(tx / ((t2 - t0) / 1000))}`);
+const yardAfter = verifyRate(1000);
+const verify = Math.round((yardBefore + yardAfter) / 2);
+const txPerS = Math.round(tx / ((t2 - t0) / 1000));
+log(`yardstick: crypto.verify ${yardBefore}/s before, ${yardAfter}/s after`);
+console.log(`execute + settle: ${(txPerS / verify).toFixed(2)}× the yardstick`);
+writeResult("execution", verify, { tx_per_s: txPerS });
+console.log(`execution: tx_per_s=${txPerS} verify_per_s=${verify}`);
 await fs.close();
 rmSync(dir, { recursive: true, force: true });

@@ -83,8 +83,11 @@ export class SlotContext {
 
   /** Reads through `top` (if given), the slot layer, the history (newest first), then the final state. */
   view(top?: Layer): View {
-    return new View(top ? [top, this.layer, ...this.below] : [this.layer, ...this.below], this.fs);
+    if (top) return new View([top, this.layer, ...this.below], this.fs);
+    this.slotView ??= new View([this.layer, ...this.below], this.fs);
+    return this.slotView;
   }
+  private slotView: View | undefined;
 
   /** A fresh scratch layer over the slot layer. */
   scratch(): Scratch {
