@@ -10,7 +10,10 @@ const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
 
 /** Node's arguments to run `massa-ts <args>` from source (tsx, workspace packages from their sources). */
 export function cliArgs(...args: string[]): string[] {
-  return ["--conditions=@massa-ts/source", "--import", "tsx", MAIN, ...args];
+  // MASSA_TS_CHILD_FLAGS: extra Node flags for the spawned CLI, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p"
+  // to profile a devnet under a benchmark (Node refuses --cpu-prof in NODE_OPTIONS)
+  const extra = process.env.MASSA_TS_CHILD_FLAGS?.split(" ").filter(Boolean) ?? [];
+  return [...extra, "--conditions=@massa-ts/source", "--import", "tsx", MAIN, ...args];
 }
 
 export interface DevnetFile {

@@ -1,7 +1,7 @@
 // `massa-ts load`: a load generator pointed at any node's public API. Sender threads sign transfers inside
-// their validity window and send them in batches; this thread follows each operation until the node reports
-// it final (get_operations) and measures submission → final latency, accepted and final rates, refusals by
-// reason. `tps: "max"` raises the rate while the node keeps up and reports the highest rate it sustained.
+// their validity window and send them in batches; this thread follows the final blocks (the final cursor of
+// get_status, the blocks by slot) to see each operation final, and measures submission → final latency,
+// accepted and final rates, refusals by reason. `tps: "max"` raises the rate while the node keeps up and reports the highest rate it sustained.
 import { Address, Amount, SecretKey } from "@massa-ts/models";
 import { spawnWorker } from "../spawn-worker.js";
 import { fundSenders } from "./fund.js";
@@ -47,10 +47,41 @@ async function rpc<T>(url: string, method: string, params: unknown[] = []): Prom
   return j.result;
 }
 
+/** The node refused a batch (too large for its `api.max_batch`, or batches not served). */
+class BatchRefused extends Error {}
+
+/** The same method called with each of `params` in one JSON-RPC batch; results in the order of `params`. */
+async function rpcBatch<T>(url: string, method: string, params: readonly unknown[]): Promise<T[]> {
+  const r = await fetch(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(params.map((p, id) => ({ jsonrpc: "2.0", id, method, params: [p] }))),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const j = (await r.json()) as unknown;
+  if (!Array.isArray(j)) throw new BatchRefused(`${method}: batch of ${params.length} refused`);
+  const out = new Array<T>(params.length);
+  for (const a of j as { id: number; result?: T; error?: { message: string } }[]) {
+    if (a.error) throw new Error(`${method}: ${a.error.message}`);
+    out[a.id] = a.result as T;
+  }
+  return out;
+}
+
+interface SlotJson {
+  period: number;
+  thread: number;
+}
+const slotAfter = (s: SlotJson, threads: number): SlotJson =>
+  s.thread + 1 < threads ? { period: s.period, thread: s.thread + 1 } : { period: s.period + 1, thread: 0 };
+const slotAfterCursor = (s: SlotJson, c: SlotJson) =>
+  s.period > c.period || (s.period === c.period && s.thread > c.thread);
+
 interface Status {
   chain_id: number;
   minimal_fees: string;
   last_slot: { period: number } | null;
+  execution_stats?: { final_cursor: SlotJson | null };
   config: { t0: number; thread_count: number; operation_validity_periods: number };
 }
 
@@ -118,14 +149,18 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
       } else if (r.type === "refused") refusals[r.reason] = (refusals[r.reason] ?? 0) + r.count;
     });
 
-  // the current period, for signing inside the validity window
+  // the current period (for signing inside the validity window) and the final cursor (the last final
+  // executed slot), from get_status every quarter period
+  const threadCount = status.config.thread_count;
   let period = status.last_slot?.period ?? 0;
+  let finalCursor = status.execution_stats?.final_cursor ?? null;
   post({ type: "period", period });
   const periodTimer = setInterval(
     () => {
       rpc<Status>(o.rpc, "get_status", [{}])
         .then((s) => {
           period = s.last_slot?.period ?? period;
+          finalCursor = s.execution_stats?.final_cursor ?? finalCursor;
           post({ type: "period", period });
         })
         .catch(() => {});
@@ -133,34 +168,39 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     Math.max(100, t0 / 4),
   );
 
-  // finality: the pending operations, oldest first, asked 128 at a time
+  // finality: the final blockclique's blocks, slot by slot after the final cursor of the start, read with
+  // get_blockclique_block_by_slot in batches: an operation in one of them is final. Cheaper for the node
+  // than asking get_operations of every pending operation until it is final (an operation's id costs a
+  // few bytes in a block's answer, its whole OperationInfo in get_operations' one)
   const lostAfterMs = (validity + 2) * t0;
   let lost = 0;
+  let next = finalCursor ? slotAfter(finalCursor, threadCount) : { period: 0, thread: 0 };
+  let batchSize = 16;
   const follow = async () => {
-    // the oldest first, and none younger than a period (none is final that soon: asking costs the node)
-    const ids: string[] = [];
-    const youngest = Date.now() - t0;
-    for (const [id, at] of pending) {
-      if (at > youngest || ids.length >= 128 * 8) break;
-      ids.push(id);
-    }
-    for (let i = 0; i < ids.length; i += 128) {
-      const batch = ids.slice(i, i + 128);
-      let infos: { id: string; is_operation_final: boolean | null }[];
+    const slots: SlotJson[] = [];
+    const cursor = finalCursor;
+    if (cursor)
+      for (let s = next; !slotAfterCursor(s, cursor) && slots.length < 256; s = slotAfter(s, threadCount))
+        slots.push(s);
+    for (let i = 0; i < slots.length; i += batchSize) {
+      const part = slots.slice(i, i + batchSize);
+      let blocks: ({ operations: string[] } | null)[];
       try {
-        infos = await rpc(o.rpc, "get_operations", [batch]);
-      } catch {
+        blocks = await rpcBatch(o.rpc, "get_blockclique_block_by_slot", part);
+      } catch (e) {
+        if (batchSize > 1 && e instanceof BatchRefused) batchSize = 1; // the node takes smaller batches
         return;
       }
       const now = Date.now();
-      for (const info of infos) {
-        if (info.is_operation_final !== true) continue;
-        const at = pending.get(info.id);
-        if (at === undefined) continue;
-        pending.delete(info.id);
-        latencies.push(now - at);
-        if (now <= windowEnd) finalInWindow++;
-      }
+      for (const b of blocks)
+        for (const id of b?.operations ?? []) {
+          const at = pending.get(id);
+          if (at === undefined) continue;
+          pending.delete(id);
+          latencies.push(now - at);
+          if (now <= windowEnd) finalInWindow++;
+        }
+      next = slotAfter(part.at(-1)!, threadCount);
     }
     const now = Date.now();
     for (const [id, at] of pending)
