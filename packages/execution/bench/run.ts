@@ -4,7 +4,8 @@
  * second end to end. Operations are signed before the clock starts (signature checks belong to protocol).
  * Run: pnpm --filter @massa-ts/execution bench. Ends with `execution: tx_per_s=N verify_per_s=N` (the
  * yardstick, one core's crypto.verify, measured before and after); writes bench-results/execution.json.
- * MASSA_TS_BENCH_PROFILE=1 prints where the time goes (CPU profile, self time).
+ * MASSA_TS_BENCH_PROFILE=1 prints where the time goes (CPU profile, self time; =settle: of settling only)
+ * and writes the profile to $TMPDIR/execution-bench.cpuprofile.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
@@ -114,7 +115,7 @@ for (let k = 0; k < BLOCKS; k++) {
 }
 
 const session = new Session();
-if (process.env.MASSA_TS_BENCH_PROFILE) {
+if (process.env.MASSA_TS_BENCH_PROFILE && process.env.MASSA_TS_BENCH_PROFILE !== "settle") {
   session.connect();
   await session.post("Profiler.enable");
   await session.post("Profiler.start");
@@ -129,6 +130,11 @@ for (const b of blocks) {
   execMs.push(performance.now() - t);
 }
 const t1 = performance.now();
+if (process.env.MASSA_TS_BENCH_PROFILE === "settle") {
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+}
 const settleMs: number[] = [];
 for (const b of blocks) {
   const t = performance.now();
@@ -141,8 +147,7 @@ await fs.drain();
 const t3 = performance.now();
 if (process.env.MASSA_TS_BENCH_PROFILE) {
   const { profile } = await session.post("Profiler.stop");
-  if (process.env.MASSA_TS_BENCH_PROFILE.endsWith(".cpuprofile"))
-    writeFileSync(process.env.MASSA_TS_BENCH_PROFILE, JSON.stringify(profile));
+  writeFileSync(join(os.tmpdir(), "execution-bench.cpuprofile"), JSON.stringify(profile));
   const self = new Map<string, number>();
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   profile.samples?.forEach((id, i) => {

@@ -12,7 +12,7 @@ import {
   Slot,
 } from "@massa-ts/models";
 import { ScRuntime } from "@massa-ts/sc-runtime";
-import { creditKey, View } from "./layers.js";
+import { creditKey, HistoryIndex, View } from "./layers.js";
 import { executeOperation } from "./operations.js";
 import { implicitRollSales, slash } from "./penalties.js";
 import { payDeferredCredits, payRewards } from "./rewards.js";
@@ -65,6 +65,8 @@ export interface EventFilter {
 export class Execution {
   readonly config: ExecutionConfig;
   private history: SlotOutput[] = [];
+  /** What the history's layers hold (kept with every change to `history`). */
+  private readonly historyIndex = new HistoryIndex();
   private readonly finalEvents: ExecutionEvent[] = [];
   /** Transfer receipts of the newest final slots (slot key → receipts), oldest first. */
   private readonly finalTransfers = new Map<
@@ -135,8 +137,9 @@ export class Execution {
         `cannot execute slot ${slot}: the next slot to execute is ${expected}`,
       );
     }
-    const out = this.run(slot, block, this.history);
+    const out = this.run(slot, block, this.history, this.historyIndex);
     this.history.push(out);
+    this.historyIndex.add(out.changes);
     return out;
   }
 
@@ -152,7 +155,7 @@ export class Execution {
       const b = blockAt(h.slot);
       if (!sameBlock(h.blockId, b?.id)) {
         changed = h.slot;
-        this.history.length = i;
+        for (const dropped of this.history.splice(i)) this.historyIndex.remove(dropped.changes);
         break;
       }
     }
@@ -178,8 +181,10 @@ export class Execution {
       const head = this.history[0];
       if (head?.slot.equals(s) && sameBlock(head.blockId, b?.id)) {
         out = this.history.shift()!;
+        this.historyIndex.remove(out.changes);
       } else {
         this.history = [];
+        this.historyIndex.clear();
         out = this.run(s, b, []);
       }
       const changes = this.stateChanges(out);
@@ -217,7 +222,12 @@ export class Execution {
 
   // ---- one slot ----
 
-  private run(slot: Slot, block: ExecBlock | null, history: readonly SlotOutput[]): SlotOutput {
+  private run(
+    slot: Slot,
+    block: ExecBlock | null,
+    history: readonly SlotOutput[],
+    index?: HistoryIndex,
+  ): SlotOutput {
     const cfg = this.config;
     if (block && !block.slot.equals(slot)) {
       throw new ExecutionError(
@@ -225,7 +235,7 @@ export class Execution {
         `block ${block.id} is at ${block.slot}, not at ${slot}`,
       );
     }
-    const ctx = new SlotContext(slot, block, history, this.fs, cfg, this.runtime);
+    const ctx = new SlotContext(slot, block, history, this.fs, cfg, this.runtime, false, index);
     const slotLayer = ctx.layer;
 
     let seedBit: boolean;
@@ -281,7 +291,8 @@ export class Execution {
   // ---- reads (the API's final and candidate values) ----
 
   private readView(level: ReadLevel): View {
-    return new View(level === "final" ? [] : this.history.map((h) => h.changes).reverse(), this.fs);
+    if (level === "final") return new View([], this.fs);
+    return new View(this.history.map((h) => h.changes).reverse(), this.fs, this.historyIndex, 0);
   }
 
   balance(a: Address, level: ReadLevel): Amount | undefined {

@@ -51,34 +51,84 @@ export class Layer {
 }
 
 /**
+ * Which addresses' ledger changes and which executed operations the active history's layers hold, counted
+ * per layer: a read that no history layer can answer goes straight to the final state instead of asking
+ * every layer (the history holds a few periods of slots, and most reads miss it).
+ */
+export class HistoryIndex {
+  private readonly addresses = new Map<string, number>();
+  private readonly ops = new Map<string, number>();
+
+  add(l: Layer): void {
+    for (const k of l.ledger.addressKeys()) this.addresses.set(k, (this.addresses.get(k) ?? 0) + 1);
+    for (const k of l.executedOps.keys()) this.ops.set(k, (this.ops.get(k) ?? 0) + 1);
+  }
+
+  remove(l: Layer): void {
+    for (const k of l.ledger.addressKeys()) drop(this.addresses, k);
+    for (const k of l.executedOps.keys()) drop(this.ops, k);
+  }
+
+  clear(): void {
+    this.addresses.clear();
+    this.ops.clear();
+  }
+
+  mayHoldAddress(key: string): boolean {
+    return this.addresses.has(key);
+  }
+
+  mayHoldOp(key: string): boolean {
+    return this.ops.has(key);
+  }
+}
+
+function drop(m: Map<string, number>, k: string): void {
+  const n = m.get(k) ?? 0;
+  if (n <= 1) m.delete(k);
+  else m.set(k, n - 1);
+}
+
+/**
  * Reads through layers, newest first, then the final state (`reference/ledger_execution.md` §1.4): the
- * first layer that knows the answer gives it.
+ * first layer that knows the answer gives it. `index`, when given, describes the layers from
+ * `indexedFrom` on (the active history's), so that ledger and executed-operation reads it rules out skip them.
  */
 export class View {
   constructor(
     private readonly layers: readonly Layer[],
     private readonly fs: FinalStateReader,
+    private readonly index?: HistoryIndex,
+    private readonly indexedFrom = 0,
   ) {}
 
+  /** The layers that may hold `a`'s ledger change. */
+  private ledgerLayers(a: Address): number {
+    return this.index && !this.index.mayHoldAddress(a.key) ? this.indexedFrom : this.layers.length;
+  }
+
   balance(a: Address): Amount | undefined {
-    for (const l of this.layers) {
-      const r = l.ledger.getBalanceOrElse(a);
+    const n = this.ledgerLayers(a);
+    for (let i = 0; i < n; i++) {
+      const r = this.layers[i]!.ledger.getBalanceOrElse(a);
       if (r.known) return r.value;
     }
     return this.fs.ledger.getBalance(a);
   }
 
   bytecode(a: Address): Uint8Array | undefined {
-    for (const l of this.layers) {
-      const r = l.ledger.getBytecodeOrElse(a);
+    const n = this.ledgerLayers(a);
+    for (let i = 0; i < n; i++) {
+      const r = this.layers[i]!.ledger.getBytecodeOrElse(a);
       if (r.known) return r.value;
     }
     return this.fs.ledger.getBytecode(a);
   }
 
   dataEntry(a: Address, key: Uint8Array): Uint8Array | undefined {
-    for (const l of this.layers) {
-      const r = l.ledger.getDataEntryOrElse(a, key);
+    const n = this.ledgerLayers(a);
+    for (let i = 0; i < n; i++) {
+      const r = this.layers[i]!.ledger.getDataEntryOrElse(a, key);
       if (r.known) return r.value;
     }
     return this.fs.ledger.getDatastoreValue(a, key);
@@ -124,8 +174,10 @@ export class View {
   }
 
   executed(id: OperationId): ExecutedOpRecord | undefined {
-    for (const l of this.layers) {
-      const r = l.executedOps.get(id.key);
+    const key = id.key;
+    const n = this.index && !this.index.mayHoldOp(key) ? this.indexedFrom : this.layers.length;
+    for (let i = 0; i < n; i++) {
+      const r = this.layers[i]!.executedOps.get(key);
       if (r) return r;
     }
     return undefined;

@@ -3,7 +3,7 @@
 import type { FinalStateController } from "@massa-ts/final-state";
 import { type Address, type BlockId, blake3Tuple, type SignedOperation, type Slot } from "@massa-ts/models";
 import type { ScRuntime } from "@massa-ts/sc-runtime";
-import { Layer, View } from "./layers.js";
+import { type HistoryIndex, Layer, View } from "./layers.js";
 import { UnsafeRng } from "./sc/prng.js";
 import type { ExecBlock, ExecutionConfig, ExecutionEvent, TransferReceipt } from "./types.js";
 
@@ -73,6 +73,8 @@ export class SlotContext {
     readonly runtime: ScRuntime,
     /** A read-only execution (its changes are thrown away, its trail hash flagged). */
     readonly readOnly = false,
+    /** What `history`'s layers hold, when known (reads it rules out skip them). */
+    private readonly index?: HistoryIndex,
   ) {
     this.blockGasLeft = config.sc.maxGasPerBlock;
     this.below = history.map((h) => h.changes).reverse();
@@ -83,8 +85,8 @@ export class SlotContext {
 
   /** Reads through `top` (if given), the slot layer, the history (newest first), then the final state. */
   view(top?: Layer): View {
-    if (top) return new View([top, this.layer, ...this.below], this.fs);
-    this.slotView ??= new View([this.layer, ...this.below], this.fs);
+    if (top) return new View([top, this.layer, ...this.below], this.fs, this.index, 2);
+    this.slotView ??= new View([this.layer, ...this.below], this.fs, this.index, 1);
     return this.slotView;
   }
   private slotView: View | undefined;

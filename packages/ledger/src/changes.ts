@@ -65,19 +65,14 @@ export function applyUpdateToEntry(e: LedgerEntry, u: LedgerEntryUpdate): Ledger
 export function mergeUpdates(u1: LedgerEntryUpdate, u2: LedgerEntryUpdate): LedgerEntryUpdate {
   const ds = new Map(u1.datastore);
   for (const [k, v] of u2.datastore) ds.set(k, v);
-  return {
-    ...(u2.balance !== undefined
-      ? { balance: u2.balance }
-      : u1.balance !== undefined
-        ? { balance: u1.balance }
-        : {}),
-    ...(u2.bytecode !== undefined
-      ? { bytecode: u2.bytecode }
-      : u1.bytecode !== undefined
-        ? { bytecode: u1.bytecode }
-        : {}),
-    datastore: ds,
-  };
+  // a field is present only when set (`undefined` = keep), as in the inputs; no spreads: this runs for
+  // every transfer's sender
+  const out: LedgerEntryUpdate = { datastore: ds };
+  const balance = u2.balance ?? u1.balance;
+  if (balance !== undefined) out.balance = balance;
+  const bytecode = u2.bytecode ?? u1.bytecode;
+  if (bytecode !== undefined) out.bytecode = bytecode;
+  return out;
 }
 
 /** Merge a later change `b` into an earlier change `a` of the same address (Massa's `a.apply(b)`). */
@@ -111,6 +106,11 @@ export class LedgerChanges {
 
   get(address: Address): LedgerChange | undefined {
     return this.map.get(address.key)?.change;
+  }
+
+  /** The changed addresses' keys (`Address.key`), in no particular order. */
+  addressKeys(): IterableIterator<string> {
+    return this.map.keys();
   }
 
   /** Records `change` for `address`, merged after whatever is already there. */

@@ -10,7 +10,6 @@ export const ADDRESS_VERSION = 0;
 export const ADDRESS_SIZE = 34;
 
 /** `Address.key` cache, outside the objects so that equal addresses stay structurally equal. */
-const hexKeys = new WeakMap<Address, string>();
 
 /**
  * A Massa address: `AU…` (user, BLAKE3 of the 33-byte public key) or `AS…` (smart contract).
@@ -90,13 +89,11 @@ export class Address {
 
   /** Hex of the 34 bytes: a Map key that sorts like the address (computed once per address). */
   get key(): string {
-    let k = hexKeys.get(this);
-    if (k === undefined) {
-      k = toHex(this.bytes);
-      hexKeys.set(this, k);
-    }
-    return k;
+    this.#key ??= toHex(this.bytes);
+    return this.#key;
   }
+  // a private field: invisible to structural comparisons and clones, like the value it caches
+  #key: string | undefined;
 
   /** Thread of the address: `hash[0] >> (8 − log2(threadCount))` for users, 0 for smart contracts. */
   thread(threadCount: number): number {

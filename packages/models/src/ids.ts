@@ -11,7 +11,6 @@ export const ID_VERSION = 0;
  * form `varint(0) ‖ hash` (33 bytes).
  */
 /** `HashId.key` cache, outside the objects so that equal ids stay structurally equal. */
-const hexKeys = new WeakMap<object, string>();
 
 abstract class HashId {
   readonly hash: Uint8Array;
@@ -49,13 +48,11 @@ abstract class HashId {
 
   /** Hex of the hash: a Map key (computed once per id). */
   get key(): string {
-    let k = hexKeys.get(this);
-    if (k === undefined) {
-      k = toHex(this.hash);
-      hexKeys.set(this, k);
-    }
-    return k;
+    this.#key ??= toHex(this.hash);
+    return this.#key;
   }
+  // a private field: invisible to structural comparisons and clones, like the value it caches
+  #key: string | undefined;
 
   equals(other: HashId): boolean {
     return bytesEqual(this.hash, other.hash);

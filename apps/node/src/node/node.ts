@@ -397,8 +397,11 @@ export class MassaNode {
 
   /** Massa's node id of this node's p2p key ("N…"): what a peer pins to bootstrap from us. */
   get nodeId(): string {
-    return (this.network?.nodeKey ?? nodeKey(this.config)).publicKey.toNodeId();
+    // read from the key file once, not at every get_status (wallets and load generators poll it)
+    this.cachedNodeId ??= (this.network?.nodeKey ?? nodeKey(this.config)).publicKey.toNodeId();
+    return this.cachedNodeId;
   }
+  private cachedNodeId: string | undefined;
 
   /** Signs BLAKE3(message) with the node key, as Massa's `node_sign_message` does. */
   signWithNodeKey(message: Uint8Array): { publicKey: PublicKey; signature: Signature } {
