@@ -211,7 +211,10 @@ export function publicMethods(
       }
       ops.push(op);
     }
-    // signatures: in the node's worker pool when it has one (a big batch does not stall the node)
+    // signatures (in the node's worker pool when it has one: a big batch does not stall the node) and, at
+    // the same time, the senders' candidate balances for the pool's admission (from the execution thread)
+    const balances = node.execution.prefetchBalances(ops.map((o) => o.creatorAddress));
+    balances.catch(() => {}); // awaited below, unless a signature check fails first
     let ok: boolean[];
     try {
       ok = node.verifier ? await node.verifier.verifyOperations(ops) : ops.map((op) => op.verifySignature());
@@ -220,9 +223,8 @@ export function publicMethods(
     }
     const bad = ok.indexOf(false);
     if (bad >= 0) throw new RpcError(RpcCode.models, `operation ${bad} (${ops[bad]!.id}): bad signature`);
-    // the senders' candidate balances, from the execution thread, for the pool's admission
     try {
-      await node.execution.prefetchBalances(ops.map((o) => o.creatorAddress));
+      await balances;
     } catch (e) {
       throw new RpcError(RpcCode.execution, `node stopping: ${(e as Error).message}`);
     }

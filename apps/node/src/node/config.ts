@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { parsePeerAddress } from "@massa-ts/protocol";
 import { parse as parseToml } from "smol-toml";
@@ -116,8 +117,12 @@ export const NodeConfigSchema = z
         max_peers_per_ip: z.number().int().min(1).max(1024).default(8),
         /** Operations per second a peer may relay (token bucket, burst ×2); beyond: banned for flooding. */
         max_operations_per_second: z.number().int().min(10).default(10_000),
-        /** Worker threads verifying signatures of relayed operations and blocks (0: on the main thread). */
-        verify_threads: z.number().int().min(0).max(16).default(1),
+        /**
+         * Worker threads verifying signatures of submitted and relayed operations and of blocks (0: on the
+         * main thread). Default: one per core (at most 16), so that a burst of submissions is checked on
+         * every core; idle workers cost nothing.
+         */
+        verify_threads: z.number().int().min(0).max(16).default(Math.min(16, availableParallelism())),
         ban_minutes: z.number().min(0).default(10),
       })
       .default({}),
