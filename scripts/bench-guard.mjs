@@ -11,6 +11,12 @@ const root = join(import.meta.dirname, "..");
 const runs = [
   { name: "node", filter: "@massa-ts/node", script: "bench:node", env: { MASSA_TS_BENCH_OPS: "2000" } },
   {
+    name: "execution",
+    filter: "@massa-ts/execution",
+    script: "bench:transfers",
+    env: { MASSA_TS_BENCH_BLOCKS: "6" },
+  },
+  {
     name: "contracts",
     filter: "@massa-ts/execution",
     script: "bench:contracts",

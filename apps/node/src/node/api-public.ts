@@ -19,19 +19,21 @@ import { STATS_WINDOW_MS } from "./execution-driver.js";
 import { PoolError } from "./pool.js";
 import { type Handler, type Json, RpcCode, RpcError } from "./rpc-server.js";
 
-/** The public JSON-RPC API: Massa's method names and result shapes (what massa-web3 5.x reads). */
 /**
- * The public methods. `knownOps`: operations this API accepted, answered by `get_operations` after they
- * leave the pool (bounded in count and bytes by its owner).
+ * The public JSON-RPC API: Massa's method names and result shapes (what massa-web3 5.x reads).
+ * `knownOps`: the newest operations this API accepted, answered by `get_operations` after they leave the
+ * pool and the blocks the node keeps (where Massa would no longer find them). A SignedOperation held with
+ * its answer's JSON weighs a few kilobytes, so at 1 500 operations a second the former 100 000 held half a
+ * gigabyte while the pool and the kept blocks held most of them anyway; 10 000 keep a few seconds' worth.
  */
 /** Massa's `api.max_arguments`: ids one `get_operations` call may ask for. */
 const MAX_ARGUMENTS = 128;
 
 export function publicMethods(
   node: NodeApiView,
-  knownOps: BoundedMap<string, SignedOperation> = new BoundedMap(100_000, {
+  knownOps: BoundedMap<string, SignedOperation> = new BoundedMap(10_000, {
     of: (op) => op.serializedSize,
-    max: 64 * 1024 * 1024,
+    max: 16 * 1024 * 1024,
   }),
 ): Map<string, Handler> {
   const m = new Map<string, Handler>();
