@@ -1,8 +1,8 @@
 /**
  * The network benchmark as a network runs: 4 staking nodes, each its own `massa-ts run` process on this
  * box; `massa-ts load`'s engine offers transfers to node-0 (fixed rate, or `max` to find the highest it
- * sustains), then every node must hold the same final state hashes, and a sample of the transfers must be
- * final on every node. Beside the yardstick (one core's crypto.verify) measured in the same run.
+ * sustains), then every final slot two nodes both hold must have the same final state hash (the load's own
+ * finality is read on node-0). Beside the yardstick (one core's crypto.verify) measured in the same run.
  * Run: pnpm --filter @massa-ts/node bench:network-processes [tps|max] [seconds]   (default max 60)
  * Ends with `network: tx_per_s=N p50_ms=N p99_ms=N verify_per_s=N`; writes bench-results/network.json.
  */

@@ -9,7 +9,13 @@ import { fileURLToPath } from "node:url";
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
 /** Writes `figures` (rates per second) and their ratios to `verifyPerS`; returns the file written. */
-export function writeResult(name: string, verifyPerS: number, figures: Record<string, number>): string {
+export function writeResult(
+  name: string,
+  verifyPerS: number,
+  figures: Record<string, number>,
+  /** Other facts of the run (latencies, settings), written as they are. */
+  extra: Record<string, unknown> = {},
+): string {
   const dir = join(ROOT, "bench-results");
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${name}.json`);
@@ -26,6 +32,7 @@ export function writeResult(name: string, verifyPerS: number, figures: Record<st
         verify_per_s: verifyPerS,
         figures,
         ratios,
+        ...extra,
       },
       null,
       2,

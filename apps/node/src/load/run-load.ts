@@ -133,6 +133,21 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     for (const w of workers) w.postMessage(m);
   };
 
+  // every sender thread started (compiled, keys parsed) before the clock starts
+  await Promise.all(
+    workers.map(
+      (w) =>
+        new Promise<void>((resolve, reject) => {
+          const onMessage = (r: SenderReport) => {
+            if (r.type !== "ready") return;
+            w.off("message", onMessage);
+            resolve();
+          };
+          w.on("message", onMessage);
+          w.once("error", reject);
+        }),
+    ),
+  );
   const pending = new Map<string, number>(); // id → sent at (ms)
   const latencies: number[] = [];
   const refusals: Record<string, number> = {};

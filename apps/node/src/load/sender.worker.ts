@@ -21,6 +21,7 @@ export type SenderMessage =
   | { type: "stop" };
 
 export type SenderReport =
+  | { type: "ready" }
   | { type: "sent"; ids: string[]; at: number }
   | { type: "refused"; count: number; reason: string }
   | { type: "stopped" };
@@ -116,6 +117,8 @@ function sign(n: number): SignedOperation[] {
   return out;
 }
 
+// compiled and keyed: the rate's clock may start (a thread's start is not the node's time)
+port.postMessage({ type: "ready" } satisfies SenderReport);
 let owed = 0;
 let last = performance.now();
 const inflight = new Set<Promise<void>>();
