@@ -1,6 +1,6 @@
 import * as nodeCrypto from "node:crypto";
 import { blake3 as nobleBlake3 } from "@noble/hashes/blake3.js";
-import { createBase58check } from "@scure/base";
+import { base58Decode, base58Encode } from "./base58.js";
 import { blake3Short } from "./blake3-kernel.js";
 import { concatBytes, u64be } from "./bytes.js";
 import { DecodeError } from "./errors.js";
@@ -32,20 +32,27 @@ function sha256(data: Uint8Array): Uint8Array {
   return oneShot ? oneShot("sha256", data, "buffer") : nodeCrypto.createHash("sha256").update(data).digest();
 }
 
-const bs58check = createBase58check(sha256);
-
 /** Bitcoin-alphabet base58 with a 4-byte double-SHA-256 checksum (Rust `bs58::with_check`). */
 export function encodeBs58Check(payload: Uint8Array): string {
-  return bs58check.encode(payload);
+  const sum = sha256(sha256(payload));
+  const b = new Uint8Array(payload.length + 4);
+  b.set(payload);
+  b.set(sum.subarray(0, 4), payload.length);
+  return base58Encode(b);
 }
 
 export function decodeBs58Check(text: string, field: string): Uint8Array {
-  if (text.length === 0 || text.length > 200) throw new DecodeError(field, "bad base58check length");
-  try {
-    return bs58check.decode(text);
-  } catch (e) {
-    throw new DecodeError(field, `invalid base58check (${(e as Error).message})`, { cause: e });
-  }
+  if (typeof text !== "string" || text.length === 0 || text.length > 200)
+    throw new DecodeError(field, "bad base58check length");
+  const b = base58Decode(text);
+  if (b === null)
+    throw new DecodeError(field, "invalid base58check (a character outside the base58 alphabet)");
+  if (b.length < 4) throw new DecodeError(field, "invalid base58check (shorter than its checksum)");
+  const payload = b.subarray(0, b.length - 4);
+  const sum = sha256(sha256(payload));
+  for (let i = 0; i < 4; i++)
+    if (sum[i] !== b[payload.length + i]) throw new DecodeError(field, "invalid base58check (bad checksum)");
+  return payload.slice();
 }
 
 /** Text form of a plain hash (e.g. `operation_merkle_root` in JSON): base58check of the 32 bytes. */

@@ -1,0 +1,58 @@
+import * as nodeCrypto from "node:crypto";
+import { decodeBs58Check, encodeBs58Check } from "@massa-ts/models";
+import { base58, createBase58check } from "@scure/base";
+import { describe, expect, it } from "vitest";
+import { base58Decode, base58Encode } from "../src/base58.ts";
+
+// @scure/base (an independent implementation) is the oracle
+const sha256 = (d: Uint8Array) => nodeCrypto.createHash("sha256").update(d).digest();
+const scureCheck = createBase58check(sha256);
+
+describe("base58", () => {
+  it("gives the Bitcoin alphabet's known values", () => {
+    expect(base58Encode(new Uint8Array(0))).toBe("");
+    expect(base58Encode(Uint8Array.of(0))).toBe("1");
+    expect(base58Encode(Uint8Array.of(0, 0, 57))).toBe("11z");
+    expect(base58Encode(Uint8Array.of(58))).toBe("21");
+    expect(base58Encode(new TextEncoder().encode("Hello World!"))).toBe("2NEpo7TZRRrLZSi2U");
+    expect(base58Decode("2NEpo7TZRRrLZSi2U")).toEqual(new TextEncoder().encode("Hello World!"));
+    expect(base58Decode("0OIl")).toBeNull();
+    expect(base58Decode("abcé")).toBeNull();
+  });
+
+  it("equals @scure/base both ways on random payloads of 0..120 bytes with leading zeros", () => {
+    const seed = Number(process.env.TEST_SEED ?? Date.now() % 1_000_000);
+    console.log(`base58 test seed ${seed}`);
+    let x = seed >>> 0;
+    const rnd = () => {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      return x >>> 24;
+    };
+    for (let n = 0; n <= 120; n++)
+      for (let rep = 0; rep < 20; rep++) {
+        const b = Uint8Array.from({ length: n }, rnd);
+        const zeros = rnd() % 4;
+        for (let i = 0; i < Math.min(zeros, n); i++) b[i] = 0;
+        if (rep === 0) b.fill(0); // all zeros
+        if (rep === 1 && n > 0) b.fill(0xff);
+        const text = base58.encode(b);
+        expect(base58Encode(b), `encode ${n} bytes`).toBe(text);
+        expect(base58Decode(text), `decode ${text}`).toEqual(b);
+        if (n > 0) {
+          const checked = scureCheck.encode(b);
+          expect(encodeBs58Check(b)).toBe(checked);
+          expect(decodeBs58Check(checked, "t")).toEqual(b);
+        }
+      }
+  });
+
+  it("refuses a bad checksum and characters outside the alphabet with a DecodeError naming the field", () => {
+    const good = scureCheck.encode(Uint8Array.of(1, 2, 3));
+    const bad = good.slice(0, -1) + (good.at(-1) === "2" ? "3" : "2");
+    expect(() => decodeBs58Check(bad, "signature")).toThrow(
+      /signature: invalid base58check \(bad checksum\)/,
+    );
+    expect(() => decodeBs58Check("0abc", "address")).toThrow(/address: invalid base58check/);
+    expect(() => decodeBs58Check("1", "id")).toThrow(/shorter than its checksum/);
+  });
+});
