@@ -33,6 +33,11 @@ export interface LoadResult {
   readonly refusals: Record<string, number>;
   /** With `tps: "max"`: the highest offered rate the node kept up with. */
   readonly sustainedTps?: number;
+  /**
+   * This process's CPU (every thread) from the clock's start to the end, µs: the generator's own cost,
+   * without its start (the sender threads' compilation) and the senders' funding.
+   */
+  readonly cpuMicros: number;
 }
 
 async function rpc<T>(url: string, method: string, params: unknown[] = []): Promise<T> {
@@ -155,6 +160,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   let finalInWindow = 0;
   let sending = true;
   const start = Date.now();
+  const cpuAtStart = process.cpuUsage();
   let windowEnd = Number.POSITIVE_INFINITY;
   for (const w of workers)
     w.on("message", (r: SenderReport) => {
@@ -286,6 +292,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   );
   await followLoop;
   clearInterval(periodTimer);
+  const cpu = process.cpuUsage(cpuAtStart);
   const seconds = (windowEnd - start) / 1000;
   const sorted = [...latencies].sort((a, b) => a - b);
   if (lost > 0) refusals["not final before expiry"] = lost;
@@ -299,5 +306,6 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     final: latencies.length,
     refusals,
     ...(sustained !== undefined ? { sustainedTps: sustained } : {}),
+    cpuMicros: cpu.user + cpu.system,
   };
 }
