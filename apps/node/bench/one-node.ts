@@ -1,11 +1,11 @@
 /**
  * One node, end to end, as a user measures it: a one-node devnet as its own process (`massa-ts devnet`,
- * T0 = 1 s), `massa-ts load`'s engine in this process. First `--tps max` for 60 s (the highest offered rate
+ * T0 = 1 s), `massa-ts load`'s engine in this process. First `--tps max` for 120 s (the highest offered rate
  * the node sustains, with the final and accepted rates while it was offered), then 40 s at half that rate
  * for the latency from submission to final (the issue's goal: p50 ≤ 2.5 periods, p99 ≤ 4). Beside the
  * yardstick (one core's crypto.verify) measured before and after. The generator shares this machine's
  * cores with the node: see bench:thread-costs for what each costs.
- * Run: pnpm --filter @massa-ts/node bench:one-node [max seconds] [half-rate seconds]   (default 60 40)
+ * Run: pnpm --filter @massa-ts/node bench:one-node [max seconds] [half-rate seconds]   (default 120 40)
  * Ends with `one-node: tx_per_s=N accepted_per_s=N half_rate_p50_periods=N half_rate_p99_periods=N verify_per_s=N`;
  * writes bench-results/one-node.json.
  */
@@ -17,7 +17,7 @@ import { spawnDevnet } from "../test/devnet-process.ts";
 import { writeResult } from "./results.ts";
 import { verifyRate } from "./yardstick.ts";
 
-const maxS = Number(process.argv[2] ?? 60);
+const maxS = Number(process.argv[2] ?? 120);
 const halfS = Number(process.argv[3] ?? 40);
 const T0 = 1000;
 const log = (s: string) => process.stderr.write(`  ${s}\n`);

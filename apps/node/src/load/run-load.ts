@@ -246,8 +246,11 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   let sustainedAcceptedPerS: number | undefined;
   if (o.tps === "max") {
     // raise the rate by half while the node takes what is offered and the operations waiting for finality
-    // stay within about four periods' worth (the latency of a healthy chain is two to three)
+    // stay within about four periods' worth (the latency of a healthy chain is two to three); after the
+    // first rate it does not sustain, narrow down between that one and the last it did (geometric middle)
+    // while time remains, to within 10 %
     let rate = 200;
+    let failed: number | undefined;
     const step = Math.max(8_000, 6 * t0);
     const backlog = (r: number) => r * ((4 * t0) / 1000 + 1);
     while (Date.now() - start < durationMs) {
@@ -264,8 +267,19 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
         sustained = rate;
         sustainedFinalPerS = finals;
         sustainedAcceptedPerS = accepted;
-        rate = Math.round(rate * 1.5);
-      } else break;
+      } else {
+        failed = rate;
+        if (sustained === undefined) break;
+        // let the backlog of the failed step drain at the last sustained rate before the next try
+        setRate(sustained);
+        const drainUntil = Date.now() + step;
+        while (pending.size > backlog(sustained) && Date.now() < drainUntil)
+          await new Promise((r) => setTimeout(r, 250));
+      }
+      if (failed === undefined) rate = Math.round(rate * 1.5);
+      else if (sustained !== undefined && failed / sustained > 1.1)
+        rate = Math.round(Math.sqrt(sustained * failed));
+      else break;
     }
   } else {
     setRate(o.tps);
