@@ -3,9 +3,19 @@
  * entries, in insertion order (setting a key again keeps its place, as a `Map` does: delete it first to
  * make it the newest). The one FIFO cache of the code base: seen sets, recently received items, answers kept
  * for clients, signature caches.
+ *
+ * The insertion order is kept in a queue of its own: finding a `Map`'s oldest key with `keys().next()`
+ * walks past every entry deleted since the table was last rebuilt, so a full map of 200 000 that evicts one
+ * entry per insertion paid ~100 µs per eviction (quadratic), and a node under load spent its main thread
+ * there once its caches filled.
  */
 export class BoundedMap<K, V> {
-  private readonly map = new Map<K, V>();
+  private readonly map = new Map<K, { v: V; seq: number }>();
+  /** Keys in insertion order from `head` on, with the sequence number they were inserted under. */
+  private queueKeys: K[] = [];
+  private queueSeqs: number[] = [];
+  private head = 0;
+  private nextSeq = 0;
   private totalWeight = 0;
 
   constructor(
@@ -30,7 +40,7 @@ export class BoundedMap<K, V> {
   }
 
   get(k: K): V | undefined {
-    return this.map.get(k);
+    return this.map.get(k)?.v;
   }
 
   /**
@@ -40,24 +50,69 @@ export class BoundedMap<K, V> {
   set(k: K, v: V): boolean {
     const w = this.weight?.of(v) ?? 0;
     if (this.weight && w > this.weight.max) return false;
-    const old = this.map.get(k);
-    if (old !== undefined || this.map.has(k)) this.totalWeight -= this.weight?.of(old as V) ?? 0;
-    this.map.set(k, v);
-    this.totalWeight += w;
-    while (this.map.size > this.maxEntries || (this.weight && this.totalWeight > this.weight.max)) {
-      this.delete(this.map.keys().next().value as K);
+    const cur = this.map.get(k);
+    if (cur !== undefined) {
+      if (this.weight) this.totalWeight -= this.weight.of(cur.v);
+      cur.v = v;
+    } else {
+      const seq = this.nextSeq++;
+      this.map.set(k, { v, seq });
+      this.queueKeys.push(k);
+      this.queueSeqs.push(seq);
     }
+    this.totalWeight += w;
+    while (this.map.size > this.maxEntries || (this.weight && this.totalWeight > this.weight.max))
+      this.evictOldest();
     return true;
   }
 
+  /** Deletes the oldest live entry: queue entries of keys deleted (or deleted and set again) are skipped. */
+  private evictOldest(): void {
+    while (this.head < this.queueKeys.length) {
+      const k = this.queueKeys[this.head]!;
+      const seq = this.queueSeqs[this.head]!;
+      this.head++;
+      if (this.map.get(k)?.seq === seq) {
+        this.delete(k);
+        break;
+      }
+    }
+    this.compact();
+  }
+
   delete(k: K): boolean {
-    if (!this.map.has(k)) return false;
-    if (this.weight) this.totalWeight -= this.weight.of(this.map.get(k) as V);
-    return this.map.delete(k);
+    const cur = this.map.get(k);
+    if (cur === undefined) return false;
+    if (this.weight) this.totalWeight -= this.weight.of(cur.v);
+    this.map.delete(k);
+    this.compact();
+    return true;
+  }
+
+  /** Drops the queue's consumed head, and its entries for deleted keys once they outnumber the live ones. */
+  private compact(): void {
+    const queued = this.queueKeys.length - this.head;
+    if (queued > 2 * this.map.size + 1024) {
+      // rebuilt from the map, whose iteration order is the insertion order of the live keys
+      this.queueKeys = [];
+      this.queueSeqs = [];
+      for (const [k, e] of this.map) {
+        this.queueKeys.push(k);
+        this.queueSeqs.push(e.seq);
+      }
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.queueKeys.length) {
+      this.queueKeys = this.queueKeys.slice(this.head);
+      this.queueSeqs = this.queueSeqs.slice(this.head);
+      this.head = 0;
+    }
   }
 
   clear(): void {
     this.map.clear();
+    this.queueKeys = [];
+    this.queueSeqs = [];
+    this.head = 0;
     this.totalWeight = 0;
   }
 
@@ -65,16 +120,16 @@ export class BoundedMap<K, V> {
     return this.map.keys();
   }
 
-  values(): IterableIterator<V> {
-    return this.map.values();
+  *values(): IterableIterator<V> {
+    for (const e of this.map.values()) yield e.v;
   }
 
-  entries(): IterableIterator<[K, V]> {
-    return this.map.entries();
+  *entries(): IterableIterator<[K, V]> {
+    for (const [k, e] of this.map) yield [k, e.v];
   }
 
   [Symbol.iterator](): IterableIterator<[K, V]> {
-    return this.map.entries();
+    return this.entries();
   }
 }
 

@@ -46,3 +46,53 @@ describe("BoundedMap / BoundedSet", () => {
     expect(s.add(1)).toBe(true);
   });
 });
+
+describe("BoundedMap against a reference FIFO", () => {
+  it("keeps exactly the entries (and order, and weight) a plain list would, under random sets, re-sets and deletes", () => {
+    const seed = Number(process.env.TEST_SEED ?? Date.now() % 1_000_000);
+    console.log(`bounded map test seed ${seed}`);
+    let x = seed >>> 0;
+    const rnd = (n: number) => {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      return (x >>> 8) % n;
+    };
+    for (const [maxEntries, maxWeight] of [
+      [5, undefined],
+      [50, undefined],
+      [40, 300],
+      [1500, undefined],
+    ] as const) {
+      const m = new BoundedMap<number, number>(
+        maxEntries,
+        maxWeight === undefined ? undefined : { of: (v) => v, max: maxWeight },
+      );
+      // the reference: [key, value] oldest first
+      let ref: [number, number][] = [];
+      const refWeight = () => ref.reduce((s, [, v]) => s + (maxWeight === undefined ? 0 : v), 0);
+      for (let step = 0; step < 12_000; step++) {
+        const k = rnd(maxEntries * 3);
+        if (rnd(4) === 0) {
+          m.delete(k);
+          ref = ref.filter(([rk]) => rk !== k);
+        } else {
+          const v = 1 + rnd(40);
+          const kept = m.set(k, v);
+          if (maxWeight !== undefined && v > maxWeight) {
+            expect(kept).toBe(false);
+            continue;
+          }
+          const at = ref.findIndex(([rk]) => rk === k);
+          if (at >= 0) ref[at] = [k, v];
+          else ref.push([k, v]);
+          while (ref.length > maxEntries || (maxWeight !== undefined && refWeight() > maxWeight)) ref.shift();
+        }
+        if (step % 97 === 0 || maxEntries <= 50) {
+          expect([...m.entries()]).toEqual(ref);
+          expect(m.weightHeld).toBe(refWeight());
+        }
+      }
+      expect([...m.entries()]).toEqual(ref);
+      expect([...m.values()]).toEqual(ref.map(([, v]) => v));
+    }
+  });
+});

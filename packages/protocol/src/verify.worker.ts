@@ -18,7 +18,9 @@ function keyObject(raw: Buffer): KeyObject | null {
     } catch {
       o = null; // not a point on the curve: every signature by it is invalid
     }
-    if (keys.size >= 20_000) keys.delete(keys.keys().next().value!);
+    // full (20 000 distinct keys): start again rather than evict one by one (a Map's oldest key is found
+    // by walking past every entry deleted before it)
+    if (keys.size >= 20_000) keys.clear();
     keys.set(k, o);
   }
   return o;
