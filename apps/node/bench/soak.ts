@@ -1,7 +1,8 @@
 /**
  * Soak: a one-node devnet as its own process (`massa-ts devnet`), idle for a while, then under
  * `massa-ts load` at 70 % of the highest rate it sustains (found first with a short `--tps max` probe, or
- * given); every 10 s its RSS and used heap (from its /metrics) are recorded. Writes
+ * given); every 10 s its RSS, its main thread's used heap and its execution thread's (from its /metrics) are
+ * recorded. Writes
  * bench-results/soak.json and bench-results/soak.png (the curves), and prints the growth of each phase's
  * second half in MB per minute: memory must be flat.
  * Run: pnpm --filter @massa-ts/node bench:soak [idle minutes] [load minutes] [tps]   (default 30 30 probe)
@@ -30,6 +31,8 @@ interface Sample {
   phase: "idle" | "probe" | "load";
   rssMb: number;
   heapMb: number;
+  /** The execution thread's heap (the process's heap gauges count the main thread's). */
+  execHeapMb: number;
 }
 const samples: Sample[] = [];
 const start = Date.now();
@@ -44,6 +47,7 @@ const sample = async () => {
       phase,
       rssMb: gauge(m, "process_resident_memory_bytes") / 2 ** 20,
       heapMb: gauge(m, "nodejs_heap_size_used_bytes") / 2 ** 20,
+      execHeapMb: gauge(m, "massa_ts_execution_heap_used_bytes") / 2 ** 20,
     });
   } catch {
     // the node is busy or restarting: the next sample
@@ -83,7 +87,7 @@ await sample();
 stop();
 
 /** Growth over a phase's second half, MB per minute (least squares). */
-const slope = (list: Sample[], key: "rssMb" | "heapMb") => {
+const slope = (list: Sample[], key: "rssMb" | "heapMb" | "execHeapMb") => {
   const half = list.slice(Math.floor(list.length / 2));
   const n = half.length;
   if (n < 3) return Number.NaN;
@@ -106,6 +110,7 @@ const result = {
       return [
         [`${p}_rss`, Number(slope(list, "rssMb").toFixed(3))],
         [`${p}_heap`, Number(slope(list, "heapMb").toFixed(3))],
+        [`${p}_execution_heap`, Number(slope(list, "execHeapMb").toFixed(3))],
       ];
     }),
   ),
@@ -117,6 +122,11 @@ writeFileSync(
   linePng([
     { name: "RSS (MB)", color: [200, 40, 40], points: samples.map((s) => [s.minute, s.rssMb]) },
     { name: "heap used (MB)", color: [40, 80, 200], points: samples.map((s) => [s.minute, s.heapMb]) },
+    {
+      name: "execution thread's heap (MB)",
+      color: [30, 150, 60],
+      points: samples.map((s) => [s.minute, s.execHeapMb]),
+    },
   ]),
 );
 log(`growth, MB/min over each phase's second half: ${JSON.stringify(result.growthMbPerMin)}`);

@@ -49,7 +49,18 @@ export class NodeMetrics {
           this.set({ thread }, ms / 1000);
       },
     });
+    new Gauge({
+      name: "massa_ts_execution_heap_used_bytes",
+      help: "the execution thread's used JavaScript heap after its last tick (nodejs_heap_* count the main thread's)",
+      registers,
+      collect() {
+        this.set(metrics.executionHeap?.() ?? 0);
+      },
+    });
   }
+
+  /** The execution thread's used heap, bytes (the process gauges count the main thread's only). */
+  executionHeap: (() => number) | undefined;
 
   /**
    * Busy time of the node's main and execution threads since it started, in ms: what a profile of a loaded

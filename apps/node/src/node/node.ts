@@ -201,6 +201,7 @@ export class MassaNode {
       main: performance.eventLoopUtilization().active,
       execution: this.execution.busyMs,
     });
+    this.metrics.executionHeap = () => this.execution.heapUsed;
     // signatures (the API's submissions too, not only the peers') are checked in the worker pool, off the
     // node's thread: a node alone on its network uses both cores as well
     this.verifier = startVerifier(c);

@@ -121,6 +121,9 @@ export class ExecutionClient {
     this.onFailure?.(e);
   }
 
+  /** The execution thread's used JavaScript heap after its last tick, bytes (0 before the first). */
+  heapUsed = 0;
+
   /** Milliseconds the execution thread has been busy since it started (its event loop's active time). */
   get busyMs(): number {
     return this.failure ? 0 : this.worker.performance.eventLoopUtilization().active;
@@ -155,6 +158,7 @@ export class ExecutionClient {
     this.finalSlot = slotOf(r.finalSlot);
     this.lastExecutedSlot = slotOf(r.lastExecutedSlot);
     this.stateHash = new StateHash(r.stateHash);
+    this.heapUsed = r.heapUsed;
     // the history is now (final slot, last executed slot]
     const fin = this.finalSlot.index(this.threadCount);
     let n = 0;

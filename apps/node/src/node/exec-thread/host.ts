@@ -1,3 +1,4 @@
+import { getHeapStatistics } from "node:v8";
 // The execution thread's side: it owns the final state (the only writer of the LMDB store from here on)
 // and execution. The node's thread sends it each tick's blockclique changes and draws; it executes and
 // settles, and answers with what the node's thread mirrors (executed operations, the history's slots, the
@@ -163,6 +164,7 @@ export class ExecutionHost implements QueryState {
       finalSlot: slotW(ex.finalSlot),
       lastExecutedSlot: slotW(ex.lastExecutedSlot),
       stateHash: this.fs.stateHash.bytes.slice(),
+      heapUsed: getHeapStatistics().used_heap_size,
       ...(stopped ? { stopped } : {}),
     };
     this.settled = [];

@@ -135,6 +135,8 @@ export interface TickResult {
   readonly finalSlot: SlotW;
   readonly lastExecutedSlot: SlotW;
   readonly stateHash: Uint8Array;
+  /** The execution thread's used JavaScript heap after the tick, bytes (for /metrics). */
+  readonly heapUsed: number;
   /** Set when the tick stopped early (a slot's draws were not sent); the next tick goes on. */
   readonly stopped?: { readonly code: string; readonly message: string };
 }
