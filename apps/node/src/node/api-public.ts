@@ -215,7 +215,8 @@ export function publicMethods(
     }
     // signatures (in the node's worker pool when it has one: a big batch does not stall the node) and, at
     // the same time, the senders' candidate balances for the pool's admission (from the execution thread)
-    const balances = node.execution.prefetchBalances(ops.map((o) => o.creatorAddress));
+    const senders = ops.map((o) => o.creatorAddress);
+    const balances = node.execution.prefetchBalances(senders);
     balances.catch(() => {}); // awaited below, unless a signature check fails first
     let ok: boolean[];
     try {
@@ -227,6 +228,9 @@ export function publicMethods(
     if (bad >= 0) throw new RpcError(RpcCode.models, `operation ${bad} (${ops[bad]!.id}): bad signature`);
     try {
       await balances;
+      // a tick answered while the signatures were checked clears the balances fetched: fetch those again
+      // (none, usually: then nothing is awaited on another thread), or the pool would see them unknown
+      await node.execution.prefetchBalances(senders);
     } catch (e) {
       throw new RpcError(RpcCode.execution, `node stopping: ${(e as Error).message}`);
     }
