@@ -223,6 +223,9 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
         }
       next = slotAfter(part.at(-1)!, threadCount);
     }
+    // an operation is lost only once the blocks read reach the final cursor this round started from: a
+    // follower behind a slow node has not seen the blocks that may hold it yet
+    if (!cursor || !slotAfterCursor(next, cursor)) return;
     const now = Date.now();
     for (const [id, at] of pending)
       if (now - at > lostAfterMs) {
