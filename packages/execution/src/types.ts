@@ -79,7 +79,9 @@ export const DEFAULT_EXECUTION_CONFIG: ExecutionConfig = {
   operationValidityPeriods: 10,
   maxMissRatio: [7n, 10n],
   maxFinalEvents: 10_000,
-  transferSlotsKept: 1_000,
+  // Massa's `max_execution_traces_slot_limit`: at a few thousand transfers a second, 1 000 slots of
+  // receipts held about a gigabyte on the execution thread
+  transferSlotsKept: 320,
   t0: 16_000,
   genesisTimestamp: 0,
   chainId: 77n,
