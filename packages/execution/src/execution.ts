@@ -1,5 +1,6 @@
 // The Execution class: drives candidate slots (active history, blockclique changes) and final settlement,
-// and serves the read API; one slot's work is in slot-context, operations, rewards and penalties.
+// and serves the read API; one slot's work is in slot-context, operations, rewards and penalties. Just over
+// 400 lines: the active history and its index (what its layers hold) change together, in this class only.
 import type { FinalStateController, StateChanges } from "@massa-ts/final-state";
 import {
   type Address,
