@@ -32,7 +32,9 @@ export function executeOperation(ctx: SlotContext, op: SignedOperation): Amount 
   }
   ctx.layer.ledger.setBalance(sender, balance.sub(fee));
   ctx.blockGasLeft -= gas;
-  const opScratch = ctx.scratch();
+  // A Transaction writes nothing until its last check has passed (see `transfer`), so it runs on the slot
+  // layer itself: no scratch layer to create and fold in for every transfer of a block.
+  const opScratch = payload.type === "Transaction" ? ctx.slotScratch() : ctx.scratch();
   const eventsBefore = ctx.events.length;
   // what a failed operation must not move (Massa's context snapshot): the contract address counter and
   // the contracts' random generator
@@ -110,7 +112,7 @@ export function executeOperation(ctx: SlotContext, op: SignedOperation): Amount 
       ctx.events[i] = { ...ctx.events[i]!, isError: true };
   }
   // as in Massa, a successful operation emits no event of its own (only a contract it runs would)
-  if (success) ctx.layer.absorb(opScratch.layer);
+  if (success && opScratch.layer !== ctx.layer) ctx.layer.absorb(opScratch.layer);
   if (payload.type === "Transaction") {
     const received = !success
       ? Amount.ZERO
@@ -157,7 +159,8 @@ function checkMaxSpending(
 /**
  * `transfer(from?, to?, amount)` (`reference/ledger_execution.md` §3.6), all or nothing: `from` absent
  * mints, `to` absent burns; a new user address costs the creation cost, taken from the amount.
- * Reads through `into.view`, writes into `into.layer`.
+ * Reads through `into.view`, writes into `into.layer`, and only once every check has passed: a failed
+ * transfer leaves `into.layer` untouched (a Transaction relies on it to run on the slot layer).
  */
 export function transfer(
   ctx: SlotContext,

@@ -91,6 +91,13 @@ export class SlotContext {
   }
   private slotView: View | undefined;
 
+  /** The slot layer itself as a scratch: for writes that cannot fail half-way. */
+  slotScratch(): Scratch {
+    this.ownScratch ??= { layer: this.layer, view: this.view() };
+    return this.ownScratch;
+  }
+  private ownScratch: Scratch | undefined;
+
   /** A fresh scratch layer over the slot layer. */
   scratch(): Scratch {
     const layer = new Layer();
