@@ -365,15 +365,14 @@ export class MassaNode {
    * executed operations of the slots just executed (the balances fetched first, in one request).
    */
   private async refreshPool(): Promise<void> {
+    const changed = this.execution.takeStatusChanges();
     try {
       await this.execution.prefetchBalances(this.pool.senders());
     } catch {
       return; // the execution thread stopped: the node is stopping
     }
-    this.pool.prune(this.currentSlot?.period ?? 0, (op) => {
-      const st = this.execution.operationStatus(op.id);
-      return st === undefined ? false : st.final || "candidate";
-    });
+    const status = (op: SignedOperation) => this.execution.heldStatus(op.id);
+    this.pool.prune(this.currentSlot?.period ?? 0, status, changed === "all" ? undefined : changed);
     this.metrics.poolOperations.set(this.pool.size);
   }
 

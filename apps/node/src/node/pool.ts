@@ -1,6 +1,7 @@
 // The operation pool: admission (chain, expiry horizon, fee, size, gas, signature, sender funds and per-sender
-// bound, count and byte budgets), order by fee, selection for a block, pruning by execution status. Just
-// over 400 lines: one structure whose indexes (order, per sender, held spending) must change together.
+// bound, count and byte budgets), order by fee, selection for a block, pruning by execution status. Over
+// 400 lines: one structure whose indexes (order, per sender, held spending, what the last prune saw) must
+// change together.
 import { type Address, Amount, MassaTsError, type OperationId, type SignedOperation } from "@massa-ts/models";
 
 /** Why an operation was refused: `send_operations` answers with an error code chosen from it. */
@@ -106,6 +107,12 @@ export class OperationPool {
   private readonly candidateExecuted = new Set<string>();
   /** Per sender: the max spending (nanoMAS) of its held operations not executed yet. */
   private heldSpending = new Map<string, bigint>();
+
+  /** The period of the last prune, and each sender's balance as it saw it (what the next one compares). */
+  private prunedPeriod = -1;
+  private checkedBalance = new Map<string, Amount | undefined | null>();
+  /** Senders whose held operations changed (taken, evicted) since the last prune. */
+  private touched = new Set<string>();
 
   private spend(op: SignedOperation, sign: 1n | -1n): void {
     const funds = this.opts.funds;
@@ -237,6 +244,7 @@ export class OperationPool {
     if (list) list.splice(position(list, op), 0, op);
     else this.bySender.set(op.creatorAddress.key, [op]);
     this.spend(op, 1n);
+    this.touched.add(op.creatorAddress.key);
     this.onAdded?.(op);
   }
 
@@ -315,6 +323,7 @@ export class OperationPool {
     const list = this.bySender.get(key)!;
     list.splice(position(list, op), 1);
     if (list.length === 0) this.bySender.delete(key);
+    this.touched.add(key);
   }
 
   /**
@@ -355,43 +364,75 @@ export class OperationPool {
    * against their senders' balances again (they change every slot): per sender, in pool order (the best fees
    * first), each not executed yet is paid from the candidate balance; those left unpaid leave, as Massa's
    * pool refresh does. A boolean `status` (true: gone) works too.
+   *
+   * With `changed` (the operations whose execution status changed since the last prune), in the same period
+   * as the last prune, only the senders that may have a different outcome are walked again: those holding
+   * one of `changed`, those whose operations were taken or evicted since, and those whose balance differs
+   * from the one the last prune saw. The others would come out as they did then (the period, their
+   * operations, their statuses and their balance are the same), so the result is the same as walking every
+   * sender, in time proportional to what changed rather than to the pool.
    */
-  prune(currentPeriod: number, status: (op: SignedOperation) => HeldStatus): void {
+  prune(
+    currentPeriod: number,
+    status: (op: SignedOperation) => HeldStatus,
+    changed?: ReadonlySet<string>,
+  ): void {
     const funds = this.opts.funds;
-    /** Coins each sender has left for its operations not yet paid (null: none; "unknown": not at hand). */
-    const left = new Map<string, Amount | null | "unknown">();
-    const paid = (op: SignedOperation): boolean => {
-      const key = op.creatorAddress.key;
-      let l = left.get(key);
-      if (l === undefined) {
-        const b = funds!.balance(op.creatorAddress);
-        l = b === null ? "unknown" : (b ?? null);
-      }
-      // a balance not at hand keeps the sender's operations (the next refresh checks them)
-      if (l === "unknown") {
-        left.set(key, l);
-        return true;
-      }
-      const cost = maxSpending(op, funds!.rollPrice);
-      if (l === null || l.lt(cost)) {
-        left.set(key, l);
+    if (!funds || changed === undefined || currentPeriod !== this.prunedPeriod) {
+      this.pruneAll(currentPeriod, status);
+      return;
+    }
+    const dirty = this.touched;
+    this.touched = new Set();
+    for (const k of changed) {
+      const op = this.ops.get(k);
+      if (op) dirty.add(op.creatorAddress.key);
+    }
+    for (const [key, list] of this.bySender) {
+      if (dirty.has(key)) continue;
+      const before = this.checkedBalance.get(key);
+      const now = funds.balance(list[0]!.creatorAddress);
+      if (!this.checkedBalance.has(key) || !sameBalance(before, now)) dirty.add(key);
+    }
+    const paid = this.payer(funds);
+    const removed = new Set<SignedOperation>();
+    for (const key of dirty) {
+      const list = this.bySender.get(key);
+      if (!list) continue;
+      for (const op of list) this.candidateExecuted.delete(op.id.key);
+      const kept = list.filter((op) => {
+        if (this.keeps(op, currentPeriod, status, paid)) return true;
+        removed.add(op);
         return false;
-      }
-      left.set(key, l.sub(cost));
-      return true;
-    };
+      });
+      let spending = 0n;
+      for (const op of kept)
+        if (!this.candidateExecuted.has(op.id.key)) spending += maxSpending(op, funds.rollPrice).nano;
+      if (kept.length > 0) this.bySender.set(key, kept);
+      else this.bySender.delete(key);
+      if (spending === 0n) this.heldSpending.delete(key);
+      else this.heldSpending.set(key, spending);
+    }
+    for (const op of removed) {
+      this.ops.delete(op.id.key);
+      this.heldBytes -= op.serializedSize;
+    }
+    if (removed.size > 32) this.order = this.order.filter((op) => !removed.has(op));
+    else for (const op of removed) this.order.splice(position(this.order, op), 1);
+  }
+
+  /** {@link prune} walking every sender. */
+  private pruneAll(currentPeriod: number, status: (op: SignedOperation) => HeldStatus): void {
+    const funds = this.opts.funds;
+    const paid = funds ? this.payer(funds) : () => true;
+    this.prunedPeriod = currentPeriod;
+    this.touched = new Set();
+    this.checkedBalance = new Map();
     this.candidateExecuted.clear();
     this.bySender = new Map();
     this.heldSpending = new Map();
     this.order = this.order.filter((op) => {
-      let keep = op.content.expirePeriod >= currentPeriod;
-      if (keep) {
-        const s = status(op);
-        if (s === true) keep = false;
-        else if (s === "candidate") this.candidateExecuted.add(op.id.key);
-        else if (funds) keep = paid(op);
-      }
-      if (!keep) {
+      if (!this.keeps(op, currentPeriod, status, paid)) {
         this.ops.delete(op.id.key);
         this.heldBytes -= op.serializedSize;
         return false;
@@ -404,6 +445,62 @@ export class OperationPool {
       return true;
     });
   }
+
+  /**
+   * Whether a held operation stays (walked in pool order, sender by sender): not expired, not executed in a
+   * final slot, and executed in a candidate slot (marked so) or paid for by `paid`.
+   */
+  private keeps(
+    op: SignedOperation,
+    currentPeriod: number,
+    status: (op: SignedOperation) => HeldStatus,
+    paid: (op: SignedOperation) => boolean,
+  ): boolean {
+    if (op.content.expirePeriod < currentPeriod) return false;
+    const s = status(op);
+    if (s === true) return false;
+    if (s === "candidate") {
+      this.candidateExecuted.add(op.id.key);
+      return true;
+    }
+    return paid(op);
+  }
+
+  /**
+   * Pays a sender's operations, called in pool order, from its candidate balance: true while what is left
+   * covers one's max spending. A balance not at hand keeps the sender's operations (the next refresh checks
+   * them). Remembers each balance read, for the next prune to compare.
+   */
+  private payer(funds: SenderFunds): (op: SignedOperation) => boolean {
+    /** Coins each sender has left for its operations not yet paid (null: none; "unknown": not at hand). */
+    const left = new Map<string, Amount | null | "unknown">();
+    return (op) => {
+      const key = op.creatorAddress.key;
+      let l = left.get(key);
+      if (l === undefined) {
+        const b = funds.balance(op.creatorAddress);
+        this.checkedBalance.set(key, b);
+        l = b === null ? "unknown" : (b ?? null);
+      }
+      if (l === "unknown") {
+        left.set(key, l);
+        return true;
+      }
+      const cost = maxSpending(op, funds.rollPrice);
+      if (l === null || l.lt(cost)) {
+        left.set(key, l);
+        return false;
+      }
+      left.set(key, l.sub(cost));
+      return true;
+    };
+  }
+}
+
+/** Whether two balance reads agree (an amount, undefined: no address, null: not at hand). */
+function sameBalance(a: Amount | undefined | null, b: Amount | undefined | null): boolean {
+  if (a === b) return true;
+  return a instanceof Amount && b instanceof Amount && a.nano === b.nano;
 }
 
 /** Pool order: fee, highest first, then operation id. */

@@ -9,6 +9,7 @@ import { type Address, Amount, type OperationId, Slot } from "@massa-ts/models";
 import type { Logger } from "pino";
 import { spawnWorker } from "../../spawn-worker.js";
 import type { NodeConfig } from "../config.js";
+import type { HeldStatus } from "../pool.js";
 import type { Methods, Reply, Request } from "./methods.js";
 import { cycleInfoOf, slotOf, type TickCommand, type TickResult } from "./wire.js";
 
@@ -34,6 +35,8 @@ export interface MirroredStatus {
 
 /** Candidate balances fetched for one admission: the cache empties at each tick's answer. */
 const BALANCE_CACHE_MAX = 100_000;
+/** Status changes listed between two pool refreshes at most (past it, the pool re-checks every sender). */
+const STATUS_CHANGES_MAX = 200_000;
 
 export class ExecutionClient {
   private nextId = 1;
@@ -52,6 +55,11 @@ export class ExecutionClient {
   /** Candidate executed operations (id key → success, slot index), over the whole active history. */
   private readonly candidateOps = new Map<string, { success: boolean; index: number }>();
   private readonly balances = new Map<string, Amount | undefined>();
+  /**
+   * Operations whose status (candidate, final, forgotten) changed since {@link takeStatusChanges} was last
+   * called, or "all" when more changed than it keeps.
+   */
+  private statusChanges: Set<string> | "all" = new Set();
   /** Told once if the thread fails (it died, or could not be started): the node cannot go on without it. */
   onFailure: ((e: Error) => void) | undefined;
   /** Told of each completed cycle, in order, with the one before it (the selector's input). */
@@ -142,7 +150,10 @@ export class ExecutionClient {
       const index = slotOf(s.slot).index(this.threadCount);
       this.dropHistoryFrom(index);
       this.history.push({ index, operations: s.operations });
-      for (const [k, success] of s.operations) this.candidateOps.set(k, { success, index });
+      for (const [k, success] of s.operations) {
+        this.candidateOps.set(k, { success, index });
+        this.statusChanged(k);
+      }
     }
     for (const st of r.settled) {
       for (const [k, success, expiry] of st.executed) this.addFinalOp(k, success, expiry);
@@ -150,7 +161,10 @@ export class ExecutionClient {
       if (bound !== undefined) {
         for (const [i, keys] of this.finalOpsByExpiry) {
           if (i >= bound) continue;
-          for (const k of keys) this.finalOps.delete(k);
+          for (const k of keys) {
+            this.finalOps.delete(k);
+            this.statusChanged(k);
+          }
           this.finalOpsByExpiry.delete(i);
         }
       }
@@ -173,8 +187,25 @@ export class ExecutionClient {
     return r;
   }
 
+  private statusChanged(key: string): void {
+    if (this.statusChanges === "all") return;
+    if (this.statusChanges.size >= STATUS_CHANGES_MAX) this.statusChanges = "all";
+    else this.statusChanges.add(key);
+  }
+
+  /**
+   * The operations whose status changed since the last call (the pool re-checks only their senders), or
+   * "all" when too many changed to be listed; starts a new list.
+   */
+  takeStatusChanges(): ReadonlySet<string> | "all" {
+    const c = this.statusChanges;
+    this.statusChanges = new Set();
+    return c;
+  }
+
   private addFinalOp(key: string, success: boolean, expiry: number): void {
     this.finalOps.set(key, success);
+    this.statusChanged(key);
     const list = this.finalOpsByExpiry.get(expiry);
     if (list) list.push(key);
     else this.finalOpsByExpiry.set(expiry, [key]);
@@ -186,8 +217,18 @@ export class ExecutionClient {
   }
 
   private forgetCandidates(h: { index: number; operations: readonly (readonly [string, boolean])[] }): void {
-    for (const [k] of h.operations)
-      if (this.candidateOps.get(k)?.index === h.index) this.candidateOps.delete(k);
+    for (const [k] of h.operations) {
+      if (this.candidateOps.get(k)?.index === h.index) {
+        this.candidateOps.delete(k);
+        this.statusChanged(k);
+      }
+    }
+  }
+
+  /** What the pool needs of an operation's status, without building a {@link MirroredStatus}. */
+  heldStatus(id: OperationId): HeldStatus {
+    if (this.candidateOps.has(id.key)) return "candidate";
+    return this.finalOps.has(id.key);
   }
 
   /** Whether `id` was executed in a final slot and is still remembered (consensus's reuse check). */
