@@ -90,6 +90,11 @@ describe("pool refresh", () => {
         );
         if (add(op, period) === "taken") held.push(op);
       }
+      // a client sends again an operation the pool no longer holds (executed, or dropped)
+      if (rand() < 0.3 && held.length > 0) {
+        const again = pick(held);
+        if (!full.has(again.id)) add(again, period);
+      }
       // execution moves on: statuses change (candidate, final, back to none after a reorg), balances move
       for (let i = 0, n = Math.floor(rand() * 4); i < n && held.length > 0; i++) {
         const op = pick(held);

@@ -108,11 +108,10 @@ export class OperationPool {
   /** Per sender: the max spending (nanoMAS) of its held operations not executed yet. */
   private heldSpending = new Map<string, bigint>();
 
-  /** The period of the last prune, and each sender's balance as it saw it (what the next one compares). */
+  /** The period of the last prune that walked every sender. */
   private prunedPeriod = -1;
-  private checkedBalance = new Map<string, Amount | undefined | null>();
-  /** Senders whose held operations changed (taken, evicted) since the last prune. */
-  private touched = new Set<string>();
+  /** Operations taken since the last prune (their status was never looked at). */
+  private fresh = new Set<SignedOperation>();
 
   private spend(op: SignedOperation, sign: 1n | -1n): void {
     const funds = this.opts.funds;
@@ -244,7 +243,7 @@ export class OperationPool {
     if (list) list.splice(position(list, op), 0, op);
     else this.bySender.set(op.creatorAddress.key, [op]);
     this.spend(op, 1n);
-    this.touched.add(op.creatorAddress.key);
+    this.fresh.add(op);
     this.onAdded?.(op);
   }
 
@@ -314,16 +313,20 @@ export class OperationPool {
 
   /** Removes one held operation. */
   private remove(op: SignedOperation): void {
+    this.order.splice(position(this.order, op), 1);
+    this.detach(op);
+  }
+
+  /** {@link remove} but for the pool order (the caller removes it there). */
+  private detach(op: SignedOperation): void {
     this.ops.delete(op.id.key);
     this.heldBytes -= op.serializedSize;
     if (!this.candidateExecuted.has(op.id.key)) this.spend(op, -1n);
     this.candidateExecuted.delete(op.id.key);
-    this.order.splice(position(this.order, op), 1);
     const key = op.creatorAddress.key;
     const list = this.bySender.get(key)!;
     list.splice(position(list, op), 1);
     if (list.length === 0) this.bySender.delete(key);
-    this.touched.add(key);
   }
 
   /**
@@ -365,12 +368,12 @@ export class OperationPool {
    * first), each not executed yet is paid from the candidate balance; those left unpaid leave, as Massa's
    * pool refresh does. A boolean `status` (true: gone) works too.
    *
-   * With `changed` (the operations whose execution status changed since the last prune), in the same period
-   * as the last prune, only the senders that may have a different outcome are walked again: those holding
-   * one of `changed`, those whose operations were taken or evicted since, and those whose balance differs
-   * from the one the last prune saw. The others would come out as they did then (the period, their
-   * operations, their statuses and their balance are the same), so the result is the same as walking every
-   * sender, in time proportional to what changed rather than to the pool.
+   * With `changed` (the operations whose execution status changed since the last prune), the work is
+   * proportional to what changed rather than to the pool: the operations of `changed`, those taken since
+   * the last prune and, when the period moved, the expired ones are updated one by one (dropped, marked
+   * executed in a candidate slot or no longer); then only a sender whose balance (when at hand) does not
+   * cover the max spending of its operations not executed yet is walked. Any other sender's walk would keep
+   * all of them (each is paid for in turn: the balance covers their sum), so the result is the same.
    */
   prune(
     currentPeriod: number,
@@ -378,31 +381,51 @@ export class OperationPool {
     changed?: ReadonlySet<string>,
   ): void {
     const funds = this.opts.funds;
-    if (!funds || changed === undefined || currentPeriod !== this.prunedPeriod) {
+    const fresh = this.fresh;
+    this.fresh = new Set();
+    if (!funds || changed === undefined || this.prunedPeriod < 0 || fresh.size > this.opts.maxOperations) {
       this.pruneAll(currentPeriod, status);
       return;
     }
-    const dirty = this.touched;
-    this.touched = new Set();
+    const removed = new Set<SignedOperation>();
+    const update = (op: SignedOperation) => {
+      if (removed.has(op)) return;
+      const s = op.content.expirePeriod < currentPeriod ? true : status(op);
+      if (s === true) {
+        removed.add(op);
+        this.detach(op);
+        return;
+      }
+      const k = op.id.key;
+      const wasCandidate = this.candidateExecuted.has(k);
+      if (s === "candidate" && !wasCandidate) {
+        this.candidateExecuted.add(k);
+        this.spend(op, -1n);
+      } else if (s === false && wasCandidate) {
+        this.candidateExecuted.delete(k);
+        this.spend(op, 1n);
+      }
+    };
     for (const k of changed) {
       const op = this.ops.get(k);
-      if (op) dirty.add(op.creatorAddress.key);
+      if (op) update(op);
     }
-    for (const [key, list] of this.bySender) {
-      if (dirty.has(key)) continue;
-      const before = this.checkedBalance.get(key);
-      const now = funds.balance(list[0]!.creatorAddress);
-      if (!this.checkedBalance.has(key) || !sameBalance(before, now)) dirty.add(key);
+    for (const op of fresh) if (this.ops.get(op.id.key) === op) update(op);
+    if (currentPeriod !== this.prunedPeriod) {
+      for (const op of this.order) if (op.content.expirePeriod < currentPeriod) update(op);
+      this.prunedPeriod = currentPeriod;
     }
     const paid = this.payer(funds);
-    const removed = new Set<SignedOperation>();
-    for (const key of dirty) {
-      const list = this.bySender.get(key);
-      if (!list) continue;
+    for (const [key, list] of this.bySender) {
+      const b = funds.balance(list[0]!.creatorAddress);
+      if (b === null || (b !== undefined && b.nano >= (this.heldSpending.get(key) ?? 0n))) continue;
+      // not covered: paid for one by one in pool order, as a walk of every sender does
       for (const op of list) this.candidateExecuted.delete(op.id.key);
       const kept = list.filter((op) => {
         if (this.keeps(op, currentPeriod, status, paid)) return true;
         removed.add(op);
+        this.ops.delete(op.id.key);
+        this.heldBytes -= op.serializedSize;
         return false;
       });
       let spending = 0n;
@@ -413,10 +436,6 @@ export class OperationPool {
       if (spending === 0n) this.heldSpending.delete(key);
       else this.heldSpending.set(key, spending);
     }
-    for (const op of removed) {
-      this.ops.delete(op.id.key);
-      this.heldBytes -= op.serializedSize;
-    }
     if (removed.size > 32) this.order = this.order.filter((op) => !removed.has(op));
     else for (const op of removed) this.order.splice(position(this.order, op), 1);
   }
@@ -426,8 +445,6 @@ export class OperationPool {
     const funds = this.opts.funds;
     const paid = funds ? this.payer(funds) : () => true;
     this.prunedPeriod = currentPeriod;
-    this.touched = new Set();
-    this.checkedBalance = new Map();
     this.candidateExecuted.clear();
     this.bySender = new Map();
     this.heldSpending = new Map();
@@ -469,7 +486,7 @@ export class OperationPool {
   /**
    * Pays a sender's operations, called in pool order, from its candidate balance: true while what is left
    * covers one's max spending. A balance not at hand keeps the sender's operations (the next refresh checks
-   * them). Remembers each balance read, for the next prune to compare.
+   * them).
    */
   private payer(funds: SenderFunds): (op: SignedOperation) => boolean {
     /** Coins each sender has left for its operations not yet paid (null: none; "unknown": not at hand). */
@@ -479,7 +496,6 @@ export class OperationPool {
       let l = left.get(key);
       if (l === undefined) {
         const b = funds.balance(op.creatorAddress);
-        this.checkedBalance.set(key, b);
         l = b === null ? "unknown" : (b ?? null);
       }
       if (l === "unknown") {
@@ -495,12 +511,6 @@ export class OperationPool {
       return true;
     };
   }
-}
-
-/** Whether two balance reads agree (an amount, undefined: no address, null: not at hand). */
-function sameBalance(a: Amount | undefined | null, b: Amount | undefined | null): boolean {
-  if (a === b) return true;
-  return a instanceof Amount && b instanceof Amount && a.nano === b.nano;
 }
 
 /** Pool order: fee, highest first, then operation id. */
