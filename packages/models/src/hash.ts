@@ -1,16 +1,41 @@
 import * as nodeCrypto from "node:crypto";
 import { blake3 as nobleBlake3 } from "@noble/hashes/blake3.js";
+import { createBLAKE3, type IHasher } from "hash-wasm";
 import { base58Decode, base58Encode } from "./base58.js";
 import { blake3Short } from "./blake3-kernel.js";
-import { concatBytes, u64be } from "./bytes.js";
 import { DecodeError } from "./errors.js";
 
 /** Size of a Massa hash (BLAKE3-256) in bytes. */
 export const HASH_SIZE = 32;
 
+/**
+ * BLAKE3 for inputs longer than a chunk (a block's operation list, bytecode): hash-wasm's WebAssembly build,
+ * ~14× @noble/hashes here. Its loading is asynchronous: it starts when this module loads, and until it is
+ * done (or if it fails) @noble/hashes answers, with the same bytes.
+ */
+let longHasher: IHasher | undefined;
+const longHasherLoad: Promise<void> = createBLAKE3(256).then(
+  (h) => {
+    longHasher = h;
+  },
+  () => {},
+);
+
+/** Resolves once the WebAssembly BLAKE3 for long inputs is loaded (or could not be). */
+export function blake3Loaded(): Promise<void> {
+  return longHasherLoad;
+}
+
 /** BLAKE3-256 of `data` (Massa's `Hash::compute_from`). */
 export function blake3(data: Uint8Array): Uint8Array {
-  return blake3Short(data) ?? nobleBlake3(data);
+  const short = blake3Short(data);
+  if (short) return short;
+  if (longHasher) {
+    longHasher.init();
+    longHasher.update(data);
+    return longHasher.digest("binary");
+  }
+  return nobleBlake3(data);
 }
 
 /** BLAKE3 in extendable-output mode, `outputLength` bytes (the final-state hash uses 512). */
@@ -20,9 +45,17 @@ export function blake3Xof(data: Uint8Array, outputLength: number): Uint8Array {
 
 /** BLAKE3 over `u64be(len) ‖ part` for each part (Massa's `Hash::compute_from_tuple`). */
 export function blake3Tuple(parts: Uint8Array[]): Uint8Array {
-  const chunks: Uint8Array[] = [];
-  for (const p of parts) chunks.push(u64be(p.length), p);
-  return blake3(concatBytes(...chunks));
+  let len = 0;
+  for (const p of parts) len += 8 + p.length;
+  const buf = new Uint8Array(len);
+  const view = new DataView(buf.buffer);
+  let at = 0;
+  for (const p of parts) {
+    view.setUint32(at + 4, p.length); // u64be: lengths are far below 2^32
+    buf.set(p, at + 8);
+    at += 8 + p.length;
+  }
+  return blake3(buf);
 }
 
 // Node's one-shot `crypto.hash` (20.12+) is ~2.5× faster than a Hash object for the short inputs of

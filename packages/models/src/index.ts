@@ -25,6 +25,7 @@ export {
 export { AmountError, DecodeError, MassaTsError, ModelsError } from "./errors.js";
 export {
   blake3,
+  blake3Loaded,
   blake3Tuple,
   blake3Xof,
   decodeBs58Check,

@@ -230,7 +230,16 @@ export class SignedOperation {
 
   /** Wire form: `signature(65) ‖ creator public key(33) ‖ content`. */
   toBytes(): Uint8Array {
-    return concatBytes(this.signature.toBytes(), this.creator.toBytes(), this.contentBytes);
+    const w = new ByteWriter(this.serializedSize);
+    this.serialize(w);
+    return w.finish();
+  }
+
+  /** Writes the wire form ({@link toBytes}) into `w`, without building it apart. */
+  serialize(w: ByteWriter): void {
+    this.signature.serialize(w);
+    this.creator.serialize(w);
+    w.bytes(this.contentBytes);
   }
 
   static deserialize(

@@ -58,7 +58,7 @@ export class ByteWriter {
   }
   private ensure(n: number): void {
     if (this.len + n <= this.buf.length) return;
-    let cap = this.buf.length * 2;
+    let cap = Math.max(64, this.buf.length * 2);
     while (cap < this.len + n) cap *= 2;
     const next = new Uint8Array(cap);
     next.set(this.buf.subarray(0, this.len));
@@ -76,6 +76,17 @@ export class ByteWriter {
     return this;
   }
   varint(v: number | bigint): this {
+    if (typeof v === "number" && v >= 0 && v <= 0x7fff_ffff && Number.isInteger(v)) {
+      // the common case (lengths, counts) written in place
+      this.ensure(5);
+      let x = v;
+      while (x >= 0x80) {
+        this.buf[this.len++] = (x & 0x7f) | 0x80;
+        x >>>= 7;
+      }
+      this.buf[this.len++] = x;
+      return this;
+    }
     return this.bytes(encodeVarint(v));
   }
   lengthPrefixed(b: Uint8Array): this {
@@ -90,7 +101,8 @@ export class ByteWriter {
   get length(): number {
     return this.len;
   }
+  /** The bytes written (the writer's own buffer when it is exactly full: a later write reallocates). */
   finish(): Uint8Array {
-    return this.buf.slice(0, this.len);
+    return this.len === this.buf.length ? this.buf : this.buf.slice(0, this.len);
   }
 }

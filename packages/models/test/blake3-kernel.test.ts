@@ -35,3 +35,22 @@ describe("BLAKE3 one-chunk WebAssembly kernel", () => {
     expect(blake3Short(new Uint8Array(1025))).toBeNull();
   });
 });
+
+describe("BLAKE3 of inputs longer than a chunk", () => {
+  it("equals @noble/hashes once the WebAssembly hasher is loaded (chunk and tree boundaries, a block's list)", async () => {
+    const { blake3, blake3Loaded, blake3Tuple } = await import("@massa-ts/models");
+    await blake3Loaded();
+    for (const n of [1025, 2047, 2048, 2049, 3072, 4097, 65_537, 205_000]) {
+      const data = vectorInput(n);
+      expect(hex(blake3(data)), `length ${n}`).toBe(hex(nobleBlake3(data)));
+    }
+    // Massa's compute_from_tuple: u64be(len) ‖ part for each part (an operation list of 5 000 ids)
+    const parts = Array.from({ length: 5000 }, (_, i) => vectorInput(33).map((b) => (b + i) & 0xff));
+    const joined = new Uint8Array(5000 * 41);
+    parts.forEach((p, i) => {
+      joined[i * 41 + 7] = 33;
+      joined.set(p, i * 41 + 8);
+    });
+    expect(hex(blake3Tuple(parts))).toBe(hex(nobleBlake3(joined)));
+  });
+});

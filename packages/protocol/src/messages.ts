@@ -154,11 +154,11 @@ export function encodeMessage(m: Message): Uint8Array {
     case "blockOps":
       m.blockId.serialize(w);
       w.varint(m.operations.length);
-      for (const o of m.operations) w.bytes(o.toBytes());
+      for (const o of m.operations) o.serialize(w);
       break;
     case "operations":
       w.varint(m.operations.length);
-      for (const o of m.operations) w.bytes(o.toBytes());
+      for (const o of m.operations) o.serialize(w);
       break;
     case "endorsements":
       w.varint(m.endorsements.length);
@@ -207,7 +207,7 @@ export function encodeMessage(m: Message): Uint8Array {
         w.u8(b.final ? 1 : 0);
         b.header.serialize(w);
         w.varint(b.operations.length);
-        for (const o of b.operations) w.bytes(o.toBytes());
+        for (const o of b.operations) o.serialize(w);
       }
       break;
   }

@@ -117,13 +117,14 @@ export class BlockStore {
   }
 
   private encode(b: ConsensusBlock): Uint8Array {
-    const w = new ByteWriter(1024);
+    let size = 1024;
+    for (const op of b.operations) size += op.serializedSize + 3;
+    const w = new ByteWriter(size);
     b.header.serialize(w);
     w.varint(b.operations.length);
     for (const op of b.operations) {
-      const bytes = op.toBytes();
-      w.varint(bytes.length);
-      w.bytes(bytes);
+      w.varint(op.serializedSize);
+      op.serialize(w);
     }
     return w.finish();
   }

@@ -3,18 +3,30 @@
 // turned into these forms on one side and rebuilt on the other.
 import type { ExecBlock } from "@massa-ts/execution";
 import type { CycleInfo, ProductionStats } from "@massa-ts/final-state";
-import { Address, BlockId, type Selection, SignedOperation, Slot } from "@massa-ts/models";
+import {
+  Address,
+  BlockId,
+  ByteReader,
+  ByteWriter,
+  type Selection,
+  SignedOperation,
+  Slot,
+} from "@massa-ts/models";
 
 export type SlotW = readonly [period: number, thread: number];
 export const slotW = (s: Slot): SlotW => [s.period, s.thread];
 export const slotOf = (w: SlotW): Slot => new Slot(w[0], w[1]);
 
-/** A blockclique block as execution needs it; its operations as their wire bytes. */
+/**
+ * A blockclique block as execution needs it; its operations as their wire bytes, packed one after the
+ * other in one buffer (each is self-delimiting: one copy to clone instead of thousands of small arrays).
+ */
 export interface ExecBlockW {
   readonly id: string;
   readonly slot: SlotW;
   readonly creator: string;
-  readonly operations: readonly Uint8Array[];
+  readonly operationCount: number;
+  readonly operations: Uint8Array;
   readonly endorsements: readonly (readonly [index: number, creator: string])[];
   readonly parentCreator: string;
   readonly slashed: readonly string[];
@@ -25,11 +37,28 @@ export function execBlockW(b: ExecBlock): ExecBlockW {
     id: b.id.toString(),
     slot: slotW(b.slot),
     creator: b.creator.toString(),
-    operations: b.operations.map((o) => o.toBytes()),
+    operationCount: b.operations.length,
+    operations: packOperations(b.operations),
     endorsements: b.endorsements.map((e) => [e.index, e.creator.toString()]),
     parentCreator: b.parentCreator.toString(),
     slashed: (b.slashed ?? []).map(String),
   };
+}
+
+function packOperations(ops: readonly SignedOperation[]): Uint8Array {
+  let size = 0;
+  for (const o of ops) size += o.serializedSize;
+  const w = new ByteWriter(Math.max(1, size));
+  for (const o of ops) o.serialize(w);
+  return w.finish();
+}
+
+function unpackOperations(bytes: Uint8Array, count: number, chainId: bigint): SignedOperation[] {
+  const r = new ByteReader(bytes);
+  const ops: SignedOperation[] = [];
+  for (let i = 0; i < count; i++) ops.push(SignedOperation.deserialize(r, chainId));
+  r.expectEnd("block operations");
+  return ops;
 }
 
 /** Rebuilds a block (its operations parsed again: their ids are hashed, their signatures were checked). */
@@ -38,7 +67,7 @@ export function execBlockOf(w: ExecBlockW, chainId: bigint): ExecBlock {
     id: BlockId.fromString(w.id),
     slot: slotOf(w.slot),
     creator: Address.fromString(w.creator),
-    operations: w.operations.map((bytes) => SignedOperation.fromBytes(bytes, chainId)),
+    operations: unpackOperations(w.operations, w.operationCount, chainId),
     endorsements: w.endorsements.map(([index, creator]) => ({ index, creator: Address.fromString(creator) })),
     parentCreator: Address.fromString(w.parentCreator),
     ...(w.slashed.length > 0 ? { slashed: w.slashed.map((a) => Address.fromString(a)) } : {}),
