@@ -128,6 +128,21 @@ describe("pool refresh", () => {
       const ids = (p: OperationPool) => held.filter((o) => p.has(o.id)).map((o) => o.id.key);
       expect(ids(incremental)).toEqual(ids(full));
       expect([incremental.size, incremental.bytes]).toEqual([full.size, full.bytes]);
+      // what a block of each thread selects: held operations of that thread valid at `period`, by fee (highest
+      // first) then id, at most 5
+      for (let t = 0; t < T; t++) {
+        const expected = held
+          .filter((o, i) => held.findIndex((x) => x.id.key === o.id.key) === i && full.has(o.id))
+          .filter((o) => o.senderThread(T) === t && o.content.expirePeriod >= period)
+          .filter((o) => period >= o.content.expirePeriod - 10)
+          .sort((a, b) => b.content.fee.compare(a.content.fee) || (a.id.key < b.id.key ? -1 : 1))
+          .slice(0, 5)
+          .map((o) => o.id.key);
+        const chosen = (p: OperationPool) =>
+          p.select(period, t, 5, 1_000_000, () => false).map((o) => o.id.key);
+        expect(chosen(full)).toEqual(expected);
+        expect(chosen(incremental)).toEqual(expected);
+      }
       if (step % 10 === 0) {
         for (const k of senders) {
           const probe = SignedOperation.sign(

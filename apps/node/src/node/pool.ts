@@ -101,6 +101,8 @@ export class OperationPool {
   private heldBytes = 0;
   /** The same operations, kept sorted: fee (highest first), then id. Binary-search insert and delete. */
   private order: SignedOperation[] = [];
+  /** The same again, per sender thread (what a block of that thread selects from), in the same order. */
+  private byThread: SignedOperation[][] = [];
   /** The same again, per sender address key, in the same order. */
   private bySender = new Map<string, SignedOperation[]>();
   /** Held operations executed in a candidate slot at the last prune: their spending is in the balance. */
@@ -239,6 +241,8 @@ export class OperationPool {
     this.ops.set(op.id.key, op);
     this.heldBytes += size;
     this.order.splice(position(this.order, op), 0, op);
+    const tl = this.threadList(op);
+    tl.splice(position(tl, op), 0, op);
     const list = this.bySender.get(op.creatorAddress.key);
     if (list) list.splice(position(list, op), 0, op);
     else this.bySender.set(op.creatorAddress.key, [op]);
@@ -314,10 +318,37 @@ export class OperationPool {
   /** Removes one held operation. */
   private remove(op: SignedOperation): void {
     this.order.splice(position(this.order, op), 1);
+    const tl = this.threadList(op);
+    tl.splice(position(tl, op), 1);
     this.detach(op);
   }
 
-  /** {@link remove} but for the pool order (the caller removes it there). */
+  /** The operations of `op`'s sender thread, in pool order. */
+  private threadList(op: SignedOperation): SignedOperation[] {
+    const t = op.senderThread(this.opts.threadCount);
+    let l = this.byThread[t];
+    if (!l) {
+      l = [];
+      this.byThread[t] = l;
+    }
+    return l;
+  }
+
+  /** Removes `removed` from the pool order and the per-thread orders (one pass when they are many). */
+  private unorder(removed: ReadonlySet<SignedOperation>): void {
+    if (removed.size > 32) {
+      this.order = this.order.filter((op) => !removed.has(op));
+      this.byThread = this.byThread.map((l) => l.filter((op) => !removed.has(op)));
+    } else {
+      for (const op of removed) {
+        this.order.splice(position(this.order, op), 1);
+        const tl = this.threadList(op);
+        tl.splice(position(tl, op), 1);
+      }
+    }
+  }
+
+  /** {@link remove} but for the pool orders (the caller removes it there). */
   private detach(op: SignedOperation): void {
     this.ops.delete(op.id.key);
     this.heldBytes -= op.serializedSize;
@@ -343,10 +374,9 @@ export class OperationPool {
     const out: SignedOperation[] = [];
     let bytes = 0;
     let gasLeft = this.opts.gas?.maxPerBlock ?? 0n;
-    for (const op of this.order) {
+    for (const op of this.byThread[thread] ?? []) {
       if (out.length >= maxCount) break;
       const e = op.content.expirePeriod;
-      if (op.senderThread(this.opts.threadCount) !== thread) continue;
       if (period > e || period < Math.max(0, e - this.opts.operationValidityPeriods)) continue;
       if (skip(op)) continue;
       const size = op.serializedSize;
@@ -436,8 +466,7 @@ export class OperationPool {
       if (spending === 0n) this.heldSpending.delete(key);
       else this.heldSpending.set(key, spending);
     }
-    if (removed.size > 32) this.order = this.order.filter((op) => !removed.has(op));
-    else for (const op of removed) this.order.splice(position(this.order, op), 1);
+    this.unorder(removed);
   }
 
   /** {@link prune} walking every sender. */
@@ -461,6 +490,8 @@ export class OperationPool {
       if (!this.candidateExecuted.has(op.id.key)) this.spend(op, 1n);
       return true;
     });
+    this.byThread = [];
+    for (const op of this.order) this.threadList(op).push(op);
   }
 
   /**
