@@ -120,6 +120,8 @@ describe("pool refresh", () => {
           r < 0.1 ? null : r < 0.15 ? undefined : Amount.fromMas(String(Math.floor(rand() * 40))),
         );
       }
+      // now and then a block of many: every held operation executed in a final slot at once
+      if (step % 50 === 49) for (const op of held) if (full.has(op.id)) setStatus(op.id, true);
       if (rand() < 0.1) period++;
       full.prune(period, status);
       incremental.prune(period, status, changed);
