@@ -31,35 +31,45 @@ export class Blake3XorKernel {
   }
 
   /**
-   * XORs BLAKE3-XOF-512 of `u64be(len k) ‖ k ‖ u64be(len v) ‖ v` into `acc` (512 bytes). Returns false,
-   * touching nothing, when the input is longer than one chunk.
+   * XORs BLAKE3-XOF-512 of `u64be(len k) ‖ k ‖ u64be(len v) ‖ v` into `acc` (512 bytes), for `value` and,
+   * when given, `other` too (a put's old and new entry: the accumulator crosses into WebAssembly memory
+   * once). Returns false, touching nothing, when an input is longer than one chunk.
    */
-  xorEntry(acc: Uint8Array, key: Uint8Array, value: Uint8Array): boolean {
-    const len = 16 + key.length + value.length;
-    if (len > XOF_KERNEL_MAX_INPUT) return false;
+  xorEntry(acc: Uint8Array, key: Uint8Array, value: Uint8Array, other?: Uint8Array): boolean {
+    if (16 + key.length + Math.max(value.length, other?.length ?? 0) > XOF_KERNEL_MAX_INPUT) return false;
     const b = this.bytes;
-    let at = IN_AT;
-    b.fill(0, at, at + 8);
-    writeLen(b, at + 4, key.length);
-    b.set(key, at + 8);
-    at += 8 + key.length;
-    b.fill(0, at, at + 8);
-    writeLen(b, at + 4, value.length);
-    b.set(value, at + 8);
-    at += 8 + value.length;
-    const padded = Math.max(64, Math.ceil(len / 64) * 64);
-    b.fill(0, at, IN_AT + padded);
     b.set(acc, ACC_AT);
-    this.fn(IN_AT, len, ACC_AT);
+    this.fn(IN_AT, this.input(key, value), ACC_AT);
+    if (other) this.fn(IN_AT, this.input(key, other), ACC_AT);
     acc.set(b.subarray(ACC_AT, ACC_AT + 512));
     return true;
   }
+
+  /** Writes the zero-padded preimage at IN_AT; returns its length. */
+  private input(key: Uint8Array, value: Uint8Array): number {
+    const b = this.bytes;
+    let at = IN_AT;
+    at = writeLen(b, at, key.length);
+    b.set(key, at);
+    at = writeLen(b, at + key.length, value.length);
+    b.set(value, at);
+    at += value.length;
+    const len = at - IN_AT;
+    const end = IN_AT + (len <= 64 ? 64 : (len + 63) & ~63);
+    for (; at < end; at++) b[at] = 0;
+    return len;
+  }
 }
 
-/** Low 32 bits of a big-endian u64 length (lengths here are far below 2^32). */
-function writeLen(b: Uint8Array, at: number, n: number): void {
-  b[at] = n >>> 24;
-  b[at + 1] = (n >>> 16) & 0xff;
-  b[at + 2] = (n >>> 8) & 0xff;
-  b[at + 3] = n & 0xff;
+/** `u64be(n)` at `at` (lengths here are far below 2^32); returns the position after it. */
+function writeLen(b: Uint8Array, at: number, n: number): number {
+  b[at] = 0;
+  b[at + 1] = 0;
+  b[at + 2] = 0;
+  b[at + 3] = 0;
+  b[at + 4] = n >>> 24;
+  b[at + 5] = (n >>> 16) & 0xff;
+  b[at + 6] = (n >>> 8) & 0xff;
+  b[at + 7] = n & 0xff;
+  return at + 8;
 }

@@ -51,13 +51,15 @@ export class StateHash {
       throw new RangeError(`a state hash has ${STATE_HASH_SIZE} bytes`);
   }
 
-  /** XORs an entry in or out (the same operation). */
-  toggle(key: Uint8Array, value: Uint8Array): void {
+  /** XORs an entry in or out (the same operation); with `other`, the entry `key → other` as well. */
+  toggle(key: Uint8Array, value: Uint8Array, other?: Uint8Array): void {
     xorKernel ??= new Blake3XorKernel();
-    if (xorKernel.xorEntry(this.bytes, key, value)) return;
-    const h = entryHash(key, value);
-    const b = this.bytes;
-    for (let i = 0; i < STATE_HASH_SIZE; i++) b[i]! ^= h[i]!;
+    if (xorKernel.xorEntry(this.bytes, key, value, other)) return;
+    for (const v of other ? [value, other] : [value]) {
+      const h = entryHash(key, v);
+      const b = this.bytes;
+      for (let i = 0; i < STATE_HASH_SIZE; i++) b[i]! ^= h[i]!;
+    }
   }
 
   clone(): StateHash {

@@ -30,9 +30,8 @@ export class HashingKv implements KvWrite {
     const old = this.reader.getWithString(key, k);
     if (old !== undefined) {
       if (bytesEqual(old, value)) return;
-      this.hash.toggle(key, old);
-    }
-    this.hash.toggle(key, value);
+      this.hash.toggle(key, old, value);
+    } else this.hash.toggle(key, value);
     this.pending.setString(k, value.slice(), this.seq, this.undo);
     this.log.put(key, value);
   }
