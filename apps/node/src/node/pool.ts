@@ -112,8 +112,11 @@ export class OperationPool {
 
   /** The period of the last prune that walked every sender. */
   private prunedPeriod = -1;
-  /** Operations taken since the last prune (their status was never looked at). */
-  private fresh = new Set<SignedOperation>();
+  /**
+   * Operations taken since the last prune (their status was never looked at); null when more were taken
+   * than it keeps (the next prune walks every sender).
+   */
+  private fresh: Set<SignedOperation> | null = new Set();
 
   private spend(op: SignedOperation, sign: 1n | -1n): void {
     const funds = this.opts.funds;
@@ -247,7 +250,8 @@ export class OperationPool {
     if (list) list.splice(position(list, op), 0, op);
     else this.bySender.set(op.creatorAddress.key, [op]);
     this.spend(op, 1n);
-    this.fresh.add(op);
+    if (this.fresh && this.fresh.size >= this.opts.maxOperations) this.fresh = null;
+    this.fresh?.add(op);
     this.onAdded?.(op);
   }
 
@@ -413,7 +417,7 @@ export class OperationPool {
     const funds = this.opts.funds;
     const fresh = this.fresh;
     this.fresh = new Set();
-    if (!funds || changed === undefined || this.prunedPeriod < 0 || fresh.size > this.opts.maxOperations) {
+    if (!funds || changed === undefined || this.prunedPeriod < 0 || fresh === null) {
       this.pruneAll(currentPeriod, status);
       return;
     }
