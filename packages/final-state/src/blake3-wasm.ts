@@ -4,60 +4,86 @@ import { newWasmMemory, type WasmMemory } from "@massa-ts/models/wasm";
 /**
  * The per-entry step of the state hash: BLAKE3 extendable output, 512 bytes, XORed into an accumulator, by
  * the one-chunk WebAssembly kernel of models (`blake3-kernel.ts`). Inputs of one chunk (≤ 1024 bytes: every
- * ledger balance, PoS and executed-operation entry) are hashed there; longer ones (bytecode, large
- * datastore values) go to the general implementation.
+ * ledger balance, PoS and executed-operation entry) are staged in the kernel's memory and hashed in
+ * batches, one call for many entries (the call and the accumulator's copies in and out cost as much as a
+ * third of an entry each); longer ones (bytecode, large datastore values) go to the general implementation.
  */
 
 /** Largest input hashed by the kernel: one chunk. */
 export const XOF_KERNEL_MAX_INPUT = BLAKE3_KERNEL_MAX_INPUT;
 
 const ACC_AT = 0;
-const IN_AT = 512;
+/** Entries staged at most before a batch runs. */
+const MAX_ENTRIES = 256;
+const TABLE_AT = 512;
+const IN_AT = TABLE_AT + 8 * MAX_ENTRIES;
+/** Bytes of staged inputs before a batch runs (room for one more input of a whole chunk is kept). */
+const STAGE_BYTES = 64 * 1024;
 
-/** One kernel instance with its memory: the accumulator at 0, the input at 512. */
+/** One kernel instance with its memory: the accumulator at 0, the batch's table, then its inputs. */
 export class Blake3XorKernel {
   private readonly memory: WasmMemory;
-  private readonly fn: (input: number, len: number, acc: number) => void;
+  private readonly batch: (table: number, count: number, acc: number) => void;
   private readonly bytes: Uint8Array;
+  private readonly view: DataView;
+  /** The accumulator the staged entries belong to (null: nothing staged). */
+  private owner: Uint8Array | null = null;
+  private count = 0;
+  private at = IN_AT;
 
   constructor() {
-    this.memory = newWasmMemory(IN_AT + XOF_KERNEL_MAX_INPUT + 64);
-    this.fn = blake3Kernel().instantiate(this.memory).xof512xor as (
-      input: number,
-      len: number,
+    this.memory = newWasmMemory(IN_AT + STAGE_BYTES + XOF_KERNEL_MAX_INPUT + 64);
+    this.batch = blake3Kernel().instantiate(this.memory).xof512xorBatch as (
+      table: number,
+      count: number,
       acc: number,
     ) => void;
     this.bytes = new Uint8Array(this.memory.buffer);
+    this.view = new DataView(this.memory.buffer);
   }
 
   /**
-   * XORs BLAKE3-XOF-512 of `u64be(len k) ‖ k ‖ u64be(len v) ‖ v` into `acc` (512 bytes), for `value` and,
-   * when given, `other` too (a put's old and new entry: the accumulator crosses into WebAssembly memory
-   * once). Returns false, touching nothing, when an input is longer than one chunk.
+   * Stages BLAKE3-XOF-512 of `u64be(len k) ‖ k ‖ u64be(len v) ‖ v` to be XORed into `acc` (512 bytes) at the
+   * next {@link flush} (a batch also runs when the stage is full, or when entries for another accumulator
+   * come). Returns false, staging nothing, when the input is longer than one chunk.
    */
-  xorEntry(acc: Uint8Array, key: Uint8Array, value: Uint8Array, other?: Uint8Array): boolean {
-    if (16 + key.length + Math.max(value.length, other?.length ?? 0) > XOF_KERNEL_MAX_INPUT) return false;
+  xorEntry(acc: Uint8Array, key: Uint8Array, value: Uint8Array): boolean {
+    const len = 16 + key.length + value.length;
+    if (len > XOF_KERNEL_MAX_INPUT) return false;
+    if (this.owner !== acc) {
+      this.flush();
+      this.owner = acc;
+    }
     const b = this.bytes;
-    b.set(acc, ACC_AT);
-    this.fn(IN_AT, this.input(key, value), ACC_AT);
-    if (other) this.fn(IN_AT, this.input(key, other), ACC_AT);
-    acc.set(b.subarray(ACC_AT, ACC_AT + 512));
-    return true;
-  }
-
-  /** Writes the zero-padded preimage at IN_AT; returns its length. */
-  private input(key: Uint8Array, value: Uint8Array): number {
-    const b = this.bytes;
-    let at = IN_AT;
-    at = writeLen(b, at, key.length);
+    const start = this.at;
+    let at = writeLen(b, start, key.length);
     b.set(key, at);
     at = writeLen(b, at + key.length, value.length);
     b.set(value, at);
     at += value.length;
-    const len = at - IN_AT;
-    const end = IN_AT + (len <= 64 ? 64 : (len + 63) & ~63);
+    const end = start + (len <= 64 ? 64 : (len + 63) & ~63);
     for (; at < end; at++) b[at] = 0;
-    return len;
+    const t = TABLE_AT + 8 * this.count;
+    this.view.setUint32(t, start, true);
+    this.view.setUint32(t + 4, len, true);
+    this.count++;
+    this.at = end;
+    if (this.count === MAX_ENTRIES || this.at > IN_AT + STAGE_BYTES) this.flush();
+    return true;
+  }
+
+  /** Runs the staged entries into their accumulator (when `acc` is given: only if they are its). */
+  flush(acc?: Uint8Array): void {
+    const owner = this.owner;
+    if (owner === null || (acc !== undefined && acc !== owner)) return;
+    if (this.count > 0) {
+      this.bytes.set(owner, ACC_AT);
+      this.batch(TABLE_AT, this.count, ACC_AT);
+      owner.set(this.bytes.subarray(ACC_AT, ACC_AT + 512));
+    }
+    this.owner = null;
+    this.count = 0;
+    this.at = IN_AT;
   }
 }
 

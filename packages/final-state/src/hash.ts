@@ -43,23 +43,33 @@ export function entryHashReference(key: Uint8Array, value: Uint8Array): Uint8Arr
  * updated in O(changes): a put XORs out the old entry (if any) and XORs in the new one; a delete XORs out.
  */
 export class StateHash {
-  readonly bytes: Uint8Array;
+  private readonly acc: Uint8Array;
 
   constructor(bytes?: Uint8Array) {
-    this.bytes = bytes ? Uint8Array.from(bytes) : new Uint8Array(STATE_HASH_SIZE);
-    if (this.bytes.length !== STATE_HASH_SIZE)
+    this.acc = bytes ? Uint8Array.from(bytes) : new Uint8Array(STATE_HASH_SIZE);
+    if (this.acc.length !== STATE_HASH_SIZE)
       throw new RangeError(`a state hash has ${STATE_HASH_SIZE} bytes`);
+  }
+
+  /** The 512 bytes (entries toggled so far included). Read it again after a toggle: do not keep it. */
+  get bytes(): Uint8Array {
+    xorKernel?.flush(this.acc);
+    return this.acc;
   }
 
   /** XORs an entry in or out (the same operation); with `other`, the entry `key → other` as well. */
   toggle(key: Uint8Array, value: Uint8Array, other?: Uint8Array): void {
+    this.toggleOne(key, value);
+    if (other) this.toggleOne(key, other);
+  }
+
+  private toggleOne(key: Uint8Array, value: Uint8Array): void {
     xorKernel ??= new Blake3XorKernel();
-    if (xorKernel.xorEntry(this.bytes, key, value, other)) return;
-    for (const v of other ? [value, other] : [value]) {
-      const h = entryHash(key, v);
-      const b = this.bytes;
-      for (let i = 0; i < STATE_HASH_SIZE; i++) b[i]! ^= h[i]!;
-    }
+    if (xorKernel.xorEntry(this.acc, key, value)) return;
+    // longer than a chunk: hashed apart and XORed in now (XOR order does not matter)
+    const h = entryHash(key, value);
+    const b = this.acc;
+    for (let i = 0; i < STATE_HASH_SIZE; i++) b[i]! ^= h[i]!;
   }
 
   clone(): StateHash {

@@ -64,6 +64,23 @@ describe("final state hash", () => {
     }
   });
 
+  it("batches of entries (past the stage's size, two hashes interleaved, long values among them) give the reference XOR", () => {
+    const xor = (acc: Uint8Array, h: Uint8Array) => acc.forEach((_, i) => (acc[i]! ^= h[i]!));
+    const want = [new Uint8Array(512), new Uint8Array(512)];
+    const hashes = [new StateHash(), new StateHash()];
+    for (let i = 0; i < 700; i++) {
+      const which = i % 7 === 0 ? 1 : 0; // the other hash now and then: the staged entries must not mix
+      const k = Uint8Array.of(i & 0xff, i >> 8, 7);
+      const v = new Uint8Array(i % 50 === 0 ? 1500 : (i * 37) % 900).fill(i & 0xff);
+      hashes[which]!.toggle(k, v);
+      xor(want[which]!, entryHashReference(k, v));
+      if (i === 350) expect(toHex(hashes[0]!.bytes)).toBe(toHex(want[0]!)); // a read mid-way
+    }
+    expect(toHex(hashes[0]!.bytes)).toBe(toHex(want[0]!));
+    expect(toHex(hashes[1]!.bytes)).toBe(toHex(want[1]!));
+    expect(toHex(hashes[0]!.clone().bytes)).toBe(toHex(want[0]!));
+  });
+
   it("is an order-independent XOR: toggling entries in any order gives the same bytes; toggling twice cancels", () => {
     const entries = Array.from({ length: 20 }, (_, i) => [Uint8Array.of(i), Uint8Array.of(i, i)] as const);
     const a = new StateHash();

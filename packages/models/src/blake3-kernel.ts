@@ -9,6 +9,7 @@ import { newWasmMemory, Op, WasmKernel, type WasmMemory, WasmType, wasm } from "
  * - `hash256(input, len, out)`: the 32-byte hash of the `len` bytes at `input` into `out`.
  * - `xof512xor(input, len, acc)`: the first 512 bytes of the extendable output XORed into the 512 bytes
  *   at `acc` (the final state's hash step).
+ * - `xof512xorBatch(table, count, acc)`: the same for `count` inputs listed at `table` (pointer, length).
  * In both, the input is zero-padded to a multiple of 64 bytes (at least 64).
  */
 
@@ -39,6 +40,8 @@ const L_FLAGS = 46;
 const L_BLEN = 47;
 const L_P = 48;
 const L_Q = 49;
+const L_TABLE = 50;
+const L_COUNT = 51;
 
 const add = Op.i32_add;
 const xor = Op.i32_xor;
@@ -148,12 +151,36 @@ const rootXof512Xor: number[] = [
   Op.end,
 ];
 
+/**
+ * `xof512xorBatch(table, count, acc)`: `xof512xor` for each of `count` inputs listed at `table` as (input
+ * pointer, length) pairs of u32 (little-endian), all into the same accumulator: one call for many entries.
+ */
+const batchXof512Xor: number[] = [
+  ...[...get(P_IN), ...set(L_TABLE), ...get(P_LEN), ...set(L_COUNT)],
+  Op.block,
+  WasmType.void,
+  Op.loop,
+  WasmType.void,
+  ...[...get(L_COUNT), Op.i32_eqz, Op.br_if, 1],
+  ...[...get(L_TABLE), ...mem(Op.i32_load, 2, 0), ...set(P_IN)],
+  ...[...get(L_TABLE), ...mem(Op.i32_load, 2, 4), ...set(P_LEN)],
+  ...chainBlocks,
+  ...lastBlock,
+  ...rootXof512Xor.slice(0, -1), // without the function's end
+  ...[...get(L_TABLE), ...i32(8), add, ...set(L_TABLE)],
+  ...[...get(L_COUNT), ...i32(1), Op.i32_sub, ...set(L_COUNT)],
+  ...[Op.br, 0],
+  Op.end,
+  Op.end,
+  Op.end,
+];
+
 let kernel: WasmKernel | null = null;
 
 /** The compiled module (once per thread); bind it to a memory with `instantiate`. */
 export function blake3Kernel(): WasmKernel {
-  kernel ??= new WasmKernel(
-    (
+  kernel ??= new WasmKernel([
+    ...(
       [
         ["hash256", rootHash256],
         ["xof512xor", rootXof512Xor],
@@ -165,7 +192,14 @@ export function blake3Kernel(): WasmKernel {
       locals: [[47, T]] as [number, number][],
       body: [...chainBlocks, ...lastBlock, ...root],
     })),
-  );
+    {
+      name: "xof512xorBatch",
+      params: [T, T, T],
+      results: [],
+      locals: [[49, T]] as [number, number][],
+      body: batchXof512Xor,
+    },
+  ]);
   return kernel;
 }
 
