@@ -1,7 +1,7 @@
 // Executed operations in the final state: their records, the expiry index they are pruned by, and the
 // `isExecuted` / `executedOpStatus` reads.
 import type { KvWrite } from "@massa-ts/ledger";
-import { ByteReader, ByteWriter, concatBytes, type OperationId, Slot, toHex } from "@massa-ts/models";
+import { ByteReader, ByteWriter, ID_VERSION, type OperationId, Slot, toHex } from "@massa-ts/models";
 import { FinalStateError } from "./errors.js";
 import type { OverlayKv } from "./pending.js";
 
@@ -32,8 +32,13 @@ function startsWith(key: Uint8Array, prefix: Uint8Array): boolean {
   return true;
 }
 
+/** `executed_ops/ ‖ id (33 bytes)`, in one allocation (built for every executed operation, twice). */
 function executedOpKey(id: OperationId): Uint8Array {
-  return concatBytes(EXECUTED_OPS_PREFIX, id.toBytes());
+  const k = new Uint8Array(EXECUTED_OPS_PREFIX.length + 1 + id.hash.length);
+  k.set(EXECUTED_OPS_PREFIX);
+  k[EXECUTED_OPS_PREFIX.length] = ID_VERSION;
+  k.set(id.hash, EXECUTED_OPS_PREFIX.length + 1);
+  return k;
 }
 
 /**

@@ -27,20 +27,22 @@ export class HashingKv implements KvWrite {
   }
   put(key: Uint8Array, value: Uint8Array): void {
     const k = keyString(key);
-    const old = this.reader.getWithString(key, k);
+    const prev = this.pending.lookupString(k);
+    const old = prev !== undefined ? (prev.value ?? undefined) : this.reader.btreeGet(key);
     if (old !== undefined) {
       if (bytesEqual(old, value)) return;
       this.hash.toggle(key, old, value);
     } else this.hash.toggle(key, value);
-    this.pending.setString(k, value.slice(), this.seq, this.undo);
+    this.pending.setAfterLookup(k, prev, value.slice(), this.seq, this.undo);
     this.log.put(key, value);
   }
   delete(key: Uint8Array): void {
     const k = keyString(key);
-    const old = this.reader.getWithString(key, k);
+    const prev = this.pending.lookupString(k);
+    const old = prev !== undefined ? (prev.value ?? undefined) : this.reader.btreeGet(key);
     if (old === undefined) return;
     this.hash.toggle(key, old);
-    this.pending.setString(k, null, this.seq, this.undo);
+    this.pending.setAfterLookup(k, prev, null, this.seq, this.undo);
     this.log.delete(key);
   }
 }

@@ -11,9 +11,15 @@ export interface PendingEntry {
 /** Previous overlay entries of the keys one record wrote, to undo a record that failed half-way. */
 export type PendingUndo = [key: string, previous: PendingEntry | undefined][];
 
+/** Node's latin1 decoder, called on the array itself (no Buffer view to build first: half the cost). */
+const latin1Slice = (Buffer.prototype as { latin1Slice?: (start: number, end: number) => string })
+  .latin1Slice;
+
 /** Keys as latin1 strings: one char per byte, so string order is byte order. */
 export function keyString(key: Uint8Array): string {
-  return Buffer.from(key.buffer, key.byteOffset, key.length).toString("latin1");
+  return latin1Slice
+    ? latin1Slice.call(key, 0, key.length)
+    : Buffer.from(key.buffer, key.byteOffset, key.length).toString("latin1");
 }
 
 function keyBytes(key: string): Uint8Array {
@@ -125,7 +131,17 @@ export class PendingWrites {
 
   /** {@link set} by the key's {@link keyString}. */
   setString(k: string, value: Uint8Array | null, seq: number, undo?: PendingUndo): void {
-    const previous = this.map.get(k);
+    this.setAfterLookup(k, this.map.get(k), value, seq, undo);
+  }
+
+  /** {@link setString} when the caller looked `k` up already: `previous` is what {@link lookupString} answered. */
+  setAfterLookup(
+    k: string,
+    previous: PendingEntry | undefined,
+    value: Uint8Array | null,
+    seq: number,
+    undo?: PendingUndo,
+  ): void {
     undo?.push([k, previous]);
     this.map.set(k, { value, seq });
     if (previous === undefined) this.keys.insert(k);
@@ -178,6 +194,11 @@ export class OverlayKv implements KvRead {
   getWithString(key: Uint8Array, k: string): Uint8Array | undefined {
     const e = this.pending.lookupString(k);
     if (e !== undefined) return e.value ?? undefined;
+    return this.btreeGet(key);
+  }
+
+  /** The state B-tree's value of `key` (a copy), under no overlay. */
+  btreeGet(key: Uint8Array): Uint8Array | undefined {
     const v = this.db.getBinary(key);
     return v === undefined ? undefined : new Uint8Array(v);
   }

@@ -1,20 +1,25 @@
 import { DecodeError } from "./errors.js";
 
 const U64_MAX = (1n << 64n) - 1n;
+const SAFE_MAX = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** Unsigned LEB128 (Massa's `U64VarIntSerializer`), minimal form. */
 export function encodeVarint(value: number | bigint): Uint8Array {
+  // amounts in nanoMAS are bigints, most of them far below 2^53: written as numbers
+  if (typeof value === "bigint" && value >= 0n && value <= SAFE_MAX) value = Number(value);
   if (typeof value === "number") {
     if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`varint: ${value} is not a u64`);
     if (value < 0x80) return Uint8Array.of(value);
-    const out: number[] = [];
+    let n = 1;
+    for (let v = value; v >= 0x80; v = Math.floor(v / 0x80)) n++;
+    const out = new Uint8Array(n);
     let v = value;
-    while (v >= 0x80) {
-      out.push((v % 0x80) | 0x80);
+    for (let i = 0; i < n - 1; i++) {
+      out[i] = (v % 0x80) | 0x80;
       v = Math.floor(v / 0x80);
     }
-    out.push(v);
-    return Uint8Array.from(out);
+    out[n - 1] = v;
+    return out;
   }
   if (value < 0n || value > U64_MAX) throw new RangeError(`varint: ${value} is not a u64`);
   const out: number[] = [];
