@@ -53,6 +53,22 @@ export function decodeVarint(
   field: string,
   max: bigint = U64_MAX,
 ): { value: bigint; length: number } {
+  // up to 7 bytes (49 bits) in plain numbers: amounts and counts are mostly that short
+  let n = 0;
+  let mul = 1;
+  for (let i = 0; i < 7; i++) {
+    const pos = offset + i;
+    if (pos >= bytes.length) throw new DecodeError(field, "truncated varint");
+    const b = bytes[pos]!;
+    n += (b & 0x7f) * mul;
+    if ((b & 0x80) === 0) {
+      if (b === 0 && i > 0) throw new DecodeError(field, "non-minimal varint");
+      const value = BigInt(n);
+      if (value > max) throw new DecodeError(field, `value ${value} exceeds the maximum ${max}`);
+      return { value, length: i + 1 };
+    }
+    mul *= 0x80;
+  }
   let result = 0n;
   let shift = 0n;
   for (let i = 0; i < 10; i++) {
