@@ -1,7 +1,7 @@
 // The operation pool: admission (chain, expiry horizon, fee, size, gas, signature, sender funds and per-sender
 // bound, count and byte budgets), order by fee, selection for a block, pruning by execution status. Over
-// 400 lines: one structure whose indexes (order, per sender, held spending, what the last prune saw) must
-// change together.
+// 400 lines: one structure whose indexes (order, per thread, per sender, held spending, operations taken
+// since the last prune) must change together.
 import { type Address, Amount, MassaTsError, type OperationId, type SignedOperation } from "@massa-ts/models";
 
 /** Why an operation was refused: `send_operations` answers with an error code chosen from it. */
