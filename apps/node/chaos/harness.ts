@@ -10,6 +10,7 @@ import { Amount, Slot } from "@massa-ts/models";
 import { type AttackResult, AttackRun } from "./attack-watch.ts";
 import { type ChaosNode, Cluster } from "./cluster.ts";
 import { call, Load, type SentTransfer } from "./load.ts";
+import { prng } from "./prng.ts";
 
 export interface ChaosOptions {
   readonly minutes: number;
@@ -53,18 +54,6 @@ export interface ChaosResult {
   /** The attacker run: its counts, the bans of every honest node by reason, honest nodes banned. */
   readonly attack?: AttackResult;
   readonly dir: string;
-}
-
-/** xoshiro-free small PRNG (mulberry32): the schedule is reproducible from the seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -5,29 +5,18 @@
 // POOL_SEED=N replays a run.
 import { Address, Amount, blake3, type OperationId, SecretKey, SignedOperation } from "@massa-ts/models";
 import { describe, expect, it } from "vitest";
+import { prng } from "../chaos/prng.ts";
 import { type HeldStatus, OperationPool, type PoolOptions } from "../src/node/pool.ts";
 
 const CHAIN = 77n;
 const T = 2;
 const te = new TextEncoder();
 
-/** A small deterministic generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe("pool refresh", () => {
   it("pruning only the senders that changed leaves what pruning every sender leaves", () => {
     const seed = Number(process.env.POOL_SEED ?? Math.floor(Math.random() * 2 ** 31));
     console.log(`pool refresh seed ${seed} (POOL_SEED=${seed} replays it)`);
-    const rand = rng(seed);
+    const rand = prng(seed);
     const pick = <X>(xs: readonly X[]): X => xs[Math.floor(rand() * xs.length)]!;
 
     const senders = Array.from({ length: 8 }, (_, i) => new SecretKey(blake3(te.encode(`refresh-${i}`))));
