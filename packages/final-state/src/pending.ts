@@ -1,4 +1,5 @@
 import type { KvRead } from "@massa-ts/ledger";
+import { toLatin1 } from "@massa-ts/models";
 import type { Database } from "lmdb";
 
 /** A write settled in the journal but not yet applied to the state B-tree (null value = deleted). */
@@ -11,15 +12,9 @@ export interface PendingEntry {
 /** Previous overlay entries of the keys one record wrote, to undo a record that failed half-way. */
 export type PendingUndo = [key: string, previous: PendingEntry | undefined][];
 
-/** Node's latin1 decoder, called on the array itself (no Buffer view to build first: half the cost). */
-const latin1Slice = (Buffer.prototype as { latin1Slice?: (start: number, end: number) => string })
-  .latin1Slice;
-
 /** Keys as latin1 strings: one char per byte, so string order is byte order. */
 export function keyString(key: Uint8Array): string {
-  return latin1Slice
-    ? latin1Slice.call(key, 0, key.length)
-    : Buffer.from(key.buffer, key.byteOffset, key.length).toString("latin1");
+  return toLatin1(key);
 }
 
 function keyBytes(key: string): Uint8Array {

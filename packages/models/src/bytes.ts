@@ -28,15 +28,28 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** Node's hex encoder, called on the array itself (no Buffer view to build first: half the cost). */
-const hexSlice = (Buffer.prototype as { hexSlice?: (start: number, end: number) => string }).hexSlice;
+type Slicer = (this: Uint8Array, start: number, end: number) => string;
+const slicers = Buffer.prototype as unknown as { hexSlice?: Slicer; latin1Slice?: Slicer };
+
+/**
+ * `bytes` as text in `encoding`, by Node's decoder called on the array itself when it has one (no Buffer
+ * view to build first: half the cost), else through a Buffer view.
+ */
+function decodeAs(bytes: Uint8Array, encoding: "hex" | "latin1", slicer: Slicer | undefined): string {
+  return slicer
+    ? slicer.call(bytes, 0, bytes.length)
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString(encoding);
+}
 
 export function toHex(bytes: Uint8Array): string {
   // one flat string (a `+=` loop builds a rope of one piece per byte: kept as a Map key, an id's 64 hex
   // characters held 32 string objects, ~1 KB, for every id the node remembers)
-  return hexSlice
-    ? hexSlice.call(bytes, 0, bytes.length)
-    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
+  return decodeAs(bytes, "hex", slicers.hexSlice);
+}
+
+/** One character per byte: a string whose order is the bytes' order (a key for maps and sorted lists). */
+export function toLatin1(bytes: Uint8Array): string {
+  return decodeAs(bytes, "latin1", slicers.latin1Slice);
 }
 
 export function fromHex(hex: string, field = "hex"): Uint8Array {

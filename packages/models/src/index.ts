@@ -14,7 +14,7 @@ export {
   serializeBlockHeaderContent,
 } from "./block.js";
 export { BoundedMap, BoundedSet } from "./bounded.js";
-export { bytesEqual, compareBytes, concatBytes, fromHex, toHex, u32le, u64be } from "./bytes.js";
+export { bytesEqual, compareBytes, concatBytes, fromHex, toHex, toLatin1, u32le, u64be } from "./bytes.js";
 export {
   deserializeEndorsementContent,
   type EndorsementContent,
