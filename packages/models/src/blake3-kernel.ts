@@ -7,9 +7,9 @@ import { newWasmMemory, Op, WasmKernel, type WasmMemory, WasmType, wasm } from "
  * the BLAKE3 paper, §2 (compression, chunk chaining, root output with the output block counter).
  *
  * - `hash256(input, len, out)`: the 32-byte hash of the `len` bytes at `input` into `out`.
- * - `xof512xor(input, len, acc)`: the first 512 bytes of the extendable output XORed into the 512 bytes
- *   at `acc` (the final state's hash step).
- * - `xof512xorBatch(table, count, acc)`: the same for `count` inputs listed at `table` (pointer, length).
+ * - `xof512xorBatch(table, count, acc)`: for each of `count` inputs listed at `table` (pointer, length),
+ *   the first 512 bytes of the extendable output XORed into the 512 bytes at `acc` (the final state's
+ *   hash step).
  * In both, the input is zero-padded to a multiple of 64 bytes (at least 64).
  */
 
@@ -131,7 +131,7 @@ const rootHash256: number[] = [
   Op.end,
 ];
 
-/** The last block as the root: 8 output blocks (counter t), XORed into the accumulator at `acc`. */
+/** The last block as the root: 8 output blocks (counter t), XORed into the accumulator at `acc` (a loop body of the batch). */
 const rootXof512Xor: number[] = [
   ...[...i32(0), ...set(L_T), ...get(P_OUT), ...set(L_Q)],
   Op.loop,
@@ -152,8 +152,9 @@ const rootXof512Xor: number[] = [
 ];
 
 /**
- * `xof512xorBatch(table, count, acc)`: `xof512xor` for each of `count` inputs listed at `table` as (input
- * pointer, length) pairs of u32 (little-endian), all into the same accumulator: one call for many entries.
+ * `xof512xorBatch(table, count, acc)`: the chunk and root XOF steps for each of `count` inputs listed at
+ * `table` as (input pointer, length) pairs of u32 (little-endian), all into the same accumulator: one call
+ * for many entries.
  */
 const batchXof512Xor: number[] = [
   ...[...get(P_IN), ...set(L_TABLE), ...get(P_LEN), ...set(L_COUNT)],
@@ -180,18 +181,13 @@ let kernel: WasmKernel | null = null;
 /** The compiled module (once per thread); bind it to a memory with `instantiate`. */
 export function blake3Kernel(): WasmKernel {
   kernel ??= new WasmKernel([
-    ...(
-      [
-        ["hash256", rootHash256],
-        ["xof512xor", rootXof512Xor],
-      ] as const
-    ).map(([name, root]) => ({
-      name,
+    {
+      name: "hash256",
       params: [T, T, T],
       results: [],
       locals: [[47, T]] as [number, number][],
-      body: [...chainBlocks, ...lastBlock, ...root],
-    })),
+      body: [...chainBlocks, ...lastBlock, ...rootHash256],
+    },
     {
       name: "xof512xorBatch",
       params: [T, T, T],
