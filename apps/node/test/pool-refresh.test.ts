@@ -95,9 +95,7 @@ describe("pool refresh", () => {
               ? "candidate"
               : true
             : cur === "candidate"
-              ? rand() < 0.7
-                ? true
-                : false
+              ? rand() < 0.7 // the candidate becomes final (true) or its block is dropped (false)
               : true,
         );
       }

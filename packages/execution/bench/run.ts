@@ -5,7 +5,8 @@
  * Run: pnpm --filter @massa-ts/execution bench. Ends with `execution: tx_per_s=N verify_per_s=N` (the
  * yardstick, one core's crypto.verify, measured before and after); writes bench-results/execution.json.
  * MASSA_TS_BENCH_PROFILE=1 prints where the time goes (CPU profile, self time; =settle: of settling only)
- * and writes the profile to $TMPDIR/execution-bench.cpuprofile.
+ * and writes the profile to $TMPDIR/execution-bench.cpuprofile. MASSA_TS_BENCH_HEAP=1 samples what settling
+ * allocates (collected objects included) into $TMPDIR/execution-bench.heapprofile.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
@@ -130,6 +131,15 @@ for (const b of blocks) {
   execMs.push(performance.now() - t);
 }
 const t1 = performance.now();
+if (process.env.MASSA_TS_BENCH_HEAP) {
+  session.connect();
+  await session.post("HeapProfiler.enable");
+  await session.post("HeapProfiler.startSampling", {
+    samplingInterval: 4096,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  } as never);
+}
 if (process.env.MASSA_TS_BENCH_PROFILE === "settle") {
   session.connect();
   await session.post("Profiler.enable");
@@ -143,6 +153,10 @@ for (const b of blocks) {
   await new Promise((r) => setImmediate(r)); // the background B-tree apply gets its turns, as in a node
 }
 const t2 = performance.now();
+if (process.env.MASSA_TS_BENCH_HEAP) {
+  const { profile } = await session.post("HeapProfiler.stopSampling");
+  writeFileSync(join(os.tmpdir(), "execution-bench.heapprofile"), JSON.stringify(profile));
+}
 await fs.drain();
 const t3 = performance.now();
 if (process.env.MASSA_TS_BENCH_PROFILE) {

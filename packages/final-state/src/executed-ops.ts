@@ -93,11 +93,19 @@ export class ExecutedOps {
   /** Writes the records of `ops`; returns their keys and expiry slots, to index once the record is committed. */
   putExecutedOps(kv: KvWrite, ops: readonly ExecutedOp[]): [Uint8Array, Slot][] {
     const added: [Uint8Array, Slot][] = [];
+    // a block's operations share a few expiry slots: one encoded value for each (status, expiry slot)
+    const values = new Map<number, Uint8Array>();
     for (const op of ops) {
       const key = executedOpKey(op.id);
-      const w = new ByteWriter(16).u8(op.success ? 1 : 0);
-      op.expirySlot.serialize(w);
-      kv.put(key, w.finish());
+      const tag = op.expirySlot.index(this.threadCount) * 2 + (op.success ? 1 : 0);
+      let value = values.get(tag);
+      if (value === undefined) {
+        const w = new ByteWriter(16).u8(op.success ? 1 : 0);
+        op.expirySlot.serialize(w);
+        value = w.finish();
+        values.set(tag, value);
+      }
+      kv.put(key, value);
       added.push([key, op.expirySlot]);
     }
     return added;

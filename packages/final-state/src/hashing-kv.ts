@@ -28,7 +28,8 @@ export class HashingKv implements KvWrite {
   put(key: Uint8Array, value: Uint8Array): void {
     const k = keyString(key);
     const prev = this.pending.lookupString(k);
-    const old = prev !== undefined ? (prev.value ?? undefined) : this.reader.btreeGet(key);
+    // the B-tree's value is only compared and hashed (copied into the kernel's memory) here: no copy
+    const old = prev !== undefined ? (prev.value ?? undefined) : this.reader.btreePeek(key);
     if (old !== undefined) {
       if (bytesEqual(old, value)) return;
       this.hash.toggle(key, old, value);
@@ -39,7 +40,7 @@ export class HashingKv implements KvWrite {
   delete(key: Uint8Array): void {
     const k = keyString(key);
     const prev = this.pending.lookupString(k);
-    const old = prev !== undefined ? (prev.value ?? undefined) : this.reader.btreeGet(key);
+    const old = prev !== undefined ? (prev.value ?? undefined) : this.reader.btreePeek(key);
     if (old === undefined) return;
     this.hash.toggle(key, old);
     this.pending.setAfterLookup(k, prev, null, this.seq, this.undo);

@@ -168,13 +168,11 @@ export class Journal {
     if (this.applying || this.readOnly || this.unapplied.length === 0) return;
     const batch = this.unapplied;
     const last = batch[batch.length - 1]!;
-    const view = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.length);
-    for (const r of batch) {
-      for (const [k, v] of r.log.records()) {
-        if (v === null) void this.state.remove(view(k));
-        else void this.state.put(view(k), view(v));
-      }
-    }
+    const put = (k: Buffer, v: Buffer | null) => {
+      if (v === null) void this.state.remove(k);
+      else void this.state.put(k, v);
+    };
+    for (const r of batch) r.log.forEachRecord(put);
     void this.meta.put(Buffer.from(META_CHANGE_ID), Buffer.from(last.slot.toKey()));
     void this.meta.put(Buffer.from(META_HASH), Buffer.from(last.hash));
     const done = this.meta.put(Buffer.from(META_APPLIED), Buffer.from(u64be(last.seq)));

@@ -9,8 +9,11 @@ export interface PendingEntry {
   readonly seq: number;
 }
 
-/** Previous overlay entries of the keys one record wrote, to undo a record that failed half-way. */
-export type PendingUndo = [key: string, previous: PendingEntry | undefined][];
+/**
+ * Previous overlay entries of the keys one record wrote, to undo a record that failed half-way: flat pairs,
+ * key then previous entry (one array for the record, not one per write).
+ */
+export type PendingUndo = (string | PendingEntry | undefined)[];
 
 /** Keys as latin1 strings: one char per byte, so string order is byte order. */
 export function keyString(key: Uint8Array): string {
@@ -137,15 +140,16 @@ export class PendingWrites {
     seq: number,
     undo?: PendingUndo,
   ): void {
-    undo?.push([k, previous]);
+    undo?.push(k, previous);
     this.map.set(k, { value, seq });
     if (previous === undefined) this.keys.insert(k);
   }
 
   /** Restores the entries a failed record overwrote (newest first). */
   rollback(undo: PendingUndo): void {
-    for (let i = undo.length - 1; i >= 0; i--) {
-      const [k, previous] = undo[i]!;
+    for (let i = undo.length - 2; i >= 0; i -= 2) {
+      const k = undo[i] as string;
+      const previous = undo[i + 1] as PendingEntry | undefined;
       if (previous === undefined) this.map.delete(k);
       else this.map.set(k, previous);
     }
@@ -153,7 +157,10 @@ export class PendingWrites {
 
   /** Forgets every entry written by records up to `seq` (they are in the B-tree now). */
   prune(seq: number): void {
-    for (const [k, e] of this.map) if (e.seq <= seq) this.map.delete(k);
+    // forEach: no [key, entry] array per entry (a Map may delete the entry being visited)
+    this.map.forEach((e, k, map) => {
+      if (e.seq <= seq) map.delete(k);
+    });
     this.keys.filter((k) => this.map.has(k));
   }
 
@@ -196,6 +203,17 @@ export class OverlayKv implements KvRead {
   btreeGet(key: Uint8Array): Uint8Array | undefined {
     const v = this.db.getBinary(key);
     return v === undefined ? undefined : new Uint8Array(v);
+  }
+
+  /**
+   * The state B-tree's value of `key` without a copy: a view of lmdb's shared read buffer, valid only until
+   * the next read of this environment (for a value used at once, such as the old entry a put hashes out).
+   */
+  btreePeek(key: Uint8Array): Uint8Array | undefined {
+    const v = this.db.getBinaryFast(key);
+    // lmdb hands its whole read buffer with a `length` property set to the value's size: a view of exactly
+    // the value, or typed-array methods (set, slice) would see the whole buffer
+    return v === undefined ? undefined : v.subarray(0, v.length);
   }
 
   keysInRange(start: Uint8Array, end: Uint8Array | undefined): Iterable<Uint8Array> {

@@ -82,6 +82,29 @@ export class WriteLog {
     return log;
   }
 
+  /**
+   * Calls `fn` with every record in write order, as Node Buffers viewing the log (what lmdb's writes take):
+   * two views a record, where {@link records} makes two views, a pair and a generator step. (A Buffer's
+   * `slice` is a view, not a copy: hand these only to code that copies what it keeps.)
+   */
+  forEachRecord(fn: (key: Buffer, value: Buffer | null) => void): void {
+    const ab = this.buf.buffer;
+    const base = this.buf.byteOffset;
+    let at = 0;
+    while (at < this.len) {
+      const kl = this.view.getUint32(at);
+      const key = Buffer.from(ab, base + at + 4, kl);
+      at += 4 + kl;
+      const vl = this.view.getUint32(at);
+      at += 4;
+      if (vl === DELETE) fn(key, null);
+      else {
+        fn(key, Buffer.from(ab, base + at, vl));
+        at += vl;
+      }
+    }
+  }
+
   /** The records in write order (keys and values are views into the log). */
   *records(): Generator<[Uint8Array, Uint8Array | null]> {
     let at = 0;

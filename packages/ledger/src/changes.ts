@@ -113,6 +113,16 @@ export class LedgerChanges {
     return this.map.keys();
   }
 
+  /**
+   * Every changed address and its change, in no particular order (that of first change): for writers whose
+   * result does not depend on the order, as applying to a key-value store, where `entries()`' sort is waste.
+   */
+  forEachChange(fn: (address: Address, change: LedgerChange) => void): void {
+    this.map.forEach((e) => {
+      fn(e.address, e.change);
+    });
+  }
+
   /** Records `change` for `address`, merged after whatever is already there. */
   apply(address: Address, change: LedgerChange): void {
     const cur = this.map.get(address.key);

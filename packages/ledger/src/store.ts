@@ -107,14 +107,15 @@ function deleteDatastore(kv: KvWrite, a: Address): void {
  * Sizes are checked first, so a bad change throws before anything is written.
  */
 export function applyLedgerChanges(changes: LedgerChanges, kv: KvWrite): void {
-  const entries = changes.entries();
-  for (const [a, c] of entries) {
+  changes.forEachChange((a, c) => {
     if (c.kind === "set")
       for (const [k, v] of sortedDatastore(c.entry.datastore)) checkDatastoreSizes(a, k, v);
     if (c.kind === "update")
       for (const [k, v] of sortedDatastore(c.update.datastore)) checkDatastoreSizes(a, k, v);
-  }
-  for (const [a, c] of entries) {
+  });
+  // Massa applies addresses in address order; each address writes only its own keys, so the state (and its
+  // hash) is the same in any order: the order of first change, without a sort
+  changes.forEachChange((a, c) => {
     if (c.kind === "set") {
       deleteDatastore(kv, a);
       kv.put(versionKey(a), Uint8Array.of(0));
@@ -134,7 +135,7 @@ export function applyLedgerChanges(changes: LedgerChanges, kv: KvWrite): void {
       kv.delete(bytecodeKey(a));
       deleteDatastore(kv, a);
     }
-  }
+  });
 }
 
 /**
