@@ -48,10 +48,12 @@ export function executeOperation(ctx: SlotContext, op: SignedOperation): Amount 
   let recipientExisted = true;
   try {
     switch (payload.type) {
-      case "Transaction":
-        recipientExisted = v.balance(payload.recipient) !== undefined;
-        transfer(ctx, opScratch, sender, payload.recipient, payload.amount);
+      case "Transaction": {
+        const before = v.balance(payload.recipient);
+        recipientExisted = before !== undefined;
+        transfer(ctx, opScratch, sender, payload.recipient, payload.amount, before);
         break;
+      }
       case "RollBuy": {
         let cost: Amount;
         try {
@@ -161,6 +163,8 @@ function checkMaxSpending(
  * mints, `to` absent burns; a new user address costs the creation cost, taken from the amount.
  * Reads through `into.view`, writes into `into.layer`, and only once every check has passed: a failed
  * transfer leaves `into.layer` untouched (a Transaction relies on it to run on the slot layer).
+ * `toBalance`, when not null, is `to`'s balance the caller has just read through `into.view` (undefined:
+ * no such address), so that it is not read twice.
  */
 export function transfer(
   ctx: SlotContext,
@@ -168,6 +172,7 @@ export function transfer(
   from: Address | undefined,
   to: Address | undefined,
   amount: Amount,
+  toBalance: Amount | undefined | null = null,
 ): void {
   const { view: v, layer } = into;
   let fromBalance: Amount | undefined;
@@ -182,7 +187,7 @@ export function transfer(
     fromBalance = b.sub(amount);
   }
   if (to) {
-    const existing = from?.equals(to) ? fromBalance : v.balance(to);
+    const existing = from?.equals(to) ? fromBalance : toBalance !== null ? toBalance : v.balance(to);
     if (existing !== undefined) {
       let credited: Amount;
       try {
