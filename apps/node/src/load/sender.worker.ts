@@ -2,6 +2,8 @@
 // every operation is inside its validity window when it arrives), at the rate the main thread sets, in
 // batches of at most 100 per `send_operations` call (a full batch, or what is owed every 100 ms), and reports
 // what it sent and what the node refused.
+import * as http from "node:http";
+import * as https from "node:https";
 import { parentPort, workerData } from "node:worker_threads";
 import { Address, Amount, SecretKey, SignedOperation } from "@massa-ts/models";
 import { classifyRefusal } from "./refusals.js";
@@ -45,27 +47,52 @@ port.on("message", (m: SenderMessage) => {
   else running = false;
 });
 
-async function send(batch: SignedOperation[]): Promise<void> {
-  const body = JSON.stringify({
-    jsonrpc: "2.0",
-    id: 1,
-    method: "send_operations",
-    params: [
-      batch.map((op) => ({
-        serialized_content: Array.from(op.contentBytes),
-        creator_public_key: op.creator.toString(),
-        signature: op.signature.toString(),
-      })),
-    ],
+/**
+ * Plain HTTP over kept-alive connections (one per call in flight, at most four): `fetch` cost about a
+ * millisecond of this thread per call, ten microseconds an operation.
+ */
+const target = new URL(init.url);
+const client = target.protocol === "https:" ? https : http;
+const agent = new client.Agent({ keepAlive: true, maxSockets: 4 });
+
+function post(body: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = client.request(
+      {
+        agent,
+        host: target.hostname,
+        port: target.port,
+        path: `${target.pathname}${target.search}`,
+        method: "POST",
+        headers: { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
   });
+}
+
+/** `send_operations`' parameters, written directly (keys and signatures are base58: nothing to escape). */
+function operationsJson(batch: readonly SignedOperation[]): string {
+  const items = batch.map(
+    (op) =>
+      `{"serialized_content":[${op.contentBytes.join(",")}],"creator_public_key":"${op.creator.toString()}","signature":"${op.signature.toString()}"}`,
+  );
+  return `{"jsonrpc":"2.0","id":1,"method":"send_operations","params":[[${items.join(",")}]]}`;
+}
+
+async function send(batch: SignedOperation[]): Promise<void> {
+  const body = operationsJson(batch);
   const at = Date.now();
   try {
-    const r = await fetch(init.url, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body,
-    });
-    const j = (await r.json()) as { result?: string[]; error?: { message: string } };
+    const r = await post(body);
+    const j = JSON.parse(r.text) as { result?: string[]; error?: { message: string } };
     if (j.result) {
       port.postMessage({ type: "sent", ids: j.result, at } satisfies SenderReport);
       return;
@@ -145,4 +172,5 @@ while (running) {
   inflight.add(p);
 }
 await Promise.all(inflight);
+agent.destroy();
 port.postMessage({ type: "stopped" } satisfies SenderReport);
