@@ -16,6 +16,10 @@ export interface SenderInit {
   /** Where each sender sends (one of the accounts). */
   readonly recipients: readonly string[];
   readonly validityPeriods: number;
+  /** A call not answered completely within this fails (its operations count as refused). Default 60 000. */
+  readonly answerTimeoutMs?: number;
+  /** The largest answer read (100 ids are a few kilobytes). Default 4 MiB. */
+  readonly maxAnswerBytes?: number;
 }
 
 export type SenderMessage =
@@ -54,13 +58,16 @@ port.on("message", (m: SenderMessage) => {
 const target = new URL(init.url);
 const client = target.protocol === "https:" ? https : http;
 const agent = new client.Agent({ keepAlive: true, maxSockets: 4 });
+const ANSWER_TIMEOUT_MS = init.answerTimeoutMs ?? 60_000;
+const MAX_ANSWER_BYTES = init.maxAnswerBytes ?? 4 * 1024 * 1024;
 
 function post(body: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = client.request(
       {
         agent,
-        host: target.hostname,
+        // an IPv6 literal comes bracketed in a URL, not in a host name
+        host: target.hostname.replace(/^\[(.*)\]$/, "$1"),
         port: target.port,
         path: `${target.pathname}${target.search}`,
         method: "POST",
@@ -68,12 +75,20 @@ function post(body: string): Promise<{ status: number; text: string }> {
       },
       (res) => {
         const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
+        let size = 0;
+        res.on("data", (c: Buffer) => {
+          size += c.length;
+          if (size > MAX_ANSWER_BYTES) req.destroy(new Error(`the answer exceeds ${MAX_ANSWER_BYTES} bytes`));
+          else chunks.push(c);
+        });
         res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
         res.on("error", reject);
       },
     );
     req.on("error", reject);
+    req.setTimeout(ANSWER_TIMEOUT_MS, () =>
+      req.destroy(new Error(`no complete answer within ${ANSWER_TIMEOUT_MS / 1000} s`)),
+    );
     req.end(body);
   });
 }
