@@ -57,13 +57,13 @@ const refusals = (reports: SenderReport[]) =>
   reports.flatMap((r) => (r.type === "refused" ? [r.reason] : []));
 
 describe("load sender thread", () => {
-  it("a node that never answers: the call fails after the answer timeout, its operations counted refused", async () => {
+  it("a node that never answers: the call fails after the idle timeout, its operations counted refused", async () => {
     const url = await serve(() => {
       // reads the request, never answers
     });
     const reports = sender(url, { answerTimeoutMs: 300 });
     await until(() => refusals(reports).length > 0, "a refusal", 15_000);
-    expect(refusals(reports)[0]).toMatch(/^unreachable: no complete answer within 0\.3 s/);
+    expect(refusals(reports)[0]).toMatch(/^unreachable: the node sent nothing for 0\.3 s/);
     expect(reports.some((r) => r.type === "sent")).toBe(false);
   });
 
@@ -76,6 +76,16 @@ describe("load sender thread", () => {
     const reports = sender(url, { maxAnswerBytes: 10_000, answerTimeoutMs: 30_000 });
     await until(() => refusals(reports).length > 0, "a refusal", 15_000);
     expect(refusals(reports)[0]).toMatch(/^unreachable: the answer exceeds 10000 bytes/);
+  });
+
+  it("an answer that is not JSON-RPC (a proxy's error page) is a refusal naming the HTTP status", async () => {
+    const url = await serve((_req, res) => {
+      res.writeHead(502, { "Content-Type": "text/html" });
+      res.end("<html>bad gateway</html>");
+    });
+    const reports = sender(url);
+    await until(() => refusals(reports).length > 0, "a refusal", 15_000);
+    expect(refusals(reports)[0]).toBe("unreachable: HTTP 502, not a JSON-RPC answer");
   });
 
   it("a node that answers: every operation of the call reported sent, with the ids it answered", async () => {

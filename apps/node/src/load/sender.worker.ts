@@ -16,7 +16,7 @@ export interface SenderInit {
   /** Where each sender sends (one of the accounts). */
   readonly recipients: readonly string[];
   readonly validityPeriods: number;
-  /** A call not answered completely within this fails (its operations count as refused). Default 60 000. */
+  /** A call whose node sends nothing for this long fails (its operations count as refused). Default 60 000. */
   readonly answerTimeoutMs?: number;
   /** The largest answer read (100 ids are a few kilobytes). Default 4 MiB. */
   readonly maxAnswerBytes?: number;
@@ -86,8 +86,9 @@ function post(body: string): Promise<{ status: number; text: string }> {
       },
     );
     req.on("error", reject);
+    // an idle timeout: the node sent nothing for that long (while it answers, the call goes on)
     req.setTimeout(ANSWER_TIMEOUT_MS, () =>
-      req.destroy(new Error(`no complete answer within ${ANSWER_TIMEOUT_MS / 1000} s`)),
+      req.destroy(new Error(`the node sent nothing for ${ANSWER_TIMEOUT_MS / 1000} s`)),
     );
     req.end(body);
   });
@@ -107,7 +108,12 @@ async function send(batch: SignedOperation[]): Promise<void> {
   const at = Date.now();
   try {
     const r = await post(body);
-    const j = JSON.parse(r.text) as { result?: string[]; error?: { message: string } };
+    let j: { result?: string[]; error?: { message: string } };
+    try {
+      j = JSON.parse(r.text) as typeof j;
+    } catch {
+      throw new Error(`HTTP ${r.status}, not a JSON-RPC answer`);
+    }
     if (j.result) {
       port.postMessage({ type: "sent", ids: j.result, at } satisfies SenderReport);
       return;
