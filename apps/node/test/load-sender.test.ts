@@ -88,6 +88,29 @@ describe("load sender thread", () => {
     expect(refusals(reports)[0]).toBe("unreachable: HTTP 502, not a JSON-RPC answer");
   });
 
+  it("a kept-alive connection the node drops as a call arrives: the call is made again, nothing refused", async () => {
+    const seen = new WeakSet<object>();
+    let dropped = 0;
+    let answered = 0;
+    const url = await serve((req, res) => {
+      if (seen.has(req.socket) && dropped === 0) {
+        dropped++;
+        req.socket.destroy(); // as a keep-alive timeout closing the connection the client reuses
+        return;
+      }
+      seen.add(req.socket);
+      req.resume();
+      req.on("end", () => {
+        answered++;
+        res.writeHead(200, { "Content-Type": "application/json" });
+        res.end(JSON.stringify({ jsonrpc: "2.0", id: 1, result: [`O${answered}`] }));
+      });
+    });
+    const reports = sender(url);
+    await until(() => dropped === 1 && answered >= 3, "a dropped call and answers after it", 15_000);
+    expect(refusals(reports)).toEqual([]);
+  });
+
   it("a node that answers: every operation of the call reported sent, with the ids it answered", async () => {
     let calls = 0;
     const url = await serve((req, res) => {

@@ -61,7 +61,12 @@ const agent = new client.Agent({ keepAlive: true, maxSockets: 4 });
 const ANSWER_TIMEOUT_MS = init.answerTimeoutMs ?? 60_000;
 const MAX_ANSWER_BYTES = init.maxAnswerBytes ?? 4 * 1024 * 1024;
 
-function post(body: string): Promise<{ status: number; text: string }> {
+/**
+ * One call. A kept-alive connection the node closes just as a call goes out (its keep-alive timeout: the
+ * node had not read the call) fails with ECONNRESET on reuse: that call is made again once, on a new
+ * connection, as Node's documentation advises.
+ */
+function post(body: string, retried = false): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = client.request(
       {
@@ -85,7 +90,10 @@ function post(body: string): Promise<{ status: number; text: string }> {
         res.on("error", reject);
       },
     );
-    req.on("error", reject);
+    req.on("error", (e: NodeJS.ErrnoException) => {
+      if (!retried && req.reusedSocket && e.code === "ECONNRESET") post(body, true).then(resolve, reject);
+      else reject(e);
+    });
     // an idle timeout: the node sent nothing for that long (while it answers, the call goes on)
     req.setTimeout(ANSWER_TIMEOUT_MS, () =>
       req.destroy(new Error(`the node sent nothing for ${ANSWER_TIMEOUT_MS / 1000} s`)),
