@@ -116,8 +116,13 @@ for (let k = 0; k < BLOCKS; k++) {
 }
 
 const session = new Session();
+let connected = false;
+const connect = () => {
+  if (!connected) session.connect();
+  connected = true;
+};
 if (process.env.MASSA_TS_BENCH_PROFILE && process.env.MASSA_TS_BENCH_PROFILE !== "settle") {
-  session.connect();
+  connect();
   await session.post("Profiler.enable");
   await session.post("Profiler.start");
 }
@@ -132,7 +137,7 @@ for (const b of blocks) {
 }
 const t1 = performance.now();
 if (process.env.MASSA_TS_BENCH_HEAP) {
-  session.connect();
+  connect();
   await session.post("HeapProfiler.enable");
   await session.post("HeapProfiler.startSampling", {
     samplingInterval: 4096,
@@ -141,7 +146,7 @@ if (process.env.MASSA_TS_BENCH_HEAP) {
   } as never);
 }
 if (process.env.MASSA_TS_BENCH_PROFILE === "settle") {
-  session.connect();
+  connect();
   await session.post("Profiler.enable");
   await session.post("Profiler.start");
 }
