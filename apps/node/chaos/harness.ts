@@ -323,6 +323,35 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     dir,
   };
 
+  /**
+   * Diagnosis of a balance mismatch: the transfers counted lost that some live node now reports final, and
+   * which node's answers had made each of them lost.
+   */
+  async function lostButFinal(live: readonly ChaosNode[]): Promise<string> {
+    const lostIds = [...load.lost];
+    if (lostIds.length === 0) return "";
+    const found = new Map<string, string[]>();
+    for (const n of live) {
+      for (let i = 0; i < lostIds.length; i += 128) {
+        const infos = await call<{ id: string; is_operation_final: boolean | null }[]>(
+          n.publicApi,
+          "get_operations",
+          [lostIds.slice(i, i + 128)],
+        ).catch(() => []);
+        for (const info of infos)
+          if (info.is_operation_final) found.set(info.id, [...(found.get(info.id) ?? []), n.name]);
+      }
+    }
+    if (found.size === 0)
+      return `; none of the ${lostIds.length} transfers counted lost is final on any node`;
+    const byUrl = new Map(cluster.nodes.map((n) => [n.publicApi, n.name]));
+    const e = [...found].slice(0, 3).map(([id, on]) => {
+      const by = load.lostBy.get(id);
+      return `${id} final on ${on.join(",")}, counted lost from ${by ? (byUrl.get(by) ?? by) : "?"}'s answers`;
+    });
+    return `; ${found.size} of the ${lostIds.length} transfers counted lost are final: ${e.join("; ")}`;
+  }
+
   async function finalChecks(): Promise<void> {
     const stopPeriod = Math.max(period(), load.lastExpiry) + 2;
     const live = cluster.nodes.filter((n) => n.staking);
@@ -369,7 +398,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         const named = load.transfers
           .filter((t) => off.includes(t.nano))
           .map((t) => `${t.id} (${t.from}→${t.to}, ${t.nano} nano, seen final: ${load.final.has(t.id)})`);
-        disagreement ??= `${n.name}: final balances ${got} differ from the expected ${expected} (every transfer final exactly once)${named.length > 0 ? `; off by ${named.join(", ")}` : ""}`;
+        disagreement ??= `${n.name}: final balances ${got} differ from the expected ${expected} (every transfer final exactly once)${named.length > 0 ? `; off by ${named.join(", ")}` : ""}${await lostButFinal(live)}`;
       }
     }
   }

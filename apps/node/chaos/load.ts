@@ -39,6 +39,8 @@ export class Load {
   readonly final = new Set<string>();
   /** Transfers expired and past their fate (final period beyond their expiry) without being seen final. */
   readonly lost = new Set<string>();
+  /** For each lost transfer, the API (URL) whose answers made it lost: for a failure's diagnosis. */
+  readonly lostBy = new Map<string, string>();
   /** Transfers whose fate is not known yet: id → its send_operations input and expiry. */
   private readonly pending = new Map<string, { input: unknown; expirePeriod: number }>();
   private readonly keys: SecretKey[];
@@ -142,6 +144,7 @@ export class Load {
       if (p && finalPeriod > p.expirePeriod + 1) {
         this.pending.delete(id);
         this.lost.add(id);
+        this.lostBy.set(id, url);
       }
     }
     const again = ids.filter((id) => {
