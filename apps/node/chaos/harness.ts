@@ -328,7 +328,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
    * which node's answers had made each of them lost.
    */
   async function lostButFinal(live: readonly ChaosNode[]): Promise<string> {
-    const lostIds = [...load.lost];
+    const lostIds = [...load.lost.keys()];
     if (lostIds.length === 0) return "";
     const found = new Map<string, string[]>();
     for (const n of live) {
@@ -346,7 +346,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       return `; none of the ${lostIds.length} transfers counted lost is final on any node`;
     const byUrl = new Map(cluster.nodes.map((n) => [n.publicApi, n.name]));
     const e = [...found].slice(0, 3).map(([id, on]) => {
-      const by = load.lostBy.get(id);
+      const by = load.lost.get(id);
       return `${id} final on ${on.join(",")}, counted lost from ${by ? (byUrl.get(by) ?? by) : "?"}'s answers`;
     });
     return `; ${found.size} of the ${lostIds.length} transfers counted lost are final: ${e.join("; ")}`;

@@ -37,10 +37,11 @@ export class Load {
   resent = 0;
   /** Transfers seen final on a node. */
   readonly final = new Set<string>();
-  /** Transfers expired and past their fate (final period beyond their expiry) without being seen final. */
-  readonly lost = new Set<string>();
-  /** For each lost transfer, the API (URL) whose answers made it lost: for a failure's diagnosis. */
-  readonly lostBy = new Map<string, string>();
+  /**
+   * Transfers expired and past their fate (final period beyond their expiry) without being seen final, each
+   * with the API (URL) whose answers made it lost (for a failure's diagnosis).
+   */
+  readonly lost = new Map<string, string>();
   /** Transfers whose fate is not known yet: id → its send_operations input and expiry. */
   private readonly pending = new Map<string, { input: unknown; expirePeriod: number }>();
   private readonly keys: SecretKey[];
@@ -143,8 +144,7 @@ export class Load {
       const p = this.pending.get(id);
       if (p && finalPeriod > p.expirePeriod + 1) {
         this.pending.delete(id);
-        this.lost.add(id);
-        this.lostBy.set(id, url);
+        this.lost.set(id, url);
       }
     }
     const again = ids.filter((id) => {
