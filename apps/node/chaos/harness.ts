@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { Amount, Slot } from "@massa-ts/models";
 import { type AttackResult, AttackRun } from "./attack-watch.ts";
 import { type ChaosNode, Cluster } from "./cluster.ts";
+import { FinalBlocks } from "./final-blocks.ts";
 import { call, Load, type SentTransfer } from "./load.ts";
 import { prng } from "./prng.ts";
 
@@ -73,6 +74,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   };
   const period = () => Slot.latestAt(Date.now(), slotCfg)?.period ?? 0;
   const load = new Load(cluster.accounts, 77n, prng(o.seed ^ 0x9e3779b9));
+  // the chain's final blocks and their operations: what the final balances must add up to
+  const chain = new FinalBlocks();
   const faults = { kills: 0, bootstraps: 0, longStops: 0, partitions: 0, restarts: 0 };
   // slot → hash and the node that reported it first
   const seen = new Map<string, { hash: string; node: string }>();
@@ -163,6 +166,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     while (loading && !disagreement) {
       await checkHashes(cluster.running());
       await attack?.poll();
+      const running = cluster.running();
+      if (running.length > 0) await chain.poll(running[round % running.length]!.publicApi);
       if (round++ % 2 === 0) {
         const urls = cluster.running().map((n) => n.publicApi);
         await load.resendPending(urls, period()).catch((e: unknown) => {
@@ -323,35 +328,6 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     dir,
   };
 
-  /**
-   * Diagnosis of a balance mismatch: the transfers counted lost that some live node now reports final, and
-   * which node's answers had made each of them lost.
-   */
-  async function lostButFinal(live: readonly ChaosNode[]): Promise<string> {
-    const lostIds = [...load.lost.keys()];
-    if (lostIds.length === 0) return "";
-    const found = new Map<string, string[]>();
-    for (const n of live) {
-      for (let i = 0; i < lostIds.length; i += 128) {
-        const infos = await call<{ id: string; is_operation_final: boolean | null }[]>(
-          n.publicApi,
-          "get_operations",
-          [lostIds.slice(i, i + 128)],
-        ).catch(() => []);
-        for (const info of infos)
-          if (info.is_operation_final) found.set(info.id, [...(found.get(info.id) ?? []), n.name]);
-      }
-    }
-    if (found.size === 0)
-      return `; none of the ${lostIds.length} transfers counted lost is final on any node`;
-    const byUrl = new Map(cluster.nodes.map((n) => [n.publicApi, n.name]));
-    const e = [...found].slice(0, 3).map(([id, on]) => {
-      const by = load.lost.get(id);
-      return `${id} final on ${on.join(",")}, counted lost from ${by ? (byUrl.get(by) ?? by) : "?"}'s answers`;
-    });
-    return `; ${found.size} of the ${lostIds.length} transfers counted lost are final: ${e.join("; ")}`;
-  }
-
   async function finalChecks(): Promise<void> {
     const stopPeriod = Math.max(period(), load.lastExpiry) + 2;
     const live = cluster.nodes.filter((n) => n.staking);
@@ -374,18 +350,32 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       await sleep(500);
     }
     await checkHashes(live);
+    // the chain's record completed: every final block up to the end, from any live node
+    for (const n of live) await chain.poll(n.publicApi);
+    const gap = chain.gap();
+    if (gap) disagreement ??= `the harness's record of the final blocks is incomplete: ${gap}`;
+    const inChain = (t: SentTransfer) => chain.blocksOf(t.id).length > 0;
+    // consensus never lets an operation into two final blocks; and what a node answered final is in one
+    const twice = load.transfers.find((t) => chain.blocksOf(t.id).length > 1);
+    if (twice)
+      disagreement ??= `transfer ${twice.id} is in ${chain.blocksOf(twice.id).length} final blocks: ${chain.blocksOf(twice.id).join(", ")}`;
+    const answeredFinal = [...load.final].find((id) => chain.blocksOf(id).length === 0);
+    if (answeredFinal)
+      disagreement ??= `transfer ${answeredFinal} was answered final by a node but is in no final block`;
     const initial = cluster.accounts.map((a) => Amount.fromMas(a.balance).nano);
-    const expected = load.expectedBalances(initial);
-    transfersFinal = load.final.size;
+    const expected = load.expectedBalances(initial, inChain);
+    transfersFinal = load.transfers.filter(inChain).length;
     // Pools are not persisted (Massa's neither): a transfer whose whole validity overlapped a stop of every
-    // node can die with them. Any other transfer that expired without becoming final is a failure.
+    // node can die with them. Any other transfer that expired without becoming final is a failure. (A
+    // transfer counted lost may still be in a final block: executed, then its record pruned before the
+    // harness asked again, which a whole-network stop makes likely.)
     const overStop = (t: SentTransfer) =>
       networkStops.some(([from, to]) => t.sentPeriod <= to && t.expirePeriod >= from);
-    const lost = load.transfers.filter((t) => load.lost.has(t.id));
+    const lost = load.transfers.filter((t) => load.lost.has(t.id) && !inChain(t));
     lostToStops = lost.filter(overStop).length;
     const unexplained = lost.filter((t) => !overStop(t));
     if (unexplained.length > 0)
-      disagreement ??= `${unexplained.length} transfers sent (and sent again) expired without becoming final, e.g. ${unexplained[0]!.id} (periods ${unexplained[0]!.sentPeriod}..${unexplained[0]!.expirePeriod})`;
+      disagreement ??= `${unexplained.length} transfers sent (and sent again) expired without becoming final, e.g. ${unexplained[0]!.id} (periods ${unexplained[0]!.sentPeriod}..${unexplained[0]!.expirePeriod}; counted lost from ${load.lost.get(unexplained[0]!.id)}'s answers)`;
     for (const n of live) {
       const infos = await call<{ address: string; final_balance: string }[]>(n.publicApi, "get_addresses", [
         load.addressTexts,
@@ -397,8 +387,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         const off = got.map((g, i) => (g > expected[i]! ? g - expected[i]! : expected[i]! - g));
         const named = load.transfers
           .filter((t) => off.includes(t.nano))
-          .map((t) => `${t.id} (${t.from}→${t.to}, ${t.nano} nano, seen final: ${load.final.has(t.id)})`);
-        disagreement ??= `${n.name}: final balances ${got} differ from the expected ${expected} (every transfer final exactly once)${named.length > 0 ? `; off by ${named.join(", ")}` : ""}${await lostButFinal(live)}`;
+          .map(
+            (t) =>
+              `${t.id} (${t.from}→${t.to}, ${t.nano} nano, in final blocks: ${chain.blocksOf(t.id).length}, answered final: ${load.final.has(t.id)})`,
+          );
+        disagreement ??= `${n.name}: final balances ${got} differ from the expected ${expected} (every transfer of the ${chain.size} final blocks executed once)${named.length > 0 ? `; off by ${named.join(", ")}` : ""}`;
       }
     }
   }

@@ -164,11 +164,11 @@ export class Load {
     return this.pending.size;
   }
 
-  /** Expected final balances (nano-MAS) of the four transfer accounts once every transfer is final. */
-  expectedBalances(initial: readonly bigint[]): bigint[] {
+  /** Final balances (nano-MAS) of the four transfer accounts once the transfers `executed` says are. */
+  expectedBalances(initial: readonly bigint[], executed: (t: SentTransfer) => boolean): bigint[] {
     const b = initial.slice(0, 4);
     for (const t of this.transfers) {
-      if (!this.final.has(t.id)) continue;
+      if (!executed(t)) continue;
       b[t.from]! -= t.nano;
       b[t.to]! += t.nano;
     }
