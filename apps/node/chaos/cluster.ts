@@ -187,14 +187,25 @@ export class Cluster {
     );
   }
 
-  /** SIGKILL (no clean stop) or SIGTERM (drains the final state), and waits for the exit. */
+  /**
+   * SIGKILL (no clean stop) or SIGTERM (drains the final state), and waits for the exit. A node still
+   * running 30 s after SIGTERM is killed and named in {@link hungStops}: a node that keeps running after
+   * it was told to stop keeps producing alone, and a network restarted around it can stall.
+   */
   async stop(node: ChaosNode, signal: "SIGKILL" | "SIGTERM"): Promise<void> {
     if (!node.proc) return;
     node.proc.kill(signal);
-    const deadline = setTimeout(() => node.proc?.kill("SIGKILL"), 30_000);
+    const deadline = setTimeout(() => {
+      if (!node.proc) return;
+      if (signal === "SIGTERM") this.hungStops.push(`${node.name} (start ${node.starts})`);
+      node.proc.kill("SIGKILL");
+    }, 30_000);
     await node.exited;
     clearTimeout(deadline);
   }
+
+  /** Nodes that did not stop within 30 s of a SIGTERM (and were killed). */
+  readonly hungStops: string[] = [];
 
   /** Removes a stopped joiner and its data (its log stays). */
   remove(node: ChaosNode): void {

@@ -294,6 +294,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     await loadLoop;
     await checkLoop;
     if (!disagreement) await finalChecks();
+    if (cluster.hungStops.length > 0)
+      disagreement ??= `${cluster.hungStops.join(", ")} did not stop within 30 s of SIGTERM (see the node's log: "stopping: still waiting")`;
     if (attack) disagreement ??= await attack.verdict();
   } catch (e) {
     disagreement ??= `harness stopped: ${(e as Error).message}`;

@@ -173,7 +173,7 @@ it("values larger than a frame (a contract's 9 MB bytecode, a 5 MB datastore val
   };
   let cursor: BootstrapCursor = {};
   const pieces = { entry: 0, update: 0 };
-  for (let round = 0; ; round++) {
+  for (;;) {
     const messages = parts(cursor, MB);
     for (const m of messages) if (m.piece) pieces[m.piece.kind]++;
     const m = await receivePart(dst, cursor, async () => messages.shift()!, "server");

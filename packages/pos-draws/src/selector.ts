@@ -177,6 +177,12 @@ export class Selector {
     }
   }
 
+  /** Whether `cycle` was fed (its draws ready or being computed): false when never fed, evicted or failed. */
+  hasCycle(cycle: number): boolean {
+    const s = this.cycles.get(cycle);
+    return s !== undefined && s.state !== "failed";
+  }
+
   /** Resolves when the draws of `cycle` are available; rejects if they failed or the cycle was never fed. */
   async waitForDraws(cycle: number): Promise<void> {
     const s = this.cycles.get(cycle);

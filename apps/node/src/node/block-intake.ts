@@ -142,6 +142,7 @@ export class BlockIntake {
       else peer.fail(`invalid block ${header.id}: ${bad.reason}`);
       return;
     }
+    this.d.judgements.headerChecked(peer, header.content.slot);
     this.pendingHeaders.set(k, { header, from: new Set([peer]) });
   }
 

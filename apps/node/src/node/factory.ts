@@ -22,6 +22,7 @@ import type { Relay } from "./relay.js";
 
 export interface FactoryDeps {
   readonly threadCount: number;
+  readonly periodsPerCycle: number;
   readonly limits: BlockLimits;
   readonly log: Logger;
   readonly keys: StakingKeys;
@@ -45,6 +46,8 @@ export interface FactoryDeps {
 export class Factory {
   /** Blocks produced and draws of ours missed (not produced) in the current cycle. */
   readonly cycle = { blocks: 0, misses: 0 };
+  /** The last cycle whose missing draws were reported (once per cycle, not at every slot). */
+  private noDrawsReported = -1;
 
   constructor(private readonly d: FactoryDeps) {}
 
@@ -55,15 +58,20 @@ export class Factory {
     try {
       sel = d.draws.getSelection(slot);
     } catch (e) {
-      d.log.warn({ slot: slot.toJSON(), err: (e as Error).message }, "draws not available: cannot produce");
+      const cycle = slot.cycle(d.periodsPerCycle);
+      if (cycle !== this.noDrawsReported) {
+        this.noDrawsReported = cycle;
+        d.log.warn(
+          { slot: slot.toJSON(), finalSlot: d.execution.finalSlot.toJSON(), err: (e as Error).message },
+          "draws not available: not producing in this cycle until they are",
+        );
+      }
       return undefined;
     }
     const key = d.keys.of(sel.producer);
-    if (!key) {
-      this.cycle.misses++;
-      return undefined;
-    }
+    if (!key) return undefined;
     if (d.graph.latestFinalIndex() < d.produceFrom) {
+      this.cycle.misses++;
       d.log.warn(
         { slot: slot.toJSON(), finalSlot: d.execution.finalSlot.toJSON() },
         "not producing: the graph is behind the final state (waiting for the peers' blocks)",

@@ -1,6 +1,6 @@
 // Verdicts on peers whose blocks we refused by rules judged against our own state (draws, graph, executed
 // operations): ban them once our finality passes the block, or find that we are the one out of step.
-import type { BlockId, Slot } from "@massa-ts/models";
+import type { BlockId, PublicKey, Slot } from "@massa-ts/models";
 import type { Peer } from "@massa-ts/protocol";
 import type { Logger } from "pino";
 import type { Clock } from "./clock.js";
@@ -26,8 +26,15 @@ export interface JudgementsDeps {
   missingParents(): number;
   /** Peers currently connected. */
   peerCount(): number;
-  /** Called once when this node finds itself out of step. */
-  onOutOfStep(): void;
+  /** The current slot (undefined before genesis). */
+  currentSlot(): Slot | undefined;
+  /** Whether the draws of `slot`'s cycle are known (or being computed) here. */
+  drawsKnown(slot: Slot): boolean;
+  /**
+   * Called once when this node finds itself out of step; `prefer`: peers known to be ahead of us (to
+   * bootstrap from first).
+   */
+  onOutOfStep(prefer?: readonly PublicKey[]): void;
 }
 
 export class Judgements {
@@ -37,6 +44,13 @@ export class Judgements {
   /** The final slot last seen, and since when it has not moved. */
   private lastFinal: Slot | undefined;
   private finalSince = 0;
+  /**
+   * Peers that sent headers of past slots whose draws we do not know (they know them: their final state is
+   * ahead of ours), with when they last did; at most 64.
+   */
+  private readonly ahead = new Map<string, { key: PublicKey; at: number }>();
+  /** When a network-wide stall was last reported (every {@link STALLED_PERIODS} periods at most). */
+  private stallReportedAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly d: JudgementsDeps) {}
 
@@ -64,6 +78,20 @@ export class Judgements {
       { peer: peer.remote, block: block.toString(), reason },
       "block refused: verdict pending",
     );
+  }
+
+  /**
+   * A header that passed its checks. One of a slot that has come, from a cycle whose draws we do not know,
+   * says its sender's final state completed cycles ours has not (or it lies: it is only ever a reason to
+   * bootstrap from a pinned peer first).
+   */
+  headerChecked(peer: Peer, slot: Slot): void {
+    if (this.d.drawsKnown(slot)) return;
+    const key = peer.publicKey;
+    const now = this.d.clock.now();
+    if (!key || this.d.slotTime(slot) > now) return;
+    if (!this.ahead.has(key.toString()) && this.ahead.size >= 64) return;
+    this.ahead.set(key.toString(), { key, at: now });
   }
 
   /** Bans the senders of refused blocks our finality went past; detects being out of step (each tick). */
@@ -110,6 +138,7 @@ export class Judgements {
       return;
     }
     if (this.outOfStepReported || now - this.finalSince < STALLED_PERIODS * this.d.t0) return;
+    if (this.checkNoDraws(fin, now)) return;
     const missing = this.d.missingParents();
     if (missing === 0 || this.d.peerCount() === 0) return;
     this.outOfStepReported = true;
@@ -118,5 +147,38 @@ export class Judgements {
       "out of step with our peers (finality stalled, blocks waiting for parents no peer sends): bootstrapping again",
     );
     this.d.onOutOfStep();
+  }
+
+  /**
+   * Finality stalled and the current slot's draws unknown: our final state is two cycles or more behind the
+   * clock, so nobody drawn by it can produce any more. If peers produce in those cycles, their final state
+   * is ahead: we bootstrap again, from them first. If none does, the whole network is stalled and only a
+   * restart of every node with a new `last_start_period` resumes it: said every {@link STALLED_PERIODS}
+   * periods. True when handled.
+   */
+  private checkNoDraws(fin: Slot, now: number): boolean {
+    const slot = this.d.currentSlot();
+    if (!slot || this.d.drawsKnown(slot)) return false;
+    const recent = [...this.ahead.values()].filter((a) => now - a.at < STALLED_PERIODS * this.d.t0);
+    this.ahead.clear();
+    for (const a of recent) this.ahead.set(a.key.toString(), a);
+    if (recent.length > 0 && this.d.peerCount() > 0) {
+      this.outOfStepReported = true;
+      this.d.log.error(
+        { finalSlot: fin.toJSON(), slot: slot.toJSON(), ahead: recent.map((a) => a.key.toNodeId()) },
+        "out of step: our final state is too far behind to know the current draws, and peers produce with them: bootstrapping again",
+      );
+      this.d.onOutOfStep(recent.map((a) => a.key));
+      return true;
+    }
+    if (now - this.stallReportedAt >= STALLED_PERIODS * this.d.t0) {
+      this.stallReportedAt = now;
+      this.d.log.error(
+        { finalSlot: fin.toJSON(), slot: slot.toJSON(), peers: this.d.peerCount() },
+        "finality stalled two cycles behind the clock and no peer is ahead: no node we hear from knows the current draws, so none can produce. " +
+          `Stop every node and restart all with the same last_start_period, a period already begun (the clock is at period ${slot.period})`,
+      );
+    }
+    return true;
   }
 }

@@ -81,7 +81,7 @@ export class MassaNode {
   readonly startedAt: number;
   readonly limits: BlockLimits;
   /** Called once when this node finds itself out of step (runNode then bootstraps it again). */
-  onOutOfStep: (() => void) | undefined;
+  onOutOfStep: ((prefer?: readonly PublicKey[]) => void) | undefined;
   /** Called once if the execution thread fails (runNode then starts the node again on its stored state). */
   onExecutionFailed: ((e: Error) => void) | undefined;
   /** Told of each block that becomes active (APIv2 subscriptions). */
@@ -258,7 +258,9 @@ export class MassaNode {
       finalSlot: () => m.graph.finalSlotBound(this.execution.finalSlot),
       missingParents: () => m.graph.missingParents(1).length,
       peerCount: () => this.network?.connected.length ?? 0,
-      onOutOfStep: () => this.onOutOfStep?.(),
+      currentSlot: () => this.slotClock.slotAt(),
+      drawsKnown: (slot) => m.selector.hasCycle(slot.cycle(c.periods_per_cycle)),
+      onOutOfStep: (prefer) => this.onOutOfStep?.(prefer),
     });
     const intake = new BlockIntake({
       checks: { limits: this.limits, operationValidityPeriods: c.operation_validity_periods },
@@ -278,6 +280,7 @@ export class MassaNode {
     });
     const factory = new Factory({
       threadCount: c.thread_count,
+      periodsPerCycle: c.periods_per_cycle,
       limits: this.limits,
       log: this.log,
       keys: this.stakingKeys,
@@ -433,12 +436,12 @@ export class MassaNode {
     return this.pool.get(id) ?? this.inclusion.find(id, (text) => this.graph.get(BlockId.fromString(text)));
   }
 
-  /** Blocks in which an operation was included (by this node's knowledge). */
   /** Operations `sender` created that this node holds or saw included (pool first), each once. */
   operationsCreatedBy(sender: { key: string }): string[] {
     return [...new Set([...this.pool.idsOf(sender), ...this.inclusion.sentBy(sender)])];
   }
 
+  /** Blocks in which an operation was included (by this node's knowledge). */
   inBlocks(id: { key: string }): string[] {
     return this.inclusion.blocksOf(id);
   }
@@ -452,14 +455,30 @@ export class MassaNode {
     if (this.stopped) return;
     this.stopped = true;
     this.slotClock.stop();
-    await this.network?.stop();
-    await this.services?.intake.drained();
-    await this.services?.driver.idle();
-    await this.verifier?.close();
-    await this.selector?.close();
-    this.services?.driver.persistActive();
-    await this.execution?.close();
-    await closeStores({ blockStore: this.blockStore });
-    this.log.info("node stopped");
+    // a stop that takes long says what it waits for, every 5 s
+    const started = Date.now();
+    let stage = "network";
+    const slow = setInterval(
+      () => this.log.warn({ stage, ms: Date.now() - started }, "stopping: still waiting"),
+      5000,
+    );
+    try {
+      await this.network?.stop();
+      stage = "blocks being checked";
+      await this.services?.intake.drained();
+      stage = "the slot being processed";
+      await this.services?.driver.idle();
+      stage = "signature and draw worker pools";
+      await this.verifier?.close();
+      await this.selector?.close();
+      this.services?.driver.persistActive();
+      stage = "execution thread (its journal written to disk)";
+      await this.execution?.close();
+      stage = "block store";
+      await closeStores({ blockStore: this.blockStore });
+    } finally {
+      clearInterval(slow);
+    }
+    this.log.info({ ms: Date.now() - started }, "node stopped");
   }
 }

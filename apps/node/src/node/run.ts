@@ -1,4 +1,6 @@
 import type { Server } from "node:http";
+import type { PublicKey } from "@massa-ts/models";
+import { parsePeerAddress } from "@massa-ts/protocol";
 import type { Logger } from "pino";
 import { privateMethods } from "./api-private.js";
 import { publicMethods } from "./api-public.js";
@@ -49,8 +51,17 @@ export async function runNode(config: NodeConfig, logger?: Logger): Promise<Runn
     current = undefined;
     if (!c) return;
     c.hub?.close();
-    await Promise.all(c.servers.map((s) => new Promise((r) => s.close(r))));
+    // the APIs take no new connections and the node stops at once (its clock first): a client keeping a
+    // connection busy must not keep the node producing. Answers in flight still go out; connections left
+    // open once the node has stopped are closed after 2 s.
+    const closed = Promise.all(c.servers.map((s) => new Promise((r) => s.close(r))));
     await c.node.stop();
+    const force = setTimeout(() => {
+      logger?.warn("stopping: API connections still open after 2 s are closed");
+      for (const s of c.servers) s.closeAllConnections();
+    }, 2000);
+    await closed;
+    clearTimeout(force);
   };
   const stop = () => {
     stopping ??= (async () => {
@@ -65,8 +76,8 @@ export async function runNode(config: NodeConfig, logger?: Logger): Promise<Runn
     await node.start();
     const servers: Server[] = [];
     current = { node, servers };
-    node.onOutOfStep = () => {
-      resyncing ??= resync(cfg).finally(() => {
+    node.onOutOfStep = (prefer) => {
+      resyncing ??= resync(cfg, prefer).finally(() => {
         resyncing = undefined;
       });
     };
@@ -154,17 +165,22 @@ export async function runNode(config: NodeConfig, logger?: Logger): Promise<Runn
     }
   };
   // Massa's answer to a node out of step: stop, drop the final state, bootstrap again (from the configured
-  // bootstrap peer, else each configured peer in turn). The node key goes too unless the config sets one:
-  // peers that banned the old state's blocks then meet a new identity.
-  const resync = async (cfg: NodeConfig): Promise<void> => {
+  // bootstrap peer, else each configured peer in turn; peers known to be ahead of us first). The node key
+  // goes too unless the config sets one: peers that banned the old state's blocks then meet a new identity.
+  const resync = async (cfg: NodeConfig, prefer: readonly PublicKey[] = []): Promise<void> => {
     if (stopping) return;
     await halt();
     clearDataDir(cfg.data_dir);
     resyncs++;
     // only pinned peers: a final state is taken from a node we know, not from whoever answers an address
-    const sources = [
+    const pinned = [
       ...new Set([cfg.network.bootstrap, ...cfg.network.peers].filter((x) => x?.includes("@"))),
     ] as string[];
+    const ahead = (a: string) => {
+      const key = parsePeerAddress(a).nodeKey;
+      return key !== undefined && prefer.some((p) => p.equals(key));
+    };
+    const sources = [...pinned.filter(ahead), ...pinned.filter((a) => !ahead(a))];
     let last: unknown;
     for (const bootstrap of sources) {
       if (stopping) return;
