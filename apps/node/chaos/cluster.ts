@@ -13,19 +13,50 @@ import { rpc } from "../test/rpc-helper.ts";
 
 const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
 
-/** Free TCP ports on 127.0.0.1, as the OS hands them out for port 0 (then released for the nodes). */
+/** The OS's range of ephemeral ports (Linux; undefined elsewhere). */
+function ephemeralRange(): [number, number] | undefined {
+  try {
+    const [lo, hi] = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8")
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    return lo && hi ? [lo, hi] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `port` can be listened on at 127.0.0.1 now (0: any; resolves with the port taken). */
+function tryListen(port: number): Promise<import("node:net").Server | undefined> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once("error", () => resolve(undefined));
+    s.listen(port, "127.0.0.1", () => resolve(s));
+  });
+}
+
+/**
+ * Free TCP ports on 127.0.0.1 for nodes to listen on (then released for them). Below the OS's ephemeral
+ * range when there is room: a port the OS hands out for port 0 comes from that range, where any outgoing
+ * connection (one node dialing another) may take it as its local port before the node listens on it, or
+ * while a node is down between a stop and its restart. Elsewhere, ports the OS hands out for port 0.
+ */
 export async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: n },
-      () =>
-        new Promise<import("node:net").Server>((resolve, reject) => {
-          const s = createServer();
-          s.once("error", reject);
-          s.listen(0, "127.0.0.1", () => resolve(s));
-        }),
-    ),
-  );
+  const range = ephemeralRange();
+  const servers: import("node:net").Server[] = [];
+  if (range && range[0] > 12_000) {
+    const [low] = range;
+    for (let tries = 0; servers.length < n && tries < 50 * n; tries++) {
+      const port = 10_000 + Math.floor(Math.random() * (low - 10_000));
+      const s = await tryListen(port);
+      if (s) servers.push(s);
+    }
+  }
+  while (servers.length < n) {
+    const s = await tryListen(0);
+    if (!s) throw new Error("cannot listen on 127.0.0.1");
+    servers.push(s);
+  }
   const ports = servers.map((s) => (s.address() as import("node:net").AddressInfo).port);
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
   return ports;

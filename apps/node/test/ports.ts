@@ -1,4 +1,4 @@
-// Ports for test networks, as the OS hands them out for port 0.
+// Ports for test networks that run nodes on fixed ports (see freePorts: below the ephemeral range).
 import { freePorts } from "../chaos/cluster.ts";
 
 export { freePorts };
