@@ -86,7 +86,7 @@ export class Judgements {
    * bootstrap from a pinned peer first).
    */
   headerChecked(peer: Peer, slot: Slot): void {
-    if (this.d.drawsKnown(slot)) return;
+    if (this.d.drawsKnown(slot) || slot.compare(this.d.finalSlot()) <= 0) return;
     const key = peer.publicKey;
     const now = this.d.clock.now();
     if (!key || this.d.slotTime(slot) > now) return;
