@@ -232,11 +232,16 @@ export class BlockGraph {
    * parent and its same-thread ancestors within the validity window, final or not. The block factory's half
    * of the reuse rule that {@link addBlock} enforces (it also skips what the final state executed).
    */
-  opsInAncestry(parent: BlockId, slot: Slot): Set<string> {
-    const out = new Set<string>();
-    const ancestry = ancestryInWindow(this.blocks, this.config.operationValidityPeriods, parent, slot);
-    for (const anc of ancestry.blocks) for (const k of anc.opIds) out.add(k);
-    return out;
+  opsInAncestry(parent: BlockId, slot: Slot): { has(opKey: string): boolean } {
+    // a lookup in each ancestor's own set (about ten blocks), not a union of them: a producer asks about
+    // the few hundred operations it may include, while the ancestors hold thousands
+    const { blocks } = ancestryInWindow(this.blocks, this.config.operationValidityPeriods, parent, slot);
+    return {
+      has(opKey: string): boolean {
+        for (const anc of blocks) if (anc.opIds.has(opKey)) return true;
+        return false;
+      },
+    };
   }
 
   /** Parents for a new block: per thread, the latest blockclique block, else the latest final one. */

@@ -3,6 +3,8 @@
 // signature, twice per submitted operation; this one converts five digits at a time over 16-bit limbs,
 // in plain floating-point integers (every intermediate stays below 2^53).
 
+import { toLatin1 } from "./bytes.js";
+
 const ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 /** 58^5: five base58 digits, the largest power of 58 whose product with a 16-bit limb stays exact. */
 const CHUNK = 656_356_768;
@@ -10,56 +12,51 @@ const CODES = Array.from(ALPHABET, (c) => c.charCodeAt(0));
 const DIGIT = new Int8Array(128).fill(-1);
 for (let i = 0; i < ALPHABET.length; i++) DIGIT[ALPHABET.charCodeAt(i)] = i;
 
+/** Scratch space of {@link base58Encode} for inputs of up to 128 bytes (it allocates only the string). */
+const LIMBS = new Uint32Array(64);
+const TEXT = new Uint8Array(192);
+
 /** Base58 text of `bytes`: one "1" per leading zero byte, then the number's digits. */
 export function base58Encode(bytes: Uint8Array): string {
   let zeros = 0;
   while (zeros < bytes.length && bytes[zeros] === 0) zeros++;
   // the number as 16-bit limbs, most significant first
   const n = bytes.length - zeros;
-  const limbs = new Uint32Array((n + 1) >> 1);
+  const count = (n + 1) >> 1;
+  const limbs = count <= LIMBS.length ? LIMBS : new Uint32Array(count);
+  // at most 1.37 digits a byte, in whole chunks of five, and the leading "1"s
+  const size = zeros + 5 * Math.ceil((n * 1.38 + 1) / 5);
+  const text = size <= TEXT.length ? TEXT : new Uint8Array(size);
   let j = 0;
   let i = zeros;
   if (n % 2 === 1) limbs[j++] = bytes[i++]!;
   for (; i < bytes.length; i += 2) limbs[j++] = (bytes[i]! << 8) | bytes[i + 1]!;
-  // repeated division by 58^5: chunks of five digits, least significant first
-  const chunks: number[] = [];
+  // repeated division by 58^5: chunks of five digits, least significant first, written from the end
+  let at = size;
   let start = 0;
-  while (start < limbs.length) {
+  while (start < count) {
     let rem = 0;
-    for (let k = start; k < limbs.length; k++) {
+    for (let k = start; k < count; k++) {
       const cur = rem * 65536 + limbs[k]!;
       const q = Math.floor(cur / CHUNK);
       rem = cur - q * CHUNK;
       limbs[k] = q;
     }
-    chunks.push(rem);
-    while (start < limbs.length && limbs[start] === 0) start++;
-  }
-  // digits, most significant first: five per chunk, the top chunk without its leading zeros
-  const codes: number[] = [];
-  for (let z = 0; z < zeros; z++) codes.push(49);
-  for (let c = chunks.length - 1; c >= 0; c--) {
-    let v = chunks[c]!;
-    const at = codes.length;
     for (let d = 0; d < 5; d++) {
-      const q = Math.floor(v / 58);
-      codes.push(CODES[v - q * 58]!);
-      v = q;
+      const q = Math.floor(rem / 58);
+      text[--at] = CODES[rem - q * 58]!;
+      rem = q;
     }
-    // the five just pushed are least significant first: reverse them in place
-    for (let a = at, b = at + 4; a < b; a++, b--) {
-      const t = codes[a]!;
-      codes[a] = codes[b]!;
-      codes[b] = t;
-    }
-    if (c === chunks.length - 1) {
-      let lead = at;
-      while (lead < codes.length && codes[lead] === 49) lead++;
-      codes.splice(at, lead - at);
-    }
+    while (start < count && limbs[start] === 0) start++;
   }
-  return String.fromCharCode(...codes);
+  // the top chunk's leading zero digits go; one "1" per leading zero byte comes first
+  while (at < size && text[at] === 49) at++;
+  for (let z = 0; z < zeros; z++) text[--at] = 49;
+  return toLatin1(text.subarray(at, size));
 }
+
+/** Scratch limbs of {@link base58Decode} (texts of up to 170 digits); only the first `used` are read. */
+const DECODE_LIMBS = new Uint32Array(64);
 
 /** The bytes of base58 `text`, or null when a character is not in the alphabet. */
 export function base58Decode(text: string): Uint8Array | null {
@@ -67,7 +64,8 @@ export function base58Decode(text: string): Uint8Array | null {
   while (zeros < text.length && text.charCodeAt(zeros) === 49 /* "1" */) zeros++;
   // the number as 16-bit limbs, least significant first
   // at most 0.733 bytes a digit: 16-bit limbs enough for the whole text
-  const limbs = new Uint32Array(((text.length - zeros) * 0.74 + 2) >> 1 || 1);
+  const need = ((text.length - zeros) * 0.74 + 2) >> 1 || 1;
+  const limbs = need <= DECODE_LIMBS.length ? DECODE_LIMBS : new Uint32Array(need);
   let used = 0;
   for (let i = zeros; i < text.length; ) {
     const k = Math.min(5, text.length - i);

@@ -2,8 +2,8 @@ import { Address } from "./address.js";
 import { concatBytes } from "./bytes.js";
 import { SignedEndorsement } from "./endorsement.js";
 import { DecodeError } from "./errors.js";
-import { blake3, blake3Tuple } from "./hash.js";
-import { BlockId, OperationId } from "./ids.js";
+import { blake3 } from "./hash.js";
+import { BlockId, ID_VERSION, OperationId } from "./ids.js";
 import { PublicKey, type SecretKey, Signature } from "./keys.js";
 import { ByteReader, ByteWriter } from "./reader.js";
 import { Slot } from "./slot.js";
@@ -72,7 +72,16 @@ export interface BlockHeaderContent {
 
 /** The "operation merkle root": BLAKE3 over `u64be(33) ‖ opId33` for each op in block order. */
 export function operationMerkleRoot(ops: readonly OperationId[]): Uint8Array {
-  return blake3Tuple(ops.map((o) => o.toBytes()));
+  // blake3Tuple of the ids' 33-byte binary forms, written in place: `u64be(33) ‖ version ‖ hash` each
+  const part = 8 + 1 + 32;
+  const buf = new Uint8Array(ops.length * part);
+  for (let i = 0; i < ops.length; i++) {
+    const at = i * part;
+    buf[at + 7] = 33;
+    buf[at + 8] = ID_VERSION;
+    buf.set(ops[i]!.hash, at + 9);
+  }
+  return blake3(buf);
 }
 
 function serializeDenunciation(w: ByteWriter, d: Denunciation): void {

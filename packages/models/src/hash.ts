@@ -65,10 +65,14 @@ function sha256(data: Uint8Array): Uint8Array {
   return oneShot ? oneShot("sha256", data, "buffer") : nodeCrypto.createHash("sha256").update(data).digest();
 }
 
+/** Payload and checksum of {@link encodeBs58Check} (up to 124 bytes of payload: every id, key, signature). */
+const CHECKED = new Uint8Array(128);
+
 /** Bitcoin-alphabet base58 with a 4-byte double-SHA-256 checksum (Rust `bs58::with_check`). */
 export function encodeBs58Check(payload: Uint8Array): string {
   const sum = sha256(sha256(payload));
-  const b = new Uint8Array(payload.length + 4);
+  const len = payload.length + 4;
+  const b = len <= CHECKED.length ? CHECKED.subarray(0, len) : new Uint8Array(len);
   b.set(payload);
   b.set(sum.subarray(0, 4), payload.length);
   return base58Encode(b);

@@ -6,6 +6,9 @@ import type { ByteReader, ByteWriter } from "./reader.js";
 /** Id version (the varint before the hash in binary and text forms). */
 export const ID_VERSION = 0;
 
+/** `varint(ID_VERSION) ‖ hash` of the id being printed. */
+const ID_BYTES = Uint8Array.of(ID_VERSION, ...new Uint8Array(32));
+
 /**
  * A 32-byte hash id with Massa's text form `<prefix>` + bs58check(`varint(0) ‖ hash`) and binary
  * form `varint(0) ‖ hash` (33 bytes).
@@ -23,7 +26,11 @@ abstract class HashId {
   }
 
   toString(): string {
-    this.text ??= this.prefix + encodeBs58Check(concatBytes(Uint8Array.of(ID_VERSION), this.hash));
+    if (this.text === undefined) {
+      // encodeBs58Check reads its payload at once: one scratch buffer serves every id
+      ID_BYTES.set(this.hash, 1);
+      this.text = this.prefix + encodeBs58Check(ID_BYTES);
+    }
     return this.text;
   }
 

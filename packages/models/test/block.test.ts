@@ -17,6 +17,7 @@ import {
   Slot,
   toHex,
 } from "@massa-ts/models";
+import { blake3 as nobleBlake3 } from "@noble/hashes/blake3.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 
@@ -62,6 +63,16 @@ describe("genesis headers", () => {
     expect(h0.id.toString()).toBe("B12LnGn6yQZtoam4jGMDs9DqTdDGoUHEbZjGhHksvp7icuvLptTu");
     expect(genesisHeader(31, key).id.toString()).toBe("B1toRY59cPvuFNxD6egDjQ3wE8fHQ1zTZ5UEeeQDZWgKbT4qiqY");
     expect(h0.verifySignature()).toBe(true);
+  });
+  it("the merkle root is BLAKE3 over u64be(33) ‖ 0x00 ‖ hash of each operation id (the rule, by hand)", () => {
+    const ids = [1, 2, 3].map((i) => new OperationId(blake3(Uint8Array.of(i))));
+    const preimage = new Uint8Array(3 * 41);
+    ids.forEach((id, i) => {
+      new DataView(preimage.buffer).setBigUint64(41 * i, 33n);
+      preimage[41 * i + 8] = 0;
+      preimage.set(id.hash, 41 * i + 9);
+    });
+    expect(toHex(operationMerkleRoot(ids))).toBe(toHex(nobleBlake3(preimage)));
   });
   it("the empty merkle root is BLAKE3 of nothing", () => {
     expect(toHex(operationMerkleRoot([]))).toBe(toHex(blake3(new Uint8Array(0))));
