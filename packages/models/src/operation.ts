@@ -1,6 +1,6 @@
 import { Address } from "./address.js";
 import { Amount } from "./amount.js";
-import { compareBytes, concatBytes, toHex, u64be } from "./bytes.js";
+import { compareBytes, toHex } from "./bytes.js";
 import { DecodeError } from "./errors.js";
 import { blake3 } from "./hash.js";
 import { OperationId } from "./ids.js";
@@ -174,8 +174,28 @@ export function computeOperationId(
   creator: PublicKey,
   contentBytes: Uint8Array,
 ): OperationId {
-  return new OperationId(blake3(concatBytes(u64be(chainId), creator.toBytes(), contentBytes)));
+  // `u64be(chain id) ‖ public key ‖ content`, written into one scratch buffer (blake3 reads it at once)
+  if (chainId !== preimageChainId) {
+    new DataView(ID_PREIMAGE.buffer).setBigUint64(0, chainId);
+    preimageChainId = chainId;
+  }
+  const pk = creator.toBytes();
+  const len = 8 + pk.length + contentBytes.length;
+  let buf: Uint8Array;
+  if (len <= ID_PREIMAGE.length) {
+    buf = ID_PREIMAGE.subarray(0, len);
+  } else {
+    buf = new Uint8Array(len);
+    buf.set(ID_PREIMAGE.subarray(0, 8));
+  }
+  buf.set(pk, 8);
+  buf.set(contentBytes, 8 + pk.length);
+  return new OperationId(blake3(buf));
 }
+
+/** The id preimage of {@link computeOperationId} for operations of up to 983 content bytes; its first 8 bytes hold `preimageChainId`. */
+const ID_PREIMAGE = new Uint8Array(1024);
+let preimageChainId: bigint | undefined;
 
 /** A signed operation ("secure share"). The signature covers the 32 bytes of the id. */
 export class SignedOperation {

@@ -6,9 +6,11 @@ import {
   EndorsementId,
   PublicKey,
   SecretKey,
+  SignedOperation,
   Slot,
   toHex,
 } from "@massa-ts/models";
+import { blake3 as nobleBlake3 } from "@noble/hashes/blake3.js";
 import { describe, expect, it } from "vitest";
 
 const cfg = { threadCount: 32, periodsPerCycle: 128, t0: 16_000, genesisTimestamp: 1_000 };
@@ -59,6 +61,38 @@ describe("primitives", () => {
     expect(sk.publicKey.verify(msg, sig)).toBe(true);
     expect(sk.publicKey.verify(blake3(Uint8Array.of(1, 2, 4)), sig)).toBe(false);
   });
+  it("operation ids: BLAKE3(u64be(chain id) ‖ public key ‖ content), by hand, for small and large contents and two chains", () => {
+    const key = SecretKey.generate();
+    const byHand = (chainId: bigint, content: Uint8Array) => {
+      const pre = new Uint8Array(8 + 33 + content.length);
+      new DataView(pre.buffer).setBigUint64(0, chainId);
+      pre.set(key.publicKey.toBytes(), 8);
+      pre.set(content, 41);
+      return toHex(nobleBlake3(pre));
+    };
+    const transfer = {
+      type: "Transaction",
+      recipient: Address.fromPublicKey(key.publicKey),
+      amount: Amount.fromMas("1"),
+    } as const;
+    // a content past the id's 1 024-byte scratch preimage, between two small ones on other chains
+    const big = {
+      type: "ExecuteSC",
+      maxGas: 1_000_000n,
+      maxCoins: Amount.ZERO,
+      bytecode: new Uint8Array(3000).fill(7),
+      datastore: [],
+    } as const;
+    for (const [chainId, payload] of [
+      [77n, transfer],
+      [77_000_000_000n, big],
+      [1n, transfer],
+    ] as const) {
+      const op = SignedOperation.sign({ fee: Amount.ZERO, expirePeriod: 9, payload }, key, chainId);
+      expect(toHex(op.id.hash)).toBe(byHand(chainId, op.contentBytes));
+    }
+  });
+
   it("amounts: text form both ways", () => {
     expect(Amount.fromMas("0.40001").nano).toBe(400_010_000n);
     expect(Amount.fromMas("100").toString()).toBe("100");
