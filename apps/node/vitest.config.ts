@@ -8,7 +8,12 @@ import { sharedConfig } from "../../vitest.shared.ts";
 // machine. `pnpm test:e2e` runs the last three; CI runs all four.
 const shared = sharedConfig();
 const { include: _include, ...common } = shared.test ?? {};
-const heavy = ["test/chaos.e2e.test.ts", "test/chaos-attacker.e2e.test.ts", "test/out-of-step.e2e.test.ts"];
+const heavy = [
+  "test/chaos.e2e.test.ts",
+  "test/chaos-attacker.e2e.test.ts",
+  "test/out-of-step.e2e.test.ts",
+  "test/behind-restart.e2e.test.ts",
+];
 const hostile = ["test/hostile*.e2e.test.ts"];
 export default defineConfig({
   ...shared,

@@ -398,8 +398,8 @@ async function fetchGraph(
 
 /**
  * Why our final state cannot catch up with a peer's graph, if it cannot: the peer no longer keeps the
- * final blocks right after our final slot, or the clock is more than two cycles past it (the draws of
- * the cycles in between would come only from slots we cannot settle in time).
+ * final blocks right after our final slot, or the clock is two cycles or more past it (the current draws
+ * would come only from slots nobody can produce any more, and the peer's recent blocks cannot be checked).
  */
 function tooFarBehind(blocks: readonly FetchedBlock[], fs: FinalState, i: StartupInputs): string | undefined {
   const ppc = i.config.periods_per_cycle;
@@ -408,7 +408,8 @@ function tooFarBehind(blocks: readonly FetchedBlock[], fs: FinalState, i: Startu
   const oldest = finals.length > 0 ? Math.min(...finals) : 0;
   if (oldest > fin.period + 1) return `the peer keeps final blocks from period ${oldest} only`;
   const now = i.slotAt();
-  if (now && now.cycle(ppc) > fin.cycle(ppc) + 2)
-    return `the clock is at ${now}, more than two cycles past the final slot`;
+  // final in cycle C: cycles up to C − 1 are complete, so draws are known up to cycle C + 1
+  if (now && now.cycle(ppc) >= fin.cycle(ppc) + 2)
+    return `the clock is at ${now}, two cycles or more past the final slot (the current draws are unknown to us)`;
   return undefined;
 }
