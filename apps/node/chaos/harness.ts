@@ -2,7 +2,8 @@
 // operations flowing through the JSON-RPC API the whole time, and faults injected on a seeded schedule:
 // SIGKILL and restart, a node bootstrapping into the running network, a node stopped past the graph's
 // horizon and restarted, a partition that heals. Every node's final state hashes are compared at every
-// final slot; the run fails at the first disagreement, naming the slot and the nodes.
+// final slot; the run fails at the first disagreement, naming the slot and the nodes. (Just over 400 lines:
+// the fault loop and the final checks share the run's state and read best together.)
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -60,6 +61,17 @@ export interface ChaosResult {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Fault = "kill" | "bootstrap" | "longStop" | "partition" | "restartAll";
+
+/** About how long each fault takes, in periods (a node's start included). */
+const RARE_FAULT_PERIODS: Record<Fault, number> = {
+  kill: 10,
+  bootstrap: 55,
+  longStop: 90,
+  partition: 12,
+  restartAll: 20,
+};
+/** The mean time between two faults, ms. */
+const faultsGap = (o: ChaosOptions) => o.faultEvery * 1000;
 
 export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const rand = prng(o.seed);
@@ -206,8 +218,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     let faultIndex = 0;
     while (Date.now() < deadline && !disagreement) {
       const remaining = deadline - Date.now();
-      // every third fault is one of the planned rarer ones while any is left; the others are SIGKILLs
-      let kind: Fault = plan.length > 0 && faultIndex++ % 3 === 2 ? plan.shift()! : "kill";
+      // every third fault is one of the planned rarer ones while any is left, and every one once the time
+      // left would not hold them all (the long ones took it: every planned fault is run); the others are SIGKILLs
+      const due = plan.reduce((ms, f) => ms + RARE_FAULT_PERIODS[f] * o.t0, 0) + faultsGap(o);
+      let kind: Fault =
+        plan.length > 0 && (faultIndex++ % 3 === 2 || remaining < due) ? plan.shift()! : "kill";
       if (kind === "longStop" && period() < 70) {
         // the peers keep 64 periods of final blocks: before that, a long stop is just a slow restart
         plan.unshift(kind);
