@@ -70,8 +70,6 @@ const RARE_FAULT_PERIODS: Record<Fault, number> = {
   partition: 12,
   restartAll: 20,
 };
-/** The mean time between two faults, ms. */
-const faultsGap = (o: ChaosOptions) => o.faultEvery * 1000;
 
 export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const rand = prng(o.seed);
@@ -220,7 +218,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       const remaining = deadline - Date.now();
       // every third fault is one of the planned rarer ones while any is left, and every one once the time
       // left would not hold them all (the long ones took it: every planned fault is run); the others are SIGKILLs
-      const due = plan.reduce((ms, f) => ms + RARE_FAULT_PERIODS[f] * o.t0, 0) + faultsGap(o);
+      const due = plan.reduce((ms, f) => ms + RARE_FAULT_PERIODS[f] * o.t0, 0) + o.faultEvery * 1000;
       let kind: Fault =
         plan.length > 0 && (faultIndex++ % 3 === 2 || remaining < due) ? plan.shift()! : "kill";
       if (kind === "longStop" && period() < 70) {

@@ -159,9 +159,8 @@ export class Judgements {
   private checkNoDraws(fin: Slot, now: number): boolean {
     const slot = this.d.currentSlot();
     if (!slot || this.d.drawsKnown(slot)) return false;
-    const recent = [...this.ahead.values()].filter((a) => now - a.at < STALLED_PERIODS * this.d.t0);
-    this.ahead.clear();
-    for (const a of recent) this.ahead.set(a.key.toString(), a);
+    for (const [k, a] of this.ahead) if (now - a.at >= STALLED_PERIODS * this.d.t0) this.ahead.delete(k);
+    const recent = [...this.ahead.values()];
     if (recent.length > 0 && this.d.peerCount() > 0) {
       this.outOfStepReported = true;
       this.d.log.error(
