@@ -34,8 +34,9 @@ export class Address {
     this.bytes = b;
   }
 
+  /** The user address of `pk` (derived once per key object, see {@link PublicKey.address}). */
   static fromPublicKey(pk: PublicKey): Address {
-    return new Address("user", blake3(pk.toBytes()));
+    return pk.address;
   }
 
   static fromString(text: string, field = "address"): Address {

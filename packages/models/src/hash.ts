@@ -1,9 +1,9 @@
-import * as nodeCrypto from "node:crypto";
 import { blake3 as nobleBlake3 } from "@noble/hashes/blake3.js";
 import { createBLAKE3, type IHasher } from "hash-wasm";
 import { base58Decode, base58Encode } from "./base58.js";
 import { blake3Short } from "./blake3-kernel.js";
 import { DecodeError } from "./errors.js";
+import { doubleSha256Head } from "./sha256.js";
 
 /** Size of a Massa hash (BLAKE3-256) in bytes. */
 export const HASH_SIZE = 32;
@@ -58,23 +58,16 @@ export function blake3Tuple(parts: Uint8Array[]): Uint8Array {
   return blake3(buf);
 }
 
-// Node's one-shot `crypto.hash` (20.12+) is ~2.5× faster than a Hash object for the short inputs of
-// base58check (every id, key and address printed or parsed): the API's answers are full of them
-const oneShot = (nodeCrypto as { hash?: (alg: string, data: Uint8Array, enc: "buffer") => Buffer }).hash;
-function sha256(data: Uint8Array): Uint8Array {
-  return oneShot ? oneShot("sha256", data, "buffer") : nodeCrypto.createHash("sha256").update(data).digest();
-}
-
 /** Payload and checksum of {@link encodeBs58Check} (up to 124 bytes of payload: every id, key, signature). */
 const CHECKED = new Uint8Array(128);
 
 /** Bitcoin-alphabet base58 with a 4-byte double-SHA-256 checksum (Rust `bs58::with_check`). */
 export function encodeBs58Check(payload: Uint8Array): string {
-  const sum = sha256(sha256(payload));
+  const sum = doubleSha256Head(payload);
   const len = payload.length + 4;
   const b = len <= CHECKED.length ? CHECKED.subarray(0, len) : new Uint8Array(len);
   b.set(payload);
-  b.set(sum.subarray(0, 4), payload.length);
+  new DataView(b.buffer, b.byteOffset, len).setUint32(payload.length, sum);
   return base58Encode(b);
 }
 
@@ -86,9 +79,9 @@ export function decodeBs58Check(text: string, field: string): Uint8Array {
     throw new DecodeError(field, "invalid base58check (a character outside the base58 alphabet)");
   if (b.length < 4) throw new DecodeError(field, "invalid base58check (shorter than its checksum)");
   const payload = b.subarray(0, b.length - 4);
-  const sum = sha256(sha256(payload));
-  for (let i = 0; i < 4; i++)
-    if (sum[i] !== b[payload.length + i]) throw new DecodeError(field, "invalid base58check (bad checksum)");
+  const at = payload.length;
+  const sum = ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
+  if (sum !== doubleSha256Head(payload)) throw new DecodeError(field, "invalid base58check (bad checksum)");
   return payload.slice();
 }
 

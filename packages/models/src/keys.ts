@@ -6,10 +6,11 @@ import {
   sign as nodeSign,
   verify as nodeVerify,
 } from "node:crypto";
+import { Address } from "./address.js";
 import { BoundedMap } from "./bounded.js";
 import { concatBytes } from "./bytes.js";
 import { DecodeError } from "./errors.js";
-import { decodeBs58Check, encodeBs58Check } from "./hash.js";
+import { blake3, decodeBs58Check, encodeBs58Check } from "./hash.js";
 import type { ByteReader, ByteWriter } from "./reader.js";
 
 /** Key and signature format version (the leading varint of every key). Massa uses 0. */
@@ -86,10 +87,22 @@ export class PublicKey {
   readonly raw: Uint8Array;
   private keyObject: KeyObject | undefined;
   private cachedBytes: Uint8Array | undefined;
+  // a private field: invisible to structural comparisons and clones, like the value it caches
+  #address: Address | undefined;
 
   constructor(raw: Uint8Array) {
     if (raw.length !== 32) throw new DecodeError("public key", `expected 32 raw bytes, got ${raw.length}`);
     this.raw = raw;
+  }
+
+  /**
+   * The user address of this key (`Address.fromPublicKey`), derived once per key object: parsed keys are
+   * shared (a sender's operations carry the same object), so a sender's address is hashed once, not per
+   * operation. Addresses are immutable, so the one object is shared too.
+   */
+  get address(): Address {
+    this.#address ??= new Address("user", blake3(this.toBytes()));
+    return this.#address;
   }
 
   /** The 33-byte versioned form that Massa hashes and sends. */
