@@ -3,7 +3,8 @@
 import type { KvWrite } from "@massa-ts/ledger";
 import { ByteReader, ByteWriter, ID_VERSION, type OperationId, Slot, toHex } from "@massa-ts/models";
 import { FinalStateError } from "./errors.js";
-import type { OverlayKv } from "./pending.js";
+import type { HashingKv } from "./hashing-kv.js";
+import { keyString, type OverlayKv } from "./pending.js";
 
 /** One executed operation: kept until its expiry slot is more than 10 periods old. */
 export interface ExecutedOp {
@@ -45,10 +46,17 @@ function executedOpKey(id: OperationId): Uint8Array {
  * The executed operations of the final state (`executed_ops/` ‖ op id → status byte ‖ expiry slot) and
  * their index by expiry slot. Writes go through a record's `KvWrite`; the index follows once the record is
  * committed (`indexOp`, `forgetExpired`).
+ *
+ * The index doubles as a membership filter: every executed operation the state holds is in it (it may
+ * also hold a few the state no longer has: keys a bootstrap update deleted stay until their expiry), so
+ * an operation it does not hold was not executed, known without reading the B-tree. Execution asks that
+ * of every operation it executes, and settling writes every executed operation as a new key.
  */
 export class ExecutedOps {
-  /** Executed operations by expiry slot index (period · T + thread), for pruning; rebuilt on open. */
-  private readonly opsByExpiry = new Map<number, Uint8Array[]>();
+  /** Executed operations (keys as {@link keyString}) by expiry slot index (period · T + thread); rebuilt on open. */
+  private readonly opsByExpiry = new Map<number, string[]>();
+  /** The same keys: a superset of the state's `executed_ops/` keys. */
+  private readonly known = new Set<string>();
 
   constructor(
     private readonly reader: OverlayKv,
@@ -83,16 +91,23 @@ export class ExecutedOps {
     return { success: flag === 1, expirySlot };
   }
 
-  indexOp(key: Uint8Array, expiry: Slot): void {
+  indexOp(key: Uint8Array | string, expiry: Slot): void {
+    const k = typeof key === "string" ? key : keyString(key);
+    if (this.known.has(k)) return; // indexed already (a bootstrap update of a key it has)
+    this.known.add(k);
     const i = expiry.index(this.threadCount);
     const list = this.opsByExpiry.get(i);
-    if (list) list.push(key);
-    else this.opsByExpiry.set(i, [key]);
+    if (list) list.push(k);
+    else this.opsByExpiry.set(i, [k]);
   }
 
-  /** Writes the records of `ops`; returns their keys and expiry slots, to index once the record is committed. */
-  putExecutedOps(kv: KvWrite, ops: readonly ExecutedOp[]): [Uint8Array, Slot][] {
-    const added: [Uint8Array, Slot][] = [];
+  /**
+   * Writes the records of `ops`; returns their keys and expiry slots, to index once the record is committed.
+   * Through a {@link HashingKv}, an operation the index does not hold is written as a new key (no B-tree read).
+   */
+  putExecutedOps(kv: KvWrite | HashingKv, ops: readonly ExecutedOp[]): [string, Slot][] {
+    const added: [string, Slot][] = [];
+    const fresh = "putAbsent" in kv ? kv : undefined;
     // a block's operations share a few expiry slots: one encoded value for each (status, expiry slot)
     const values = new Map<number, Uint8Array>();
     for (const op of ops) {
@@ -105,8 +120,10 @@ export class ExecutedOps {
         value = w.finish();
         values.set(tag, value);
       }
-      kv.put(key, value);
-      added.push([key, op.expirySlot]);
+      const k = keyString(key);
+      if (fresh && !this.known.has(k)) fresh.putAbsent(key, k, value);
+      else kv.put(key, value);
+      added.push([k, op.expirySlot]);
     }
     return added;
   }
@@ -121,7 +138,7 @@ export class ExecutedOps {
     if (bound !== undefined) {
       for (const [i, keys] of this.opsByExpiry) {
         if (i < bound) {
-          for (const k of keys) kv.delete(k);
+          for (const k of keys) kv.delete(Buffer.from(k, "latin1"));
           pruned.push(i);
         }
       }
@@ -131,7 +148,10 @@ export class ExecutedOps {
 
   /** Drops the expiry indexes `pruneExpired` emptied. */
   forgetExpired(pruned: readonly number[]): void {
-    for (const i of pruned) this.opsByExpiry.delete(i);
+    for (const i of pruned) {
+      for (const k of this.opsByExpiry.get(i) ?? []) this.known.delete(k);
+      this.opsByExpiry.delete(i);
+    }
   }
 
   /** The expiry slot of a state entry if it is an executed operation's record (throws if it is a bad one). */
@@ -153,12 +173,15 @@ export class ExecutedOps {
 
   /** Whether `id` was executed in a final slot and is still within its validity window (+10 periods). */
   isExecuted(id: OperationId): boolean {
-    return this.reader.get(executedOpKey(id)) !== undefined;
+    const key = executedOpKey(id);
+    return this.known.has(keyString(key)) && this.reader.get(key) !== undefined;
   }
 
   /** Status of a final executed operation: true = success, false = failed, undefined = unknown/pruned. */
   executedOpStatus(id: OperationId): boolean | undefined {
-    const v = this.reader.get(executedOpKey(id));
+    const key = executedOpKey(id);
+    if (!this.known.has(keyString(key))) return undefined;
+    const v = this.reader.get(key);
     return v === undefined ? undefined : this.decodeExecutedOp(v).success;
   }
 }

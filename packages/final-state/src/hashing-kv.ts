@@ -37,6 +37,21 @@ export class HashingKv implements KvWrite {
     this.pending.setAfterLookup(k, prev, value.slice(), this.seq, this.undo);
     this.log.put(key, value);
   }
+  /**
+   * {@link put} of a key the final state is known not to hold, unless in the pending overlay (`k` its
+   * {@link keyString}): the B-tree is not read. The caller vouches for that: a B-tree entry the overlay
+   * does not hide would be counted twice in the hash.
+   */
+  putAbsent(key: Uint8Array, k: string, value: Uint8Array): void {
+    const prev = this.pending.lookupString(k);
+    const old = prev?.value ?? undefined;
+    if (old !== undefined) {
+      if (bytesEqual(old, value)) return;
+      this.hash.toggle(key, old, value);
+    } else this.hash.toggle(key, value);
+    this.pending.setAfterLookup(k, prev, value.slice(), this.seq, this.undo);
+    this.log.put(key, value);
+  }
   delete(key: Uint8Array): void {
     const k = keyString(key);
     const prev = this.pending.lookupString(k);

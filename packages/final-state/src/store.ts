@@ -173,7 +173,7 @@ export class FinalState implements FinalStateReader, FinalStateController, Final
         );
       }
     }
-    let newOps: [Uint8Array, Slot][] = [];
+    let newOps: [string, Slot][] = [];
     let completedCycle: number | undefined;
     let pruned: number[] = [];
     const { log } = this.journal.commitRecord(slot, (kv, hash) => {

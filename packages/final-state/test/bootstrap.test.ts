@@ -132,6 +132,38 @@ describe("bootstrap streaming", () => {
     await dst.close();
   });
 
+  it("an executed operation a later part deletes is no longer executed on the client", async () => {
+    // the client indexes an op it received, then a later part's updates delete it (the server pruned it in
+    // between): the client must answer from its state, not from its index
+    const src = await FinalState.open({ path: join(dir, "del-src"), chainId: 3n, threadCount: T });
+    const op = new OperationId(new Uint8Array(32).fill(7));
+    src.settleSlot(new Slot(0, 0), {
+      ledgerChanges: new LedgerChanges(),
+      executedOps: [{ id: op, success: true, expirySlot: new Slot(1, 0) }],
+    });
+    const dst = await FinalState.open({ path: join(dir, "del-dst"), chainId: 3n, threadCount: T });
+    let cursor: BootstrapCursor = {};
+    for (;;) {
+      const part = src.bootstrapPart(cursor, 200);
+      dst.applyBootstrapPart(part);
+      cursor = part.cursor;
+      if (part.cursor.finished && part.entries.length === 0) break;
+    }
+    expect(dst.isExecuted(op)).toBe(true);
+    // (11, 1) prunes the op on the server (its bound (1, 1) is after the expiry (1, 0))
+    for (let k = 1; Slot.fromIndex(k, T).compare(new Slot(11, 1)) <= 0; k++)
+      src.settleSlot(Slot.fromIndex(k, T), { ledgerChanges: new LedgerChanges() });
+    expect(src.isExecuted(op)).toBe(false);
+    const part = src.bootstrapPart(cursor, 200);
+    expect(part.updates.some(([, v]) => v === null)).toBe(true);
+    dst.applyBootstrapPart(part);
+    expect(toHex(dst.stateHash.bytes)).toBe(toHex(src.stateHash.bytes));
+    expect(dst.isExecuted(op)).toBe(false);
+    expect(dst.executedOpStatus(op)).toBeUndefined();
+    await src.close();
+    await dst.close();
+  });
+
   it("a client further behind than the change history is told to start over", async () => {
     const { src, next } = await sourceWith(2_000, 3);
     const first = src.bootstrapPart({}, 10_000);

@@ -317,6 +317,56 @@ describe("executed operations", () => {
   });
 });
 
+describe("executed operations written without reading the B-tree", () => {
+  // settling writes an operation its index does not hold as a new key (no B-tree read): the hash must still
+  // be exactly the XOR over the state's entries (recomputed by a full scan), whether the key's last delete
+  // is still in the pending overlay or already in the B-tree
+  for (const drained of [false, true]) {
+    it(`an operation recorded again after its record was pruned (${drained ? "applied" : "still pending"})`, async () => {
+      const fs = await FinalState.open({ path: fresh(), chainId: 77n, threadCount: T });
+      const op = new OperationId(new Uint8Array(32).fill(9));
+      fs.settleSlot(new Slot(0, 0), {
+        ledgerChanges: new LedgerChanges(),
+        executedOps: [{ id: op, success: true, expirySlot: new Slot(1, 0) }],
+      });
+      // (11, 1) is the first slot whose bound (1, 1) is after the expiry (1, 0): the record is deleted there
+      let k = 1;
+      for (; Slot.fromIndex(k, T).compare(new Slot(11, 1)) <= 0; k++)
+        fs.settleSlot(Slot.fromIndex(k, T), { ledgerChanges: new LedgerChanges() });
+      expect(fs.isExecuted(op)).toBe(false);
+      if (drained) await fs.drain();
+      fs.settleSlot(Slot.fromIndex(k, T), {
+        ledgerChanges: new LedgerChanges(),
+        executedOps: [{ id: op, success: false, expirySlot: new Slot(20, 0) }],
+      });
+      expect(fs.executedOpStatus(op)).toBe(false);
+      expect(toHex(fs.stateHash.bytes)).toBe(toHex(fs.recomputeHash().bytes));
+      await fs.drain();
+      expect(toHex(fs.stateHash.bytes)).toBe(toHex(fs.recomputeHash().bytes));
+      await fs.close();
+    });
+  }
+});
+
+describe("executed operations written twice", () => {
+  it("an operation the state holds, written again, replaces its record in the hash (its B-tree entry is read)", async () => {
+    const fs = await FinalState.open({ path: fresh(), chainId: 77n, threadCount: T });
+    const op = new OperationId(new Uint8Array(32).fill(5));
+    fs.settleSlot(new Slot(0, 0), {
+      ledgerChanges: new LedgerChanges(),
+      executedOps: [{ id: op, success: true, expirySlot: new Slot(3, 0) }],
+    });
+    await fs.drain(); // in the B-tree, not in the overlay any more
+    fs.settleSlot(new Slot(0, 1), {
+      ledgerChanges: new LedgerChanges(),
+      executedOps: [{ id: op, success: false, expirySlot: new Slot(4, 0) }],
+    });
+    expect(fs.executedOpStatus(op)).toBe(false);
+    expect(toHex(fs.stateHash.bytes)).toBe(toHex(fs.recomputeHash().bytes));
+    await fs.close();
+  });
+});
+
 describe("pending overlay index", () => {
   it("SortedKeys keeps byte order through inserts, duplicates and filters (vs a sorted array)", async () => {
     const { SortedKeys } = await import("../src/pending.ts");
