@@ -63,9 +63,10 @@ export function checkOperationIds(
 }
 
 /**
- * A block once its operations are here (its header and ids passed the checks above), but the operations'
- * signatures (checked in the worker pool): endorsements signed and for the block's slot; operations each
- * once, from the block's thread, inside their validity window; their bytes within the block size.
+ * A block once its operations are here (its header and ids passed the checks above), but the signatures
+ * of its endorsements and operations (checked in the worker pool, see {@link checkEndorsementSignatures}):
+ * endorsements for the block's slot; operations each once, from the block's thread, inside their validity
+ * window; their bytes within the block size.
  */
 export function checkBlockContent(
   header: SignedBlockHeader,
@@ -74,7 +75,6 @@ export function checkBlockContent(
 ): string | undefined {
   const slot = header.content.slot;
   for (const e of header.content.endorsements) {
-    if (!e.verifySignature()) return `endorsement ${e.content.index}: bad signature`;
     if (!e.content.slot.equals(slot)) return `endorsement ${e.content.index} is for another slot`;
   }
   const ids = new Set<string>();
@@ -92,6 +92,12 @@ export function checkBlockContent(
   }
   if (size > config.limits.maxBlockSize) return `operations of ${size} bytes`;
   return undefined;
+}
+
+/** The endorsements' signatures of a block, on the calling thread (a relayed block's go to the worker pool). */
+export function checkEndorsementSignatures(header: SignedBlockHeader): string | undefined {
+  const bad = header.content.endorsements.find((e) => !e.verifySignature());
+  return bad ? `endorsement ${bad.content.index}: bad signature` : undefined;
 }
 
 /**
@@ -113,7 +119,7 @@ export function checkWholeBlock(
     config.limits,
   );
   if (ids) return ids;
-  const content = checkBlockContent(header, ops, config);
+  const content = checkBlockContent(header, ops, config) ?? checkEndorsementSignatures(header);
   if (content) return content;
   const endorsers = checkEndorsers(header, draws);
   if (endorsers) return endorsers;

@@ -15,6 +15,7 @@ export {
   type BlockCheckConfig,
   type BlockRefusal,
   checkBlockContent,
+  checkEndorsementSignatures,
   checkHeader,
   checkOperationIds,
   checkWholeBlock,

@@ -4,6 +4,7 @@ import {
   MassaTsError,
   type PublicKey,
   type Signature,
+  type SignedEndorsement,
   type SignedOperation,
   workerFile,
 } from "@massa-ts/models";
@@ -26,7 +27,10 @@ export interface SignatureVerifierOptions {
   readonly chunk?: number;
   /** Items waiting for a worker before `verify` refuses with VERIFIER_BUSY. Default 200 000. */
   readonly maxPending?: number;
-  /** Verified (operation id, signature) pairs remembered, so an operation seen twice is checked once. Default 200 000. */
+  /**
+   * Verified (operation or endorsement id, signature) pairs remembered, so an item seen twice (relayed,
+   * then in a block) is checked once. Default 200 000.
+   */
   readonly cacheSize?: number;
   /**
    * Small batches (below `inlineBelow`) gathered over one turn of the event loop and verified together in
@@ -135,29 +139,58 @@ export class SignatureVerifier {
   }
 
   /** Verifies operations' signatures, answering from the cache where the same id and signature passed. */
-  async verifyOperations(
-    ops: readonly SignedOperation[],
+  verifyOperations(ops: readonly SignedOperation[], opts: { priority?: boolean } = {}): Promise<boolean[]> {
+    return this.verifyCached(
+      ops,
+      (op) => op.id.key,
+      (op) => ({ creator: op.creator, message: op.id.hash, signature: op.signature }),
+      opts,
+    );
+  }
+
+  /**
+   * Verifies endorsements' signatures, answering from the cache where the same endorsement (id and
+   * signature) passed: an endorsement checked when it was relayed is not checked again in a block (Massa's
+   * protocol keeps such a cache of checked endorsements).
+   */
+  verifyEndorsements(
+    es: readonly SignedEndorsement[],
     opts: { priority?: boolean } = {},
   ): Promise<boolean[]> {
-    const out = new Array<boolean>(ops.length).fill(true);
+    return this.verifyCached(
+      es,
+      (e) => `e${e.id.key}`,
+      (e) => ({ creator: e.creator, message: e.signedHash(), signature: e.signature }),
+      opts,
+    );
+  }
+
+  private async verifyCached<T extends { readonly signature: Signature }>(
+    items: readonly T[],
+    key: (item: T) => string,
+    signed: (item: T) => SignedItem,
+    opts: { priority?: boolean },
+  ): Promise<boolean[]> {
+    const out = new Array<boolean>(items.length).fill(true);
     const todo: number[] = [];
-    for (let i = 0; i < ops.length; i++) {
-      const op = ops[i]!;
-      const known = this.cache.get(op.id.key);
-      if (known && bytesEqual(known, op.signature.raw)) this.stats.cacheHits++;
+    for (let i = 0; i < items.length; i++) {
+      const it = items[i]!;
+      const known = this.cache.get(key(it));
+      if (known && bytesEqual(known, it.signature.raw)) this.stats.cacheHits++;
       else todo.push(i);
     }
     if (todo.length === 0) return out;
     const res = await this.verify(
-      todo.map((i) => ({ creator: ops[i]!.creator, message: ops[i]!.id.hash, signature: ops[i]!.signature })),
+      todo.map((i) => signed(items[i]!)),
       opts,
     );
     for (let j = 0; j < todo.length; j++) {
-      const op = ops[todo[j]!]!;
+      const it = items[todo[j]!]!;
       out[todo[j]!] = res[j]!;
       if (res[j]) {
-        this.cache.delete(op.id.key); // re-insert: most recent last
-        this.cache.set(op.id.key, op.signature.raw);
+        const k = key(it);
+        this.cache.delete(k); // re-insert: most recent last
+        this.cache.set(k, it.signature.raw);
       }
     }
     return out;

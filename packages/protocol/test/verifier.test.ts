@@ -1,7 +1,16 @@
 // Batch signature verification in a real Piscina pool: valid and forged signatures are told apart in order,
 // inline and in workers alike; the operation cache skips a second check only for the same signature bytes;
 // the queue bound refuses work with a typed error instead of growing.
-import { Amount, blake3, SecretKey, Signature, SignedOperation } from "@massa-ts/models";
+import {
+  Amount,
+  BlockId,
+  blake3,
+  SecretKey,
+  Signature,
+  SignedEndorsement,
+  SignedOperation,
+  Slot,
+} from "@massa-ts/models";
 import { SignatureVerifier, VerifierError } from "@massa-ts/protocol";
 import { afterAll, describe, expect, it } from "vitest";
 
@@ -81,6 +90,34 @@ describe("SignatureVerifier", () => {
     const forged = good.slice(0, 20).map((op) => forge(op, "zero"));
     expect(await v.verifyOperations(forged)).toEqual(new Array(20).fill(false));
     expect(v.stats.cacheHits).toBe(100);
+  });
+
+  it("remembers verified endorsements apart from operations; a forged or re-signed one is checked again", async () => {
+    const v = make({ threads: 1, inlineBelow: 1 });
+    const parent = new BlockId(blake3(te.encode("endorsed parent")));
+    const es = Array.from({ length: 16 }, (_, index) =>
+      SignedEndorsement.sign({ slot: new Slot(5, 1), index, endorsedBlock: parent }, keys[index % 8]!),
+    );
+    // the rule checked independently: each signature over the endorsement's signed hash, by its creator
+    expect(es.every((e) => e.creator.verify(e.signedHash(), e.signature))).toBe(true);
+    expect(await v.verifyEndorsements(es)).toEqual(new Array(16).fill(true));
+    expect(v.stats.pooled).toBe(16);
+    // relayed first, then in a block: answered from the cache
+    expect(await v.verifyEndorsements(es, { priority: true })).toEqual(new Array(16).fill(true));
+    expect(v.stats.cacheHits).toBe(16);
+    expect(v.stats.pooled).toBe(16);
+    // the same endorsement (same id) with other signature bytes: checked, and refused
+    const zero = Signature.fromBytes(new Uint8Array(65));
+    const forged = new SignedEndorsement(es[3]!.content, es[3]!.creator, zero);
+    expect(forged.id.equals(es[3]!.id)).toBe(true);
+    expect(await v.verifyEndorsements([forged])).toEqual([false]);
+    expect(v.stats.cacheHits).toBe(16);
+    // an operation id is no endorsement id: the caches do not answer for each other
+    const op = transfer(1);
+    await v.verifyOperations([op]);
+    const hits = v.stats.cacheHits;
+    expect(await v.verifyEndorsements(es.slice(0, 1))).toEqual([true]);
+    expect(v.stats.cacheHits).toBe(hits + 1);
   });
 
   it("priority work (a block's operations) is neither refused nor kept waiting by a full queue", async () => {

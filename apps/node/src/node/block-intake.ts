@@ -240,21 +240,33 @@ export class BlockIntake {
   }
 
   /**
-   * A relayed block that passed the synchronous checks: its operations' signatures are checked (in the
-   * worker pool, or from the cache for operations already relayed), then consensus adds it. Runs in the
+   * A relayed block that passed the synchronous checks: its endorsements' and operations' signatures are
+   * checked (in the worker pool, or from the cache for those already relayed), then consensus adds it. Runs in the
    * block queue, so blocks reach consensus in arrival order.
    */
   private async add(peer: Peer, header: SignedBlockHeader, ops: readonly SignedOperation[]): Promise<void> {
     if (this.d.stopped()) return;
     let ok: boolean[];
+    let endorsed: boolean[];
     try {
-      ok = await this.d.verifier()!.verifyOperations(ops, { priority: true });
+      // endorsements relayed before the block are answered from the verifier's cache
+      const verifier = this.d.verifier()!;
+      [endorsed, ok] = await Promise.all([
+        verifier.verifyEndorsements(header.content.endorsements, { priority: true }),
+        verifier.verifyOperations(ops, { priority: true }),
+      ]);
     } catch (e) {
       if (!(e instanceof VerifierError)) throw e;
       this.d.log.warn({ peer: peer.remote, block: header.id.toString(), err: e.message }, "block dropped");
       return;
     }
     if (this.d.stopped()) return;
+    const badEndorsement = endorsed.indexOf(false);
+    if (badEndorsement >= 0) {
+      const index = header.content.endorsements[badEndorsement]!.content.index;
+      peer.fail(`invalid block ${header.id}: endorsement ${index}: bad signature`);
+      return;
+    }
     const bad = ok.indexOf(false);
     if (bad >= 0) {
       peer.fail(`invalid block ${header.id}: operation ${ops[bad]!.id}: bad signature`);

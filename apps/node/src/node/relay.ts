@@ -152,9 +152,7 @@ export class Relay {
    */
   private async verifyAndPoolEndorsements(peer: Peer, es: readonly SignedEndorsement[]): Promise<void> {
     const pass = await this.signaturesPass(peer, "endorsements", es, () =>
-      this.d
-        .verifier()!
-        .verify(es.map((e) => ({ creator: e.creator, message: e.signedHash(), signature: e.signature }))),
+      this.d.verifier()!.verifyEndorsements(es),
     );
     if (!pass) return;
     // relayed: those first seen that the pool keeps (drawn endorser, slot within the next period)
