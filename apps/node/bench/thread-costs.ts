@@ -1,15 +1,16 @@
 /**
  * Where a transfer's CPU goes. A one-node devnet as its own process (`massa-ts devnet`) is measured idle,
  * then under `massa-ts load` (this process) at a fixed rate. From the node's /metrics before and after: the
- * busy time of its main and execution threads and its whole process CPU (the rest: the signature verifier,
- * GC and LMDB threads; a Piscina worker's event-loop figure counts its waits as busy); from
+ * CPU time of its main and execution threads (Linux; elsewhere their event loops' busy time, which counts
+ * waits for a core) and its whole process CPU (the rest: the signature verifiers, V8's garbage-collection
+ * helpers, LMDB and libuv threads); from
  * this process, the load generator's CPU. Each is printed in microseconds per final transfer (idle cost
  * taken out), beside the yardstick: one core's `crypto.verify`, in microseconds per signature. On a
  * 2-core machine the sum of the node's and the generator's costs bounds the rate: 2 s of CPU per second.
  * Writes bench-results/thread-costs.json.
  * Run: pnpm --filter @massa-ts/node bench:thread-costs [tps] [seconds]   (default 1500 40)
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runLoad } from "../src/load/run-load.ts";
@@ -28,16 +29,21 @@ process.on("exit", () => child.kill("SIGINT"));
 const { publicApi, privateApi } = devnet.nodes[0]!;
 
 type Reading = { at: number; cpu: number; main: number; execution: number };
+/** Whether the node reports its threads' CPU time (Linux): known at the first reading after the start. */
+let threadCpu = false;
 const value = (text: string, pattern: string) =>
   Number(new RegExp(`^${pattern} (\\S+)$`, "m").exec(text)?.[1]);
 async function read(): Promise<Reading> {
   const m = await (await fetch(`${privateApi}/metrics`)).text();
   const busy = (t: string) => value(m, `massa_ts_thread_busy_seconds\\{thread="${t}"\\}`);
+  // each thread's CPU time where the node can read it (Linux), else its event loop's busy time
+  const cpu = (t: string) => value(m, `massa_ts_thread_cpu_seconds\\{thread="${t}"\\}`);
+  const thread = (t: string) => (threadCpu ? cpu(t) : busy(t));
   return {
     at: performance.now() / 1000,
     cpu: value(m, "process_cpu_seconds_total"),
-    main: busy("main"),
-    execution: busy("execution"),
+    main: thread("main"),
+    execution: thread("execution"),
   };
 }
 const keys = ["cpu", "main", "execution"] as const;
@@ -47,14 +53,37 @@ const perSecond = (a: Reading, b: Reading) =>
     number
   >;
 
+/** CPU clock ticks (1/100 s) of each thread of the node's process, by thread id (empty where /proc is not). */
+function threadTicks(): Map<number, number> {
+  const out = new Map<number, number>();
+  try {
+    for (const tid of readdirSync(`/proc/${child.pid}/task`)) {
+      const stat = readFileSync(`/proc/${child.pid}/task/${tid}/stat`, "latin1");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      out.set(Number(tid), Number(f[11]) + Number(f[12]));
+    }
+  } catch {
+    // not Linux, or the process is gone
+  }
+  return out;
+}
+
 // past genesis and the start's compilation (the node runs from source), then idle
 await new Promise((r) => setTimeout(r, 20_000));
+threadCpu = Number.isFinite(
+  value(
+    await (await fetch(`${privateApi}/metrics`)).text(),
+    'massa_ts_thread_cpu_seconds\\{thread="execution"\\}',
+  ),
+);
+log(`threads measured by ${threadCpu ? "their CPU time (/proc)" : "their event loops' busy time"}`);
 const i0 = await read();
 await new Promise((r) => setTimeout(r, IDLE_S * 1000));
 const i1 = await read();
 const idle = perSecond(i0, i1);
 
 const verify = verifyRate(1000);
+const t0 = threadTicks();
 const l0 = await read();
 const r = await runLoad({
   rpc: publicApi,
@@ -65,6 +94,7 @@ const r = await runLoad({
   log,
 });
 const l1 = await read();
+const t1 = threadTicks();
 const span = l1.at - l0.at;
 const us = (k: (typeof keys)[number]) => ((l1[k] - l0[k] - idle[k] * span) * 1e6) / r.final;
 // from the load's clock start (its threads compiled, its senders funded) to its end
@@ -83,6 +113,17 @@ console.log(
 for (const [what, v] of rows)
   console.log(
     `${what.padEnd(48)} ${v.toFixed(0).padStart(6)} µs a transfer  (${(v / yardstickUs).toFixed(2)} signatures)`,
+  );
+// every thread but the main one, from /proc (Linux): the execution thread, the two signature verifiers, V8's
+// garbage-collection helpers, libuv's pool: unlabelled (Node does not name its threads), largest first
+const others = [...t1]
+  .filter(([tid]) => tid !== child.pid)
+  .map(([tid, ticks]) => ((ticks - (t0.get(tid) ?? 0)) * 1e4) / r.final)
+  .filter((x) => x >= 1)
+  .sort((x, y) => y - x);
+if (others.length > 0)
+  console.log(
+    `  each thread but the main one, µs a transfer (idle not taken out): ${others.map((x) => x.toFixed(0)).join(" ")}`,
   );
 const total = us("cpu") + generator;
 console.log(

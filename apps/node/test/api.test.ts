@@ -167,6 +167,11 @@ describe("private API", () => {
     expect(m).toMatch(/process_resident_memory_bytes \d+/);
     expect(m).toMatch(/nodejs_heap_size_used_bytes \d+/);
     expect(m).toMatch(/nodejs_eventloop_lag_seconds/);
+    // each thread's CPU time (Linux: from /proc), the execution thread's once it has ticked
+    if (process.platform === "linux") {
+      expect(m).toMatch(/massa_ts_thread_cpu_seconds\{thread="main"\} [\d.]+/);
+      expect(m).toMatch(/massa_ts_thread_cpu_seconds\{thread="execution"\} [\d.]+/);
+    }
   });
 });
 

@@ -50,6 +50,16 @@ export class NodeMetrics {
       },
     });
     new Gauge({
+      name: "massa_ts_thread_cpu_seconds",
+      help: "CPU time (user + system) each of the node's threads has used since it started (Linux only)",
+      labelNames: ["thread"],
+      registers,
+      collect() {
+        for (const [thread, s] of Object.entries(metrics.threadCpu?.() ?? {}))
+          if (s !== undefined) this.set({ thread }, s);
+      },
+    });
+    new Gauge({
       name: "massa_ts_execution_heap_used_bytes",
       help: "the execution thread's used JavaScript heap after its last tick (nodejs_heap_* count the main thread's)",
       registers,
@@ -68,6 +78,14 @@ export class NodeMetrics {
    * event loop counts its waits for work as busy.)
    */
   threadBusy: (() => Record<string, number>) | undefined;
+
+  /**
+   * CPU seconds of the node's main and execution threads since they started (Linux; undefined elsewhere):
+   * unlike busy time, without the time a thread waited for a core. The rest of the process (signature
+   * verifiers, V8's garbage-collection helpers, LMDB and libuv threads) is `process_cpu_seconds_total` less
+   * these.
+   */
+  threadCpu: (() => Record<string, number | undefined>) | undefined;
 
   get contentType(): string {
     return this.registry.contentType;

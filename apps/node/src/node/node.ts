@@ -44,6 +44,7 @@ import { OperationPool } from "./pool.js";
 import { Relay } from "./relay.js";
 import { SlotClock } from "./slot-clock.js";
 import { closeStores, type NodeModules, startUp } from "./startup.js";
+import { threadCpuSeconds } from "./thread-cpu.js";
 
 /** Final blocks kept (in the graph and on disk) this many periods behind the oldest latest-final block. */
 const KEEP_FINAL_PERIODS = 64;
@@ -200,6 +201,11 @@ export class MassaNode {
     this.metrics.threadBusy = () => ({
       main: performance.eventLoopUtilization().active,
       execution: this.execution.busyMs,
+    });
+    const execId = () => this.execution.threadId;
+    this.metrics.threadCpu = () => ({
+      main: threadCpuSeconds(process.pid),
+      execution: threadCpuSeconds(execId()),
     });
     this.metrics.executionHeap = () => this.execution.heapUsed;
     // signatures (the API's submissions too, not only the peers') are checked in the worker pool, off the

@@ -132,6 +132,9 @@ export class ExecutionClient {
   /** The execution thread's used JavaScript heap after its last tick, bytes (0 before the first). */
   heapUsed = 0;
 
+  /** The execution thread's kernel id (Linux; known after its first tick). */
+  threadId: number | undefined;
+
   /** Milliseconds the execution thread has been busy since it started (its event loop's active time). */
   get busyMs(): number {
     return this.failure ? 0 : this.worker.performance.eventLoopUtilization().active;
@@ -173,6 +176,7 @@ export class ExecutionClient {
     this.lastExecutedSlot = slotOf(r.lastExecutedSlot);
     this.stateHash = new StateHash(r.stateHash);
     this.heapUsed = r.heapUsed;
+    this.threadId = r.threadId;
     // the history is now (final slot, last executed slot]
     const fin = this.finalSlot.index(this.threadCount);
     let n = 0;

@@ -7,6 +7,7 @@ import { Execution, ExecutionError } from "@massa-ts/execution";
 import { type CycleInfo, FinalState, loadInitialRolls } from "@massa-ts/final-state";
 import { Amount, type Selection, type SelectionView, Slot } from "@massa-ts/models";
 import type { NodeConfig } from "../config.js";
+import { currentThreadId } from "../thread-cpu.js";
 import type { QueryState } from "./queries.js";
 import {
   type CycleInfoW,
@@ -21,6 +22,9 @@ import {
   type TickCommand,
   type TickResult,
 } from "./wire.js";
+
+/** This thread's kernel id: the node reads its CPU time in /proc (for /metrics). */
+const THREAD_ID = currentThreadId();
 
 /** What the execution thread is started with. */
 export interface HostInit {
@@ -165,6 +169,7 @@ export class ExecutionHost implements QueryState {
       lastExecutedSlot: slotW(ex.lastExecutedSlot),
       stateHash: this.fs.stateHash.bytes.slice(),
       heapUsed: getHeapStatistics().used_heap_size,
+      threadId: THREAD_ID,
       ...(stopped ? { stopped } : {}),
     };
     this.settled = [];

@@ -166,6 +166,8 @@ export interface TickResult {
   readonly stateHash: Uint8Array;
   /** The execution thread's used JavaScript heap after the tick, bytes (for /metrics). */
   readonly heapUsed: number;
+  /** The execution thread's kernel id (Linux), for its CPU time in /metrics. */
+  readonly threadId?: number;
   /** Set when the tick stopped early (a slot's draws were not sent); the next tick goes on. */
   readonly stopped?: { readonly code: string; readonly message: string };
 }
