@@ -8,7 +8,7 @@ import {
 } from "node:crypto";
 import { Address } from "./address.js";
 import { BoundedMap } from "./bounded.js";
-import { concatBytes } from "./bytes.js";
+import { concatBytes, toLatin1 } from "./bytes.js";
 import { DecodeError } from "./errors.js";
 import { blake3, decodeBs58Check, encodeBs58Check } from "./hash.js";
 import type { ByteReader, ByteWriter } from "./reader.js";
@@ -33,6 +33,8 @@ const KEY_OBJECT_CACHE_SIZE = 8192;
 const keyObjectCache = new BoundedMap<string, KeyObject>(KEY_OBJECT_CACHE_SIZE);
 /** Public keys parsed from text, by text. */
 const parsedKeys = new BoundedMap<string, PublicKey>(10_000);
+/** The same by the key's 33 bytes read as latin1 (operations decoded from peers, blocks, the execution thread's input). */
+const decodedKeys = new BoundedMap<string, PublicKey>(10_000);
 
 function cachedKeyObject(raw: Uint8Array): KeyObject {
   const k = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString("hex");
@@ -111,11 +113,18 @@ export class PublicKey {
     return this.cachedBytes;
   }
 
+  /** Decoded keys are remembered too, by their bytes: a sender's operations share one key object. */
   static fromBytes(bytes: Uint8Array, field = "public key"): PublicKey {
     if (bytes.length !== PUBLIC_KEY_SIZE)
       throw new DecodeError(field, `expected ${PUBLIC_KEY_SIZE} bytes, got ${bytes.length}`);
     if (bytes[0] !== KEY_VERSION) throw new DecodeError(field, `unsupported key version ${bytes[0]}`);
-    return new PublicKey(bytes.slice(1));
+    const k = toLatin1(bytes);
+    let key = decodedKeys.get(k);
+    if (!key) {
+      key = new PublicKey(bytes.slice(1));
+      decodedKeys.set(k, key);
+    }
+    return key;
   }
 
   /** "P" + base58check, computed once (API answers repeat it). */
