@@ -1,7 +1,7 @@
 // The operation pool: admission (chain, expiry horizon, fee, size, gas, signature, sender funds and per-sender
 // bound, count and byte budgets), order by fee, selection for a block, pruning by execution status. Over
-// 400 lines: one structure whose indexes (order, per thread, per sender, held spending, operations taken
-// since the last prune) must change together.
+// 400 lines: one structure whose indexes (pool order per thread, per sender, held spending, operations
+// taken since the last prune) must change together.
 import { type Address, Amount, MassaTsError, type OperationId, type SignedOperation } from "@massa-ts/models";
 
 /** Why an operation was refused: `send_operations` answers with an error code chosen from it. */
@@ -99,9 +99,11 @@ export function maxSpending(op: SignedOperation, rollPrice: Amount): Amount {
 export class OperationPool {
   private readonly ops = new Map<string, SignedOperation>();
   private heldBytes = 0;
-  /** The same operations, kept sorted: fee (highest first), then id. Binary-search insert and delete. */
-  private order: SignedOperation[] = [];
-  /** The same again, per sender thread (what a block of that thread selects from), in the same order. */
+  /**
+   * The same operations per sender thread (what a block of that thread selects from), each list sorted in
+   * pool order: fee (highest first), then id; binary-search insert and delete. The pool's whole order is
+   * their merge (the cheapest held: the last of one of them), so it is not kept apart.
+   */
   private byThread: SignedOperation[][] = [];
   /** The same again, per sender address key, in the same order. */
   private bySender = new Map<string, SignedOperation[]>();
@@ -226,10 +228,9 @@ export class OperationPool {
     let count = this.ops.size - leave.size;
     let bytes = this.heldBytes;
     for (const o of leave) bytes -= o.serializedSize;
-    let i = this.order.length - 1;
+    const nextCheapest = this.cheapestFirst(leave);
     while (count >= this.opts.maxOperations || bytes + size > this.opts.maxBytes) {
-      while (i >= 0 && leave.has(this.order[i]!)) i--;
-      const cheapest = this.order[i--];
+      const cheapest = nextCheapest();
       if (!cheapest?.content.fee.lt(fee)) {
         throw new PoolError(
           "full",
@@ -243,7 +244,6 @@ export class OperationPool {
     for (const o of leave) this.remove(o);
     this.ops.set(op.id.key, op);
     this.heldBytes += size;
-    this.order.splice(position(this.order, op), 0, op);
     const tl = this.threadList(op);
     tl.splice(position(tl, op), 0, op);
     const list = this.bySender.get(op.creatorAddress.key);
@@ -319,9 +319,28 @@ export class OperationPool {
     return unpaid;
   }
 
+  /**
+   * The held operations from the cheapest up (the pool order backwards), `skip`'s passed over: a walk back
+   * from the end of every thread's list, each step taking the last in pool order of their current ends.
+   * Undefined once all are walked.
+   */
+  private cheapestFirst(skip: ReadonlySet<SignedOperation>): () => SignedOperation | undefined {
+    const lists = this.byThread;
+    const at = lists.map((l) => (l ? l.length - 1 : -1));
+    return () => {
+      let best = -1;
+      for (let t = 0; t < lists.length; t++) {
+        const l = lists[t];
+        if (!l) continue;
+        while (at[t]! >= 0 && skip.has(l[at[t]!]!)) at[t]!--;
+        if (at[t]! >= 0 && (best < 0 || compare(l[at[t]!]!, lists[best]![at[best]!]!) > 0)) best = t;
+      }
+      return best < 0 ? undefined : lists[best]![at[best]!--];
+    };
+  }
+
   /** Removes one held operation. */
   private remove(op: SignedOperation): void {
-    this.order.splice(position(this.order, op), 1);
     const tl = this.threadList(op);
     tl.splice(position(tl, op), 1);
     this.detach(op);
@@ -338,14 +357,12 @@ export class OperationPool {
     return l;
   }
 
-  /** Removes `removed` from the pool order and the per-thread orders (one pass when they are many). */
+  /** Removes `removed` from the per-thread orders (one pass when they are many). */
   private unorder(removed: ReadonlySet<SignedOperation>): void {
     if (removed.size > 32) {
-      this.order = this.order.filter((op) => !removed.has(op));
       this.byThread = this.byThread.map((l) => l.filter((op) => !removed.has(op)));
     } else {
       for (const op of removed) {
-        this.order.splice(position(this.order, op), 1);
         const tl = this.threadList(op);
         tl.splice(position(tl, op), 1);
       }
@@ -446,7 +463,8 @@ export class OperationPool {
     }
     for (const op of fresh) if (this.ops.get(op.id.key) === op) update(op);
     if (currentPeriod !== this.prunedPeriod) {
-      for (const op of this.order) if (op.content.expirePeriod < currentPeriod) update(op);
+      for (const l of this.byThread)
+        for (const op of l ?? []) if (op.content.expirePeriod < currentPeriod) update(op);
       this.prunedPeriod = currentPeriod;
     }
     const paid = this.payer(funds);
@@ -481,21 +499,23 @@ export class OperationPool {
     this.candidateExecuted.clear();
     this.bySender = new Map();
     this.heldSpending = new Map();
-    this.order = this.order.filter((op) => {
-      if (!this.keeps(op, currentPeriod, status, paid)) {
-        this.ops.delete(op.id.key);
-        this.heldBytes -= op.serializedSize;
-        return false;
-      }
-      const key = op.creatorAddress.key;
-      const list = this.bySender.get(key);
-      if (list) list.push(op);
-      else this.bySender.set(key, [op]);
-      if (!this.candidateExecuted.has(op.id.key)) this.spend(op, 1n);
-      return true;
-    });
-    this.byThread = [];
-    for (const op of this.order) this.threadList(op).push(op);
+    // thread by thread, each in pool order: a sender's operations are all in one thread, so each sender is
+    // walked in pool order (what paying them one by one needs; senders do not share balances)
+    this.byThread = this.byThread.map((l) =>
+      (l ?? []).filter((op) => {
+        if (!this.keeps(op, currentPeriod, status, paid)) {
+          this.ops.delete(op.id.key);
+          this.heldBytes -= op.serializedSize;
+          return false;
+        }
+        const key = op.creatorAddress.key;
+        const list = this.bySender.get(key);
+        if (list) list.push(op);
+        else this.bySender.set(key, [op]);
+        if (!this.candidateExecuted.has(op.id.key)) this.spend(op, 1n);
+        return true;
+      }),
+    );
   }
 
   /**
