@@ -10,11 +10,12 @@
  * Writes bench-results/thread-costs.json.
  * Run: pnpm --filter @massa-ts/node bench:thread-costs [tps] [seconds]   (default 1500 40)
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runLoad } from "../src/load/run-load.ts";
 import { verifyRate } from "../src/load/yardstick.ts";
+import { threadCpuSeconds, threadIds } from "../src/node/thread-cpu.ts";
 import { spawnDevnet } from "../test/devnet-process.ts";
 import { writeResult } from "./results.ts";
 
@@ -53,17 +54,12 @@ const perSecond = (a: Reading, b: Reading) =>
     number
   >;
 
-/** CPU clock ticks (1/100 s) of each thread of the node's process, by thread id (empty where /proc is not). */
-function threadTicks(): Map<number, number> {
+/** CPU seconds of each thread of the node's process, by thread id (empty where /proc is not). */
+function threadSeconds(): Map<number, number> {
   const out = new Map<number, number>();
-  try {
-    for (const tid of readdirSync(`/proc/${child.pid}/task`)) {
-      const stat = readFileSync(`/proc/${child.pid}/task/${tid}/stat`, "latin1");
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      out.set(Number(tid), Number(f[11]) + Number(f[12]));
-    }
-  } catch {
-    // not Linux, or the process is gone
+  for (const tid of threadIds(child.pid!)) {
+    const s = threadCpuSeconds(tid, child.pid!);
+    if (s !== undefined) out.set(tid, s);
   }
   return out;
 }
@@ -83,7 +79,7 @@ const i1 = await read();
 const idle = perSecond(i0, i1);
 
 const verify = verifyRate(1000);
-const t0 = threadTicks();
+const t0 = threadSeconds();
 const l0 = await read();
 const r = await runLoad({
   rpc: publicApi,
@@ -94,7 +90,7 @@ const r = await runLoad({
   log,
 });
 const l1 = await read();
-const t1 = threadTicks();
+const t1 = threadSeconds();
 const span = l1.at - l0.at;
 const us = (k: (typeof keys)[number]) => ((l1[k] - l0[k] - idle[k] * span) * 1e6) / r.final;
 // from the load's clock start (its threads compiled, its senders funded) to its end
@@ -118,7 +114,7 @@ for (const [what, v] of rows)
 // garbage-collection helpers, libuv's pool: unlabelled (Node does not name its threads), largest first
 const others = [...t1]
   .filter(([tid]) => tid !== child.pid)
-  .map(([tid, ticks]) => ((ticks - (t0.get(tid) ?? 0)) * 1e4) / r.final)
+  .map(([tid, seconds]) => ((seconds - (t0.get(tid) ?? 0)) * 1e6) / r.final)
   .filter((x) => x >= 1)
   .sort((x, y) => y - x);
 if (others.length > 0)

@@ -2,7 +2,7 @@
 // independent clock, sees it), another thread's by its own work and not by ours. Linux only.
 import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
-import { currentThreadId, threadCpuSeconds } from "../src/node/thread-cpu.ts";
+import { currentThreadId, threadCpuSeconds, threadIds } from "../src/node/thread-cpu.ts";
 
 /** Burns CPU on this thread until process.cpuUsage (user + system) has grown by `ms`. */
 function burn(ms: number): number {
@@ -42,6 +42,10 @@ describe.runIf(process.platform === "linux")("thread CPU time", () => {
     );
     const tid = await new Promise<number>((r) => w.once("message", r));
     expect(tid).not.toBe(process.pid);
+    // listed among this process's threads, and read the same by pid as through /proc/self
+    expect(threadIds(process.pid)).toEqual(expect.arrayContaining([process.pid, tid]));
+    const byPid = threadCpuSeconds(tid, process.pid)!;
+    expect(Math.abs(byPid - threadCpuSeconds(tid)!)).toBeLessThanOrEqual(0.02); // a tick or two apart
     const before = threadCpuSeconds(tid)!;
     const mainBefore = threadCpuSeconds(process.pid)!;
     const done = new Promise((r) => w.once("message", r));

@@ -2,7 +2,13 @@
 import type { KvWrite } from "@massa-ts/ledger";
 import { bytesEqual } from "@massa-ts/models";
 import type { StateHash } from "./hash.js";
-import { keyString, type OverlayKv, type PendingUndo, type PendingWrites } from "./pending.js";
+import {
+  keyString,
+  type OverlayKv,
+  type PendingEntry,
+  type PendingUndo,
+  type PendingWrites,
+} from "./pending.js";
 import { WriteLog } from "./write-log.js";
 
 /**
@@ -30,12 +36,7 @@ export class HashingKv implements KvWrite {
     const prev = this.pending.lookupString(k);
     // the B-tree's value is only compared and hashed (copied into the kernel's memory) here: no copy
     const old = prev !== undefined ? (prev.value ?? undefined) : this.reader.btreePeek(key);
-    if (old !== undefined) {
-      if (bytesEqual(old, value)) return;
-      this.hash.toggle(key, old, value);
-    } else this.hash.toggle(key, value);
-    this.pending.setAfterLookup(k, prev, value.slice(), this.seq, this.undo);
-    this.log.put(key, value);
+    this.replace(key, k, prev, old, value);
   }
   /**
    * {@link put} of a key the final state is known not to hold, unless in the pending overlay (`k` its
@@ -44,7 +45,17 @@ export class HashingKv implements KvWrite {
    */
   putAbsent(key: Uint8Array, k: string, value: Uint8Array): void {
     const prev = this.pending.lookupString(k);
-    const old = prev?.value ?? undefined;
+    this.replace(key, k, prev, prev?.value ?? undefined, value);
+  }
+
+  /** Writes `key` → `value` over its current value `old` (undefined: none), `prev` its overlay entry. */
+  private replace(
+    key: Uint8Array,
+    k: string,
+    prev: PendingEntry | undefined,
+    old: Uint8Array | undefined,
+    value: Uint8Array,
+  ): void {
     if (old !== undefined) {
       if (bytesEqual(old, value)) return;
       this.hash.toggle(key, old, value);
