@@ -36,6 +36,17 @@ async function sourceWith(entries: number, changeHistoryLength = 600) {
   return { src, next: () => k++ };
 }
 
+/** Streams `src`'s whole state to `dst` in parts of 200 bytes; returns the client's cursor at the end. */
+function streamAll(src: FinalState, dst: FinalState): BootstrapCursor {
+  let cursor: BootstrapCursor = {};
+  for (;;) {
+    const part = src.bootstrapPart(cursor, 200);
+    dst.applyBootstrapPart(part);
+    cursor = part.cursor;
+    if (part.cursor.finished && part.entries.length === 0) return cursor;
+  }
+}
+
 /** A slot that touches streamed and unstreamed keys alike: updates, new addresses, datastore deletes. */
 function churn(k: number, entries: number): LedgerChanges {
   const c = new LedgerChanges();
@@ -109,13 +120,7 @@ describe("bootstrap streaming", () => {
     });
     for (let k = 1; k < 6; k++) src.settleSlot(Slot.fromIndex(k, T), { ledgerChanges: new LedgerChanges() });
     const dst = await FinalState.open({ path: join(dir, "ops-dst"), chainId: 3n, threadCount: T });
-    let cursor: BootstrapCursor = {};
-    for (;;) {
-      const part = src.bootstrapPart(cursor, 200);
-      dst.applyBootstrapPart(part);
-      cursor = part.cursor;
-      if (part.cursor.finished && part.entries.length === 0) break;
-    }
+    streamAll(src, dst);
     expect(toHex(dst.stateHash.bytes)).toBe(toHex(src.stateHash.bytes));
     expect(ids.every((id) => dst.isExecuted(id))).toBe(true);
     // both settle the same empty slots through period 13: (12, 1) is the first slot whose bound (2, 1) is
@@ -142,13 +147,7 @@ describe("bootstrap streaming", () => {
       executedOps: [{ id: op, success: true, expirySlot: new Slot(1, 0) }],
     });
     const dst = await FinalState.open({ path: join(dir, "del-dst"), chainId: 3n, threadCount: T });
-    let cursor: BootstrapCursor = {};
-    for (;;) {
-      const part = src.bootstrapPart(cursor, 200);
-      dst.applyBootstrapPart(part);
-      cursor = part.cursor;
-      if (part.cursor.finished && part.entries.length === 0) break;
-    }
+    const cursor = streamAll(src, dst);
     expect(dst.isExecuted(op)).toBe(true);
     // (11, 1) prunes the op on the server (its bound (1, 1) is after the expiry (1, 0))
     for (let k = 1; Slot.fromIndex(k, T).compare(new Slot(11, 1)) <= 0; k++)
