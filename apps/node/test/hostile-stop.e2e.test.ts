@@ -39,7 +39,8 @@ it("a request held half-sent does not hold the node's stop", async () => {
   // well before the server's 30 s request timeout would have ended the request
   await until(() => stopped, "the node's stop", 15_000);
   await stop;
-  expect(closed || socket.destroyed).toBe(true);
+  // the server closed its end; the client learns it when the FIN or reset reaches it
+  await until(() => closed || socket.destroyed, "the held connection closed", 5_000);
   // its clock stopped at once: no block produced after the stop began (100 ms slots)
   expect(one.node.graph.activeBlocks().length).toBeLessThanOrEqual(blocksAtStop + 1);
   console.log(`stopped in ${Date.now() - started} ms with a request held half-sent`);
