@@ -32,6 +32,16 @@ for (const group of ["packages", "apps"]) {
         continue;
       }
       const r = JSON.parse(readFileSync(report, "utf8"));
+      // the failed tests by name, next to the closing line (a log's tail is often all one sees of it)
+      for (const file of r.testResults ?? [])
+        for (const t of file.assertionResults ?? [])
+          if (t.status === "failed")
+            process.stdout.write(
+              `FAILED ${group}/${name} ${file.name?.replace(`${pkg}/`, "") ?? "?"}: ${t.fullName ?? t.title}\n` +
+                `  ${String(t.failureMessages?.[0] ?? "")
+                  .split("\n")[0]
+                  .slice(0, 300)}\n`,
+            );
       passed += r.numPassedTests ?? 0;
       failed += (r.numFailedTests ?? 0) + (r.success === false && !r.numFailedTests ? 1 : 0);
     }
