@@ -37,6 +37,9 @@ import {
 } from "./types.js";
 import { WaitingBlocks } from "./waiting.js";
 
+/** The operation ids of genesis and released blocks: none. */
+const NO_OPS: ReadonlySet<string> = new Set();
+
 /** A block discarded as stale, as the API lists it. */
 export interface StaleBlock {
   readonly id: BlockId;
@@ -63,6 +66,8 @@ export class BlockGraph {
   private blockcliqueIndex = 0;
   /** Latest final blocks, final floor, newly-final tracking. */
   private readonly finality: Finality;
+  /** Where released blocks are read back from (see {@link setBlockSource}). */
+  private source: ((id: BlockId, slot: Slot) => ConsensusBlock | undefined) | undefined;
 
   constructor(
     config: Partial<ConsensusConfig>,
@@ -92,8 +97,9 @@ export class BlockGraph {
         creator: g.creatorAddress,
         parents: [],
         fitness: 1,
+        header: g,
         block: null,
-        opIds: new Set(),
+        opIds: NO_OPS,
         children: new Set(),
         incomp: new Set(),
         final: true,
@@ -138,6 +144,7 @@ export class BlockGraph {
         creator: h.creatorAddress,
         parents: h.content.parents,
         fitness: 1 + h.content.endorsements.length,
+        header: h,
         block: b,
         opIds: new Set(b.operations.map((o) => o.id.key)),
         children: new Set(),
@@ -155,7 +162,7 @@ export class BlockGraph {
    * final: a block added, a tick): for whoever persists final blocks before their slots are settled.
    */
   takeNewlyFinal(): ConsensusBlock[] {
-    return this.finality.takeNewlyFinal().flatMap((id) => this.blocks.get(id.key)?.block ?? []);
+    return this.finality.takeNewlyFinal().flatMap((id) => this.get(id) ?? []);
   }
 
   /** Index of the newest latest-final block over all threads (T · period + thread). */
@@ -175,8 +182,65 @@ export class BlockGraph {
 
   // ---- reads ----
 
+  /**
+   * An active block, whole (a released one read back from the block source). Undefined for genesis blocks
+   * and blocks not active.
+   */
   get(id: BlockId): ConsensusBlock | undefined {
-    return this.blocks.get(id.key)?.block ?? undefined;
+    const a = this.blocks.get(id.key);
+    if (!a) return undefined;
+    return a.block ?? this.readBack(a);
+  }
+
+  /** An active block's header (genesis blocks' too), without reading a released block back. */
+  header(id: BlockId): SignedBlockHeader | undefined {
+    return this.blocks.get(id.key)?.header;
+  }
+
+  /**
+   * Where the operations of released blocks are read back from (the node's block store, which holds every
+   * final block before the graph may release it): by id and slot. Needed by {@link releaseOperations}.
+   */
+  setBlockSource(source: (id: BlockId, slot: Slot) => ConsensusBlock | undefined): void {
+    this.source = source;
+  }
+
+  /**
+   * Lets go of the operations of final blocks more than `keepPeriods` periods older than the oldest
+   * latest-final block of any thread, and never of blocks of periods from `settledPeriod` on (Massa keeps a
+   * final block's operations in memory for `force_keep_final_periods`, its header longer). The block stays
+   * in the graph (header, links, finality); {@link get} reads it back from the block source. A released
+   * block no longer counts in the reuse rule, which is exact when `keepPeriods` is at least the validity
+   * window: a new block's slot follows its thread's latest final block, so its window starts after every
+   * released block. Returns how many were released.
+   */
+  releaseOperations(keepPeriods: number, settledPeriod = Number.POSITIVE_INFINITY): number {
+    if (keepPeriods < this.config.operationValidityPeriods)
+      throw new ConsensusError(
+        "BAD_RELEASE",
+        `operations are kept ${keepPeriods} periods, less than the validity window (${this.config.operationValidityPeriods}): the reuse rule needs them`,
+      );
+    if (!this.source)
+      throw new ConsensusError("BAD_RELEASE", "no block source to read released blocks back from");
+    const finals = this.finality.latestFinal.map((id) => this.blocks.get(id.key)!.slot.period);
+    const horizon = Math.min(Math.min(...finals) - keepPeriods, settledPeriod);
+    let n = 0;
+    for (const b of this.blocks.values()) {
+      if (b.block && b.final && b.slot.period < horizon && b.parents.length > 0) {
+        b.block = null;
+        b.opIds = NO_OPS;
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private readBack(a: ActiveBlock): ConsensusBlock | undefined {
+    if (a.parents.length === 0) return undefined; // a genesis block (never released): nothing to read
+    const b = this.source?.(a.id, a.slot);
+    if (!b)
+      throw new ConsensusError("RELEASED_BLOCK_MISSING", `released block ${a.id} is not in the block source`);
+    return b;
   }
 
   status(id: BlockId): BlockStatus | undefined {
@@ -258,7 +322,10 @@ export class BlockGraph {
   /** The active block of the blockclique or the final chain at `slot`, if any. */
   blockAt(slot: Slot): ConsensusBlock | null {
     for (const b of this.blocks.values()) {
-      if (b.slot.equals(slot) && (b.final || this.isInBlockclique(b.id)) && b.block) return b.block;
+      if (b.slot.equals(slot) && (b.final || this.isInBlockclique(b.id))) {
+        const full = b.block ?? this.readBack(b);
+        if (full) return full;
+      }
     }
     return null;
   }
@@ -412,6 +479,7 @@ export class BlockGraph {
       creator: h.creatorAddress,
       parents: h.content.parents,
       fitness,
+      header: h,
       block,
       opIds: new Set(block.operations.map((o) => o.id.key)),
       children: new Set(),

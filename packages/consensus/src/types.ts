@@ -60,8 +60,14 @@ export interface ActiveBlock {
   readonly creator: Address;
   readonly parents: readonly BlockId[];
   readonly fitness: number;
-  readonly block: ConsensusBlock | null; // null for genesis blocks
-  readonly opIds: ReadonlySet<string>;
+  readonly header: SignedBlockHeader;
+  /**
+   * The whole block; null for genesis blocks and for final blocks whose operations the graph released
+   * (`BlockGraph.releaseOperations`: its block source reads them back).
+   */
+  block: ConsensusBlock | null;
+  /** Its operations' id keys (the reuse rule); empty once released. */
+  opIds: ReadonlySet<string>;
   readonly children: Set<string>;
   readonly incomp: Set<string>;
   final: boolean;

@@ -1,114 +1,16 @@
-// Over 400 lines: one scenario per rule stage and per graph behaviour, each built from the same helpers.
-import { BlockGraph, type ConsensusBlock } from "@massa-ts/consensus";
+// One scenario per rule stage and per graph behaviour, each built from the helpers beside this file.
+import { BlockGraph } from "@massa-ts/consensus";
 import {
-  Address,
   Amount,
   type BlockId,
-  blake3,
-  genesisHeader,
-  type OperationId,
   operationMerkleRoot,
-  SecretKey,
   SignedBlockHeader,
   SignedEndorsement,
   SignedOperation,
   Slot,
 } from "@massa-ts/models";
-import { CycleDraws, initialSeeds } from "@massa-ts/pos-draws";
 import { describe, expect, it } from "vitest";
-
-const T = 2;
-const te = new TextEncoder();
-const key = (n: string) => new SecretKey(blake3(te.encode(`consensus-test-${n}`)));
-const staker = key("staker");
-const other = key("other");
-const genesisKey = key("genesis");
-const stakerAddr = Address.fromPublicKey(staker.publicKey);
-
-/** One staker: it is drawn producer and every endorser of every slot (real draws). */
-const draws = (() => {
-  const cache = new Map<number, CycleDraws>();
-  return {
-    getSelection(slot: Slot) {
-      const c = Math.floor(slot.period / 8);
-      if (c > 50) throw new Error("not drawn yet");
-      let d = cache.get(c);
-      if (!d) {
-        d = CycleDraws.draw(
-          c,
-          { periodsPerCycle: 8, threadCount: T, endorsementCount: 4 },
-          [[stakerAddr, 5n]],
-          initialSeeds()[0]!,
-          Address.fromPublicKey(genesisKey.publicKey),
-        );
-        cache.set(c, d);
-      }
-      return d.selection(slot.period, slot.thread);
-    },
-  };
-})();
-
-function graph(
-  deltaF0 = 20,
-  opts: { isFinalExecuted?: (id: OperationId) => boolean; maxWaiting?: number } = {},
-) {
-  const genesis = [0, 1].map((t) => genesisHeader(t, genesisKey));
-  const g = new BlockGraph(
-    {
-      threadCount: T,
-      endorsementCount: 4,
-      deltaF0,
-      operationValidityPeriods: 10,
-      ...(opts.maxWaiting ? { maxWaitingBlocks: opts.maxWaiting } : {}),
-    },
-    genesis,
-    draws,
-    opts.isFinalExecuted,
-  );
-  return { g, genesis: genesis.map((h) => h.id) };
-}
-
-let salt = 0;
-function mk(
-  slot: Slot,
-  parents: readonly BlockId[],
-  opts: { by?: SecretKey; endorse?: number; ops?: SignedOperation[]; endorseWrong?: boolean } = {},
-): ConsensusBlock {
-  const ops = opts.ops ?? [];
-  const endorsements = Array.from({ length: opts.endorse ?? 0 }, (_, index) =>
-    SignedEndorsement.sign(
-      { slot, index, endorsedBlock: parents[opts.endorseWrong ? 1 - slot.thread : slot.thread]! },
-      staker,
-    ),
-  );
-  const header = SignedBlockHeader.sign(
-    {
-      currentVersion: 0,
-      announcedVersion: salt++, // varies the id of otherwise equal blocks
-      slot,
-      parents,
-      operationMerkleRoot: operationMerkleRoot(ops.map((o) => o.id)),
-      endorsements,
-      denunciations: [],
-    },
-    opts.by ?? staker,
-  );
-  return { header, operations: ops };
-}
-
-/** Builds a linear chain: one block per slot from (1, 0), parents = best parents. */
-function chain(g: BlockGraph, to: Slot, opts: { endorse?: number } = {}) {
-  let s = new Slot(1, 0);
-  const ids: BlockId[] = [];
-  while (Slot.compare(s, to) <= 0) {
-    const b = mk(s, g.bestParents(), opts);
-    const r = g.addBlock(b, to);
-    expect(r.status.kind).toBe("active");
-    ids.push(b.header.id);
-    s = s.next(T);
-  }
-  return ids;
-}
+import { chain, chain2, draws, graph, key, mk, other, staker, T } from "./helpers.ts";
 
 describe("block graph", () => {
   it("a linear chain: one clique, blocks become final once their descendants weigh more than DELTA_F0", () => {
@@ -407,17 +309,3 @@ describe("block graph: verdicts that do not depend on timing", () => {
     expect(r.addBlock(after, floor.next(T)).status.kind).toBe("active");
   });
 });
-
-function chain2(g: BlockGraph, to: Slot) {
-  let s = g
-    .bestParents()
-    .reduce((m, id) => {
-      const st = g.activeBlocks().find((b) => b.id.equals(id))!.slot;
-      return Slot.compare(st, m) > 0 ? st : m;
-    }, new Slot(0, 0))
-    .next(T);
-  while (Slot.compare(s, to) <= 0) {
-    g.addBlock(mk(s, g.bestParents(), { endorse: 4 }), to);
-    s = s.next(T);
-  }
-}

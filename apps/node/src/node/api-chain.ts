@@ -122,7 +122,7 @@ export function chainMethods(node: NodeApiView, m: Map<string, Handler>): void {
     for (const e of node.endorsementPool?.find(wanted) ?? [])
       found.set(e.id.key, { e, inPool: true, blocks: [], final: false });
     for (const b of node.graph.activeBlocks()) {
-      const header = node.graph.get(b.id)?.header;
+      const header = node.graph.header(b.id);
       for (const e of header?.content.endorsements ?? []) {
         if (!wanted.has(e.id.key)) continue;
         let f = found.get(e.id.key);

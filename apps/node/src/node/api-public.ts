@@ -131,7 +131,7 @@ export function publicMethods(
       else m.set(k, [id]);
     };
     for (const b of node.graph.activeBlocks()) {
-      const header = node.graph.get(b.id)?.header;
+      const header = node.graph.header(b.id);
       if (!header) continue;
       if (wanted.has(header.creatorAddress.key))
         note(createdBlocks, header.creatorAddress.key, b.id.toString());

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { ConsensusBlock } from "@massa-ts/consensus";
 import {
+  type BlockId,
   type BlockLimits,
   ByteReader,
   ByteWriter,
@@ -71,6 +72,16 @@ export class BlockStore {
     });
   }
 
+  /**
+   * A stored final block by its slot and id (what the consensus graph reads back once it has released the
+   * block's operations from memory); undefined if it is not stored.
+   */
+  getFinal(slot: Slot, id: BlockId): ConsensusBlock | undefined {
+    const key = concatBytes(slot.toKey(), id.toBytes());
+    const v = this.db.get(Buffer.from(key));
+    return v === undefined ? undefined : this.decodeStored(key, new Uint8Array(v));
+  }
+
   /** Every stored final block, in slot order. A record that does not decode is an error naming the fix. */
   load(): ConsensusBlock[] {
     return this.loadFrom(this.db);
@@ -78,16 +89,19 @@ export class BlockStore {
 
   private loadFrom(db: Database<Uint8Array, Uint8Array>): ConsensusBlock[] {
     const out: ConsensusBlock[] = [];
-    for (const { key, value } of db.getRange({})) {
-      try {
-        out.push(this.decode(new Uint8Array(value as Uint8Array)));
-      } catch (e) {
-        throw new CliError(
-          `${this.path}: stored block ${toHex(new Uint8Array(key as Uint8Array))} is unreadable (${(e as Error).message}): remove ${this.path} (the node then fetches the graph from its peers)`,
-        );
-      }
-    }
+    for (const { key, value } of db.getRange({}))
+      out.push(this.decodeStored(new Uint8Array(key as Uint8Array), new Uint8Array(value as Uint8Array)));
     return out;
+  }
+
+  private decodeStored(key: Uint8Array, value: Uint8Array): ConsensusBlock {
+    try {
+      return this.decode(value);
+    } catch (e) {
+      throw new CliError(
+        `${this.path}: stored block ${toHex(key)} is unreadable (${(e as Error).message}): remove ${this.path} (the node then fetches the graph from its peers)`,
+      );
+    }
   }
 
   /**

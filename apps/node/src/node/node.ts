@@ -48,6 +48,11 @@ import { threadCpuSeconds } from "./thread-cpu.js";
 
 /** Final blocks kept (in the graph and on disk) this many periods behind the oldest latest-final block. */
 const KEEP_FINAL_PERIODS = 64;
+/**
+ * Of those, the ones whose operations stay in memory (at least the validity window; Massa's
+ * `force_keep_final_periods` is 20): the rest are read back from the block store when asked.
+ */
+const KEEP_OPERATIONS_PERIODS = 12;
 
 /** What a node can be given besides its config (tests step a {@link ManualClock}). */
 export interface NodeOptions {
@@ -165,6 +170,7 @@ export class MassaNode {
     this.blockStore = m.blockStore;
     this.selector = m.selector;
     this.graph = m.graph;
+    this.graph.setBlockSource((id, slot) => m.blockStore.getFinal(slot, id));
     // the final state goes to the execution thread: closed here (its journal applied), opened there
     await m.fs.close();
     try {
@@ -342,6 +348,11 @@ export class MassaNode {
       // nothing execution has not settled leaves the graph or the disk (it may lag behind finality)
       const settled = this.execution.finalSlot.period;
       this.graph.prune(KEEP_FINAL_PERIODS, settled);
+      // older final blocks' operations are read from disk when asked: fewer objects for the GC to trace
+      this.graph.releaseOperations(
+        Math.max(KEEP_OPERATIONS_PERIODS, this.config.operation_validity_periods),
+        settled,
+      );
       const oldestFinal = Math.min(
         ...this.graph.latestFinalBlocks().map((id) => this.graph.slotOf(id)?.period ?? 0),
       );
