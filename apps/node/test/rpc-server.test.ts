@@ -186,3 +186,30 @@ it("one client IP holds at most max_connections_per_ip: its next connection is c
   again.destroy();
   mine[1]!.destroy();
 });
+
+it("a body over the limit gets its 413 while the client still sends; the connection is cut past twice the limit", async () => {
+  // the public server's limit is 10 000 bytes: a client announcing 50 000 and sending them slowly
+  const sock = connect({ port: publicPort, host: "127.0.0.1" });
+  sock.on("error", () => {});
+  let answer = "";
+  let closed = false;
+  sock.on("data", (d) => {
+    answer += d;
+  });
+  sock.on("close", () => {
+    closed = true;
+  });
+  sock.write(
+    "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 50000\r\n\r\n",
+  );
+  sock.write("x".repeat(12_000));
+  // the answer comes while the connection is still open for the rest of the body
+  await until(() => answer.includes("\r\n\r\n") && answer.includes("larger than 10000"), "the 413", 5_000);
+  expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+  expect(closed).toBe(false);
+  // what follows is read and dropped, up to twice the limit; past it the server cuts the connection
+  sock.write("x".repeat(5_000));
+  expect(closed).toBe(false);
+  sock.write("x".repeat(5_000));
+  await until(() => closed, "the connection cut past 20 000 bytes", 5_000);
+});

@@ -143,25 +143,18 @@ async function handle(
     return void res.writeHead(200, { "Content-Type": r.type }).end(r.body);
   }
   if (req.method !== "POST") return void res.writeHead(405, { Allow: "POST, OPTIONS" }).end();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req) {
-    size += (c as Buffer).length;
-    if (size > opts.maxBodyBytes) {
-      res.writeHead(413, { "Content-Type": "application/json" });
-      res.end(
-        JSON.stringify(
-          errorResponse(null, RpcCode.invalidRequest, `request body larger than ${opts.maxBodyBytes} bytes`),
-        ),
-      );
-      req.destroy();
-      return;
-    }
-    chunks.push(c as Buffer);
+  const raw = await readBody(req, opts.maxBodyBytes);
+  if (!raw) {
+    res.writeHead(413, { "Content-Type": "application/json" });
+    return void res.end(
+      JSON.stringify(
+        errorResponse(null, RpcCode.invalidRequest, `request body larger than ${opts.maxBodyBytes} bytes`),
+      ),
+    );
   }
   let body: unknown;
   try {
-    body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    body = JSON.parse(raw.toString("utf8"));
   } catch (e) {
     return send(res, errorResponse(null, RpcCode.parse, `parse error: ${(e as Error).message}`));
   }
@@ -188,6 +181,36 @@ async function handle(
     return send(res, out);
   }
   return send(res, await call(body, methods, new ResponseBudget(opts.maxResponseBytes)));
+}
+
+/**
+ * A request's body, or undefined once it passes `max` bytes. The rest of a body too large is then read and
+ * dropped while the 413 goes out (a client still sending reads that answer, not a connection reset, which
+ * cutting the connection under its feet would give), up to `max` bytes more and for 2 s at most: past
+ * either, the connection is cut.
+ */
+function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let cut: NodeJS.Timeout | undefined;
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (cut) {
+        if (size > 2 * max) req.destroy();
+      } else if (size > max) {
+        chunks.length = 0;
+        cut = setTimeout(() => req.destroy(), 2000);
+        resolve(undefined);
+      } else chunks.push(c);
+    });
+    req.on("end", () => {
+      clearTimeout(cut);
+      resolve(Buffer.concat(chunks));
+    });
+    req.on("close", () => clearTimeout(cut));
+    req.on("error", reject);
+  });
 }
 
 const LOOPBACK_HOST = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\])(:\d+)?$/i;
