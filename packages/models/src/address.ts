@@ -1,4 +1,5 @@
-import { compareBytes, toHex } from "./bytes.js";
+import { BoundedMap } from "./bounded.js";
+import { compareBytes, toHex, toLatin1 } from "./bytes.js";
 import { DecodeError } from "./errors.js";
 import { blake3, decodeBs58Check, encodeBs58Check } from "./hash.js";
 import type { PublicKey } from "./keys.js";
@@ -9,7 +10,8 @@ export const ADDRESS_VERSION = 0;
 /** Binary size of a version-0 address: `varint(kind) ‖ varint(version) ‖ 32-byte hash`. */
 export const ADDRESS_SIZE = 34;
 
-/** `Address.key` cache, outside the objects so that equal addresses stay structurally equal. */
+/** Addresses read from bytes, by kind and hash (latin1): see {@link Address.deserialize}. */
+const decodedAddresses = new BoundedMap<string, Address>(10_000);
 
 /**
  * A Massa address: `AU…` (user, BLAKE3 of the 33-byte public key) or `AS…` (smart contract).
@@ -23,15 +25,16 @@ export class Address {
   readonly bytes: Uint8Array;
   private text: string | undefined;
 
+  /** `hash` is copied: the address owns one 34-byte buffer, of which `hash` is a view. */
   constructor(kind: AddressKind, hash: Uint8Array) {
     if (hash.length !== 32) throw new DecodeError("address", `hash must be 32 bytes, got ${hash.length}`);
     this.kind = kind;
-    this.hash = hash;
     const b = new Uint8Array(ADDRESS_SIZE);
     b[0] = kind === "user" ? 0 : 1;
     b[1] = ADDRESS_VERSION;
     b.set(hash, 2);
     this.bytes = b;
+    this.hash = b.subarray(2);
   }
 
   /** The user address of `pk` (derived once per key object, see {@link PublicKey.address}). */
@@ -53,7 +56,7 @@ export class Address {
       throw new DecodeError(field, `payload must be 33 bytes, got ${payload.length}`);
     if (payload[0] !== ADDRESS_VERSION)
       throw new DecodeError(field, `unsupported address version ${payload[0]}`);
-    const a = new Address(text[1] === "U" ? "user" : "sc", payload.slice(1));
+    const a = new Address(text[1] === "U" ? "user" : "sc", payload.subarray(1));
     a.text = text;
     return a;
   }
@@ -64,15 +67,26 @@ export class Address {
     const kind = bytes[0];
     if (kind !== 0 && kind !== 1) throw new DecodeError(field, `unknown address kind ${kind}`);
     if (bytes[1] !== ADDRESS_VERSION) throw new DecodeError(field, `unsupported address version ${bytes[1]}`);
-    return new Address(kind === 0 ? "user" : "sc", bytes.slice(2));
+    return new Address(kind === 0 ? "user" : "sc", bytes.subarray(2));
   }
 
+  /**
+   * Reads an address; addresses read again (a recipient of many operations) are shared, like decoded
+   * public keys: one object and buffer per address instead of per operation (an address is immutable).
+   */
   static deserialize(r: ByteReader, field = "address"): Address {
     const kind = r.readVarint(`${field}.kind`, 1n);
     const version = r.readVarint(`${field}.version`);
     if (version !== BigInt(ADDRESS_VERSION))
       throw new DecodeError(field, `unsupported address version ${version}`);
-    return new Address(kind === 0n ? "user" : "sc", r.readBytes(32, `${field}.hash`).slice());
+    const hash = r.readBytes(32, `${field}.hash`);
+    const k = `${kind}${toLatin1(hash)}`;
+    let a = decodedAddresses.get(k);
+    if (!a) {
+      a = new Address(kind === 0n ? "user" : "sc", hash);
+      decodedAddresses.set(k, a);
+    }
+    return a;
   }
 
   serialize(w: ByteWriter): void {

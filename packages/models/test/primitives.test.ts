@@ -2,6 +2,7 @@ import {
   Address,
   Amount,
   BlockId,
+  ByteReader,
   blake3,
   EndorsementId,
   PublicKey,
@@ -77,6 +78,30 @@ describe("primitives", () => {
     other[32]! ^= 1;
     expect(PublicKey.fromBytes(other)).not.toBe(a);
     expect(PublicKey.fromString(a.toString())).toBe(PublicKey.fromString(a.toString()));
+  });
+  it("addresses read from the same bytes are one object, whose hash is a view of its bytes; another kind or hash another", () => {
+    // the massa-web3 vector above, written as an operation writes a recipient: varint(kind) ‖ varint(0) ‖ hash
+    const addr = Address.fromString("AU12bhXUwWnDdi2WHqp4ZX64BHcNyEuCb2EmxQCvbzRMrKPGafsU8");
+    const read = (bytes: Uint8Array) => Address.deserialize(new ByteReader(bytes));
+    const inMessage = new Uint8Array(100);
+    inMessage.set(addr.bytes, 40);
+    const a = read(addr.bytes.slice());
+    const b = read(inMessage.subarray(40, 74));
+    expect(b).toBe(a);
+    expect(a.toString()).toBe("AU12bhXUwWnDdi2WHqp4ZX64BHcNyEuCb2EmxQCvbzRMrKPGafsU8");
+    expect(a.equals(addr)).toBe(true);
+    // the message's buffer is not kept, and is not written through: the address owns its bytes
+    inMessage.fill(7);
+    expect(a.toString()).toBe("AU12bhXUwWnDdi2WHqp4ZX64BHcNyEuCb2EmxQCvbzRMrKPGafsU8");
+    expect(a.hash.buffer).toBe(a.bytes.buffer);
+    expect(toHex(a.hash)).toBe(toHex(addr.bytes.subarray(2)));
+    const sc = addr.bytes.slice();
+    sc[0] = 1;
+    expect(read(sc)).not.toBe(a);
+    expect(read(sc).toString()).toMatch(/^AS/);
+    const other = addr.bytes.slice();
+    other[33]! ^= 1;
+    expect(read(other)).not.toBe(a);
   });
   it("operation ids: BLAKE3(u64be(chain id) ‖ public key ‖ content), by hand, for small and large contents and two chains", () => {
     const key = SecretKey.generate();
