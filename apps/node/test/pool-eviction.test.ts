@@ -27,7 +27,7 @@ describe("pool eviction", () => {
     const seed = Number(process.env.POOL_SEED ?? Math.floor(Math.random() * 2 ** 31));
     console.log(`pool eviction seed ${seed} (POOL_SEED=${seed} replays it)`);
     const rand = prng(seed);
-    // senders in every thread; two payloads of different sizes, so a newcomer may need two to leave
+    // senders in every thread; two payloads of different sizes, so a newcomer may need several to leave
     const keys = Array.from({ length: 24 }, (_, i) => new SecretKey(blake3(te.encode(`evict-${i}`))));
     const threads = new Set(keys.map((k) => Address.fromPublicKey(k.publicKey).thread(T)));
     expect(threads.size).toBe(T);
@@ -37,7 +37,7 @@ describe("pool eviction", () => {
       keys[0]!,
       CHAIN,
     ).serializedSize;
-    const MAX_BYTES = small * 30; // bytes bind before the count does for big operations
+    const MAX_BYTES = small * 50; // bytes bind before the count does when big operations are many
     const pool = new OperationPool({
       chainId: CHAIN,
       threadCount: T,
@@ -60,13 +60,17 @@ describe("pool eviction", () => {
         {
           fee,
           expirePeriod: 20,
+          // a big one is more than twice a small one: where small ones are the cheapest, a big one
+          // needs at least two of them to leave
           payload:
             rand() < 0.5
               ? { type: "RollBuy", rollCount: BigInt(n + 1) }
               : {
-                  type: "Transaction",
-                  recipient: Address.fromPublicKey(keys[n % keys.length]!.publicKey),
-                  amount: Amount.fromNano(BigInt(n + 1)),
+                  type: "ExecuteSC",
+                  maxGas: BigInt(n + 1),
+                  maxCoins: Amount.ZERO,
+                  bytecode: new Uint8Array(small + (n % 7)),
+                  datastore: [],
                 },
         },
         key,
