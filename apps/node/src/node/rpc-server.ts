@@ -208,7 +208,11 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined
       clearTimeout(cut);
       resolve(Buffer.concat(chunks));
     });
-    req.on("close", () => clearTimeout(cut));
+    req.on("close", () => {
+      clearTimeout(cut);
+      // a client gone before its body's end: no request to answer (once settled, this changes nothing)
+      if (!req.complete) reject(new Error("the client closed the connection before the request's end"));
+    });
     req.on("error", reject);
   });
 }
