@@ -1,6 +1,8 @@
 // BlockGraph: the active blocks, the waiting and discarded sets, and the public reads and writes; the rules,
-// ancestry walks, cliques and finality it delegates to live in their own files. Pure: no clock, no I/O.
-// Over 400 lines: the public face consensus's callers read (a dozen small reads) is kept in one class.
+// ancestry walks, cliques and finality it delegates to live in their own files. No clock, and no I/O but
+// through what it is given (the final executed operations, the source of released blocks).
+// Over 400 lines: the public face consensus's callers read (a dozen small reads) and what bounds its
+// memory (pruning, releasing old blocks' operations) are kept in one class.
 import {
   type Address,
   type BlockId,
