@@ -5,11 +5,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Address, Amount, OperationId, SecretKey, SignedOperation } from "@massa-ts/models";
+import { OperationId, SecretKey } from "@massa-ts/models";
 import { afterAll, expect, it } from "vitest";
 import { createDevnet } from "../src/commands/devnet.ts";
 import { loadNodeConfig } from "../src/node/config.ts";
-import { steppedNode, stepSlot } from "./stepped-node.ts";
+import { steppedNode, stepSlot, transferToNewAddress } from "./stepped-node.ts";
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -33,19 +33,7 @@ it("the mirrored operation statuses agree with the final state's and execution's
       // two transfers a period, expiring soon: they are executed, settled, then forgotten 10 periods later
       if (slot.thread === 0 && slot.period < 15) {
         for (let i = 0; i < 2; i++) {
-          const op = SignedOperation.sign(
-            {
-              fee: Amount.fromMas("0.01"),
-              expirePeriod: slot.period + 2,
-              payload: {
-                type: "Transaction",
-                recipient: Address.fromPublicKey(SecretKey.generate().publicKey),
-                amount: Amount.fromMas("1"),
-              },
-            },
-            sender,
-            chainId,
-          );
+          const op = transferToNewAddress(sender, slot.period + 2, chainId);
           node.pool.add(op, slot.period, true);
           sent.push(op.id.toString());
         }

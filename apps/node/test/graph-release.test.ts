@@ -4,13 +4,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Address, Amount, type BlockId, SecretKey, SignedOperation, type Slot } from "@massa-ts/models";
+import { type BlockId, SecretKey, type Slot } from "@massa-ts/models";
 import { afterAll, expect, it } from "vitest";
 import { createDevnet } from "../src/commands/devnet.ts";
 import { publicMethods } from "../src/node/api-public.ts";
 import { loadNodeConfig } from "../src/node/config.ts";
 import { type Json, ResponseBudget } from "../src/node/rpc-server.ts";
-import { steppedNode, stepSlot } from "./stepped-node.ts";
+import { steppedNode, stepSlot, transferToNewAddress } from "./stepped-node.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "massa-ts-release-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -36,19 +36,7 @@ it("final blocks past the kept periods are read back whole from the block store"
       if (slot.thread === 0 && slot.period <= 3) {
         for (let i = 0; i < 2; i++)
           node.pool.add(
-            SignedOperation.sign(
-              {
-                fee: Amount.fromMas("0.01"),
-                expirePeriod: slot.period + 8,
-                payload: {
-                  type: "Transaction",
-                  recipient: Address.fromPublicKey(SecretKey.generate().publicKey),
-                  amount: Amount.fromMas("1"),
-                },
-              },
-              sender,
-              BigInt(config.chain_id),
-            ),
+            transferToNewAddress(sender, slot.period + 8, BigInt(config.chain_id)),
             slot.period,
             true,
           );
