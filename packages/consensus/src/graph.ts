@@ -13,6 +13,7 @@ import {
   type Slot,
 } from "@massa-ts/models";
 import { ancestryInWindow } from "./ancestry.js";
+import { BlockMap } from "./block-map.js";
 import {
   cliqueFitness,
   linkIncompatibilities,
@@ -58,7 +59,7 @@ export interface StaleBlock {
  */
 export class BlockGraph {
   readonly config: ConsensusConfig;
-  private readonly blocks = new Map<string, ActiveBlock>();
+  private readonly blocks = new BlockMap();
   /** Discarded blocks and why; the oldest forgotten past 1 000. */
   private readonly discarded = new BoundedMap<string, { kind: "invalid" | "stale"; reason: string }>(1000);
   /** Blocks discarded as stale whose header we had: what the API lists beside the active ones; 1 000. */
@@ -323,8 +324,8 @@ export class BlockGraph {
 
   /** The active block of the blockclique or the final chain at `slot`, if any. */
   blockAt(slot: Slot): ConsensusBlock | null {
-    for (const b of this.blocks.values()) {
-      if (b.slot.equals(slot) && (b.final || this.isInBlockclique(b.id))) {
+    for (const b of this.blocks.atIndex(slot.index(this.config.threadCount))) {
+      if (b.final || this.isInBlockclique(b.id)) {
         const full = b.block ?? this.readBack(b);
         if (full) return full;
       }

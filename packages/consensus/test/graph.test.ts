@@ -42,11 +42,16 @@ describe("block graph", () => {
     expect(cliques).toHaveLength(2);
     expect(g.isInBlockclique(b.header.id)).toBe(true);
     expect(g.isInBlockclique(a.header.id)).toBe(false);
+    // the block at a slot is the blockclique's, not the other clique's
+    expect(g.blockAt(new Slot(2, 0))?.header.id.key).toBe(b.header.id.key);
+    expect(g.blockAt(new Slot(2, 1))).toBeNull();
     // a child of `a` makes a's clique heavier: the blockclique switches
     const c = mk(new Slot(2, 1), [a.header.id, parents[1]!], { endorse: 4 });
     expect(g.addBlock(c, new Slot(2, 1)).update.blockcliqueChanged).toBe(true);
     expect(g.isInBlockclique(a.header.id)).toBe(true);
     expect(g.bestParents().map(String)).toEqual([a.header.id, c.header.id].map(String));
+    expect(g.blockAt(new Slot(2, 0))?.header.id.key).toBe(a.header.id.key);
+    expect(g.blockAt(new Slot(2, 1))?.header.id.key).toBe(c.header.id.key);
   });
 
   it("blocks a full period apart on different branches are incompatible (today's rule)", () => {
@@ -188,9 +193,15 @@ describe("block graph", () => {
   it("prune forgets old final blocks and the chain keeps growing on the kept ones", () => {
     const { g } = graph(20);
     const ids = chain(g, new Slot(20, 1), { endorse: 4 });
+    const first = g.blockAt(new Slot(1, 0))!;
+    expect(first.header.id.key).toBe(ids[0]!.key);
     const removed = g.prune(4);
     expect(removed).toBeGreaterThan(10);
     expect(g.status(ids[0]!)).toBeUndefined();
+    // a pruned block is no longer the block at its slot; a kept final one still is
+    expect(g.blockAt(new Slot(1, 0))).toBeNull();
+    const kept = g.latestFinalBlocks()[0]!;
+    expect(g.blockAt(g.slotOf(kept)!)?.header.id.key).toBe(kept.key);
     expect(g.latestFinalBlocks().every((id) => g.status(id)?.kind === "active")).toBe(true);
     chain2(g, new Slot(24, 1));
     expect(g.status(g.bestParents()[1]!)).toEqual({ kind: "active", final: false });
