@@ -10,6 +10,7 @@ import {
   type OperationId,
   type SelectionView,
   type SignedBlockHeader,
+  type SignedOperation,
   type Slot,
 } from "@massa-ts/models";
 import { ancestryInWindow } from "./ancestry.js";
@@ -71,6 +72,9 @@ export class BlockGraph {
   private readonly finality: Finality;
   /** Where released blocks are read back from (see {@link setBlockSource}). */
   private source: ((id: BlockId, slot: Slot) => ConsensusBlock | undefined) | undefined;
+  private operationSource:
+    | ((id: BlockId, slot: Slot, position: number) => SignedOperation | undefined)
+    | undefined;
 
   constructor(
     config: Partial<ConsensusConfig>,
@@ -195,6 +199,18 @@ export class BlockGraph {
     return a.block ?? this.readBack(a);
   }
 
+  /**
+   * The operation at `position` in an active block (undefined past its end, for genesis blocks and blocks
+   * not active): of a released block, read back alone when the source can (see {@link setBlockSource}).
+   */
+  operationAt(id: BlockId, position: number): SignedOperation | undefined {
+    const a = this.blocks.get(id.key);
+    if (!a || a.parents.length === 0) return undefined;
+    if (a.block) return a.block.operations[position];
+    if (this.operationSource) return this.operationSource(a.id, a.slot, position);
+    return this.readBack(a)?.operations[position];
+  }
+
   /** An active block's header (genesis blocks' too), without reading a released block back. */
   header(id: BlockId): SignedBlockHeader | undefined {
     return this.blocks.get(id.key)?.header;
@@ -204,8 +220,13 @@ export class BlockGraph {
    * Where the operations of released blocks are read back from (the node's block store, which holds every
    * final block before the graph may release it): by id and slot. Needed by {@link releaseOperations}.
    */
-  setBlockSource(source: (id: BlockId, slot: Slot) => ConsensusBlock | undefined): void {
+  setBlockSource(
+    source: (id: BlockId, slot: Slot) => ConsensusBlock | undefined,
+    /** One operation of a released block by its position, without the rest (for {@link operationAt}). */
+    operation?: (id: BlockId, slot: Slot, position: number) => SignedOperation | undefined,
+  ): void {
     this.source = source;
+    this.operationSource = operation;
   }
 
   /**

@@ -72,6 +72,47 @@ describe("released operations", () => {
     expect(g.takeNewlyFinal().every((b) => b.operations.length === 1)).toBe(true);
   });
 
+  it("one operation of a block by position: from memory, from the operation source, or from the whole block", () => {
+    const { g, genesis } = graph(20);
+    const store = new Map<string, ConsensusBlock>();
+    const ids = chainWithOps(g, new Slot(30, 1), store);
+    const byPeriod = (p: number, t: number) => ids[(p - 1) * T + t]!;
+    let reads = 0;
+    const opReads: [string, number][] = [];
+    g.setBlockSource(
+      (id) => {
+        reads++;
+        return store.get(id.key);
+      },
+      (id, _slot, position) => {
+        opReads.push([id.key, position]);
+        return store.get(id.key)?.operations[position];
+      },
+    );
+    expect(g.releaseOperations(10)).toBe(32);
+    const kept = byPeriod(17, 0);
+    const old = byPeriod(5, 1);
+    // held in memory: no read of either kind
+    expect(g.operationAt(kept, 0)).toBe(store.get(kept.key)!.operations[0]);
+    expect(g.operationAt(kept, 1)).toBeUndefined();
+    expect([reads, opReads.length]).toEqual([0, 0]);
+    // released: the operation source alone, asked for that block and position
+    expect(g.operationAt(old, 0)).toBe(store.get(old.key)!.operations[0]);
+    expect(opReads).toEqual([[old.key, 0]]);
+    expect(reads).toBe(0);
+    // genesis blocks and unknown blocks have none, without a read
+    expect(g.operationAt(genesis[0]!, 0)).toBeUndefined();
+    expect(g.operationAt(mk(new Slot(40, 0), genesis).header.id, 0)).toBeUndefined();
+    expect([reads, opReads.length]).toEqual([0, 1]);
+    // without an operation source, the whole block is read back
+    g.setBlockSource((id) => {
+      reads++;
+      return store.get(id.key);
+    });
+    expect(g.operationAt(old, 0)).toBe(store.get(old.key)!.operations[0]);
+    expect(reads).toBe(1);
+  });
+
   it("refuses to release inside the validity window, or without a source", () => {
     const { g } = graph(20);
     expect(() => g.releaseOperations(10)).toThrow(/no block source/);

@@ -3,6 +3,7 @@ import type { ConsensusBlock } from "@massa-ts/consensus";
 import {
   type BlockId,
   type BlockLimits,
+  BoundedMap,
   ByteReader,
   ByteWriter,
   concatBytes,
@@ -32,6 +33,11 @@ export class BlockStore {
   private readonly root: RootDatabase;
   private readonly db: Database<Uint8Array, Uint8Array>;
   private readonly active: Database<Uint8Array, Uint8Array>;
+  /**
+   * The last final blocks read back whole (what the graph no longer holds in memory): a client asking for
+   * several operations of one old block, or for it again, decodes it once. A few blocks, not a window.
+   */
+  private readonly recent = new BoundedMap<string, ConsensusBlock>(8);
 
   private constructor(
     private readonly path: string,
@@ -77,9 +83,40 @@ export class BlockStore {
    * block's operations from memory); undefined if it is not stored.
    */
   getFinal(slot: Slot, id: BlockId): ConsensusBlock | undefined {
+    const cached = this.recent.get(id.key);
+    if (cached) return cached;
     const key = concatBytes(slot.toKey(), id.toBytes());
     const v = this.db.get(Buffer.from(key));
-    return v === undefined ? undefined : this.decodeStored(key, new Uint8Array(v));
+    if (v === undefined) return undefined;
+    const b = this.decodeStored(key, new Uint8Array(v));
+    this.recent.set(id.key, b);
+    return b;
+  }
+
+  /**
+   * The operation at `position` of a stored final block, decoding only that one (a whole block is thousands
+   * of operations: an API client asking for one operation of each of many old blocks must not cost a
+   * block's decoding each). Undefined if the block is not stored or has fewer operations.
+   */
+  getFinalOperation(slot: Slot, id: BlockId, position: number): SignedOperation | undefined {
+    const cached = this.recent.get(id.key);
+    if (cached) return cached.operations[position];
+    const key = concatBytes(slot.toKey(), id.toBytes());
+    const v = this.db.get(Buffer.from(key));
+    if (v === undefined) return undefined;
+    try {
+      const r = new ByteReader(new Uint8Array(v));
+      SignedBlockHeader.deserialize(r, this.limits, "stored block header");
+      const n = r.readVarintNumber("stored block operation count", this.limits.maxOperationsPerBlock);
+      if (!(position >= 0 && position < n)) return undefined;
+      for (let i = 0; i < position; i++)
+        r.readBytes(r.readVarintNumber("stored operation length", 1_000_000), "stored operation");
+      const len = r.readVarintNumber("stored operation length", 1_000_000);
+      // a copy: a view would keep the whole block's bytes alive with the operation
+      return SignedOperation.fromBytes(r.readBytes(len, "stored operation").slice(), this.chainId);
+    } catch {
+      return this.decodeStored(key, new Uint8Array(v)).operations[position]; // names the broken record
+    }
   }
 
   /** Every stored final block, in slot order. A record that does not decode is an error naming the fix. */

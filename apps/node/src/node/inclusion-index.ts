@@ -2,14 +2,19 @@
 import { type BlockId, BoundedMap, type OperationId, type SignedOperation } from "@massa-ts/models";
 
 export class InclusionIndex {
-  /** Operation id key → block ids (text); the last 100 000 operations. */
-  private readonly blocks = new BoundedMap<string, string[]>(100_000);
+  /**
+   * Operation id key → where it was included: block id (text) and the operation's position in that block,
+   * flat pairs; the last 100 000 operations. The position lets a lookup read the one operation of a block
+   * no longer held in memory instead of decoding all of it.
+   */
+  private readonly blocks = new BoundedMap<string, (string | number)[]>(100_000);
   /** Sender address key → ids (text) of its included operations, the last 1 000 each; 100 000 senders. */
   private readonly bySender = new BoundedMap<string, string[]>(100_000);
 
   record(block: BlockId, ops: readonly SignedOperation[]): void {
     const id = block.toString();
-    for (const op of ops) {
+    for (let position = 0; position < ops.length; position++) {
+      const op = ops[position]!;
       if (!this.blocks.has(op.id.key)) {
         const sent = this.bySender.get(op.creatorAddress.key);
         if (sent) {
@@ -20,8 +25,8 @@ export class InclusionIndex {
       }
       const list = this.blocks.get(op.id.key);
       if (list) {
-        if (!list.includes(id)) list.push(id);
-      } else this.blocks.set(op.id.key, [id]);
+        if (!list.includes(id)) list.push(id, position);
+      } else this.blocks.set(op.id.key, [id, position]);
     }
   }
 
@@ -32,17 +37,26 @@ export class InclusionIndex {
 
   /** Blocks in which an operation was included (by this node's knowledge). */
   blocksOf(id: { key: string }): string[] {
-    return this.blocks.get(id.key) ?? [];
+    const list = this.blocks.get(id.key);
+    if (!list) return [];
+    const out: string[] = [];
+    for (let i = 0; i < list.length; i += 2) out.push(list[i] as string);
+    return out;
   }
 
-  /** The operation itself, from the first block holding it that `block` still finds. */
+  /**
+   * The operation itself, from the first block holding it that `operationAt` still finds (by the block's
+   * id text and the operation's position in it); checked to be that operation.
+   */
   find(
     id: OperationId,
-    block: (text: string) => { readonly operations: readonly SignedOperation[] } | undefined,
+    operationAt: (block: string, position: number) => SignedOperation | undefined,
   ): SignedOperation | undefined {
-    for (const text of this.blocksOf(id)) {
-      const op = block(text)?.operations.find((o) => o.id.key === id.key);
-      if (op) return op;
+    const list = this.blocks.get(id.key);
+    if (!list) return undefined;
+    for (let i = 0; i < list.length; i += 2) {
+      const op = operationAt(list[i] as string, list[i + 1] as number);
+      if (op?.id.key === id.key) return op;
     }
     return undefined;
   }

@@ -170,7 +170,10 @@ export class MassaNode {
     this.blockStore = m.blockStore;
     this.selector = m.selector;
     this.graph = m.graph;
-    this.graph.setBlockSource((id, slot) => m.blockStore.getFinal(slot, id));
+    this.graph.setBlockSource(
+      (id, slot) => m.blockStore.getFinal(slot, id),
+      (id, slot, position) => m.blockStore.getFinalOperation(slot, id, position),
+    );
     // the final state goes to the execution thread: closed here (its journal applied), opened there
     await m.fs.close();
     try {
@@ -450,7 +453,10 @@ export class MassaNode {
 
   /** An operation this node holds: in the pool, or in a block of the graph that includes it. */
   operation(id: OperationId): SignedOperation | undefined {
-    return this.pool.get(id) ?? this.inclusion.find(id, (text) => this.graph.get(BlockId.fromString(text)));
+    return (
+      this.pool.get(id) ??
+      this.inclusion.find(id, (text, position) => this.graph.operationAt(BlockId.fromString(text), position))
+    );
   }
 
   /** Operations `sender` created that this node holds or saw included (pool first), each once. */
