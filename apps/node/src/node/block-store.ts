@@ -34,10 +34,11 @@ export class BlockStore {
   private readonly db: Database<Uint8Array, Uint8Array>;
   private readonly active: Database<Uint8Array, Uint8Array>;
   /**
-   * The last final blocks read back whole (what the graph no longer holds in memory): a client asking for
-   * several operations of one old block, or for it again, decodes it once. A few blocks, not a window.
+   * The last final blocks read back whole (what the graph no longer holds in memory): a block asked for
+   * again (get_blocks, a peer) is decoded once. A few blocks, not a window: a full block of 5 000 transfers
+   * decoded holds a few megabytes.
    */
-  private readonly recent = new BoundedMap<string, ConsensusBlock>(8);
+  private readonly recent = new BoundedMap<string, ConsensusBlock>(4);
 
   private constructor(
     private readonly path: string,
