@@ -149,10 +149,16 @@ describe("Selector (Piscina pool)", () => {
     // Warm the worker first, so the big task starts at once; it then runs for about a second.
     s.feedCycle({ cycle: 2, rolls: rolls.slice(0, 10), seed: new Uint8Array(32).fill(2) });
     await s.waitForDraws(2);
-    s.feedCycle({ cycle: 3, rolls, seed: new Uint8Array(32).fill(3) });
-    await new Promise((r) => setTimeout(r, 250));
     const threads = s.workerThreads;
     expect(threads.length).toBeGreaterThan(0);
+    const before = threads.map((t) => t.performance.eventLoopUtilization());
+    s.feedCycle({ cycle: 3, rolls, seed: new Uint8Array(32).fill(3) });
+    // mid-draw: a worker has been busy for 50 ms since the feed (its event loop's active time, not a sleep)
+    const busy = () => threads.some((t, i) => t.performance.eventLoopUtilization(before[i]).active > 50);
+    for (const deadline = Date.now() + 30_000; !busy(); ) {
+      if (Date.now() > deadline) throw new Error("no worker started the draw within 30 s");
+      await new Promise((r) => setTimeout(r, 5)); // polls the condition; the worker has the other core
+    }
     await Promise.all(threads.map((t) => t.terminate()));
     await expect(s.waitForDraws(3)).rejects.toMatchObject({ code: "DRAW_FAILED" });
     s.feedCycle({ cycle: 4, rolls: rolls.slice(0, 100), seed: new Uint8Array(32).fill(4) });
