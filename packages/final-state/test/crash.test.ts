@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { FinalState } from "@massa-ts/final-state";
 import { Slot, toHex } from "@massa-ts/models";
+import { seededRandom } from "@massa-ts/models/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { crashChanges } from "./fixtures/changes.ts";
 
@@ -12,6 +13,7 @@ const dir = mkdtempSync(join(tmpdir(), "massa-ts-crash-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const CHILD = fileURLToPath(new URL("./fixtures/settle-loop.ts", import.meta.url));
 const T = 4;
+const random = seededRandom("crash");
 
 /** Starts the settling child, waits until it is settling, lets it run `ms`, then SIGKILLs it. */
 async function runAndKill(path: string, ms: number): Promise<void> {
@@ -36,7 +38,7 @@ describe("crash safety", () => {
     let last = -1;
     let recoveredFromJournal = 0;
     for (let round = 0; round < 8; round++) {
-      await runAndKill(path, 50 + Math.floor(Math.random() * 250));
+      await runAndKill(path, 50 + Math.floor(random() * 250));
       const fs = await FinalState.open({ path, chainId: 5n, threadCount: T });
       const k = fs.lastFinalSlot ? fs.lastFinalSlot.index(T) : -1;
       expect(k).toBeGreaterThanOrEqual(last);

@@ -17,15 +17,17 @@ import {
   Slot,
   toHex,
 } from "@massa-ts/models";
+import { seededRandom } from "@massa-ts/models/testing";
 import { blake3 as nobleBlake3 } from "@noble/hashes/blake3.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 
 const GENESIS_KEY = "S1UxdCJv5ckDK8z87E5Jq5fEfSVLi2cTHgtpfZy7iURs3KpPns8";
 const limits = { ...MASSA_BLOCK_LIMITS, threadCount: 4, endorsementCount: 16 };
+const random = seededRandom("block");
 
 function randomId(): BlockId {
-  return new BlockId(blake3(Uint8Array.from({ length: 8 }, () => Math.floor(Math.random() * 256))));
+  return new BlockId(blake3(Uint8Array.from({ length: 8 }, () => Math.floor(random() * 256))));
 }
 
 function buildBlock(nOps: number, nEndorsements: number) {

@@ -17,6 +17,7 @@ import {
   serializeOperationContent,
   toHex,
 } from "@massa-ts/models";
+import { seededRandom } from "@massa-ts/models/testing";
 import * as w3 from "@massalabs/massa-web3";
 import { blake3 as nobleBlake3 } from "@noble/hashes/blake3.js";
 import fc from "fast-check";
@@ -32,6 +33,7 @@ const {
 type W3Op = Parameters<typeof OperationManager.serialize>[0];
 
 const CASES = 40;
+const random = seededRandom("web3-compat");
 
 async function w3Account() {
   const sk = W3PrivateKey.generate();
@@ -40,8 +42,8 @@ async function w3Account() {
 }
 
 function randomU64(max = (1n << 64n) - 1n): bigint {
-  const hi = BigInt(Math.floor(Math.random() * 2 ** 32));
-  const lo = BigInt(Math.floor(Math.random() * 2 ** 32));
+  const hi = BigInt(Math.floor(random() * 2 ** 32));
+  const lo = BigInt(Math.floor(random() * 2 ** 32));
   return ((hi << 32n) | lo) % (max + 1n);
 }
 
