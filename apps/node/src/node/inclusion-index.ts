@@ -8,21 +8,14 @@ export class InclusionIndex {
    * no longer held in memory instead of decoding all of it.
    */
   private readonly blocks = new BoundedMap<string, (string | number)[]>(100_000);
-  /** Sender address key → ids (text) of its included operations, the last 1 000 each; 100 000 senders. */
-  private readonly bySender = new BoundedMap<string, string[]>(100_000);
+  /** Sender address key → ids (text) of its included operations: the last 100 000 over all senders. */
+  private readonly bySender = new SenderIndex(100_000);
 
   record(block: BlockId, ops: readonly SignedOperation[]): void {
     const id = block.toString();
     for (let position = 0; position < ops.length; position++) {
       const op = ops[position]!;
-      if (!this.blocks.has(op.id.key)) {
-        const sent = this.bySender.get(op.creatorAddress.key);
-        if (sent) {
-          sent.push(op.id.toString());
-          // trimmed 500 at a time (a shift per operation moved the whole list each time)
-          if (sent.length > 1500) sent.splice(0, sent.length - 1000);
-        } else this.bySender.set(op.creatorAddress.key, [op.id.toString()]);
-      }
+      if (!this.blocks.has(op.id.key)) this.bySender.add(op.creatorAddress.key, op.id.toString());
       const list = this.blocks.get(op.id.key);
       if (list) {
         if (!list.includes(id)) list.push(id, position);
@@ -32,7 +25,7 @@ export class InclusionIndex {
 
   /** Ids of the included operations `sender` created (the last 1 000 this node saw), oldest first. */
   sentBy(sender: { key: string }): readonly string[] {
-    return this.bySender.get(sender.key)?.slice(-1000) ?? [];
+    return this.bySender.last(sender.key, 1000);
   }
 
   /** Blocks in which an operation was included (by this node's knowledge). */
@@ -59,5 +52,58 @@ export class InclusionIndex {
       if (op?.id.key === id.key) return op;
     }
     return undefined;
+  }
+}
+
+/**
+ * Ids by sender, at most `max` over all senders: past that the oldest id recorded goes, whoever sent it.
+ * (A bound per sender times a bound on senders held up to 150 million ids: a node of a busy network with
+ * many senders would have grown for hours.)
+ */
+export class SenderIndex {
+  /** Each sender's ids, oldest first, from `head` on (the ones before are dropped, compacted now and then). */
+  private readonly lists = new Map<string, { ids: string[]; head: number }>();
+  /** The sender of every id held, in the order they were added, from `head` on. */
+  private order: string[] = [];
+  private head = 0;
+
+  constructor(readonly max: number) {}
+
+  /** Ids held over all senders. */
+  get size(): number {
+    return this.order.length - this.head;
+  }
+
+  add(sender: string, id: string): void {
+    let l = this.lists.get(sender);
+    if (!l) {
+      l = { ids: [], head: 0 };
+      this.lists.set(sender, l);
+    }
+    l.ids.push(id);
+    this.order.push(sender);
+    if (this.size > this.max) this.dropOldest();
+  }
+
+  /** The newest `n` ids of `sender`, oldest first. */
+  last(sender: string, n: number): string[] {
+    const l = this.lists.get(sender);
+    if (!l) return [];
+    return l.ids.slice(Math.max(l.head, l.ids.length - n));
+  }
+
+  private dropOldest(): void {
+    const sender = this.order[this.head++]!;
+    const l = this.lists.get(sender)!;
+    l.head++;
+    if (l.head === l.ids.length) this.lists.delete(sender);
+    else if (l.head >= 64 && l.head * 2 >= l.ids.length) {
+      l.ids = l.ids.slice(l.head);
+      l.head = 0;
+    }
+    if (this.head >= 1024 && this.head * 2 >= this.order.length) {
+      this.order = this.order.slice(this.head);
+      this.head = 0;
+    }
   }
 }
