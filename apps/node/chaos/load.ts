@@ -102,8 +102,14 @@ export class Load {
     const first = Math.floor(this.rand() * urls.length);
     const targets = urls.length > 1 ? [urls[first]!, urls[(first + 1) % urls.length]!] : [urls[0]!];
     const results = await Promise.allSettled(targets.map((u) => call(u, "send_operations", [input], 3000)));
-    // a transfer is tracked even when no node took it (a timed-out request may still have been taken)
-    if (transfer) {
+    // a transfer is tracked even when no node took it (a timed-out request may still have been taken), but
+    // not when every target refused the connection (no node was listening: nobody has it, nobody ever will;
+    // a wallet knows it did not send)
+    const noneListening = results.every(
+      (r) =>
+        r.status === "rejected" && (r.reason as { cause?: { code?: string } }).cause?.code === "ECONNREFUSED",
+    );
+    if (transfer && !noneListening) {
       this.transfers.push(transfer);
       this.pending.set(transfer.id, { input: input[0], expirePeriod });
     }
