@@ -71,7 +71,19 @@ export class BlockStore {
     return new BlockStore(join(dataDir, "blocks"), chainId, limits);
   }
 
-  /** Writes final blocks in one durable transaction (returns once they are on disk). */
+  /**
+   * Writes final blocks without blocking this thread: lmdb's write thread commits them and syncs the disk;
+   * resolves once they are durable (committed, then flushed: lmdb acknowledges a commit before its sync).
+   */
+  async putFinalDurably(blocks: readonly ConsensusBlock[]): Promise<void> {
+    if (blocks.length === 0) return;
+    let last: Promise<boolean> | undefined;
+    for (const b of blocks) last = this.db.put(Buffer.from(keyOf(b)), Buffer.from(this.encode(b)));
+    await last;
+    await this.db.flushed;
+  }
+
+  /** Writes final blocks in one durable transaction, on this thread (returns once they are on disk). */
   putFinal(blocks: readonly ConsensusBlock[]): void {
     if (blocks.length === 0) return;
     this.db.transactionSync(() => {

@@ -52,6 +52,8 @@ export class ExecutionDriver {
   private readonly sentBlocks = new Map<number, string>();
   /** Slots past the final one whose draws the execution thread holds. */
   private readonly sentDraws = new Set<number>();
+  /** Final blocks taken from the graph and not yet on disk (a write failed: tried again next tick). */
+  private unwritten: ConsensusBlock[] = [];
   private inFlight: Promise<void> | undefined;
   /** A tick that came while one was in flight: run when it is answered. */
   private again: Slot | undefined;
@@ -79,7 +81,8 @@ export class ExecutionDriver {
     while (now) {
       this.again = undefined;
       try {
-        const r = await this.d.exec.tick(this.command(now));
+        const durable = await this.writeFinalBlocks();
+        const r = await this.d.exec.tick(this.command(now, durable));
         this.noteSettled(r.settled);
         if (r.stopped) this.d.log.debug({ why: r.stopped.message }, "execution waits for draws");
       } catch (e) {
@@ -95,8 +98,30 @@ export class ExecutionDriver {
     }
   }
 
-  /** The tick's command, built from the graph as it is now. */
-  private command(now: Slot) {
+  /**
+   * Final blocks reach the disk before any of their slots is settled (a restart resumes on them): the blocks
+   * made final since the last tick (and any a failed write left) are written off this thread, and the
+   * final slots this tick may settle are those already final when they were taken. Returns that bound.
+   */
+  private async writeFinalBlocks(): Promise<Slot> {
+    const d = this.d;
+    this.unwritten.push(...d.graph.takeNewlyFinal());
+    const bound = d.graph.finalSlotBound(d.exec.finalSlot);
+    if (this.unwritten.length > 0) {
+      try {
+        await d.blockStore.putFinalDurably(this.unwritten);
+      } catch (e) {
+        throw new Error(
+          `${this.unwritten.length} final blocks could not be written to the block store (tried again next tick): ${(e as Error).message}`,
+        );
+      }
+      this.unwritten = [];
+    }
+    return bound;
+  }
+
+  /** The tick's command, built from the graph as it is now; final slots up to `durable` at most. */
+  private command(now: Slot, durable: Slot) {
     const d = this.d;
     const T = d.threadCount;
     // candidate slots only as far as the draws go: cycle D is drawn once D − 2 is complete in the final state
@@ -104,13 +129,11 @@ export class ExecutionDriver {
     const drawn = f.cycle(d.periodsPerCycle) - (f.isLastOfCycle(d) ? 0 : 1) + 2;
     const lastDrawn = Slot.lastOfCycle(drawn, d);
     let upTo = Slot.compare(now, lastDrawn) < 0 ? now : lastDrawn;
-    // final blocks reach the disk before any of their slots is settled (a restart resumes on them)
-    d.blockStore.putFinal(d.graph.takeNewlyFinal());
     this.persistActive();
-    // final slots too: a slot past the drawn cycles cannot be executed (a node catching up settles up to
-    // there; the cycle it completes is fed to the selector and the next tick goes on)
-    const bound = d.graph.finalSlotBound(f);
-    let finalUpTo = Slot.compare(bound, lastDrawn) < 0 ? bound : lastDrawn;
+    // final slots too, those whose blocks are on disk (see writeFinalBlocks); a slot past the drawn cycles
+    // cannot be executed (a node catching up settles up to there; the cycle it completes is fed to the
+    // selector and the next tick goes on)
+    let finalUpTo = Slot.compare(durable, lastDrawn) < 0 ? durable : lastDrawn;
     const end = Slot.compare(upTo, finalUpTo) > 0 ? upTo : finalUpTo;
     const selections: [SlotW, SelectionW][] = [];
     const blocks: [SlotW, ExecBlockW | null][] = [];
