@@ -8,11 +8,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Amount, Slot } from "@massa-ts/models";
+import { prng } from "@massa-ts/models/testing";
 import { type AttackResult, AttackRun } from "./attack-watch.ts";
 import { type ChaosNode, Cluster } from "./cluster.ts";
 import { FinalBlocks } from "./final-blocks.ts";
 import { call, Load, type SentTransfer } from "./load.ts";
-import { prng } from "./prng.ts";
 
 export interface ChaosOptions {
   readonly minutes: number;

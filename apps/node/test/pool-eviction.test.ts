@@ -4,8 +4,8 @@
 // a plain list sorted by it, not the pool's per-thread lists. Seeded: the seed is printed, and
 // POOL_SEED=N replays a run.
 import { Address, Amount, blake3, SecretKey, SignedOperation } from "@massa-ts/models";
+import { prng } from "@massa-ts/models/testing";
 import { describe, expect, it } from "vitest";
-import { prng } from "../chaos/prng.ts";
 import { OperationPool } from "../src/node/pool.ts";
 
 const CHAIN = 77n;

@@ -4,8 +4,8 @@
 // leaves (the rule, worked by hand in pool.test.ts, is the reference). Seeded: the seed is printed, and
 // POOL_SEED=N replays a run.
 import { Address, Amount, blake3, type OperationId, SecretKey, SignedOperation } from "@massa-ts/models";
+import { prng } from "@massa-ts/models/testing";
 import { describe, expect, it } from "vitest";
-import { prng } from "../chaos/prng.ts";
 import { type HeldStatus, OperationPool, type PoolOptions } from "../src/node/pool.ts";
 
 const CHAIN = 77n;

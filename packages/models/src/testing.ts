@@ -67,20 +67,24 @@ export function transferToNewAddress(
   );
 }
 
+/** A small seeded generator (mulberry32): numbers in [0, 1), the same sequence for the same seed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 /**
- * A randomized test's numbers: seeded from `SEED` in the environment, or at random, and the seed printed
- * under `name`, so that a failure can be replayed (`SEED=… vitest run …`). Returns floats in [0, 1)
- * (mulberry32).
+ * A randomized test's numbers ({@link prng}): seeded from `SEED` in the environment, or at random, and the
+ * seed printed under `name`, so that a failure can be replayed (`SEED=… vitest run …`).
  */
 export function seededRandom(name: string): () => number {
   const seed = Number(process.env.SEED ?? Math.floor(Math.random() * 2 ** 31));
   console.log(`${name} seed ${seed} (SEED=${seed} replays it)`);
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
+  return prng(seed);
 }
