@@ -98,12 +98,18 @@ export class BlockStore {
   getFinal(slot: Slot, id: BlockId): ConsensusBlock | undefined {
     const cached = this.recent.get(id.key);
     if (cached) return cached;
-    const key = concatBytes(slot.toKey(), id.toBytes());
-    const v = this.db.get(Buffer.from(key));
-    if (v === undefined) return undefined;
-    const b = this.decodeStored(key, new Uint8Array(v));
+    const stored = this.read(slot, id);
+    if (!stored) return undefined;
+    const b = this.decodeStored(stored.key, stored.value);
     this.recent.set(id.key, b);
     return b;
+  }
+
+  /** A stored final block's key and value (a copy), undefined if it is not stored. */
+  private read(slot: Slot, id: BlockId): { key: Uint8Array; value: Uint8Array } | undefined {
+    const key = concatBytes(slot.toKey(), id.toBytes());
+    const v = this.db.get(Buffer.from(key));
+    return v === undefined ? undefined : { key, value: new Uint8Array(v) };
   }
 
   /**
@@ -114,11 +120,10 @@ export class BlockStore {
   getFinalOperation(slot: Slot, id: BlockId, position: number): SignedOperation | undefined {
     const cached = this.recent.get(id.key);
     if (cached) return cached.operations[position];
-    const key = concatBytes(slot.toKey(), id.toBytes());
-    const v = this.db.get(Buffer.from(key));
-    if (v === undefined) return undefined;
+    const stored = this.read(slot, id);
+    if (!stored) return undefined;
     try {
-      const r = new ByteReader(new Uint8Array(v));
+      const r = new ByteReader(stored.value);
       SignedBlockHeader.deserialize(r, this.limits, "stored block header");
       const n = r.readVarintNumber("stored block operation count", this.limits.maxOperationsPerBlock);
       if (!(position >= 0 && position < n)) return undefined;
@@ -128,7 +133,7 @@ export class BlockStore {
       // a copy: a view would keep the whole block's bytes alive with the operation
       return SignedOperation.fromBytes(r.readBytes(len, "stored operation").slice(), this.chainId);
     } catch {
-      return this.decodeStored(key, new Uint8Array(v)).operations[position]; // names the broken record
+      return this.decodeStored(stored.key, stored.value).operations[position]; // names the broken record
     }
   }
 
