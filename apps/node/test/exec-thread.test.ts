@@ -6,10 +6,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { OperationId, SecretKey } from "@massa-ts/models";
+import { transferToNewAddress } from "@massa-ts/models/testing";
 import { afterAll, expect, it } from "vitest";
 import { createDevnet } from "../src/commands/devnet.ts";
 import { loadNodeConfig } from "../src/node/config.ts";
-import { steppedNode, stepSlot, transferToNewAddress } from "./stepped-node.ts";
+import { steppedNode, stepSlot } from "./stepped-node.ts";
 
 const dirs: string[] = [];
 afterAll(() => {

@@ -5,12 +5,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BlockId, SecretKey, type Slot } from "@massa-ts/models";
+import { transferToNewAddress } from "@massa-ts/models/testing";
 import { afterAll, expect, it } from "vitest";
 import { createDevnet } from "../src/commands/devnet.ts";
 import { publicMethods } from "../src/node/api-public.ts";
 import { loadNodeConfig } from "../src/node/config.ts";
 import { type Json, ResponseBudget } from "../src/node/rpc-server.ts";
-import { steppedNode, stepSlot, transferToNewAddress } from "./stepped-node.ts";
+import { steppedNode, stepSlot } from "./stepped-node.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "massa-ts-release-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

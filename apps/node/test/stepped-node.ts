@@ -1,7 +1,7 @@
 // A node on a manual clock at its genesis: time moves only when the caller steps it, slot by slot, so a
 // slot-driven test or bench needs no sleep and no T0 of real time.
 
-import { Address, Amount, SecretKey, SignedOperation, type Slot } from "@massa-ts/models";
+import type { Slot } from "@massa-ts/models";
 import pino from "pino";
 import { ManualClock } from "../src/node/clock.ts";
 import type { NodeConfig } from "../src/node/config.ts";
@@ -30,25 +30,4 @@ export async function stepSlot(node: MassaNode, clock: ManualClock): Promise<Slo
   clock.advance(c.t0 / c.thread_count);
   await node.executionIdle();
   return next;
-}
-
-/** A transfer of 1 MAS (fee 0.01) from `sender` to a new address, expiring at `expirePeriod`. */
-export function transferToNewAddress(
-  sender: SecretKey,
-  expirePeriod: number,
-  chainId: bigint,
-): SignedOperation {
-  return SignedOperation.sign(
-    {
-      fee: Amount.fromMas("0.01"),
-      expirePeriod,
-      payload: {
-        type: "Transaction",
-        recipient: Address.fromPublicKey(SecretKey.generate().publicKey),
-        amount: Amount.fromMas("1"),
-      },
-    },
-    sender,
-    chainId,
-  );
 }
