@@ -10,12 +10,19 @@
  * there once its caches filled.
  */
 export class BoundedMap<K, V> {
-  private readonly map = new Map<K, { v: V; seq: number }>();
-  /** Keys in insertion order from `head` on, with the sequence number they were inserted under. */
+  /**
+   * The entries themselves: no wrapper object per entry (a node holds hundreds of thousands of entries in
+   * its seen sets and caches, and each object more is one more for every garbage collection to trace).
+   */
+  private readonly map = new Map<K, V>();
+  /** Keys in insertion order from `head` on; a key deleted (then maybe set again) leaves a stale entry. */
   private queueKeys: K[] = [];
-  private queueSeqs: number[] = [];
   private head = 0;
-  private nextSeq = 0;
+  /**
+   * Stale queue entries per key (keys deleted since they were queued): a key's stale entries come before
+   * its live one, so eviction skips that many occurrences of the key before the live entry.
+   */
+  private stale = new Map<K, number>();
   private totalWeight = 0;
 
   constructor(
@@ -40,7 +47,7 @@ export class BoundedMap<K, V> {
   }
 
   get(k: K): V | undefined {
-    return this.map.get(k)?.v;
+    return this.map.get(k);
   }
 
   /**
@@ -50,60 +57,54 @@ export class BoundedMap<K, V> {
   set(k: K, v: V): boolean {
     const w = this.weight?.of(v) ?? 0;
     if (this.weight && w > this.weight.max) return false;
-    const cur = this.map.get(k);
-    if (cur !== undefined) {
-      if (this.weight) this.totalWeight -= this.weight.of(cur.v);
-      cur.v = v;
-    } else {
-      const seq = this.nextSeq++;
-      this.map.set(k, { v, seq });
-      this.queueKeys.push(k);
-      this.queueSeqs.push(seq);
-    }
+    const size = this.map.size;
+    if (this.weight && this.map.has(k)) this.totalWeight -= this.weight.of(this.map.get(k) as V);
+    this.map.set(k, v);
+    if (this.map.size !== size) this.queueKeys.push(k);
     this.totalWeight += w;
     while (this.map.size > this.maxEntries || (this.weight && this.totalWeight > this.weight.max))
       this.evictOldest();
     return true;
   }
 
-  /** Deletes the oldest live entry: queue entries of keys deleted (or deleted and set again) are skipped. */
+  /** Deletes the oldest live entry: stale queue entries (of keys deleted since) are skipped. */
   private evictOldest(): void {
     while (this.head < this.queueKeys.length) {
       const k = this.queueKeys[this.head]!;
-      const seq = this.queueSeqs[this.head]!;
       this.head++;
-      if (this.map.get(k)?.seq === seq) {
-        this.delete(k);
+      const stale = this.stale.get(k);
+      if (stale === undefined) {
+        // its one queue entry is this one, consumed: not stale
+        if (this.weight) this.totalWeight -= this.weight.of(this.map.get(k) as V);
+        this.map.delete(k);
         break;
       }
+      if (stale === 1) this.stale.delete(k);
+      else this.stale.set(k, stale - 1);
     }
     this.compact();
   }
 
   delete(k: K): boolean {
-    const cur = this.map.get(k);
-    if (cur === undefined) return false;
-    if (this.weight) this.totalWeight -= this.weight.of(cur.v);
+    if (!this.map.has(k)) return false;
+    if (this.weight) this.totalWeight -= this.weight.of(this.map.get(k) as V);
     this.map.delete(k);
+    // its queue entry stays (removing it would cost a search): counted stale, skipped when reached
+    this.stale.set(k, (this.stale.get(k) ?? 0) + 1);
     this.compact();
     return true;
   }
 
-  /** Drops the queue's consumed head, and its entries for deleted keys once they outnumber the live ones. */
+  /** Drops the queue's consumed head, and its stale entries once they outnumber the live ones. */
   private compact(): void {
     const queued = this.queueKeys.length - this.head;
     if (queued > 2 * this.map.size + 1024) {
       // rebuilt from the map, whose iteration order is the insertion order of the live keys
-      this.queueKeys = [];
-      this.queueSeqs = [];
-      for (const [k, e] of this.map) {
-        this.queueKeys.push(k);
-        this.queueSeqs.push(e.seq);
-      }
+      this.queueKeys = [...this.map.keys()];
+      this.stale = new Map();
       this.head = 0;
     } else if (this.head > 1024 && this.head * 2 > this.queueKeys.length) {
       this.queueKeys = this.queueKeys.slice(this.head);
-      this.queueSeqs = this.queueSeqs.slice(this.head);
       this.head = 0;
     }
   }
@@ -111,7 +112,7 @@ export class BoundedMap<K, V> {
   clear(): void {
     this.map.clear();
     this.queueKeys = [];
-    this.queueSeqs = [];
+    this.stale = new Map();
     this.head = 0;
     this.totalWeight = 0;
   }
@@ -120,12 +121,12 @@ export class BoundedMap<K, V> {
     return this.map.keys();
   }
 
-  *values(): IterableIterator<V> {
-    for (const e of this.map.values()) yield e.v;
+  values(): IterableIterator<V> {
+    return this.map.values();
   }
 
-  *entries(): IterableIterator<[K, V]> {
-    for (const [k, e] of this.map) yield [k, e.v];
+  entries(): IterableIterator<[K, V]> {
+    return this.map.entries();
   }
 
   [Symbol.iterator](): IterableIterator<[K, V]> {
