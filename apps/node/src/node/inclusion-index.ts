@@ -1,25 +1,55 @@
 // Which block includes which operation, as far as this node knows (for get_operations' in_blocks).
 import { type BlockId, BoundedMap, type OperationId, type SignedOperation } from "@massa-ts/models";
 
+/** Positions in a block a reference can hold (Massa's blocks hold at most 5 000 operations). */
+const POSITIONS = 2 ** 21;
+
 export class InclusionIndex {
   /**
-   * Operation id key → where it was included: block id (text) and the operation's position in that block,
-   * flat pairs; the last 100 000 operations. The position lets a lookup read the one operation of a block
-   * no longer held in memory instead of decoding all of it.
+   * Operation id key → where it was included, the last `max` operations (100 000 by default): a reference (a number: the
+   * block's record number × {@link POSITIONS} + the operation's position in it), or several for an
+   * operation in several blocks. No object per operation: a node under load holds 100 000 of them, and the
+   * garbage collector traces every object at each major collection. The position lets a lookup read the one
+   * operation of a block no longer held in memory instead of decoding all of it.
    */
-  private readonly blocks = new BoundedMap<string, (string | number)[]>(100_000);
+  private readonly blocks: BoundedMap<string, number | number[]>;
+  /**
+   * Record number → block id text, the blocks recorded last (as many as operations are indexed: a
+   * reference to an older one finds nothing).
+   */
+  private readonly blockIds: BoundedMap<number, string>;
+  private nextRecord = 0;
   /** Sender address key → ids (text) of its included operations: the last 100 000 over all senders. */
-  private readonly bySender = new SenderIndex(100_000);
+  private readonly bySender: SenderIndex;
+
+  /** `max`: operations indexed, ids by sender kept, blocks remembered (each at most). */
+  constructor(max = 100_000) {
+    this.blocks = new BoundedMap(max);
+    this.blockIds = new BoundedMap(max);
+    this.bySender = new SenderIndex(max);
+  }
 
   record(block: BlockId, ops: readonly SignedOperation[]): void {
+    if (ops.length === 0) return;
+    if (ops.length > POSITIONS) throw new RangeError(`a block of ${ops.length} operations cannot be indexed`);
     const id = block.toString();
+    const record = this.nextRecord++;
+    this.blockIds.set(record, id);
     for (let position = 0; position < ops.length; position++) {
       const op = ops[position]!;
-      if (!this.blocks.has(op.id.key)) this.bySender.add(op.creatorAddress.key, op.id.toString());
-      const list = this.blocks.get(op.id.key);
-      if (list) {
-        if (!list.includes(id)) list.push(id, position);
-      } else this.blocks.set(op.id.key, [id, position]);
+      const ref = record * POSITIONS + position;
+      const cur = this.blocks.get(op.id.key);
+      if (cur === undefined) {
+        this.bySender.add(op.creatorAddress.key, op.id.toString());
+        this.blocks.set(op.id.key, ref);
+        continue;
+      }
+      // the block recorded again: its reference moves to this record; references to blocks forgotten go
+      const refs = (typeof cur === "number" ? [cur] : cur).filter((r) => this.blockOf(r) !== undefined);
+      const same = refs.findIndex((r) => this.blockOf(r) === id);
+      if (same < 0) refs.push(ref);
+      else if (Math.floor(refs[same]! / POSITIONS) !== record) refs[same] = ref; // not a repeat in this block
+      this.blocks.set(op.id.key, refs.length === 1 ? refs[0]! : refs);
     }
   }
 
@@ -30,10 +60,11 @@ export class InclusionIndex {
 
   /** Blocks in which an operation was included (by this node's knowledge). */
   blocksOf(id: { key: string }): string[] {
-    const list = this.blocks.get(id.key);
-    if (!list) return [];
     const out: string[] = [];
-    for (let i = 0; i < list.length; i += 2) out.push(list[i] as string);
+    for (const ref of this.refs(id)) {
+      const block = this.blockOf(ref);
+      if (block !== undefined) out.push(block);
+    }
     return out;
   }
 
@@ -45,13 +76,22 @@ export class InclusionIndex {
     id: OperationId,
     operationAt: (block: string, position: number) => SignedOperation | undefined,
   ): SignedOperation | undefined {
-    const list = this.blocks.get(id.key);
-    if (!list) return undefined;
-    for (let i = 0; i < list.length; i += 2) {
-      const op = operationAt(list[i] as string, list[i + 1] as number);
+    for (const ref of this.refs(id)) {
+      const block = this.blockOf(ref);
+      if (block === undefined) continue;
+      const op = operationAt(block, ref % POSITIONS);
       if (op?.id.key === id.key) return op;
     }
     return undefined;
+  }
+
+  private refs(id: { key: string }): readonly number[] {
+    const cur = this.blocks.get(id.key);
+    return cur === undefined ? [] : typeof cur === "number" ? [cur] : cur;
+  }
+
+  private blockOf(ref: number): string | undefined {
+    return this.blockIds.get(Math.floor(ref / POSITIONS));
   }
 }
 

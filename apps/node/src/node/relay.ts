@@ -31,9 +31,10 @@ export interface RelayDeps {
 
 export class Relay {
   /**
-   * Ids seen ("o…" operations; "e…" endorsements and "b…" blocks apart, in a smaller set): nothing is relayed
-   * twice. Blocks and endorsements come 17 a slot whatever the load: 20 000 is over 10 minutes of Massa's
-   * mainnet, past the time anything is relayed; operations come with the load.
+   * Ids seen, nothing is relayed twice: operations by their id's key (the operation's own string, no copy
+   * per operation), endorsements ("e…") and blocks ("b…") apart, in a smaller set. Blocks and endorsements
+   * come 17 a slot whatever the load: 20 000 is over 10 minutes of Massa's mainnet, past the time anything
+   * is relayed; operations come with the load.
    */
   private readonly seen = new BoundedSet<string>(200_000);
   private readonly seenChain = new BoundedSet<string>(20_000);
@@ -46,9 +47,14 @@ export class Relay {
 
   constructor(private readonly d: RelayDeps) {}
 
-  /** Marks an id as seen; false if it was already. */
+  /** Marks a block ("b" + its id's key) or an endorsement ("e" + its id's key) as seen; false if it was already. */
   firstSeen(key: string): boolean {
-    return (key.startsWith("o") ? this.seen : this.seenChain).add(key);
+    return this.seenChain.add(key);
+  }
+
+  /** Marks an operation as seen; false if it was already. */
+  private firstSeenOperation(op: SignedOperation): boolean {
+    return this.seen.add(op.id.key);
   }
 
   /**
@@ -59,7 +65,7 @@ export class Relay {
     const ops = this.withinBudget(peer, "operations", all);
     // not seen, and not the very bytes already being verified (a copy with another signature is checked)
     const todo = ops.filter((op) => {
-      if (this.seen.has(`o${op.id.key}`)) return false;
+      if (this.seen.has(op.id.key)) return false;
       const inFlight = this.verifying.get(op.id.key);
       if (inFlight && bytesEqual(inFlight, op.signature.raw)) return false;
       this.verifying.set(op.id.key, op.signature.raw);
@@ -82,7 +88,7 @@ export class Relay {
 
   /** Operations accepted by the API go to the peers too. */
   broadcastOperations(ops: readonly SignedOperation[]): void {
-    for (const op of ops) this.firstSeen(`o${op.id.key}`);
+    for (const op of ops) this.firstSeenOperation(op);
     for (const batch of operationBatches(ops))
       this.d.network()?.broadcast({ type: "operations", operations: batch });
   }
@@ -132,7 +138,7 @@ export class Relay {
     const fresh: SignedOperation[] = [];
     const period = this.d.currentPeriod();
     for (const op of ops) {
-      if (!this.firstSeen(`o${op.id.key}`)) continue;
+      if (!this.firstSeenOperation(op)) continue;
       try {
         this.d.pool.add(op, period, true);
         fresh.push(op);
