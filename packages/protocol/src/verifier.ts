@@ -1,6 +1,4 @@
 import {
-  BoundedMap,
-  bytesEqual,
   MassaTsError,
   type PublicKey,
   type Signature,
@@ -9,6 +7,7 @@ import {
   workerFile,
 } from "@massa-ts/models";
 import { Piscina } from "piscina";
+import { SignatureCache } from "./signature-cache.js";
 import type { VerifyTask } from "./verify-types.js";
 
 /** A signature to check: `creator` signed `message` (32 bytes in Massa). */
@@ -54,7 +53,7 @@ export class SignatureVerifier {
   private readonly chunk: number;
   private readonly maxPending: number;
   private readonly cacheSize: number;
-  private readonly cache: BoundedMap<string, Uint8Array>;
+  private readonly cache: SignatureCache;
   private queued = 0;
   private closed = false;
   /** Chunks not yet handed to Piscina: priority first. At most `2 × threads` chunks are in the pool. */
@@ -79,7 +78,7 @@ export class SignatureVerifier {
     this.chunk = opts.chunk ?? 256;
     this.maxPending = opts.maxPending ?? 200_000;
     this.cacheSize = opts.cacheSize ?? 200_000;
-    this.cache = new BoundedMap(this.cacheSize);
+    this.cache = new SignatureCache(this.cacheSize);
     this.maxInPool = 2 * Math.max(1, threads);
     if (threads > 0) {
       const { filename, execArgv } = workerFile(import.meta.url, "verify.worker");
@@ -175,8 +174,7 @@ export class SignatureVerifier {
     const todo: number[] = [];
     for (let i = 0; i < items.length; i++) {
       const it = items[i]!;
-      const known = this.cache.get(key(it));
-      if (known && bytesEqual(known, it.signature.raw)) this.stats.cacheHits++;
+      if (this.cache.has(key(it), it.signature.raw)) this.stats.cacheHits++;
       else todo.push(i);
     }
     if (todo.length === 0) return out;
@@ -188,9 +186,7 @@ export class SignatureVerifier {
       const it = items[todo[j]!]!;
       out[todo[j]!] = res[j]!;
       if (res[j]) {
-        const k = key(it);
-        this.cache.delete(k); // re-insert: most recent last
-        this.cache.set(k, it.signature.raw);
+        this.cache.add(key(it), it.signature.raw); // the newest entry
       }
     }
     return out;
