@@ -71,9 +71,9 @@ export class Signature {
   }
   private text: string | undefined;
   static fromString(text: string, field = "signature"): Signature {
-    const sig = Signature.fromBytes(decodeBs58Check(text, field), field);
-    sig.text = text; // base58check is canonical: printing it again gives the same text
-    return sig;
+    // the text is not kept: every operation submitted would hold its 94 characters for as long as it lives,
+    // for answers that seldom ask for it (printing it again gives the same text: base58check is canonical)
+    return Signature.fromBytes(decodeBs58Check(text, field), field);
   }
   serialize(w: ByteWriter): void {
     w.u8(KEY_VERSION).bytes(this.raw);

@@ -22,8 +22,14 @@ export class ByteReader {
     if (n < 0 || this.offset + n > this.bytes.length) {
       throw new DecodeError(field, `needs ${n} bytes, only ${this.remaining} left`);
     }
-    const out = this.bytes.subarray(this.offset, this.offset + n);
-    this.offset += n;
+    const end = this.offset + n;
+    // A view of a small array would move the array's bytes off the V8 heap: an array of at most 64 bytes
+    // lives on the heap until something asks for its buffer (a view does), which then costs ~1 µs and an
+    // off-heap allocation the garbage collector tracks, once per operation submitted (its content bytes).
+    // A copy of so few bytes costs next to nothing.
+    const out =
+      this.bytes.length <= 64 ? this.bytes.slice(this.offset, end) : this.bytes.subarray(this.offset, end);
+    this.offset = end;
     return out;
   }
   readVarint(field: string, max: bigint = U64_MAX): bigint {
@@ -41,8 +47,15 @@ export class ByteReader {
     return this.readBytes(len, field);
   }
   readU64BE(field: string): bigint {
-    const b = this.readBytes(8, field);
-    return new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0);
+    if (this.offset + 8 > this.bytes.length)
+      throw new DecodeError(field, `needs 8 bytes, only ${this.remaining} left`);
+    const b = this.bytes;
+    const o = this.offset;
+    this.offset += 8;
+    // by hand, not through a DataView: asking for the buffer of a small array moves it off the heap
+    const hi = ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+    const lo = ((b[o + 4]! << 24) | (b[o + 5]! << 16) | (b[o + 6]! << 8) | b[o + 7]!) >>> 0;
+    return (BigInt(hi) << 32n) | BigInt(lo);
   }
   expectEnd(field: string): void {
     if (this.remaining !== 0) throw new DecodeError(field, `${this.remaining} unexpected trailing bytes`);

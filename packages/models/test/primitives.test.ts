@@ -17,6 +17,46 @@ import { describe, expect, it } from "vitest";
 const cfg = { threadCount: 32, periodsPerCycle: 128, t0: 16_000, genesisTimestamp: 1_000 };
 
 describe("primitives", () => {
+  it("ByteReader reads big-endian u64s (bytes written by hand) and copies the bytes of small inputs", () => {
+    const bytes = Uint8Array.of(
+      1,
+      2,
+      3,
+      4,
+      5,
+      6,
+      7,
+      8,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0x80,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+    );
+    const r = new ByteReader(bytes);
+    expect(r.readU64BE("a")).toBe(0x0102030405060708n);
+    expect(r.readU64BE("b")).toBe(2n ** 64n - 1n);
+    expect(r.readU64BE("c")).toBe(2n ** 63n);
+    expect(() => r.readU64BE("d")).toThrow(/d: needs 8 bytes, only 0 left/);
+    // a small input: the bytes read are a copy (a view would move the input off the V8 heap); a large one: a view
+    const small = new ByteReader(bytes).readBytes(4, "x");
+    small[0] = 99;
+    expect(bytes[0]).toBe(1);
+    const large = new Uint8Array(100);
+    new ByteReader(large).readBytes(4, "y")[0] = 7;
+    expect(large[0]).toBe(7);
+  });
   it("blake3 matches the published vector", () => {
     expect(toHex(blake3(new TextEncoder().encode("abc")))).toBe(
       "6437b3ac38465133ffb63b75273a8db548c558465d79db03fd359c6cd5bd9d85",
