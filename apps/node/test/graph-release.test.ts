@@ -86,7 +86,7 @@ it("final blocks past the kept periods are read back whole from the block store"
         expect(o.operation.signature).toBe(back.operations[i]!.signature.toString());
       }
       // the store itself: each position gives that operation, past the end nothing
-      for (const [i, op] of back.operations.entries())
+      for (let i = 0; i < back.operations.length; i++)
         expect(node.blockStore.getFinalOperation(p.slot, p.id, i)?.id.toString()).toBe(p.ops[i]);
       expect(node.blockStore.getFinalOperation(p.slot, p.id, back.operations.length)).toBeUndefined();
       expect(node.blockStore.getFinalOperation(p.slot, p.id, -1)).toBeUndefined();
