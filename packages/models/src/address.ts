@@ -1,7 +1,7 @@
 import { BoundedMap } from "./bounded.js";
 import { compareBytes, toHex, toLatin1 } from "./bytes.js";
 import { DecodeError } from "./errors.js";
-import { blake3, decodeBs58Check, encodeBs58Check } from "./hash.js";
+import { decodeBs58Check, encodeBs58Check } from "./hash.js";
 import type { PublicKey } from "./keys.js";
 import type { ByteReader, ByteWriter } from "./reader.js";
 
