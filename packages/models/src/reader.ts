@@ -18,10 +18,14 @@ export class ByteReader {
     if (this.offset >= this.bytes.length) throw new DecodeError(field, "unexpected end of input");
     return this.bytes[this.offset++]!;
   }
-  readBytes(n: number, field: string): Uint8Array {
+  /** Throws unless `n` more bytes are there to read. */
+  private need(n: number, field: string): void {
     if (n < 0 || this.offset + n > this.bytes.length) {
       throw new DecodeError(field, `needs ${n} bytes, only ${this.remaining} left`);
     }
+  }
+  readBytes(n: number, field: string): Uint8Array {
+    this.need(n, field);
     const end = this.offset + n;
     // A view of a small array would move the array's bytes off the V8 heap: an array of at most 64 bytes
     // lives on the heap until something asks for its buffer (a view does), which then costs ~1 µs and an
@@ -47,8 +51,7 @@ export class ByteReader {
     return this.readBytes(len, field);
   }
   readU64BE(field: string): bigint {
-    if (this.offset + 8 > this.bytes.length)
-      throw new DecodeError(field, `needs 8 bytes, only ${this.remaining} left`);
+    this.need(8, field);
     const b = this.bytes;
     const o = this.offset;
     this.offset += 8;

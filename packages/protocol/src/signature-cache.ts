@@ -1,7 +1,8 @@
 // Signatures already checked, by the id of what they sign: the verifier's memory of "this id with these
 // exact signature bytes passed".
 
-const SIGNATURE_SIZE = 64;
+/** A raw Ed25519 signature (models' `SIGNATURE_SIZE` counts the version byte too). */
+const RAW_SIGNATURE_SIZE = 64;
 /** Slots per chunk of the slab (256 KiB): a cache that never fills allocates only what it uses. */
 const CHUNK = 4096;
 
@@ -36,17 +37,18 @@ export class SignatureCache {
   /** Whether `key` was added with exactly these signature bytes (and is still remembered). */
   has(key: string, signature: Uint8Array): boolean {
     const slot = this.slotOf.get(key);
-    if (slot === undefined || signature.length !== SIGNATURE_SIZE) return false;
+    if (slot === undefined || signature.length !== RAW_SIGNATURE_SIZE) return false;
     const chunk = this.chunks[Math.floor(slot / CHUNK)]!;
-    const at = (slot % CHUNK) * SIGNATURE_SIZE;
-    for (let i = 0; i < SIGNATURE_SIZE; i++) if (chunk[at + i] !== signature[i]) return false;
+    const at = (slot % CHUNK) * RAW_SIGNATURE_SIZE;
+    // compared in place: `bytesEqual` would need a view of the slot, one object per check
+    for (let i = 0; i < RAW_SIGNATURE_SIZE; i++) if (chunk[at + i] !== signature[i]) return false;
     return true;
   }
 
   /** Remembers that `key` passed with `signature` (64 bytes), as the newest entry. */
   add(key: string, signature: Uint8Array): void {
-    if (signature.length !== SIGNATURE_SIZE)
-      throw new RangeError(`a signature is ${SIGNATURE_SIZE} bytes, got ${signature.length}`);
+    if (signature.length !== RAW_SIGNATURE_SIZE)
+      throw new RangeError(`a signature is ${RAW_SIGNATURE_SIZE} bytes, got ${signature.length}`);
     const held = this.slotOf.get(key);
     if (held !== undefined) this.owners[held] = undefined;
     const slot = this.next;
@@ -56,7 +58,7 @@ export class SignatureCache {
     this.owners[slot] = key;
     this.slotOf.set(key, slot);
     const c = Math.floor(slot / CHUNK);
-    this.chunks[c] ??= new Uint8Array(Math.min(CHUNK, this.capacity - c * CHUNK) * SIGNATURE_SIZE);
-    this.chunks[c].set(signature, (slot % CHUNK) * SIGNATURE_SIZE);
+    this.chunks[c] ??= new Uint8Array(Math.min(CHUNK, this.capacity - c * CHUNK) * RAW_SIGNATURE_SIZE);
+    this.chunks[c].set(signature, (slot % CHUNK) * RAW_SIGNATURE_SIZE);
   }
 }
