@@ -18,6 +18,7 @@ import { LedgerChanges } from "@massa-ts/ledger";
 import { Address, Amount, BlockId, blake3, SecretKey, SignedOperation, Slot } from "@massa-ts/models";
 import { CycleDraws, initialSeeds } from "@massa-ts/pos-draws";
 import { writeResult } from "../../../apps/node/bench/results.ts";
+import { currentThreadId, threadCpuSeconds } from "../../../apps/node/src/node/thread-cpu.ts";
 import { verifyRate } from "../../../apps/node/bench/yardstick.ts";
 
 const ACCOUNTS = 100_000;
@@ -128,6 +129,10 @@ if (process.env.MASSA_TS_BENCH_PROFILE && process.env.MASSA_TS_BENCH_PROFILE !==
 }
 const yardBefore = verifyRate(1000);
 log(`executing ${BLOCKS} blocks of ${PER_BLOCK} transfers…`);
+// CPU time as well as wall time: this VM's neighbours take cores away (steal), which wall time counts
+const tid = currentThreadId();
+const cpu = () => ({ thread: threadCpuSeconds(tid), process: process.cpuUsage() });
+const c0 = cpu();
 const t0 = performance.now();
 const execMs: number[] = [];
 for (const b of blocks) {
@@ -136,6 +141,7 @@ for (const b of blocks) {
   execMs.push(performance.now() - t);
 }
 const t1 = performance.now();
+const c1 = cpu();
 if (process.env.MASSA_TS_BENCH_HEAP) {
   connect();
   await session.post("HeapProfiler.enable");
@@ -158,6 +164,7 @@ for (const b of blocks) {
   await new Promise((r) => setImmediate(r)); // the background B-tree apply gets its turns, as in a node
 }
 const t2 = performance.now();
+const c2 = cpu();
 if (process.env.MASSA_TS_BENCH_HEAP) {
   const { profile } = await session.post("HeapProfiler.stopSampling");
   writeFileSync(join(os.tmpdir(), "execution-bench.heapprofile"), JSON.stringify(profile));
@@ -190,6 +197,13 @@ console.log(
 console.log(
   `settle to LMDB: ${((t2 - t1) / 1000).toFixed(2)} s (median ${median(settleMs).toFixed(0)} ms a slot); background B-tree apply finished ${((t3 - t2) / 1000).toFixed(2)} s later`,
 );
+if (c0.thread !== undefined && c1.thread !== undefined && c2.thread !== undefined) {
+  const us = (s: number) => ((s * 1e6) / (BLOCKS * PER_BLOCK)).toFixed(1);
+  const proc = (a: NodeJS.CpuUsage, b: NodeJS.CpuUsage) => (b.user + b.system - a.user - a.system) / 1e6;
+  console.log(
+    `CPU a transfer: this thread ${us(c1.thread - c0.thread)} µs executing, ${us(c2.thread - c1.thread)} µs settling; the whole process ${us(proc(c0.process, c1.process))} + ${us(proc(c1.process, c2.process))} µs (lmdb's write thread, V8's helpers)`,
+  );
+}
 console.log(`first op of every block succeeded: ${executed === BLOCKS}; final slot ${fs.lastFinalSlot}`);
 console.log(`including the B-tree apply: ${Math.round(tx / ((t3 - t0) / 1000))} tx/s`);
 const yardAfter = verifyRate(1000);

@@ -98,10 +98,10 @@ export class BootstrapStream {
    * streaming a large state awaits `drain()` when `backlog.records` grows (the server side is not limited).
    */
   applyBootstrapPart(part: BootstrapPart): void {
-    const ops: [Uint8Array, Slot][] = [];
+    const ops: [string, Slot][] = [];
     const noteOp = (k: Uint8Array, v: Uint8Array) => {
-      const expiry = this.executedOps.expiryOfEntry(k, v);
-      if (expiry !== undefined) ops.push([k, expiry]);
+      const op = this.executedOps.executedOpOfEntry(k, v);
+      if (op !== undefined) ops.push(op);
     };
     this.journal.commitRecord(part.slot, (kv) => {
       for (const [k, v] of part.updates) {

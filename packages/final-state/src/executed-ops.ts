@@ -1,7 +1,7 @@
 // Executed operations in the final state: their records, the expiry index they are pruned by, and the
 // `isExecuted` / `executedOpStatus` reads.
 import type { KvWrite } from "@massa-ts/ledger";
-import { ByteReader, ByteWriter, ID_VERSION, type OperationId, Slot, toHex } from "@massa-ts/models";
+import { ByteReader, ByteWriter, fromHex, ID_VERSION, type OperationId, Slot, toHex } from "@massa-ts/models";
 import { FinalStateError } from "./errors.js";
 import type { HashingKv } from "./hashing-kv.js";
 import { keyString, type OverlayKv } from "./pending.js";
@@ -33,13 +33,28 @@ function startsWith(key: Uint8Array, prefix: Uint8Array): boolean {
   return true;
 }
 
-/** `executed_ops/ ‖ id (33 bytes)`, in one allocation (built for every executed operation, twice). */
-function executedOpKey(id: OperationId): Uint8Array {
-  const k = new Uint8Array(EXECUTED_OPS_PREFIX.length + 1 + id.hash.length);
+/** Bytes of an operation id's hash. */
+const ID_HASH_SIZE = 32;
+/** Where the id's hash starts in an `executed_ops/` key: after the prefix and the id's version byte. */
+const HASH_AT = EXECUTED_OPS_PREFIX.length + 1;
+
+/** `executed_ops/ ‖ id (33 bytes)`, in one allocation. */
+function executedOpKey(hash: Uint8Array): Uint8Array {
+  const k = new Uint8Array(HASH_AT + hash.length);
   k.set(EXECUTED_OPS_PREFIX);
   k[EXECUTED_OPS_PREFIX.length] = ID_VERSION;
-  k.set(id.hash, EXECUTED_OPS_PREFIX.length + 1);
+  k.set(hash, HASH_AT);
   return k;
+}
+
+/**
+ * The id hash (hex, as `OperationId.key`) of an `executed_ops/` key; a key under that prefix that is not
+ * `prefix ‖ version ‖ 32-byte hash` is a corrupt record (it could not be pruned by its id).
+ */
+function idKeyOf(key: Uint8Array): string {
+  if (key.length !== HASH_AT + ID_HASH_SIZE || key[EXECUTED_OPS_PREFIX.length] !== ID_VERSION)
+    throw new FinalStateError("FINAL_STATE_CORRUPT", `executed op key ${toHex(key)} is not an operation id's`);
+  return toHex(key.subarray(HASH_AT));
 }
 
 /**
@@ -53,9 +68,13 @@ function executedOpKey(id: OperationId): Uint8Array {
  * of every operation it executes, and settling writes every executed operation as a new key.
  */
 export class ExecutedOps {
-  /** Executed operations (keys as {@link keyString}) by expiry slot index (period · T + thread); rebuilt on open. */
+  /**
+   * Executed operations (by the hex of their id's hash, `OperationId.key`: execution asks whether an
+   * operation was executed without building its state key) by expiry slot index (period · T + thread);
+   * rebuilt on open.
+   */
   private readonly opsByExpiry = new Map<number, string[]>();
-  /** The same keys: a superset of the state's `executed_ops/` keys. */
+  /** The same ids: a superset of the state's `executed_ops/` keys. */
   private readonly known = new Set<string>();
 
   constructor(
@@ -71,7 +90,7 @@ export class ExecutedOps {
     for (const [k, value] of this.reader.entriesInRange(start, end)) {
       try {
         const { expirySlot } = this.decodeExecutedOp(value);
-        this.indexOp(k, expirySlot);
+        this.indexOp(idKeyOf(k), expirySlot);
       } catch (e) {
         onCorrupt();
         throw new FinalStateError(
@@ -91,8 +110,8 @@ export class ExecutedOps {
     return { success: flag === 1, expirySlot };
   }
 
-  indexOp(key: Uint8Array | string, expiry: Slot): void {
-    const k = typeof key === "string" ? key : keyString(key);
+  /** Indexes the executed operation whose id's hash has hex `k` (`OperationId.key`). */
+  indexOp(k: string, expiry: Slot): void {
     if (this.known.has(k)) return; // indexed already (a bootstrap update of a key it has)
     this.known.add(k);
     const i = expiry.index(this.threadCount);
@@ -102,7 +121,8 @@ export class ExecutedOps {
   }
 
   /**
-   * Writes the records of `ops`; returns their keys and expiry slots, to index once the record is committed.
+   * Writes the records of `ops`; returns their ids' keys and expiry slots, to index once the record is
+   * committed.
    * Through a {@link HashingKv}, an operation the index does not hold is written as a new key (no B-tree read).
    */
   putExecutedOps(kv: KvWrite | HashingKv, ops: readonly ExecutedOp[]): [string, Slot][] {
@@ -111,7 +131,7 @@ export class ExecutedOps {
     // a block's operations share a few expiry slots: one encoded value for each (status, expiry slot)
     const values = new Map<number, Uint8Array>();
     for (const op of ops) {
-      const key = executedOpKey(op.id);
+      const key = executedOpKey(op.id.hash);
       const tag = op.expirySlot.index(this.threadCount) * 2 + (op.success ? 1 : 0);
       let value = values.get(tag);
       if (value === undefined) {
@@ -120,10 +140,10 @@ export class ExecutedOps {
         value = w.finish();
         values.set(tag, value);
       }
-      const k = keyString(key);
-      if (fresh && !this.known.has(k)) fresh.putAbsent(key, k, value);
+      const id = op.id.key;
+      if (fresh && !this.known.has(id)) fresh.putAbsent(key, keyString(key), value);
       else kv.put(key, value);
-      added.push([k, op.expirySlot]);
+      added.push([id, op.expirySlot]);
     }
     return added;
   }
@@ -138,7 +158,7 @@ export class ExecutedOps {
     if (bound !== undefined) {
       for (const [i, keys] of this.opsByExpiry) {
         if (i < bound) {
-          for (const k of keys) kv.delete(Buffer.from(k, "latin1"));
+          for (const k of keys) kv.delete(executedOpKey(fromHex(k)));
           pruned.push(i);
         }
       }
@@ -154,9 +174,14 @@ export class ExecutedOps {
     }
   }
 
-  /** The expiry slot of a state entry if it is an executed operation's record (throws if it is a bad one). */
-  expiryOfEntry(key: Uint8Array, value: Uint8Array): Slot | undefined {
-    return startsWith(key, EXECUTED_OPS_PREFIX) ? this.decodeExecutedOp(value).expirySlot : undefined;
+  /**
+   * The id key (`OperationId.key`) and expiry slot of a state entry if it is an executed operation's
+   * record (throws if it is a bad one).
+   */
+  executedOpOfEntry(key: Uint8Array, value: Uint8Array): [string, Slot] | undefined {
+    return startsWith(key, EXECUTED_OPS_PREFIX)
+      ? [idKeyOf(key), this.decodeExecutedOp(value).expirySlot]
+      : undefined;
   }
 
   /** Every executed operation of the final state: its id's hash (hex), success, expiry slot index. */
@@ -164,24 +189,21 @@ export class ExecutedOps {
     const start = Buffer.from(EXECUTED_OPS_PREFIX);
     const end = Buffer.from(EXECUTED_OPS_PREFIX);
     end[end.length - 1]! += 1;
-    const skip = EXECUTED_OPS_PREFIX.length + 1; // the prefix, then the id's version byte
     for (const [k, value] of this.reader.entriesInRange(start, end)) {
       const { success, expirySlot } = this.decodeExecutedOp(value);
-      yield [toHex(k.subarray(skip)), success, expirySlot.index(this.threadCount)];
+      yield [toHex(k.subarray(HASH_AT)), success, expirySlot.index(this.threadCount)];
     }
   }
 
   /** Whether `id` was executed in a final slot and is still within its validity window (+10 periods). */
   isExecuted(id: OperationId): boolean {
-    const key = executedOpKey(id);
-    return this.known.has(keyString(key)) && this.reader.get(key) !== undefined;
+    return this.known.has(id.key) && this.reader.get(executedOpKey(id.hash)) !== undefined;
   }
 
   /** Status of a final executed operation: true = success, false = failed, undefined = unknown/pruned. */
   executedOpStatus(id: OperationId): boolean | undefined {
-    const key = executedOpKey(id);
-    if (!this.known.has(keyString(key))) return undefined;
-    const v = this.reader.get(key);
+    if (!this.known.has(id.key)) return undefined;
+    const v = this.reader.get(executedOpKey(id.hash));
     return v === undefined ? undefined : this.decodeExecutedOp(v).success;
   }
 }

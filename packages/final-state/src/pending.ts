@@ -192,6 +192,16 @@ export class OverlayKv implements KvRead {
     return v === undefined ? undefined : new Uint8Array(v);
   }
 
+  /**
+   * {@link get} without a copy: the overlay's own value or a view of lmdb's read buffer, valid until the
+   * next read of this environment (for a value decoded at once).
+   */
+  peek(key: Uint8Array): Uint8Array | undefined {
+    const e = this.pending.lookup(key);
+    if (e !== undefined) return e.value ?? undefined;
+    return this.btreePeek(key);
+  }
+
   /** {@link get} with the key's {@link keyString} already computed. */
   getWithString(key: Uint8Array, k: string): Uint8Array | undefined {
     const e = this.pending.lookupString(k);

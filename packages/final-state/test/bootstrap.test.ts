@@ -137,6 +137,27 @@ describe("bootstrap streaming", () => {
     await dst.close();
   });
 
+  it("a part with an executed-operation key that is not an operation id's is refused, and nothing is applied", async () => {
+    // `executed_ops/` ‖ version 0 ‖ a 32-byte hash is the only shape (Massa's key of an executed op); a
+    // server that sends another under that prefix sends a state the client could never prune
+    const dst = await FinalState.open({ path: join(dir, "badop-dst"), chainId: 3n, threadCount: T });
+    const prefix = new TextEncoder().encode("executed_ops/");
+    const value = Uint8Array.of(1, 5, 0); // success, expiry slot (5, 0)
+    for (const tail of [new Uint8Array(32), Uint8Array.of(1, ...new Uint8Array(32)), new Uint8Array(34)]) {
+      const key = Uint8Array.of(...prefix, ...tail);
+      expect(() =>
+        dst.applyBootstrapPart({ slot: new Slot(3, 0), entries: [[key, value]], updates: [], cursor: {} }),
+      ).toThrow(/is not an operation id's/);
+      expect(dst.lastFinalSlot).toBeUndefined();
+      expect(dst.backlog.pendingKeys).toBe(0);
+    }
+    // the well-formed key is accepted
+    const good = Uint8Array.of(...prefix, 0, ...new Uint8Array(32).fill(9));
+    dst.applyBootstrapPart({ slot: new Slot(3, 0), entries: [[good, value]], updates: [], cursor: {} });
+    expect(dst.executedOpStatus(new OperationId(new Uint8Array(32).fill(9)))).toBe(true);
+    await dst.close();
+  });
+
   it("an executed operation a later part deletes is no longer executed on the client", async () => {
     // the client indexes an op it received, then a later part's updates delete it (the server pruned it in
     // between): the client must answer from its state, not from its index

@@ -6,6 +6,11 @@
  */
 export interface KvRead {
   get(key: Uint8Array): Uint8Array | undefined;
+  /**
+   * {@link get} for a value decoded at once: it may be a view of the store's own memory, valid only until
+   * the next read, and must not be kept or changed (saves the copy `get` makes). Optional.
+   */
+  peek?(key: Uint8Array): Uint8Array | undefined;
   /** Keys in `[start, end)` in byte order; `end` undefined = unbounded. */
   keysInRange(start: Uint8Array, end: Uint8Array | undefined): Iterable<Uint8Array>;
 }

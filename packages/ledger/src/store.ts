@@ -1,4 +1,4 @@
-import { type Address, Amount, ByteReader, ByteWriter, concatBytes, toHex } from "@massa-ts/models";
+import { type Address, Amount, ByteReader, ByteWriter, concatBytes, encodeVarint, toHex } from "@massa-ts/models";
 import type { Database } from "lmdb";
 import { type LedgerChanges, type LedgerEntry, LedgerError, sortedDatastore } from "./changes.js";
 import type { KvRead, KvWrite } from "./kv.js";
@@ -60,10 +60,9 @@ export function endOfPrefix(prefix: Uint8Array): Uint8Array | undefined {
   return out;
 }
 
+/** A balance's value: `varint(nano)` (Amount's serialization), in one allocation. */
 function encodeBalance(b: Amount): Uint8Array {
-  const w = new ByteWriter(10);
-  b.serialize(w);
-  return w.finish();
+  return encodeVarint(b.nano);
 }
 function encodeBytecode(code: Uint8Array): Uint8Array {
   return new ByteWriter(code.length + 6).varint(0).lengthPrefixed(code).finish();
@@ -160,7 +159,9 @@ export class LedgerReader {
   }
 
   getBalance(a: Address): Amount | undefined {
-    const v = this.kv.get(balanceKey(a));
+    // decoded at once: a peek where the store has one (no copy of the value)
+    const k = balanceKey(a);
+    const v = this.kv.peek ? this.kv.peek(k) : this.kv.get(k);
     return v === undefined
       ? undefined
       : named(
