@@ -4,7 +4,8 @@
  * second end to end. Operations are signed before the clock starts (signature checks belong to protocol).
  * Run: pnpm --filter @massa-ts/execution bench. Ends with `execution: tx_per_s=N verify_per_s=N` (the
  * yardstick, one core's crypto.verify, measured before and after); writes bench-results/execution.json.
- * MASSA_TS_BENCH_PROFILE=1 prints where the time goes (CPU profile, self time; =settle: of settling only)
+ * Also prints each phase's CPU a transfer (this thread's, from /proc; and the whole process's) and the floor
+ * of a transfer's settle measured alone (`final-state/bench/settle-floor.ts`). MASSA_TS_BENCH_PROFILE=1 prints where the time goes (CPU profile, self time; =settle: of settling only)
  * and writes the profile to $TMPDIR/execution-bench.cpuprofile. MASSA_TS_BENCH_HEAP=1 samples what settling
  * allocates (collected objects included) into $TMPDIR/execution-bench.heapprofile.
  */
@@ -18,8 +19,9 @@ import { LedgerChanges } from "@massa-ts/ledger";
 import { Address, Amount, BlockId, blake3, SecretKey, SignedOperation, Slot } from "@massa-ts/models";
 import { CycleDraws, initialSeeds } from "@massa-ts/pos-draws";
 import { writeResult } from "../../../apps/node/bench/results.ts";
-import { currentThreadId, threadCpuSeconds } from "../../../apps/node/src/node/thread-cpu.ts";
 import { verifyRate } from "../../../apps/node/bench/yardstick.ts";
+import { currentThreadId, threadCpuSeconds } from "../../../apps/node/src/node/thread-cpu.ts";
+import { measureSettleFloor } from "../../final-state/bench/settle-floor.ts";
 
 const ACCOUNTS = 100_000;
 const PER_BLOCK = 5_000;
@@ -197,8 +199,10 @@ console.log(
 console.log(
   `settle to LMDB: ${((t2 - t1) / 1000).toFixed(2)} s (median ${median(settleMs).toFixed(0)} ms a slot); background B-tree apply finished ${((t3 - t2) / 1000).toFixed(2)} s later`,
 );
+let settleCpuUs: number | undefined;
 if (c0.thread !== undefined && c1.thread !== undefined && c2.thread !== undefined) {
   const us = (s: number) => ((s * 1e6) / (BLOCKS * PER_BLOCK)).toFixed(1);
+  settleCpuUs = ((c2.thread - c1.thread) * 1e6) / (BLOCKS * PER_BLOCK);
   const proc = (a: NodeJS.CpuUsage, b: NodeJS.CpuUsage) => (b.user + b.system - a.user - a.system) / 1e6;
   console.log(
     `CPU a transfer: this thread ${us(c1.thread - c0.thread)} µs executing, ${us(c2.thread - c1.thread)} µs settling; the whole process ${us(proc(c0.process, c1.process))} + ${us(proc(c1.process, c2.process))} µs (lmdb's write thread, V8's helpers)`,
@@ -207,6 +211,11 @@ if (c0.thread !== undefined && c1.thread !== undefined && c2.thread !== undefine
 console.log(`first op of every block succeeded: ${executed === BLOCKS}; final slot ${fs.lastFinalSlot}`);
 console.log(`including the B-tree apply: ${Math.round(tx / ((t3 - t0) / 1000))} tx/s`);
 const yardAfter = verifyRate(1000);
+const floor = await measureSettleFloor();
+const f = (x: number) => x.toFixed(2);
+console.log(
+  `settle floor (each measured alone): a B-tree read ${f(floor.readUs)} µs, an entry hash ${f(floor.hashUs)} µs, a queued write ${f(floor.putUs)} µs; a transfer's one read, three hashes and two writes ${f(floor.perTransferUs)} µs${settleCpuUs === undefined ? "" : ` of the ${settleCpuUs.toFixed(1)} µs its settle took`}`,
+);
 const verify = Math.round((yardBefore + yardAfter) / 2);
 const txPerS = Math.round(tx / ((t2 - t0) / 1000));
 log(`yardstick: crypto.verify ${yardBefore}/s before, ${yardAfter}/s after`);

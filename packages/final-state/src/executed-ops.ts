@@ -53,7 +53,10 @@ function executedOpKey(hash: Uint8Array): Uint8Array {
  */
 function idKeyOf(key: Uint8Array): string {
   if (key.length !== HASH_AT + ID_HASH_SIZE || key[EXECUTED_OPS_PREFIX.length] !== ID_VERSION)
-    throw new FinalStateError("FINAL_STATE_CORRUPT", `executed op key ${toHex(key)} is not an operation id's`);
+    throw new FinalStateError(
+      "FINAL_STATE_CORRUPT",
+      `executed op key ${toHex(key)} is not an operation id's`,
+    );
   return toHex(key.subarray(HASH_AT));
 }
 

@@ -1,4 +1,12 @@
-import { type Address, Amount, ByteReader, ByteWriter, concatBytes, encodeVarint, toHex } from "@massa-ts/models";
+import {
+  type Address,
+  Amount,
+  ByteReader,
+  ByteWriter,
+  concatBytes,
+  encodeVarint,
+  toHex,
+} from "@massa-ts/models";
 import type { Database } from "lmdb";
 import { type LedgerChanges, type LedgerEntry, LedgerError, sortedDatastore } from "./changes.js";
 import type { KvRead, KvWrite } from "./kv.js";

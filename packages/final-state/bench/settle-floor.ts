@@ -1,0 +1,78 @@
+/**
+ * The floor of settling a transfer: the costs a settle cannot avoid on this design, each measured alone in
+ * the same run as the bench, on a store of the bench's size (100 000 ledger-sized keys, random order): one
+ * read of the recipient's old value from the B-tree, three entry hashes (the recipient's old and new
+ * balance, the new executed-operation record) and two writes queued to lmdb's write thread (the balance and
+ * the record). Everything a settle spends beyond their sum is the overlay, the write log, keys, maps and
+ * the collector's work.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import { join } from "node:path";
+import { loadStateHasher, StateHash } from "@massa-ts/final-state";
+import { blake3 } from "@massa-ts/models";
+import { open } from "lmdb";
+
+export interface SettleFloor {
+  /** A random read of a balance-sized value from the B-tree (lmdb's `getBinaryFast`, no copy), µs. */
+  readonly readUs: number;
+  /** One entry's BLAKE3-XOF-512 XORed into a state hash (the WebAssembly kernel, batched), µs. */
+  readonly hashUs: number;
+  /** One write queued to lmdb's write thread (`put`: this thread's share, the commit not counted), µs. */
+  readonly putUs: number;
+  /** One read, three hashes and two writes: what a transfer's settle cannot do without, µs. */
+  readonly perTransferUs: number;
+}
+
+const KEYS = 100_000;
+
+export async function measureSettleFloor(): Promise<SettleFloor> {
+  await loadStateHasher();
+  const dir = mkdtempSync(join(os.tmpdir(), "massa-ts-settle-floor-"));
+  const root = open({ path: dir, maxDbs: 1 });
+  try {
+    const db = root.openDB<Uint8Array, Uint8Array>({
+      name: "state",
+      keyEncoding: "binary",
+      encoding: "binary",
+      compression: false,
+    });
+    // ledger balance keys: "ledger/" ‖ 00 ‖ 34 address bytes ‖ 01 (43 bytes) → a 5-byte varint
+    const keys: Buffer[] = [];
+    for (let i = 0; i < KEYS; i++) {
+      const k = Buffer.alloc(43);
+      k.write("ledger/");
+      k.set(blake3(Uint8Array.of(i & 0xff, (i >> 8) & 0xff, i >> 16)), 9);
+      k[42] = 1;
+      keys.push(k);
+    }
+    const value = Buffer.from([0x80, 0x94, 0xeb, 0xdc, 0x03]);
+    await db.transaction(() => {
+      for (const k of keys) db.put(k, value);
+    });
+    const order = Array.from({ length: KEYS }, (_, i) => (i * 7919) % KEYS);
+    const perOp = (n: number, f: (i: number) => void) => {
+      for (let i = 0; i < 10_000; i++) f(i); // compiled before the clock
+      const t = performance.now();
+      for (let i = 0; i < n; i++) f(i);
+      return ((performance.now() - t) * 1000) / n;
+    };
+    let sink = 0;
+    const readUs = perOp(KEYS, (i) => {
+      sink += db.getBinaryFast(keys[order[i]!]!)?.length ?? 0;
+    });
+    const h = new StateHash();
+    const hashUs = perOp(KEYS, (i) => h.toggle(keys[order[i]!]!, value));
+    sink += h.bytes[0]!;
+    const next = Buffer.from([0x81, 0x94, 0xeb, 0xdc, 0x03]);
+    const putUs = perOp(KEYS, (i) => {
+      void db.put(keys[order[i]!]!, next);
+    });
+    await db.put(keys[0]!, next); // the queued writes committed before the store closes
+    if (sink < 0) throw new Error("unreachable");
+    return { readUs, hashUs, putUs, perTransferUs: readUs + 3 * hashUs + 2 * putUs };
+  } finally {
+    await root.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
