@@ -2,10 +2,12 @@
  * execution benchmark: blocks of 5 000 transfers among 100 000 accounts (mainnet shape: 32 threads,
  * 16 endorsements), executed as candidate slots, then settled to the final state on LMDB; transactions per
  * second end to end. Operations are signed before the clock starts (signature checks belong to protocol).
- * Run: pnpm --filter @massa-ts/execution bench. Ends with `execution: tx_per_s=N verify_per_s=N` (the
- * yardstick, one core's crypto.verify, measured before and after); writes bench-results/execution.json.
- * Also prints each phase's CPU a transfer (this thread's, from /proc; and the whole process's) and the floor
- * of a transfer's settle measured alone (`final-state/bench/settle-floor.ts`). MASSA_TS_BENCH_PROFILE=1 prints where the time goes (CPU profile, self time; =settle: of settling only)
+ * As in a node's steady state, each settled slot also prunes about as many expired executed operations as
+ * it adds. Run: pnpm --filter @massa-ts/execution bench. Ends with `execution: tx_per_s=N verify_per_s=N`
+ * (the yardstick, one core's crypto.verify, measured before and after); writes
+ * bench-results/execution.json. Also prints each phase's CPU a transfer (this thread's, from /proc; and the
+ * whole process's) and the floor of a transfer's settle measured alone (`final-state/bench/settle-floor.ts`).
+ * MASSA_TS_BENCH_PROFILE=1 prints where the time goes (CPU profile, self time; =settle: of settling only)
  * and writes the profile to $TMPDIR/execution-bench.cpuprofile. MASSA_TS_BENCH_HEAP=1 samples what settling
  * allocates (collected objects included) into $TMPDIR/execution-bench.heapprofile.
  */
@@ -14,9 +16,18 @@ import { Session } from "node:inspector/promises";
 import os from "node:os";
 import { join } from "node:path";
 import { type ExecBlock, Execution } from "@massa-ts/execution";
-import { FinalState } from "@massa-ts/final-state";
+import { FinalState, KEEP_EXECUTED_HISTORY_EXTRA_PERIODS } from "@massa-ts/final-state";
 import { LedgerChanges } from "@massa-ts/ledger";
-import { Address, Amount, BlockId, blake3, SecretKey, SignedOperation, Slot } from "@massa-ts/models";
+import {
+  Address,
+  Amount,
+  BlockId,
+  blake3,
+  OperationId,
+  SecretKey,
+  SignedOperation,
+  Slot,
+} from "@massa-ts/models";
 import { CycleDraws, initialSeeds } from "@massa-ts/pos-draws";
 import { writeResult } from "../../../apps/node/bench/results.ts";
 import { verifyRate } from "../../../apps/node/bench/yardstick.ts";
@@ -28,6 +39,9 @@ const PER_BLOCK = 5_000;
 const BLOCKS = Number(process.env.MASSA_TS_BENCH_BLOCKS ?? 12);
 const SENDERS_PER_THREAD = 100;
 const T = 32;
+// one block per thread of one period
+if (!Number.isInteger(BLOCKS) || BLOCKS < 1 || BLOCKS > T)
+  throw new RangeError(`MASSA_TS_BENCH_BLOCKS must be 1..${T}, not ${process.env.MASSA_TS_BENCH_BLOCKS}`);
 const PPC = 128;
 const te = new TextEncoder();
 const log = (s: string) => process.stderr.write(`  ${s}\n`);
@@ -72,13 +86,32 @@ const draws = CycleDraws.draw(
   initialSeeds()[0],
   accounts[0]!,
 );
+// A node's steady state: every settled slot also prunes the executed operations that expired ten periods
+// before it, about one a transfer. So the state holds, from slot (1, 0), 5 000 executed operations expiring
+// at each of (1, 0) … (1, BLOCKS − 1), and the blocks run from period 11 (missed slots up to it): settling
+// (11, t) prunes those of (1, t − 1).
+const PRUNE_FROM = 1 + KEEP_EXECUTED_HISTORY_EXTRA_PERIODS;
+log(
+  `settling ${BLOCKS * PER_BLOCK} earlier executed operations and the missed slots up to period ${PRUNE_FROM}…`,
+);
+fs.settleSlot(new Slot(1, 0), {
+  ledgerChanges: new LedgerChanges(),
+  executedOps: Array.from({ length: BLOCKS * PER_BLOCK }, (_, i) => ({
+    id: new OperationId(blake3(te.encode(`bench-earlier-op-${i}`))),
+    success: true,
+    expirySlot: new Slot(1, Math.floor(i / PER_BLOCK)),
+  })),
+  pos: { seedBits: [false], rollChanges: [], productionStats: [], deferredCredits: [] },
+});
 const ex = new Execution(
   fs,
   { getSelection: (s) => draws.selection(s.period, s.thread) },
   { threadCount: T, periodsPerCycle: PPC },
 );
+ex.onSlotsFinal(new Slot(PRUNE_FROM - 1, T - 1), () => null);
+await fs.drain();
 
-// one block per slot from (1, 0): 5 000 transfers by the senders of that thread to random accounts
+// one block per slot from (PRUNE_FROM, 0): 5 000 transfers by the senders of that thread to random accounts
 const blocks: ExecBlock[] = [];
 let rnd = 12345;
 const next = () => {
@@ -86,7 +119,7 @@ const next = () => {
   return rnd;
 };
 for (let k = 0; k < BLOCKS; k++) {
-  const slot = Slot.fromIndex(T + k, T);
+  const slot = new Slot(PRUNE_FROM, k);
   const keys = senders[slot.thread]!;
   const ops: SignedOperation[] = [];
   for (let j = 0; j < PER_BLOCK; j++) {
@@ -214,7 +247,7 @@ const yardAfter = verifyRate(1000);
 const floor = await measureSettleFloor();
 const f = (x: number) => x.toFixed(2);
 console.log(
-  `settle floor (each measured alone): a B-tree read ${f(floor.readUs)} µs, an entry hash ${f(floor.hashUs)} µs, a queued write ${f(floor.putUs)} µs; a transfer's one read, three hashes and two writes ${f(floor.perTransferUs)} µs${settleCpuUs === undefined ? "" : ` of the ${settleCpuUs.toFixed(1)} µs its settle took`}`,
+  `settle floor (each measured alone): a B-tree read ${f(floor.readUs)} µs, an entry hash ${f(floor.hashUs)} µs, a queued write ${f(floor.putUs)} µs; a transfer's two reads, four hashes and three writes ${f(floor.perTransferUs)} µs${settleCpuUs === undefined ? "" : ` of the ${settleCpuUs.toFixed(1)} µs its settle took`}; a slot's writes in one synchronous B-tree transaction instead ${f(floor.syncWriteUs)} µs a write, its commit included`,
 );
 const verify = Math.round((yardBefore + yardAfter) / 2);
 const txPerS = Math.round(tx / ((t2 - t0) / 1000));

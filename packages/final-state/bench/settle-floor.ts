@@ -1,10 +1,13 @@
 /**
- * The floor of settling a transfer: the costs a settle cannot avoid on this design, each measured alone in
- * the same run as the bench, on a store of the bench's size (100 000 ledger-sized keys, random order): one
- * read of the recipient's old value from the B-tree, three entry hashes (the recipient's old and new
- * balance, the new executed-operation record) and two writes queued to lmdb's write thread (the balance and
- * the record). Everything a settle spends beyond their sum is the overlay, the write log, keys, maps and
- * the collector's work.
+ * The floor of settling a transfer in a node's steady state: the costs a settle cannot avoid on this
+ * design, each measured alone in the same run as the bench, on a store of the bench's size (100 000
+ * ledger-sized keys, random order). A transfer changes its recipient's balance (the old value read from the
+ * B-tree and hashed out, the new one hashed in, written), adds its executed-operation record (hashed in,
+ * written) and, as every settled slot prunes the records that expired ten periods before, removes about one
+ * (read, hashed out, deleted): two reads, four entry hashes, three writes queued to lmdb's write thread.
+ * Everything a settle spends beyond their sum is the overlay, the write log, keys, maps and the collector's
+ * work. Beside them, the alternative those exist for: a slot's writes in one synchronous,
+ * durable B-tree transaction on the settling thread (no journal, no overlay, no background apply).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -20,8 +23,13 @@ export interface SettleFloor {
   readonly hashUs: number;
   /** One write queued to lmdb's write thread (`put`: this thread's share, the commit not counted), µs. */
   readonly putUs: number;
-  /** One read, three hashes and two writes: what a transfer's settle cannot do without, µs. */
+  /** Two reads, four hashes and three writes: what a transfer's settle cannot do without, µs. */
   readonly perTransferUs: number;
+  /**
+   * The alternative to the journal and its overlay: 10 000 random writes (a slot of 5 000 transfers) in one
+   * synchronous, durable B-tree transaction on this thread, its commit included, µs a write.
+   */
+  readonly syncWriteUs: number;
 }
 
 const KEYS = 100_000;
@@ -69,8 +77,18 @@ export async function measureSettleFloor(): Promise<SettleFloor> {
       void db.put(keys[order[i]!]!, next);
     });
     await db.put(keys[0]!, next); // the queued writes committed before the store closes
+    const slotWrites = 10_000;
+    const rounds = 5;
+    const t = performance.now();
+    for (let r = 0; r < rounds; r++) {
+      const v = Buffer.from([0x82 + r, 0x94, 0xeb, 0xdc, 0x03]);
+      db.transactionSync(() => {
+        for (let i = 0; i < slotWrites; i++) db.putSync(keys[order[(r * slotWrites + i) % KEYS]!]!, v);
+      });
+    }
+    const syncWriteUs = ((performance.now() - t) * 1000) / (rounds * slotWrites);
     if (sink < 0) throw new Error("unreachable");
-    return { readUs, hashUs, putUs, perTransferUs: readUs + 3 * hashUs + 2 * putUs };
+    return { readUs, hashUs, putUs, perTransferUs: 2 * readUs + 4 * hashUs + 3 * putUs, syncWriteUs };
   } finally {
     await root.close();
     rmSync(dir, { recursive: true, force: true });
