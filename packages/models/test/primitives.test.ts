@@ -5,6 +5,7 @@ import {
   ByteReader,
   blake3,
   EndorsementId,
+  fromHex,
   PublicKey,
   SecretKey,
   SignedOperation,
@@ -17,6 +18,30 @@ import { describe, expect, it } from "vitest";
 const cfg = { threadCount: 32, periodsPerCycle: 128, t0: 16_000, genesisTimestamp: 1_000 };
 
 describe("primitives", () => {
+  it("fromHex decodes what Node's own hex codec writes, in either case, and refuses anything else", () => {
+    const seed = 20261202;
+    console.log(`fromHex seed ${seed}`);
+    let x = seed;
+    for (let n = 0; n < 200; n++) {
+      const bytes = new Uint8Array(n % 67);
+      for (let i = 0; i < bytes.length; i++) {
+        x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+        bytes[i] = x >>> 24;
+      }
+      const hex = Buffer.from(bytes).toString("hex");
+      expect(fromHex(hex)).toEqual(bytes);
+      expect(fromHex(hex.toUpperCase())).toEqual(bytes);
+    }
+    expect(fromHex("")).toEqual(new Uint8Array(0));
+    // by hand: every digit's value
+    expect(Array.from(fromHex("0123456789abcdefABCDEF00"))).toEqual([
+      0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0xab, 0xcd, 0xef, 0x00,
+    ]);
+    // odd length, a non-digit at either nibble, characters just past the digit ranges, non-ASCII
+    for (const bad of ["0", "abc", "0g", "g0", "/0", "0:", "@0", "0G", "`0", "0\u0100", "\u00e90"])
+      expect(() => fromHex(bad, "field x"), bad).toThrow(/field x/);
+  });
+
   it("ByteReader reads big-endian u64s (bytes written by hand) and copies the bytes of small inputs", () => {
     const bytes = Uint8Array.of(
       1,
