@@ -238,7 +238,7 @@ if (c0.thread !== undefined && c1.thread !== undefined && c2.thread !== undefine
   settleCpuUs = ((c2.thread - c1.thread) * 1e6) / (BLOCKS * PER_BLOCK);
   const proc = (a: NodeJS.CpuUsage, b: NodeJS.CpuUsage) => (b.user + b.system - a.user - a.system) / 1e6;
   console.log(
-    `CPU a transfer: this thread ${us(c1.thread - c0.thread)} µs executing, ${us(c2.thread - c1.thread)} µs settling; the whole process ${us(proc(c0.process, c1.process))} + ${us(proc(c1.process, c2.process))} µs (lmdb's write thread, V8's helpers)`,
+    `CPU a transfer: this thread ${us(c1.thread - c0.thread)} µs executing, ${settleCpuUs.toFixed(1)} µs settling; the whole process ${us(proc(c0.process, c1.process))} + ${us(proc(c1.process, c2.process))} µs (lmdb's write thread, V8's helpers)`,
   );
 }
 console.log(`first op of every block succeeded: ${executed === BLOCKS}; final slot ${fs.lastFinalSlot}`);

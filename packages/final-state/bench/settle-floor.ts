@@ -13,7 +13,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { loadStateHasher, StateHash } from "@massa-ts/final-state";
-import { blake3 } from "@massa-ts/models";
+import { balanceKey } from "@massa-ts/ledger";
+import { Address, blake3 } from "@massa-ts/models";
 import { open } from "lmdb";
 
 export interface SettleFloor {
@@ -45,15 +46,10 @@ export async function measureSettleFloor(): Promise<SettleFloor> {
       encoding: "binary",
       compression: false,
     });
-    // ledger balance keys: "ledger/" ‖ 00 ‖ 34 address bytes ‖ 01 (43 bytes) → a 5-byte varint
-    const keys: Buffer[] = [];
-    for (let i = 0; i < KEYS; i++) {
-      const k = Buffer.alloc(43);
-      k.write("ledger/");
-      k.set(blake3(Uint8Array.of(i & 0xff, (i >> 8) & 0xff, i >> 16)), 9);
-      k[42] = 1;
-      keys.push(k);
-    }
+    // the ledger's own balance keys of 100 000 user addresses → a 5-byte varint
+    const keys = Array.from({ length: KEYS }, (_, i) =>
+      balanceKey(new Address("user", blake3(Uint8Array.of(i & 0xff, (i >> 8) & 0xff, i >> 16)))),
+    );
     const value = Buffer.from([0x80, 0x94, 0xeb, 0xdc, 0x03]);
     await db.transaction(() => {
       for (const k of keys) db.put(k, value);
