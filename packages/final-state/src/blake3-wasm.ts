@@ -1,4 +1,9 @@
-import { BLAKE3_KERNEL_MAX_INPUT, blake3Kernel } from "@massa-ts/models/blake3-kernel";
+import {
+  BLAKE3_KERNEL_MAX_INPUT,
+  blake3Kernel,
+  blake3SimdKernel,
+  interleavedOffset,
+} from "@massa-ts/models/blake3-kernel";
 import { newWasmMemory, type WasmMemory } from "@massa-ts/models/wasm";
 
 /**
@@ -7,7 +12,13 @@ import { newWasmMemory, type WasmMemory } from "@massa-ts/models/wasm";
  * ledger balance, PoS and executed-operation entry) are staged in the kernel's memory and hashed in
  * batches, one call for many entries (the call and the accumulator's copies in and out cost as much as a
  * third of an entry each); longer ones (bytecode, large datastore values) go to the general implementation.
+ * Where WebAssembly has SIMD (every engine Node 20 ships), the kernel's SIMD batch computes the root's
+ * output blocks four at a time into an accumulator laid out lane by lane; the copies in and out of the
+ * kernel's memory convert between that layout and the plain one.
  */
+
+/** For each of the 128 words of the plain accumulator (block t, word w at 64 t + 4 w), its SIMD offset. */
+const INTERLEAVED = Array.from({ length: 128 }, (_, i) => interleavedOffset(i >> 4, i & 15));
 
 /** Largest input hashed by the kernel: one chunk. */
 export const XOF_KERNEL_MAX_INPUT = BLAKE3_KERNEL_MAX_INPUT;
@@ -31,9 +42,15 @@ export class Blake3XorKernel {
   private count = 0;
   private at = IN_AT;
 
-  constructor() {
+  /** Whether the batch is the SIMD one (its accumulator interleaved). */
+  readonly simd: boolean;
+
+  /** `simd: false` forces the scalar kernel (tests compare both with the reference). */
+  constructor(opts: { simd?: boolean } = {}) {
     this.memory = newWasmMemory(IN_AT + STAGE_BYTES + XOF_KERNEL_MAX_INPUT + 64);
-    this.batch = blake3Kernel().instantiate(this.memory).xof512xorBatch as (
+    const simd = opts.simd === false ? null : blake3SimdKernel();
+    this.simd = simd !== null;
+    this.batch = (simd ?? blake3Kernel()).instantiate(this.memory).xof512xorBatch as (
       table: number,
       count: number,
       acc: number,
@@ -77,9 +94,30 @@ export class Blake3XorKernel {
     const owner = this.owner;
     if (owner === null || (acc !== undefined && acc !== owner)) return;
     if (this.count > 0) {
-      this.bytes.set(owner, ACC_AT);
-      this.batch(TABLE_AT, this.count, ACC_AT);
-      owner.set(this.bytes.subarray(ACC_AT, ACC_AT + 512));
+      const b = this.bytes;
+      if (this.simd) {
+        for (let i = 0; i < 128; i++) {
+          const from = 4 * i;
+          const to = ACC_AT + INTERLEAVED[i]!;
+          b[to] = owner[from]!;
+          b[to + 1] = owner[from + 1]!;
+          b[to + 2] = owner[from + 2]!;
+          b[to + 3] = owner[from + 3]!;
+        }
+        this.batch(TABLE_AT, this.count, ACC_AT);
+        for (let i = 0; i < 128; i++) {
+          const to = 4 * i;
+          const from = ACC_AT + INTERLEAVED[i]!;
+          owner[to] = b[from]!;
+          owner[to + 1] = b[from + 1]!;
+          owner[to + 2] = b[from + 2]!;
+          owner[to + 3] = b[from + 3]!;
+        }
+      } else {
+        b.set(owner, ACC_AT);
+        this.batch(TABLE_AT, this.count, ACC_AT);
+        owner.set(b.subarray(ACC_AT, ACC_AT + 512));
+      }
     }
     this.owner = null;
     this.count = 0;

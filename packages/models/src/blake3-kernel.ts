@@ -1,4 +1,4 @@
-import { newWasmMemory, Op, WasmKernel, type WasmMemory, WasmType, wasm } from "./wasm.js";
+import { newWasmMemory, Op, SimdOp, uleb, WasmKernel, type WasmMemory, WasmType, wasm } from "./wasm.js";
 
 /**
  * BLAKE3 of one chunk (inputs of at most 1 024 bytes) as WebAssembly functions assembled at load (see
@@ -10,6 +10,9 @@ import { newWasmMemory, Op, WasmKernel, type WasmMemory, WasmType, wasm } from "
  * - `xof512xorBatch(table, count, acc)`: for each of `count` inputs listed at `table` (pointer, length),
  *   the first 512 bytes of the extendable output XORed into the 512 bytes at `acc` (the final state's
  *   hash step).
+ * - the same batch with SIMD (`blake3SimdKernel`): the eight output blocks of the root differ only in
+ *   their counter, so four run at once in the four i32 lanes of a v128, and their words are XORed into an
+ *   accumulator kept lane by lane ({@link interleavedOffset}) instead of block by block.
  * In both, the input is zero-padded to a multiple of 64 bytes (at least 64).
  */
 
@@ -154,29 +157,128 @@ const rootXof512Xor: number[] = [
 /**
  * `xof512xorBatch(table, count, acc)`: the chunk and root XOF steps for each of `count` inputs listed at
  * `table` as (input pointer, length) pairs of u32 (little-endian), all into the same accumulator: one call
- * for many entries.
+ * for many entries. `root` is the root stage (scalar or SIMD), without a function end.
  */
-const batchXof512Xor: number[] = [
-  ...[...get(P_IN), ...set(L_TABLE), ...get(P_LEN), ...set(L_COUNT)],
-  Op.block,
-  WasmType.void,
+function batchXof512Xor(root: readonly number[]): number[] {
+  return [
+    ...[...get(P_IN), ...set(L_TABLE), ...get(P_LEN), ...set(L_COUNT)],
+    Op.block,
+    WasmType.void,
+    Op.loop,
+    WasmType.void,
+    ...[...get(L_COUNT), Op.i32_eqz, Op.br_if, 1],
+    ...[...get(L_TABLE), ...mem(Op.i32_load, 2, 0), ...set(P_IN)],
+    ...[...get(L_TABLE), ...mem(Op.i32_load, 2, 4), ...set(P_LEN)],
+    ...chainBlocks,
+    ...lastBlock,
+    ...root,
+    ...[...get(L_TABLE), ...i32(8), add, ...set(L_TABLE)],
+    ...[...get(L_COUNT), ...i32(1), Op.i32_sub, ...set(L_COUNT)],
+    ...[Op.br, 0],
+    Op.end,
+    Op.end,
+    Op.end,
+  ];
+}
+
+// ---- SIMD: the root's eight output blocks four at a time ----
+
+const { simd } = wasm;
+/**
+ * v128 locals after the 49 i32 ones of the batch: the state, four lanes for four counters. The message
+ * words stay scalar and are splatted where used (fewer live vectors than the 16 x64 has registers for).
+ */
+const SV = (i: number) => 52 + i;
+const vadd = simd(SimdOp.i32x4_add);
+const splat = simd(SimdOp.i32x4_splat);
+const vxor = simd(SimdOp.v128_xor);
+/** Each i32 lane rotated right by 16 or 8: a byte shuffle (lanes are little-endian). */
+const laneShuffle = (bytes: readonly number[]) =>
+  simd(SimdOp.i8x16_shuffle, ...[0, 1, 2, 3].flatMap((lane) => bytes.map((b) => 4 * lane + b)));
+const vrotr16 = laneShuffle([2, 3, 0, 1]);
+const vrotr8 = laneShuffle([1, 2, 3, 0]);
+/** Rotation of the v128 local `l` right by `n` (12 or 7): two shifts and an or. */
+const vrotr = (l: number, n: number) => [
+  ...get(l),
+  ...i32(n),
+  ...simd(SimdOp.i32x4_shr_u),
+  ...get(l),
+  ...i32(32 - n),
+  ...simd(SimdOp.i32x4_shl),
+  ...simd(SimdOp.v128_or),
+];
+
+function gSimd(a: number, b: number, c: number, d: number, x: number, y: number): number[] {
+  const [A, B, C, D] = [SV(a), SV(b), SV(c), SV(d)];
+  return [
+    ...[...get(A), ...get(B), ...vadd, ...get(x), ...splat, ...vadd, ...set(A)],
+    ...[...get(D), ...get(A), ...vxor, ...tee(D), ...get(D), ...vrotr16, ...set(D)],
+    ...[...get(C), ...get(D), ...vadd, ...set(C)],
+    ...[...get(B), ...get(C), ...vxor, ...set(B), ...vrotr(B, 12), ...set(B)],
+    ...[...get(A), ...get(B), ...vadd, ...get(y), ...splat, ...vadd, ...set(A)],
+    ...[...get(D), ...get(A), ...vxor, ...tee(D), ...get(D), ...vrotr8, ...set(D)],
+    ...[...get(C), ...get(D), ...vadd, ...set(C)],
+    ...[...get(B), ...get(C), ...vxor, ...set(B), ...vrotr(B, 7), ...set(B)],
+  ];
+}
+
+/**
+ * The root block (message in M, chaining value in CV, length and flags in their locals) compressed for
+ * counters 0..7, four lanes at a time, each output word XORed into the interleaved accumulator at P_OUT.
+ */
+const rootXof512XorSimd: number[] = [
+  ...[...i32(0), ...set(L_T), ...get(P_OUT), ...set(L_Q)],
   Op.loop,
   WasmType.void,
-  ...[...get(L_COUNT), Op.i32_eqz, Op.br_if, 1],
-  ...[...get(L_TABLE), ...mem(Op.i32_load, 2, 0), ...set(P_IN)],
-  ...[...get(L_TABLE), ...mem(Op.i32_load, 2, 4), ...set(P_LEN)],
-  ...chainBlocks,
-  ...lastBlock,
-  ...rootXof512Xor.slice(0, -1), // without the function's end
-  ...[...get(L_TABLE), ...i32(8), add, ...set(L_TABLE)],
-  ...[...get(L_COUNT), ...i32(1), Op.i32_sub, ...set(L_COUNT)],
-  ...[Op.br, 0],
-  Op.end,
-  Op.end,
+  ...Array.from({ length: 8 }, (_, i) => [...get(CV(i)), ...simd(SimdOp.i32x4_splat), ...set(SV(i))]).flat(),
+  ...Array.from({ length: 4 }, (_, i) => [
+    ...i32(IV[i]!),
+    ...simd(SimdOp.i32x4_splat),
+    ...set(SV(8 + i)),
+  ]).flat(),
+  // counters t .. t + 3 (high words 0)
+  ...[...wasm.i32x4([0, 1, 2, 3]), ...get(L_T), ...simd(SimdOp.i32x4_splat), ...vadd, ...set(SV(12))],
+  ...[...wasm.i32x4([0, 0, 0, 0]), ...set(SV(13))],
+  ...[...get(L_BLEN), ...simd(SimdOp.i32x4_splat), ...set(SV(14))],
+  ...[...get(L_FLAGS), ...simd(SimdOp.i32x4_splat), ...set(SV(15))],
+  ...(() => {
+    const out: number[] = [];
+    let m = Array.from({ length: 16 }, (_, i) => M(i));
+    for (let r = 0; r < 7; r++) {
+      out.push(...gSimd(0, 4, 8, 12, m[0]!, m[1]!), ...gSimd(1, 5, 9, 13, m[2]!, m[3]!));
+      out.push(...gSimd(2, 6, 10, 14, m[4]!, m[5]!), ...gSimd(3, 7, 11, 15, m[6]!, m[7]!));
+      out.push(...gSimd(0, 5, 10, 15, m[8]!, m[9]!), ...gSimd(1, 6, 11, 12, m[10]!, m[11]!));
+      out.push(...gSimd(2, 7, 8, 13, m[12]!, m[13]!), ...gSimd(3, 4, 9, 14, m[14]!, m[15]!));
+      m = MSG_PERMUTATION.map((k) => m[k]!);
+    }
+    return out;
+  })(),
+  // word i of the four blocks: v[i] ^ v[i + 8]; word 8 + i: v[i + 8] ^ cv[i]
+  ...Array.from({ length: 8 }, (_, i) => [
+    ...get(L_Q),
+    ...[...get(L_Q), ...simd(SimdOp.v128_load, 4, ...uleb(16 * i)), ...get(SV(i)), ...vxor],
+    ...[...get(SV(8 + i)), ...vxor, ...simd(SimdOp.v128_store, 4, ...uleb(16 * i))],
+    ...get(L_Q),
+    ...[...get(L_Q), ...simd(SimdOp.v128_load, 4, ...uleb(128 + 16 * i)), ...get(SV(8 + i)), ...vxor],
+    ...[...get(CV(i)), ...simd(SimdOp.i32x4_splat), ...vxor],
+    ...simd(SimdOp.v128_store, 4, ...uleb(128 + 16 * i)),
+  ]).flat(),
+  ...[...get(L_Q), ...i32(256), add, ...set(L_Q)],
+  ...[...get(L_T), ...i32(4), add, ...tee(L_T), ...i32(8), Op.i32_lt_u, Op.br_if, 0],
   Op.end,
 ];
 
+/**
+ * Where word `w` (0..15, of 4 bytes) of output block `t` (0..7) sits in the SIMD kernel's accumulator:
+ * blocks 0..3 then 4..7, each word as one v128 of the four blocks' values. The plain layout has it at
+ * `64 t + 4 w`.
+ */
+export function interleavedOffset(t: number, w: number): number {
+  return 256 * (t >> 2) + 16 * w + 4 * (t & 3);
+}
+
 let kernel: WasmKernel | null = null;
+let simdKernel: WasmKernel | null | false = null;
 
 /** The compiled module (once per thread); bind it to a memory with `instantiate`. */
 export function blake3Kernel(): WasmKernel {
@@ -193,10 +295,36 @@ export function blake3Kernel(): WasmKernel {
       params: [T, T, T],
       results: [],
       locals: [[49, T]] as [number, number][],
-      body: batchXof512Xor,
+      body: batchXof512Xor(rootXof512Xor.slice(0, -1)), // the root stage without the function's end
     },
   ]);
   return kernel;
+}
+
+/**
+ * The SIMD batch: `xof512xorBatch(table, count, acc)` as in {@link blake3Kernel}, with `acc` in the
+ * interleaved layout ({@link interleavedOffset}). Null where the engine has no WebAssembly SIMD.
+ */
+export function blake3SimdKernel(): WasmKernel | null {
+  if (simdKernel === null) {
+    try {
+      simdKernel = new WasmKernel([
+        {
+          name: "xof512xorBatch",
+          params: [T, T, T],
+          results: [],
+          locals: [
+            [49, T],
+            [16, WasmType.v128],
+          ] as [number, number][],
+          body: batchXof512Xor(rootXof512XorSimd),
+        },
+      ]);
+    } catch {
+      simdKernel = false;
+    }
+  }
+  return simdKernel === false ? null : simdKernel;
 }
 
 const OUT_AT = 0;

@@ -56,8 +56,25 @@ export const Op = {
   f64_convert_i64_u: 0xba,
 } as const;
 
-/** Value types. */
-export const WasmType = { i32: 0x7f, i64: 0x7e, f64: 0x7c, void: 0x40 } as const;
+/** Value types (v128: the SIMD proposal, in every engine Node 20 ships). */
+export const WasmType = { i32: 0x7f, i64: 0x7e, f64: 0x7c, v128: 0x7b, void: 0x40 } as const;
+
+/**
+ * SIMD opcodes (0xfd-prefixed, then their number as LEB128; the fixed-width SIMD proposal, merged into the
+ * WebAssembly 2.0 specification). Names follow the text format.
+ */
+export const SimdOp = {
+  v128_load: 0x00,
+  v128_store: 0x0b,
+  v128_const: 0x0c,
+  i8x16_shuffle: 0x0d,
+  i32x4_splat: 0x11,
+  v128_or: 0x50,
+  v128_xor: 0x51,
+  i32x4_shl: 0xab,
+  i32x4_shr_u: 0xad,
+  i32x4_add: 0xae,
+} as const;
 
 export function uleb(n: number): number[] {
   if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`uleb: ${n} is not a non-negative integer`);
@@ -93,6 +110,15 @@ export const wasm = {
   i64: (v: bigint): number[] => [Op.i64_const, ...sleb(BigInt.asIntN(64, v))],
   /** A load or store with its alignment exponent and constant offset. */
   mem: (op: number, align: number, offset: number): number[] => [op, align, ...uleb(offset)],
+  /** A SIMD instruction and its immediates (a memory argument, 16 constant or lane bytes). */
+  simd: (op: number, ...immediates: number[]): number[] => [0xfd, ...uleb(op), ...immediates],
+  /** `v128.const` of four i32 lanes (lane 0 first). */
+  i32x4: (lanes: readonly [number, number, number, number]): number[] => {
+    const bytes = new Uint8Array(16);
+    const view = new DataView(bytes.buffer);
+    for (let i = 0; i < 4; i++) view.setUint32(4 * i, lanes[i]! >>> 0, true);
+    return [0xfd, ...uleb(SimdOp.v128_const), ...bytes];
+  },
 };
 
 const str = (s: string): number[] => [...uleb(s.length), ...Buffer.from(s, "latin1")];
