@@ -108,12 +108,12 @@ export class BootstrapStream {
         if (v === null) kv.delete(k);
         else {
           noteOp(k, v);
-          kv.put(k, v);
+          kv.put(k, v.slice()); // the overlay keeps what it is given: not a view of the part's message
         }
       }
       for (const [k, v] of part.entries) {
         noteOp(k, v);
-        kv.put(k, v);
+        kv.put(k, v.slice());
       }
     });
     // executed operations streamed in are pruned at their expiry like settled ones (Massa recomputes

@@ -14,7 +14,9 @@ import { WriteLog } from "./write-log.js";
 /**
  * The hash-tracking write view of one record (a slot, genesis, a bootstrap part): reads see the state
  * B-tree under the pending overlay; every put and delete XORs the old entry out of the hash and the new
- * one in, goes to the overlay (with an undo entry) and to the record's write log.
+ * one in, goes to the overlay (with an undo entry) and to the record's write log. The overlay keeps the
+ * value it is given, not a copy (`KvWrite.put`'s contract: every writer of the final state hands fresh
+ * values, and the bootstrap copies the ones it reads from a part).
  */
 export class HashingKv implements KvWrite {
   readonly log = new WriteLog();
@@ -60,7 +62,7 @@ export class HashingKv implements KvWrite {
       if (bytesEqual(old, value)) return;
       this.hash.toggle(key, old, value);
     } else this.hash.toggle(key, value);
-    this.pending.setAfterLookup(k, prev, value.slice(), this.seq, this.undo);
+    this.pending.setAfterLookup(k, prev, value, this.seq, this.undo);
     this.log.put(key, value);
   }
   delete(key: Uint8Array): void {

@@ -16,6 +16,7 @@ export interface KvRead {
 }
 
 export interface KvWrite extends KvRead {
+  /** Writes `key` → `value`. The store may keep `value` itself: do not modify it afterwards. */
   put(key: Uint8Array, value: Uint8Array): void;
   delete(key: Uint8Array): void;
 }
