@@ -233,6 +233,9 @@ console.log(
   `settle to LMDB: ${((t2 - t1) / 1000).toFixed(2)} s (median ${median(settleMs).toFixed(0)} ms a slot); background B-tree apply finished ${((t3 - t2) / 1000).toFixed(2)} s later`,
 );
 let settleCpuUs: number | undefined;
+/** The whole process's CPU time a transfer, executing and settling (every thread: lmdb's, V8's helpers). */
+const processCpuUs =
+  (c2.process.user + c2.process.system - c0.process.user - c0.process.system) / (BLOCKS * PER_BLOCK);
 if (c0.thread !== undefined && c1.thread !== undefined && c2.thread !== undefined) {
   const us = (s: number) => ((s * 1e6) / (BLOCKS * PER_BLOCK)).toFixed(1);
   settleCpuUs = ((c2.thread - c1.thread) * 1e6) / (BLOCKS * PER_BLOCK);
@@ -253,6 +256,12 @@ const verify = Math.round((yardBefore + yardAfter) / 2);
 const txPerS = Math.round(tx / ((t2 - t0) / 1000));
 log(`yardstick: crypto.verify ${yardBefore}/s before, ${yardAfter}/s after`);
 console.log(`execute + settle: ${(txPerS / verify).toFixed(2)}× the yardstick`);
+// what the CPU a transfer allows at best if every thread's share ran in parallel on this machine's cores
+const cores = os.availableParallelism();
+const bound = (cores * 1e6) / processCpuUs;
+console.log(
+  `the whole process's ${processCpuUs.toFixed(1)} µs of CPU a transfer allow at most ${Math.round(bound)} tx/s on ${cores} cores, ${(bound / verify).toFixed(2)}× the yardstick, with every thread busy all the time`,
+);
 writeResult("execution", verify, { tx_per_s: txPerS });
 console.log(`execution: tx_per_s=${txPerS} verify_per_s=${verify}`);
 await fs.close();
