@@ -101,19 +101,34 @@ export class PoSFinalState {
     private readonly cfg: { threadCount: number; periodsPerCycle: number; historyLength: number },
   ) {}
 
-  /** Cycles in history, oldest first, with their completeness (scan of the `complete` keys). */
+  /**
+   * Cycles in history, oldest first, with their completeness (a cycle counts when it has its `complete`
+   * key). One seek a cycle, to the first key of the next one: not a walk over every staker's rolls and
+   * statistics of every cycle kept, which a settle would pay at every slot.
+   */
   cycles(kv: KvRead): { cycle: number; complete: boolean }[] {
     const out: { cycle: number; complete: boolean }[] = [];
-    for (const k of kv.keysInRange(CYCLE_HISTORY_PREFIX, endOf(CYCLE_HISTORY_PREFIX))) {
-      if (k.length !== CYCLE_HISTORY_PREFIX.length + 9 || k[k.length - 1] !== COMPLETE) continue;
-      const cycle = Number(
-        new DataView(k.buffer, k.byteOffset + CYCLE_HISTORY_PREFIX.length, 8).getBigUint64(0),
-      );
-      const v = kv.get(k);
-      if (!v || v.length !== 1 || v[0]! > 1) throw new PoSError(`cycle ${cycle}: corrupt complete flag`);
-      out.push({ cycle, complete: v[0] === 1 });
+    const end = endOf(CYCLE_HISTORY_PREFIX);
+    const at = CYCLE_HISTORY_PREFIX.length;
+    let start: Uint8Array = CYCLE_HISTORY_PREFIX;
+    for (;;) {
+      let first: Uint8Array | undefined;
+      for (const k of kv.keysInRange(start, end)) {
+        first = k;
+        break; // closes the range (and its cursor)
+      }
+      if (first === undefined) return out;
+      if (first.length < at + 8) throw new PoSError("a cycle history key is shorter than its cycle number");
+      const big = new DataView(first.buffer, first.byteOffset + at, 8).getBigUint64(0);
+      if (big >= BigInt(Number.MAX_SAFE_INTEGER)) throw new PoSError(`cycle number ${big} is out of range`);
+      const cycle = Number(big);
+      const v = kv.get(cycleKey(cycle, COMPLETE));
+      if (v !== undefined) {
+        if (v.length !== 1 || v[0]! > 1) throw new PoSError(`cycle ${cycle}: corrupt complete flag`);
+        out.push({ cycle, complete: v[0] === 1 });
+      }
+      start = cyclePrefix(cycle + 1);
     }
-    return out;
   }
 
   /** Creates cycle 0 at genesis: the initial rolls and `threadCount` false seed bits (the genesis slots). */

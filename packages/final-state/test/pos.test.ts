@@ -1,8 +1,14 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type CycleInfo, decodeSeedBits, encodeSeedBits, FinalState } from "@massa-ts/final-state";
-import { LedgerChanges } from "@massa-ts/ledger";
+import {
+  type CycleInfo,
+  decodeSeedBits,
+  encodeSeedBits,
+  FinalState,
+  PoSFinalState,
+} from "@massa-ts/final-state";
+import { type KvWrite, LedgerChanges } from "@massa-ts/ledger";
 import { Address, Amount, Slot, toHex } from "@massa-ts/models";
 import { afterAll, describe, expect, it } from "vitest";
 
@@ -47,7 +53,59 @@ function settleUntil(
   }
 }
 
+/** An in-memory key-value store in byte order (hex order is byte order) that counts the keys its ranges yield. */
+class CountingKv implements KvWrite {
+  private readonly map = new Map<string, [Uint8Array, Uint8Array]>();
+  keysYielded = 0;
+  get(key: Uint8Array): Uint8Array | undefined {
+    return this.map.get(toHex(key))?.[1];
+  }
+  *keysInRange(start: Uint8Array, end: Uint8Array | undefined): Iterable<Uint8Array> {
+    const [lo, hi] = [toHex(start), end && toHex(end)];
+    for (const h of [...this.map.keys()].sort()) {
+      if (h < lo || (hi !== undefined && h >= hi)) continue;
+      this.keysYielded++;
+      yield this.map.get(h)![0];
+    }
+  }
+  put(key: Uint8Array, value: Uint8Array): void {
+    this.map.set(toHex(key), [key.slice(), value.slice()]);
+  }
+  delete(key: Uint8Array): void {
+    this.map.delete(toHex(key));
+  }
+}
+
 describe("PoS final state", () => {
+  it("lists its cycles with one seek a cycle, not a walk over every staker's rolls and statistics", () => {
+    const pos = new PoSFinalState({ threadCount: T, periodsPerCycle: PPC, historyLength: 3 });
+    const kv = new CountingKv();
+    const stakers = Array.from(
+      { length: 150 },
+      (_, i) =>
+        [
+          new Address(
+            "user",
+            Uint8Array.from({ length: 32 }, (_, j) => (i + j) & 0xff),
+          ),
+          1n,
+        ] as const,
+    );
+    pos.createInitialCycle(kv, stakers);
+    const stats = { blockSuccess: 1n, blockFailure: 0n, endorsementSuccess: 2n, endorsementFailure: 0n };
+    for (let s = new Slot(1, 0); s.period < PPC * 4; s = s.next(T)) {
+      pos.applySlot(kv, s, { seedBits: [false], productionStats: stakers.map(([a]) => [a, stats] as const) });
+    }
+    kv.keysYielded = 0;
+    expect(pos.cycles(kv)).toEqual([
+      { cycle: 1, complete: true },
+      { cycle: 2, complete: true },
+      { cycle: 3, complete: true },
+    ]);
+    // three cycles of 150 stakers' rolls and four statistics each: a walk would yield thousands of keys
+    expect(kv.keysYielded).toBeLessThanOrEqual(4);
+  });
+
   it("genesis: cycle 0 with the initial rolls (in address order) and threadCount false seed bits", async () => {
     const fs = await genesisStore();
     expect(fs.lastFinalSlot?.equals(new Slot(0, T - 1))).toBe(true);
