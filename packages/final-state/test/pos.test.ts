@@ -106,6 +106,20 @@ describe("PoS final state", () => {
     expect(kv.keysYielded).toBeLessThanOrEqual(4);
   });
 
+  it("passes over cycle history keys that hold no cycle number, and stops at cycle numbers no history reaches", () => {
+    const pos = new PoSFinalState({ threadCount: T, periodsPerCycle: PPC, historyLength: 3 });
+    const kv = new CountingKv();
+    pos.createInitialCycle(kv, [[A, 1n]]);
+    const prefix = new TextEncoder().encode("cycle_history/");
+    // before cycle 0 in byte order, too short for a cycle number (a bootstrap server could send it)
+    kv.put(Uint8Array.of(...prefix, 0), Uint8Array.of(1));
+    const far = new Uint8Array(prefix.length + 9);
+    far.set(prefix);
+    new DataView(far.buffer).setBigUint64(prefix.length, 1n << 60n);
+    kv.put(far, Uint8Array.of(1)); // a "complete" flag of cycle 2^60
+    expect(pos.cycles(kv)).toEqual([{ cycle: 0, complete: false }]);
+  });
+
   it("genesis: cycle 0 with the initial rolls (in address order) and threadCount false seed bits", async () => {
     const fs = await genesisStore();
     expect(fs.lastFinalSlot?.equals(new Slot(0, T - 1))).toBe(true);
