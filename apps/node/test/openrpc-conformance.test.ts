@@ -348,7 +348,7 @@ describe("the methods' meaning, with numbers", () => {
     await until(
       () => node.execution.operationStatus(failing.id)?.final === true,
       "the failed transfer final",
-      20_000,
+      50_000, // a few periods alone; CI runs every package's tests at once on two cores
     );
     const filter = (f: Record<string, unknown>) =>
       raw(running.publicUrl, "get_filtered_sc_output_event", [f]).then(
@@ -377,7 +377,7 @@ describe("the methods' meaning, with numbers", () => {
         }),
       ),
     ).toHaveLength(0);
-  });
+  }, 60_000);
 
   it("get_addresses_datastore_keys: 500 keys at most by default, start and end keys inclusive unless said, count above 500 refused; massa-web3 pages through all 1 200", async () => {
     const holder = KEYS_HOLDER.toString();
