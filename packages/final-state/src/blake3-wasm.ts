@@ -96,23 +96,9 @@ export class Blake3XorKernel {
     if (this.count > 0) {
       const b = this.bytes;
       if (this.simd) {
-        for (let i = 0; i < 128; i++) {
-          const from = 4 * i;
-          const to = ACC_AT + INTERLEAVED[i]!;
-          b[to] = owner[from]!;
-          b[to + 1] = owner[from + 1]!;
-          b[to + 2] = owner[from + 2]!;
-          b[to + 3] = owner[from + 3]!;
-        }
+        for (let i = 0; i < 128; i++) copyWord(owner, 4 * i, b, ACC_AT + INTERLEAVED[i]!);
         this.batch(TABLE_AT, this.count, ACC_AT);
-        for (let i = 0; i < 128; i++) {
-          const to = 4 * i;
-          const from = ACC_AT + INTERLEAVED[i]!;
-          owner[to] = b[from]!;
-          owner[to + 1] = b[from + 1]!;
-          owner[to + 2] = b[from + 2]!;
-          owner[to + 3] = b[from + 3]!;
-        }
+        for (let i = 0; i < 128; i++) copyWord(b, ACC_AT + INTERLEAVED[i]!, owner, 4 * i);
       } else {
         b.set(owner, ACC_AT);
         this.batch(TABLE_AT, this.count, ACC_AT);
@@ -123,6 +109,14 @@ export class Blake3XorKernel {
     this.count = 0;
     this.at = IN_AT;
   }
+}
+
+/** The 4 bytes of `src` at `from` to `dst` at `to`. */
+function copyWord(src: Uint8Array, from: number, dst: Uint8Array, to: number): void {
+  dst[to] = src[from]!;
+  dst[to + 1] = src[from + 1]!;
+  dst[to + 2] = src[from + 2]!;
+  dst[to + 3] = src[from + 3]!;
 }
 
 /** `u64be(n)` at `at` (lengths here are far below 2^32); returns the position after it. */

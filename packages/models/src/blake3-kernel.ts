@@ -75,12 +75,25 @@ function compress(counter: number[]): number[] {
   for (let i = 0; i < 4; i++) out.push(...i32(IV[i]!), ...set(V(8 + i)));
   out.push(...counter, ...set(V(12)), ...i32(0), ...set(V(13)));
   out.push(...get(L_BLEN), ...set(V(14)), ...get(L_FLAGS), ...set(V(15)));
+  out.push(...rounds(g));
+  return out;
+}
+
+/**
+ * The seven rounds of the compression with `gOn` as the quarter-round (scalar or SIMD) on state words
+ * a, b, c, d and message locals x, y: columns then diagonals, the message permuted between rounds by
+ * renaming its locals.
+ */
+function rounds(
+  gOn: (a: number, b: number, c: number, d: number, x: number, y: number) => number[],
+): number[] {
+  const out: number[] = [];
   let s = Array.from({ length: 16 }, (_, i) => M(i));
   for (let r = 0; r < 7; r++) {
-    out.push(...g(0, 4, 8, 12, s[0]!, s[1]!), ...g(1, 5, 9, 13, s[2]!, s[3]!));
-    out.push(...g(2, 6, 10, 14, s[4]!, s[5]!), ...g(3, 7, 11, 15, s[6]!, s[7]!));
-    out.push(...g(0, 5, 10, 15, s[8]!, s[9]!), ...g(1, 6, 11, 12, s[10]!, s[11]!));
-    out.push(...g(2, 7, 8, 13, s[12]!, s[13]!), ...g(3, 4, 9, 14, s[14]!, s[15]!));
+    out.push(...gOn(0, 4, 8, 12, s[0]!, s[1]!), ...gOn(1, 5, 9, 13, s[2]!, s[3]!));
+    out.push(...gOn(2, 6, 10, 14, s[4]!, s[5]!), ...gOn(3, 7, 11, 15, s[6]!, s[7]!));
+    out.push(...gOn(0, 5, 10, 15, s[8]!, s[9]!), ...gOn(1, 6, 11, 12, s[10]!, s[11]!));
+    out.push(...gOn(2, 7, 8, 13, s[12]!, s[13]!), ...gOn(3, 4, 9, 14, s[14]!, s[15]!));
     s = MSG_PERMUTATION.map((k) => s[k]!);
   }
   return out;
@@ -241,18 +254,7 @@ const rootXof512XorSimd: number[] = [
   ...[...wasm.i32x4([0, 0, 0, 0]), ...set(SV(13))],
   ...[...get(L_BLEN), ...simd(SimdOp.i32x4_splat), ...set(SV(14))],
   ...[...get(L_FLAGS), ...simd(SimdOp.i32x4_splat), ...set(SV(15))],
-  ...(() => {
-    const out: number[] = [];
-    let m = Array.from({ length: 16 }, (_, i) => M(i));
-    for (let r = 0; r < 7; r++) {
-      out.push(...gSimd(0, 4, 8, 12, m[0]!, m[1]!), ...gSimd(1, 5, 9, 13, m[2]!, m[3]!));
-      out.push(...gSimd(2, 6, 10, 14, m[4]!, m[5]!), ...gSimd(3, 7, 11, 15, m[6]!, m[7]!));
-      out.push(...gSimd(0, 5, 10, 15, m[8]!, m[9]!), ...gSimd(1, 6, 11, 12, m[10]!, m[11]!));
-      out.push(...gSimd(2, 7, 8, 13, m[12]!, m[13]!), ...gSimd(3, 4, 9, 14, m[14]!, m[15]!));
-      m = MSG_PERMUTATION.map((k) => m[k]!);
-    }
-    return out;
-  })(),
+  ...rounds(gSimd),
   // word i of the four blocks: v[i] ^ v[i + 8]; word 8 + i: v[i + 8] ^ cv[i]
   ...Array.from({ length: 8 }, (_, i) => [
     ...get(L_Q),
