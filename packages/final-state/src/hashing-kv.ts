@@ -5,8 +5,8 @@ import type { StateHash } from "./hash.js";
 import {
   keyString,
   type OverlayKv,
-  type PendingEntry,
   type PendingUndo,
+  type PendingValue,
   type PendingWrites,
 } from "./pending.js";
 import { WriteLog } from "./write-log.js";
@@ -35,10 +35,11 @@ export class HashingKv implements KvWrite {
   }
   put(key: Uint8Array, value: Uint8Array): void {
     const k = keyString(key);
-    const prev = this.pending.lookupString(k);
+    const mine = this.pending.lookupNewest(k);
+    const held = mine !== undefined ? mine : this.pending.lookupOlder(k);
     // the B-tree's value is only compared and hashed (copied into the kernel's memory) here: no copy
-    const old = prev !== undefined ? (prev.value ?? undefined) : this.reader.btreePeek(key);
-    this.replace(key, k, prev, old, value);
+    const old = held !== undefined ? (held ?? undefined) : this.reader.btreePeek(key);
+    this.replace(key, k, mine, old, value);
   }
   /**
    * {@link put} of a key the final state is known not to hold, unless in the pending overlay (`k` its
@@ -46,15 +47,19 @@ export class HashingKv implements KvWrite {
    * does not hide would be counted twice in the hash.
    */
   putAbsent(key: Uint8Array, k: string, value: Uint8Array): void {
-    const prev = this.pending.lookupString(k);
-    this.replace(key, k, prev, prev?.value ?? undefined, value);
+    const mine = this.pending.lookupNewest(k);
+    const held = mine !== undefined ? mine : this.pending.lookupOlder(k);
+    this.replace(key, k, mine, held ?? undefined, value);
   }
 
-  /** Writes `key` → `value` over its current value `old` (undefined: none), `prev` its overlay entry. */
+  /**
+   * Writes `key` → `value` over its current value `old` (undefined: none), `mine` its value in the
+   * overlay's newest generation.
+   */
   private replace(
     key: Uint8Array,
     k: string,
-    prev: PendingEntry | undefined,
+    mine: PendingValue | undefined,
     old: Uint8Array | undefined,
     value: Uint8Array,
   ): void {
@@ -62,16 +67,17 @@ export class HashingKv implements KvWrite {
       if (bytesEqual(old, value)) return;
       this.hash.toggle(key, old, value);
     } else this.hash.toggle(key, value);
-    this.pending.setAfterLookup(k, prev, value, this.seq, this.undo);
+    this.pending.setAfterLookup(k, mine, value, this.seq, this.undo);
     this.log.put(key, value);
   }
   delete(key: Uint8Array): void {
     const k = keyString(key);
-    const prev = this.pending.lookupString(k);
-    const old = prev !== undefined ? (prev.value ?? undefined) : this.reader.btreePeek(key);
+    const mine = this.pending.lookupNewest(k);
+    const held = mine !== undefined ? mine : this.pending.lookupOlder(k);
+    const old = held !== undefined ? (held ?? undefined) : this.reader.btreePeek(key);
     if (old === undefined) return;
     this.hash.toggle(key, old);
-    this.pending.setAfterLookup(k, prev, null, this.seq, this.undo);
+    this.pending.setAfterLookup(k, mine, null, this.seq, this.undo);
     this.log.delete(key);
   }
 }

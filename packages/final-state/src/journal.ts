@@ -244,7 +244,7 @@ export class Journal {
       head.set(hash.bytes, 9);
       this.journal.putSync(Buffer.from(u64be(seq)), Buffer.from(concatBytes(head, kv.log.bytes())));
     } catch (e) {
-      this.pending.rollback(kv.undo);
+      this.pending.rollback(kv.undo, seq);
       throw e;
     }
     this.nextSeq = seq + 1;

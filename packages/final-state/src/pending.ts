@@ -1,19 +1,19 @@
 import type { KvRead } from "@massa-ts/ledger";
 import { toLatin1 } from "@massa-ts/models";
 import type { Database } from "lmdb";
-
-/** A write settled in the journal but not yet applied to the state B-tree (null value = deleted). */
-export interface PendingEntry {
-  readonly value: Uint8Array | null;
-  /** Journal sequence number of the record that wrote it. */
-  readonly seq: number;
-}
+import { KeyIndex } from "./key-index.js";
 
 /**
- * Previous overlay entries of the keys one record wrote, to undo a record that failed half-way: flat pairs,
- * key then previous entry (one array for the record, not one per write).
+ * A key's value in the overlay: the bytes written, or null for a delete (the B-tree's value is hidden);
+ * undefined where the overlay does not hold the key.
  */
-export type PendingUndo = (string | PendingEntry | undefined)[];
+export type PendingValue = Uint8Array | null;
+
+/**
+ * What one record overwrote in the overlay's newest generation, to undo a record that failed half-way:
+ * flat pairs, key then its previous value there (undefined: it had none), one array for the record.
+ */
+export type PendingUndo = (string | PendingValue | undefined)[];
 
 /** Keys as latin1 strings: one char per byte, so string order is byte order. */
 export function keyString(key: Uint8Array): string {
@@ -24,153 +24,133 @@ function keyBytes(key: string): Uint8Array {
   return new Uint8Array(Buffer.from(key, "latin1"));
 }
 
-function lowerBound(list: readonly string[], key: string): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (list[mid]! < key) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Keys per chunk of {@link SortedKeys} before it splits in two. */
-const CHUNK_MAX = 512;
-
 /**
- * Strings in order, as a list of sorted chunks (each at most {@link CHUNK_MAX}) indexed by their first
- * key: an insert is two binary searches and a splice in one small chunk, a range read is a binary search
- * then a walk. (The layout of Python's `sortedcontainers`.)
+ * One generation of the overlay: the newest value of every key written by a run of consecutive records,
+ * with their keys' index. Dropped whole once the state B-tree holds all its records.
  */
-export class SortedKeys {
-  private chunks: string[][] = [];
-  private mins: string[] = [];
-
-  private chunkFor(key: string): number {
-    // the last chunk whose first key is ≤ key (or the first chunk)
-    let lo = 0;
-    let hi = this.mins.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.mins[mid]! <= key) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo === 0 ? 0 : lo - 1;
-  }
-
-  insert(key: string): void {
-    if (this.chunks.length === 0) {
-      this.chunks.push([key]);
-      this.mins.push(key);
-      return;
-    }
-    const ci = this.chunkFor(key);
-    const chunk = this.chunks[ci]!;
-    const at = lowerBound(chunk, key);
-    if (chunk[at] === key) return;
-    chunk.splice(at, 0, key);
-    if (at === 0) this.mins[ci] = key;
-    if (chunk.length > CHUNK_MAX) {
-      const right = chunk.splice(CHUNK_MAX >> 1);
-      this.chunks.splice(ci + 1, 0, right);
-      this.mins.splice(ci + 1, 0, right[0]!);
-    }
-  }
-
-  /** Keeps the keys for which `keep` is true. */
-  filter(keep: (key: string) => boolean): void {
-    const chunks: string[][] = [];
-    for (const c of this.chunks) {
-      const f = c.filter(keep);
-      if (f.length > 0) chunks.push(f);
-    }
-    this.chunks = chunks;
-    this.mins = chunks.map((c) => c[0]!);
-  }
-
-  /** Keys ≥ start, in order. */
-  *from(start: string): Generator<string> {
-    if (this.chunks.length === 0) return;
-    let ci = this.chunkFor(start);
-    let at = lowerBound(this.chunks[ci]!, start);
-    for (; ci < this.chunks.length; ci++, at = 0) {
-      const c = this.chunks[ci]!;
-      for (; at < c.length; at++) yield c[at]!;
-    }
-  }
+class Generation {
+  readonly values = new Map<string, PendingValue>();
+  readonly keys = new KeyIndex();
+  /** Journal sequence number of the newest record that wrote here. */
+  maxSeq = 0;
 }
 
 /**
- * The overlay of journaled writes over the state B-tree: the newest write of every key whose record
- * has not been applied yet. Point reads are one Map lookup; range reads walk the keys kept in order in
- * a {@link SortedKeys}. That index may hold keys no longer in the map (rolled back): reads skip them.
+ * The overlay of journaled writes over the state B-tree: the newest write of every key whose record has
+ * not been applied yet (and of some whose record has). Writes go to the newest of two generations; when
+ * lmdb's write thread has applied every record of a generation it is dropped whole (no walk over its
+ * keys), and a newest generation still waiting for records becomes the older one. Reads look in the newest
+ * generation, then the older, then the B-tree. A value left in a generation after its record was applied is
+ * still the key's final value (every write passes through the newest generation), so reads stay exact.
+ * Point reads are Map lookups; range reads walk each generation's {@link KeyIndex}, which may hold keys no
+ * longer in its map (rolled back): reads skip them.
  */
 export class PendingWrites {
-  private readonly map = new Map<string, PendingEntry>();
-  private readonly keys = new SortedKeys();
+  private newest = new Generation();
+  private older: Generation | null = null;
 
+  /** Keys held, over both generations (a key in both counts twice). */
   get size(): number {
-    return this.map.size;
+    return this.newest.values.size + (this.older?.values.size ?? 0);
   }
 
-  lookup(key: Uint8Array): PendingEntry | undefined {
-    return this.map.size === 0 ? undefined : this.map.get(keyString(key));
+  lookup(key: Uint8Array): PendingValue | undefined {
+    return this.newest.values.size === 0 && this.older === null
+      ? undefined
+      : this.lookupString(keyString(key));
   }
 
   /** Lookup by the key's {@link keyString}. */
-  lookupString(k: string): PendingEntry | undefined {
-    return this.map.get(k);
+  lookupString(k: string): PendingValue | undefined {
+    const v = this.newest.values.get(k);
+    return v !== undefined || this.older === null ? v : this.older.values.get(k);
   }
 
-  set(key: Uint8Array, value: Uint8Array | null, seq: number, undo?: PendingUndo): void {
-    this.setString(keyString(key), value, seq, undo);
+  /** The value of `k` in the newest generation only (what {@link setAfterLookup} wants as `mine`). */
+  lookupNewest(k: string): PendingValue | undefined {
+    return this.newest.values.get(k);
   }
 
-  /** {@link set} by the key's {@link keyString}. */
-  setString(k: string, value: Uint8Array | null, seq: number, undo?: PendingUndo): void {
-    this.setAfterLookup(k, this.map.get(k), value, seq, undo);
+  /** The value of `k` in the older generation only (after {@link lookupNewest} found none). */
+  lookupOlder(k: string): PendingValue | undefined {
+    return this.older?.values.get(k);
   }
 
-  /** {@link setString} when the caller looked `k` up already: `previous` is what {@link lookupString} answered. */
+  /** Writes `key` → `value` (null: deleted) for the record `seq` (journal replay: no undo). */
+  set(key: Uint8Array, value: PendingValue, seq: number): void {
+    const k = keyString(key);
+    this.setAfterLookup(k, this.newest.values.get(k), value, seq);
+  }
+
+  /**
+   * Writes `k` → `value` for the record `seq`, `mine` being what {@link lookupNewest} answered for `k`
+   * (the caller looked it up already); `undo` gets what is overwritten.
+   */
   setAfterLookup(
     k: string,
-    previous: PendingEntry | undefined,
-    value: Uint8Array | null,
+    mine: PendingValue | undefined,
+    value: PendingValue,
     seq: number,
     undo?: PendingUndo,
   ): void {
-    undo?.push(k, previous);
-    this.map.set(k, { value, seq });
-    if (previous === undefined) this.keys.insert(k);
+    const g = this.newest;
+    undo?.push(k, mine);
+    g.values.set(k, value);
+    if (mine === undefined) g.keys.insert(k);
+    if (seq > g.maxSeq) g.maxSeq = seq;
   }
 
-  /** Restores the entries a failed record overwrote (newest first). */
-  rollback(undo: PendingUndo): void {
+  /** Restores the newest generation's values the failed record `seq` overwrote (newest first). */
+  rollback(undo: PendingUndo, seq: number): void {
+    // what is left in the generation was written by records before `seq`
+    if (this.newest.maxSeq >= seq) this.newest.maxSeq = seq - 1;
+    const values = this.newest.values;
     for (let i = undo.length - 2; i >= 0; i -= 2) {
       const k = undo[i] as string;
-      const previous = undo[i + 1] as PendingEntry | undefined;
-      if (previous === undefined) this.map.delete(k);
-      else this.map.set(k, previous);
+      const mine = undo[i + 1] as PendingValue | undefined;
+      if (mine === undefined) values.delete(k);
+      else values.set(k, mine);
     }
   }
 
-  /** Forgets every entry written by records up to `seq` (they are in the B-tree now). */
+  /** The B-tree holds every record up to `seq`: drops the generations all of whose records it holds. */
   prune(seq: number): void {
-    // forEach: no [key, entry] array per entry (a Map may delete the entry being visited)
-    this.map.forEach((e, k, map) => {
-      if (e.seq <= seq) map.delete(k);
-    });
-    this.keys.filter((k) => this.map.has(k));
+    // the older generation's records all precede the newest's
+    if (this.older !== null && this.older.maxSeq <= seq) this.older = null;
+    if (this.newest.values.size === 0) return;
+    if (this.newest.maxSeq <= seq) this.newest = new Generation();
+    else if (this.older === null) {
+      this.older = this.newest;
+      this.newest = new Generation();
+    }
   }
 
-  /** Entries with keys in `[start, end)` in byte order (end undefined = unbounded). */
-  *range(start: string, end: string | undefined): Generator<[string, PendingEntry]> {
-    if (this.map.size === 0) return;
-    for (const k of this.keys.from(start)) {
-      if (end !== undefined && k >= end) return;
-      const e = this.map.get(k);
-      if (e !== undefined) yield [k, e];
+  /** Entries with keys in `[start, end)` in byte order (end undefined = unbounded), the newest value of each. */
+  *range(start: string, end: string | undefined): Generator<[string, PendingValue]> {
+    const a = this.newest.keys.from(start);
+    const b = this.older?.keys.from(start);
+    try {
+      let x = a.next();
+      let y = b?.next();
+      let last: string | undefined;
+      while (!x.done || (y !== undefined && !y.done)) {
+        let k: string;
+        if (y === undefined || y.done || (!x.done && x.value <= y.value)) {
+          k = x.value as string;
+          x = a.next();
+        } else {
+          k = y.value;
+          y = b!.next();
+        }
+        if (k === last) continue;
+        last = k;
+        if (end !== undefined && k >= end) return;
+        const v = this.lookupString(k);
+        if (v !== undefined) yield [k, v];
+      }
+    } finally {
+      a.return(undefined);
+      b?.return(undefined);
     }
   }
 }
@@ -187,7 +167,7 @@ export class OverlayKv implements KvRead {
 
   get(key: Uint8Array): Uint8Array | undefined {
     const e = this.pending.lookup(key);
-    if (e !== undefined) return e.value ?? undefined;
+    if (e !== undefined) return e ?? undefined;
     const v = this.db.getBinary(key);
     return v === undefined ? undefined : new Uint8Array(v);
   }
@@ -198,21 +178,8 @@ export class OverlayKv implements KvRead {
    */
   peek(key: Uint8Array): Uint8Array | undefined {
     const e = this.pending.lookup(key);
-    if (e !== undefined) return e.value ?? undefined;
+    if (e !== undefined) return e ?? undefined;
     return this.btreePeek(key);
-  }
-
-  /** {@link get} with the key's {@link keyString} already computed. */
-  getWithString(key: Uint8Array, k: string): Uint8Array | undefined {
-    const e = this.pending.lookupString(k);
-    if (e !== undefined) return e.value ?? undefined;
-    return this.btreeGet(key);
-  }
-
-  /** The state B-tree's value of `key` (a copy), under no overlay. */
-  btreeGet(key: Uint8Array): Uint8Array | undefined {
-    const v = this.db.getBinary(key);
-    return v === undefined ? undefined : new Uint8Array(v);
   }
 
   /**
@@ -267,7 +234,7 @@ export class OverlayKv implements KvRead {
  */
 function* mergeRange<V, R>(
   lower: Iterator<readonly [Uint8Array, V]>,
-  upper: Iterator<[string, PendingEntry]>,
+  upper: Iterator<[string, PendingValue]>,
   copyKey: (k: Uint8Array) => Uint8Array,
   copyValue: (v: V) => Uint8Array | undefined,
   make: (k: Uint8Array, v: Uint8Array) => R,
@@ -278,12 +245,12 @@ function* mergeRange<V, R>(
     let aKey: string | undefined = a.done ? undefined : keyString(a.value[0]);
     while (!a.done || !b.done) {
       if (!b.done && (a.done || b.value[0] <= aKey!)) {
-        const [k, e] = b.value;
+        const [k, v] = b.value;
         if (!a.done && b.value[0] === aKey) {
           a = lower.next();
           aKey = a.done ? undefined : keyString(a.value[0]);
         }
-        if (e.value !== null) yield make(keyBytes(k), e.value.slice());
+        if (v !== null) yield make(keyBytes(k), v.slice());
         b = upper.next();
       } else if (!a.done) {
         const [k, v] = a.value;
