@@ -120,9 +120,14 @@ export class KeyIndex {
     family.fresh.push(key);
   }
 
-  /** Keys ≥ start, in order (duplicates of a key inserted twice appear once). */
-  *from(start: string): Generator<string> {
-    for (let f = start.length === 0 ? 0 : start.charCodeAt(0); f < 256; f++) {
+  /**
+   * Keys ≥ start, in order (duplicates of a key inserted twice appear once), up to the family of `end`
+   * (exclusive bound, undefined: none): families past it are not sorted, though the walk may yield keys of
+   * its own family ≥ end.
+   */
+  *from(start: string, end?: string): Generator<string> {
+    const last = end === undefined ? 255 : end.length === 0 ? -1 : end.charCodeAt(0);
+    for (let f = start.length === 0 ? 0 : start.charCodeAt(0); f <= last; f++) {
       const family = this.families[f];
       if (family === undefined) continue;
       if (family.fresh.length > 0) {

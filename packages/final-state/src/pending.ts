@@ -127,8 +127,8 @@ export class PendingWrites {
 
   /** Entries with keys in `[start, end)` in byte order (end undefined = unbounded), the newest value of each. */
   *range(start: string, end: string | undefined): Generator<[string, PendingValue]> {
-    const a = this.newest.keys.from(start);
-    const b = this.older?.keys.from(start);
+    const a = this.newest.keys.from(start, end);
+    const b = this.older?.keys.from(start, end);
     try {
       let x = a.next();
       let y = b?.next();

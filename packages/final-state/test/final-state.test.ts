@@ -6,7 +6,7 @@ import { entryHashReference } from "@massa-ts/final-state/testing";
 import { LedgerChanges } from "@massa-ts/ledger";
 import { Address, Amount, OperationId, Slot, toHex } from "@massa-ts/models";
 import fc from "fast-check";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 
 const dir = mkdtempSync(join(tmpdir(), "massa-ts-final-state-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -416,11 +416,40 @@ describe("pending overlay", () => {
               all.add(k);
             }
             expect([...index.from(start)]).toEqual([...all].sort().filter((k) => k >= start));
+            const end = `${start}l`;
+            expect([...index.from(start, end)].filter((k) => k < end)).toEqual(
+              [...all].sort().filter((k) => k >= start && k < end),
+            );
           }
         },
       ),
       { numRuns: 80 },
     );
+  });
+
+  it("a range read sorts only the key families up to its end's", async () => {
+    const { KeyIndex, SortedKeys } = await import("../src/key-index.ts");
+    const index = new KeyIndex();
+    for (let i = 0; i < 1000; i++) index.insert(`ledger/${i}`);
+    for (let i = 0; i < 10; i++) index.insert(`cycle_history/${9 - i}`);
+    const sorted: number[] = [];
+    const original = SortedKeys.prototype.insertSorted;
+    const spy = vi.spyOn(SortedKeys.prototype, "insertSorted").mockImplementation(function (
+      this: InstanceType<typeof SortedKeys>,
+      batch: readonly string[],
+    ) {
+      sorted.push(batch.length);
+      original.call(this, batch);
+    });
+    try {
+      const keys = [...index.from("cycle_history/", "cycle_history0")];
+      expect(keys).toEqual(Array.from({ length: 10 }, (_, i) => `cycle_history/${i}`));
+      expect(sorted).toEqual([10]); // the ledger family stays unsorted
+      expect([...index.from("l")].length).toBe(1000);
+      expect(sorted).toEqual([10, 1000]);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it("reads through the overlay then the B-tree see every key's newest value while records are applied, pruned and rolled back", async () => {
