@@ -51,42 +51,70 @@ export class Layer {
 }
 
 /**
- * Which addresses' ledger changes and which executed operations the active history's layers hold, counted
- * per layer: a read that no history layer can answer goes straight to the final state instead of asking
- * every layer (the history holds a few periods of slots, and most reads miss it).
+ * Which addresses' ledger changes and which executed operations the active history's layers may hold: a
+ * read that no history layer can answer goes straight to the final state instead of asking every layer
+ * (the history holds a few periods of slots, and most reads miss it).
+ *
+ * Layers are numbered as they are added; each key maps to the number of the newest layer that wrote it. A
+ * key may be held while that number is at least the oldest held layer's, so dropping the oldest layer (a
+ * slot settled) touches none of its keys. A layer dropped from the end (a blockclique change) leaves its
+ * keys answering "may hold" until the layers before it are settled: a false "may" only sends the read
+ * through the layers. Entries of settled layers are swept once they make up half the index.
  */
 export class HistoryIndex {
   private readonly addresses = new Map<string, number>();
   private readonly ops = new Map<string, number>();
+  /** The layers held, oldest first, with their numbers. */
+  private readonly held: { layer: Layer; n: number }[] = [];
+  private nextNumber = 0;
+  /** The number of the oldest layer held (`nextNumber` when none). */
+  private oldest = 0;
+  /** Keys written by layers no longer held, an upper bound of the entries a sweep would remove. */
+  private stale = 0;
 
   add(l: Layer): void {
-    for (const k of l.ledger.addressKeys()) this.addresses.set(k, (this.addresses.get(k) ?? 0) + 1);
-    for (const k of l.executedOps.keys()) this.ops.set(k, (this.ops.get(k) ?? 0) + 1);
+    const n = this.nextNumber++;
+    if (this.held.length === 0) this.oldest = n;
+    this.held.push({ layer: l, n });
+    for (const k of l.ledger.addressKeys()) this.addresses.set(k, n);
+    for (const k of l.executedOps.keys()) this.ops.set(k, n);
   }
 
   remove(l: Layer): void {
-    for (const k of l.ledger.addressKeys()) drop(this.addresses, k);
-    for (const k of l.executedOps.keys()) drop(this.ops, k);
+    const i = this.held.findIndex((h) => h.layer === l);
+    if (i < 0) return;
+    this.held.splice(i, 1);
+    this.oldest = this.held[0]?.n ?? this.nextNumber;
+    this.stale += l.ledger.size + l.executedOps.size;
+    if (this.stale > (this.addresses.size + this.ops.size) / 2) this.sweep();
   }
 
   clear(): void {
     this.addresses.clear();
     this.ops.clear();
+    this.held.length = 0;
+    this.oldest = this.nextNumber;
+    this.stale = 0;
   }
 
   mayHoldAddress(key: string): boolean {
-    return this.addresses.has(key);
+    return (this.addresses.get(key) ?? -1) >= this.oldest;
   }
 
   mayHoldOp(key: string): boolean {
-    return this.ops.has(key);
+    return (this.ops.get(key) ?? -1) >= this.oldest;
   }
-}
 
-function drop(m: Map<string, number>, k: string): void {
-  const n = m.get(k) ?? 0;
-  if (n <= 1) m.delete(k);
-  else m.set(k, n - 1);
+  /** Forgets the keys whose newest writer is no longer held. */
+  private sweep(): void {
+    const oldest = this.oldest;
+    const prune = (n: number, k: string, m: Map<string, number>) => {
+      if (n < oldest) m.delete(k);
+    };
+    this.addresses.forEach(prune);
+    this.ops.forEach(prune);
+    this.stale = 0;
+  }
 }
 
 /**
