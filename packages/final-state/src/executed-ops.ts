@@ -1,7 +1,7 @@
 // Executed operations in the final state: their records, the expiry index they are pruned by, and the
 // `isExecuted` / `executedOpStatus` reads.
 import type { KvWrite } from "@massa-ts/ledger";
-import { ByteReader, ByteWriter, fromHex, ID_VERSION, type OperationId, Slot, toHex } from "@massa-ts/models";
+import { ByteReader, ByteWriter, ID_VERSION, type OperationId, Slot, toHex } from "@massa-ts/models";
 import { FinalStateError } from "./errors.js";
 import type { HashingKv } from "./hashing-kv.js";
 import { keyString, type OverlayKv } from "./pending.js";
@@ -44,6 +44,16 @@ function executedOpKey(hash: Uint8Array): Uint8Array {
   k.set(EXECUTED_OPS_PREFIX);
   k[EXECUTED_OPS_PREFIX.length] = ID_VERSION;
   k.set(hash, HASH_AT);
+  return k;
+}
+
+/** {@link executedOpKey} of the id whose hash has hex `idKey` (`OperationId.key`), decoded natively. */
+function executedOpKeyOfIdKey(idKey: string): Uint8Array {
+  const k = Buffer.allocUnsafeSlow(HASH_AT + ID_HASH_SIZE);
+  k.set(EXECUTED_OPS_PREFIX);
+  k[EXECUTED_OPS_PREFIX.length] = ID_VERSION;
+  if (k.write(idKey, HASH_AT, "hex") !== ID_HASH_SIZE)
+    throw new FinalStateError("FINAL_STATE_CORRUPT", `executed op index key ${idKey} is not a 32-byte hex hash`);
   return k;
 }
 
@@ -161,7 +171,7 @@ export class ExecutedOps {
     if (bound !== undefined) {
       for (const [i, keys] of this.opsByExpiry) {
         if (i < bound) {
-          for (const k of keys) kv.delete(executedOpKey(fromHex(k)));
+          for (const k of keys) kv.delete(executedOpKeyOfIdKey(k));
           pruned.push(i);
         }
       }

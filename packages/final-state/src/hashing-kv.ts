@@ -42,14 +42,15 @@ export class HashingKv implements KvWrite {
     this.replace(key, k, mine, old, value);
   }
   /**
-   * {@link put} of a key the final state is known not to hold, unless in the pending overlay (`k` its
-   * {@link keyString}): the B-tree is not read. The caller vouches for that: a B-tree entry the overlay
-   * does not hide would be counted twice in the hash.
+   * {@link put} of a key the final state is known not to hold (`k` its {@link keyString}): neither the
+   * B-tree nor the overlay has a value for it (a delete pending in the overlay is no value), so neither is
+   * read but for the overlay's newest generation, whose entry a rollback must restore. The caller vouches
+   * for that: a value of the key elsewhere would be counted twice in the hash. (The executed operations'
+   * index does: the state holds no record of an operation it does not index.)
    */
   putAbsent(key: Uint8Array, k: string, value: Uint8Array): void {
     const mine = this.pending.lookupNewest(k);
-    const held = mine !== undefined ? mine : this.pending.lookupOlder(k);
-    this.replace(key, k, mine, held ?? undefined, value);
+    this.replace(key, k, mine, mine ?? undefined, value);
   }
 
   /**

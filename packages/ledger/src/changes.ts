@@ -27,9 +27,11 @@ export function cloneEntry(e: LedgerEntry): LedgerEntry {
   return { balance: e.balance, bytecode: e.bytecode, datastore: new Map(e.datastore) };
 }
 
+const NO_ENTRIES: readonly never[] = Object.freeze([]);
+
 /** Datastore entries as [key bytes, value] in byte order of the keys. */
-export function sortedDatastore<V>(ds: Map<string, V>): [Uint8Array, V][] {
-  if (ds.size === 0) return [];
+export function sortedDatastore<V>(ds: Map<string, V>): readonly [Uint8Array, V][] {
+  if (ds.size === 0) return NO_ENTRIES; // most changes (a balance's) touch no datastore: no array each
   return [...ds.keys()].sort().map((k) => [fromHex(k), ds.get(k) as V]);
 }
 
