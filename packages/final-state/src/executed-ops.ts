@@ -53,7 +53,10 @@ function executedOpKeyOfIdKey(idKey: string): Uint8Array {
   k.set(EXECUTED_OPS_PREFIX);
   k[EXECUTED_OPS_PREFIX.length] = ID_VERSION;
   if (k.write(idKey, HASH_AT, "hex") !== ID_HASH_SIZE)
-    throw new FinalStateError("FINAL_STATE_CORRUPT", `executed op index key ${idKey} is not a 32-byte hex hash`);
+    throw new FinalStateError(
+      "FINAL_STATE_CORRUPT",
+      `executed op index key ${idKey} is not a 32-byte hex hash`,
+    );
   return k;
 }
 
