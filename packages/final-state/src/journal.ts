@@ -55,6 +55,10 @@ export class Journal {
   private readonly pending = new PendingWrites();
   private unapplied: JournalRecord[] = [];
   private appliedSeq = 0;
+  /** The newest record the journal holds on disk (committed and flushed): the apply goes no further. */
+  private journaledSeq = 0;
+  /** The journal's write of the newest record, until it is on disk. */
+  private journaling: Promise<void> | null = null;
   private nextSeq = 1;
   private applying: Promise<void> | null = null;
   private applyError: Error | null = null;
@@ -91,6 +95,7 @@ export class Journal {
     this.appliedSeq =
       a === undefined || a.length !== 8 ? 0 : Number(new DataView(a.buffer, a.byteOffset, 8).getBigUint64(0));
     this.nextSeq = this.appliedSeq + 1;
+    this.journaledSeq = this.appliedSeq;
     this.reader = new OverlayKv(this.pending, this.state);
     const journalPath = join(opts.path, "journal");
     if (opts.readOnly && !existsSync(journalPath)) {
@@ -98,13 +103,7 @@ export class Journal {
       this.journal = null;
     } else {
       const sub = { keyEncoding: "binary", encoding: "binary", compression: false } as const;
-      // One flush a record, not two: LMDB still flushes each record's pages before commitRecord returns,
-      // but leaves the meta page (which makes the record the newest) to the next commit's flush or the
-      // OS's. A killed process loses nothing (the page cache has it); a machine crash may undo the last
-      // record, with the environment intact: a restart then resumes one slot earlier, as after a kill
-      // between a block's finality and its settle on the execution thread. In the execution bench the
-      // second flush, queued behind the state B-tree's flushes on the same disk, cost ~4 ms a slot.
-      this.journalRoot = open({ path: journalPath, readOnly: opts.readOnly, maxDbs: 2, noMetaSync: true });
+      this.journalRoot = open({ path: journalPath, readOnly: opts.readOnly, maxDbs: 2 });
       this.journal = this.journalRoot.openDB<Uint8Array, Uint8Array>({ name: "journal", ...sub });
       try {
         this.replayJournal();
@@ -151,6 +150,7 @@ export class Journal {
       this.lastSettled = slot;
       this.hash = new StateHash(hash);
       this.nextSeq = seq + 1;
+      this.journaledSeq = seq;
     }
     if (!this.readOnly) for (const k of stale) void this.journal!.remove(Buffer.from(k));
   }
@@ -166,13 +166,16 @@ export class Journal {
   }
 
   /**
-   * Starts applying every unapplied record to the state B-tree in the background (lmdb's write thread:
-   * the main thread only queues the writes). Writes are absolute and replayed in order, so a batch cut by a
-   * crash is simply applied again from the journal at the next open.
+   * Starts applying the unapplied records the journal holds on disk to the state B-tree in the background
+   * (lmdb's write thread: this thread only queues the writes). Writes are absolute and replayed in order,
+   * so a batch cut by a crash is simply applied again from the journal at the next open.
    */
   private scheduleApply(): void {
-    if (this.applying || this.readOnly || this.unapplied.length === 0) return;
-    const batch = this.unapplied;
+    if (this.applying || this.readOnly) return;
+    let n = 0;
+    while (n < this.unapplied.length && this.unapplied[n]!.seq <= this.journaledSeq) n++;
+    if (n === 0) return;
+    const batch = this.unapplied.slice(0, n);
     const last = batch[batch.length - 1]!;
     const put = (k: Buffer, v: Buffer | null) => {
       if (v === null) void this.state.remove(k);
@@ -203,12 +206,36 @@ export class Journal {
     for (let s = first; s <= seq; s++) void this.journal!.remove(Buffer.from(u64be(s)));
   }
 
-  /** Waits until every settled record is in the state B-tree (the backlog is empty). */
+  /**
+   * Starts the journal's write of a settled record on lmdb's write thread (for the journal environment);
+   * once it is committed and flushed to disk, the record may be applied to the state B-tree.
+   */
+  private writeJournal(seq: number, key: Buffer, value: Buffer): void {
+    const journal = this.journal!;
+    const written = journal.put(key, value).then(() => journal.flushed);
+    const p: Promise<void> = written.then(
+      () => {
+        if (this.journaling === p) this.journaling = null;
+        if (seq > this.journaledSeq) this.journaledSeq = seq;
+        this.scheduleApply();
+      },
+      (e: unknown) => {
+        if (this.journaling === p) this.journaling = null;
+        this.applyError ??= new Error(
+          `writing settled record ${seq} to the journal failed (${e instanceof Error ? e.message : String(e)}); a restart resumes from the last record on disk`,
+        );
+      },
+    );
+    this.journaling = p;
+  }
+
+  /** Waits until every settled record is in the journal and in the state B-tree (the backlog is empty). */
   async drain(): Promise<void> {
-    while (this.unapplied.length > 0 || this.applying) {
-      if (this.applyError) break;
+    while (!this.applyError && (this.unapplied.length > 0 || this.applying || this.journaling)) {
       if (!this.applying) this.scheduleApply();
-      await this.applying;
+      if (this.applying) await this.applying;
+      else if (this.journaling) await this.journaling;
+      else break; // read-only: nothing is applied
     }
     if (this.applyError) {
       throw new FinalStateError(
@@ -220,8 +247,11 @@ export class Journal {
 
   /**
    * Runs one record: `body` writes through a hash-tracking view; then the record (slot, new hash, writes)
-   * is committed to the journal in one durable LMDB transaction. On any error the overlay is rolled back
-   * and nothing is settled.
+   * is settled: reads see it at once, and lmdb's write thread writes it to the journal (one record a
+   * value), flushes it to disk and only then lets it reach the state B-tree. This thread does not wait
+   * for the disk: a kill before the flush loses the newest records, never part of one, and the next open
+   * resumes from the last record on disk (as after a kill between a block's finality and its settle). On
+   * an error in `body` the overlay is rolled back and nothing is settled.
    */
   commitRecord(
     slot: Slot,
@@ -248,7 +278,7 @@ export class Journal {
       const head = new Uint8Array(JOURNAL_HEAD);
       head.set(slot.toKey(), 0);
       head.set(hash.bytes, 9);
-      this.journal.putSync(Buffer.from(u64be(seq)), Buffer.from(concatBytes(head, kv.log.bytes())));
+      this.writeJournal(seq, Buffer.from(u64be(seq)), Buffer.from(concatBytes(head, kv.log.bytes())));
     } catch (e) {
       this.pending.rollback(kv.undo, seq);
       throw e;
@@ -257,7 +287,6 @@ export class Journal {
     this.hash = hash;
     this.lastSettled = slot;
     this.unapplied.push({ seq, slot, hash: hash.bytes.slice(), log: kv.log });
-    this.scheduleApply();
     return { log: kv.log, hash };
   }
 
