@@ -53,7 +53,10 @@ export interface FinalStateReader {
 
 /** What execution needs: the reads, settling the next slot, and the completed cycles. */
 export interface FinalStateController extends FinalStateReader {
-  /** Settles exactly the slot after `lastFinalSlot` in one durable journal record. */
+  /**
+   * Settles exactly the slot after `lastFinalSlot` in one journal record: reads see it on return, the disk
+   * shortly after (`FinalStateAdmin.flushed`); a kill in between loses whole slots, the newest ones.
+   */
   settleSlot(slot: Slot, changes: StateChanges): void;
   /** Called after the commit of each slot that completes a cycle. */
   onCycleCompleted(listener: (info: CycleInfo) => void): void;
@@ -69,6 +72,8 @@ export interface FinalStateAdmin {
   interpolateDowntime(upTo: Slot, onProgress?: (done: number, total: number) => void): Promise<number>;
   /** Records waiting for the background apply, and the keys they hold in memory. */
   readonly backlog: { records: number; pendingKeys: number };
+  /** Waits until every slot settled so far is on disk in the journal (a kill after it loses none). */
+  flushed(): Promise<void>;
   /** Waits until every settled record is in the state B-tree (the backlog is empty). */
   drain(): Promise<void>;
   /** Applies what the journal still holds (unless read-only), then closes both environments. */

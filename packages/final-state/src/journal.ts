@@ -41,7 +41,8 @@ export interface JournalOptions {
 /**
  * Settled records not yet applied to the state B-tree, with the overlay of their writes. Opening reads the
  * applied point from `meta` and replays the journal into the overlay; `commitRecord` settles one record
- * durably and `scheduleApply` moves records to the B-tree in the background.
+ * (its journal write and flush run on lmdb's write thread) and `scheduleApply` moves records the journal
+ * has on disk to the B-tree in the background.
  */
 export class Journal {
   /** Reads of the final state: the pending overlay first, then the state B-tree. */
@@ -227,6 +228,20 @@ export class Journal {
       },
     );
     this.journaling = p;
+  }
+
+  /**
+   * Waits until every record settled so far is on disk in the journal (committed and flushed): a kill after
+   * it loses none of them. Refuses, as {@link drain} does, once a write has failed.
+   */
+  async flushed(): Promise<void> {
+    if (this.journaling) await this.journaling;
+    if (this.applyError) {
+      throw new FinalStateError(
+        "APPLY_FAILED",
+        `the settled slots could not be written: ${this.applyError.message}`,
+      );
+    }
   }
 
   /** Waits until every settled record is in the journal and in the state B-tree (the backlog is empty). */

@@ -115,6 +115,14 @@ export class FinalState implements FinalStateReader, FinalStateController, Final
     return this.journal.backlog;
   }
 
+  /**
+   * Waits until every slot settled so far is on disk (`settleSlot` returns before: reads see the slot at
+   * once, lmdb's write thread writes and flushes it). A kill after it loses none of them.
+   */
+  flushed(): Promise<void> {
+    return this.journal.flushed();
+  }
+
   /** Waits until every settled record is in the state B-tree (the backlog is empty). */
   drain(): Promise<void> {
     return this.journal.drain();
@@ -160,7 +168,8 @@ export class FinalState implements FinalStateReader, FinalStateController, Final
 
   /**
    * Applies the changes of `slot`, which must be the slot right after the last settled one (or any first
-   * slot on an empty state), in one LMDB write transaction with the new change id and hash.
+   * slot on an empty state), as one journal record with the new change id and hash: reads see it on
+   * return; lmdb's write thread writes it to the journal in one transaction and flushes it ({@link flushed}).
    */
   settleSlot(slot: Slot, changes: StateChanges): void {
     const lastSlot = this.journal.lastSlot;
