@@ -6,6 +6,7 @@ import * as http from "node:http";
 import * as https from "node:https";
 import { parentPort, workerData } from "node:worker_threads";
 import { Address, Amount, SecretKey, SignedOperation } from "@massa-ts/models";
+import { batchesDue } from "./batches.js";
 import { classifyRefusal } from "./refusals.js";
 
 export interface SenderInit {
@@ -33,7 +34,6 @@ export type SenderReport =
   | { type: "refused"; count: number; reason: string }
   | { type: "stopped" };
 
-const BATCH = 100;
 const init = workerData as SenderInit;
 const port = parentPort!;
 const keys = init.secretKeys.map((k) => SecretKey.fromString(k));
@@ -185,20 +185,14 @@ while (running) {
   const now = performance.now();
   owed += (rate * (now - last)) / 1000;
   last = now;
-  if (period === 0 || owed < 1) continue;
-  // a full batch, or what is owed after 100 ms: fewer, larger calls cost the node (and this thread) less
-  // per operation than one call every 20 ms, for at most 100 ms more latency
-  if (owed < BATCH && now - lastSent < 100) continue;
-  lastSent = now;
-  // at most four calls in flight: past that the node is the limit, and owing more only queues
-  if (inflight.size >= 4) {
-    owed = Math.min(owed, BATCH * 4);
-    continue;
+  if (period === 0) continue;
+  const due = batchesDue(owed, now - lastSent, inflight.size);
+  owed = due.owedLeft;
+  for (const n of due.sizes) {
+    lastSent = now;
+    const p = send(sign(n)).finally(() => inflight.delete(p));
+    inflight.add(p);
   }
-  const n = Math.min(Math.floor(owed), BATCH);
-  owed -= n;
-  const p = send(sign(n)).finally(() => inflight.delete(p));
-  inflight.add(p);
 }
 await Promise.all(inflight);
 agent.destroy();
