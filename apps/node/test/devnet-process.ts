@@ -29,12 +29,29 @@ export interface DevnetProcess {
   readonly exited: Promise<number | null>;
 }
 
-/** Runs `massa-ts devnet --dir DIR --base-port 0 --t0 T0` and waits for its devnet.json (stdout discarded). */
-export async function spawnDevnet(dir: string, t0 = 1000, deadlineMs = 60_000): Promise<DevnetProcess> {
+/**
+ * Runs `massa-ts devnet --dir DIR --base-port 0 --t0 T0 [--threads N]` and waits for its devnet.json (stdout
+ * discarded).
+ */
+export async function spawnDevnet(
+  dir: string,
+  t0 = 1000,
+  deadlineMs = 60_000,
+  threads?: number,
+): Promise<DevnetProcess> {
   rmSync(join(dir, "devnet.json"), { force: true });
   const child = spawn(
     process.execPath,
-    cliArgs("devnet", "--dir", dir, "--base-port", "0", "--t0", String(t0)),
+    cliArgs(
+      "devnet",
+      "--dir",
+      dir,
+      "--base-port",
+      "0",
+      "--t0",
+      String(t0),
+      ...(threads === undefined ? [] : ["--threads", String(threads)]),
+    ),
     { stdio: ["ignore", "ignore", "pipe"] },
   );
   let err = "";

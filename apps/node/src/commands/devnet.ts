@@ -36,6 +36,11 @@ export interface DevnetOptions {
    * its slots of that cycle and loses its rolls at its end; a restart of a separate process takes seconds.
    */
   periodsPerCycle?: number;
+  /**
+   * Threads (default 4: four blocks a period). A block carries at most 300 000 bytes of operations, about
+   * 2 100 transfers, so a devnet finalizes at most about 2 100 × threads transfers a period.
+   */
+  threads?: number;
   /** Node keys to write into each config's `network.node_key` (default: new ones). */
   nodeKeys?: readonly SecretKey[];
 }
@@ -67,7 +72,11 @@ export function createDevnet(o: DevnetOptions): {
   if (o.nodes < 1 || o.nodes > 32) throw new CliError(`--nodes ${o.nodes}: between 1 and 32`);
   if (o.basePort === 0 && o.nodes > 1 && !o.ports)
     throw new CliError("--base-port 0 (free ports) works for one node only: peers need known ports");
-  if (o.t0 % 4 !== 0) throw new CliError(`--t0 ${o.t0}: must be divisible by the thread count (4)`);
+  const threads = o.threads ?? 4;
+  if (!Number.isInteger(threads) || threads < 1 || threads > 32)
+    throw new CliError(`--threads ${o.threads}: between 1 and 32`);
+  if (o.t0 % threads !== 0)
+    throw new CliError(`--t0 ${o.t0}: must be divisible by the thread count (${threads})`);
   if (o.periodsPerCycle !== undefined && o.periodsPerCycle < 2)
     throw new CliError(`--periods-per-cycle ${o.periodsPerCycle}: at least 2`);
   const genesis = SecretKey.generate();
@@ -113,11 +122,11 @@ export function createDevnet(o: DevnetOptions): {
       "chain_id = 77",
       `genesis_timestamp = ${genesisTimestamp}`,
       `t0 = ${o.t0}`,
-      "thread_count = 4",
+      `thread_count = ${threads}`,
       `periods_per_cycle = ${o.periodsPerCycle ?? 8}`,
       "endorsement_count = 16",
       "# a block is final once its descendants weigh more than this (17 per block): ~1.25 periods",
-      "delta_f0 = 68",
+      `delta_f0 = ${17 * threads}`,
       `minimal_fees = "0"`,
       `initial_ledger = "../initial_ledger.json"`,
       `initial_rolls = "../initial_rolls.json"`,
@@ -165,6 +174,11 @@ export function registerDevnet(program: Command): void {
     )
     .option("--t0 <ms>", "period length in ms (new devnets only)", "1000")
     .option(
+      "--threads <n>",
+      "threads, one block each a period (new devnets only); a block holds about 2 100 transfers",
+      "4",
+    )
+    .option(
       "--periods-per-cycle <n>",
       "periods per cycle (new devnets only); 32 or more if nodes are to be killed and restarted as processes",
       "8",
@@ -175,7 +189,14 @@ export function registerDevnet(program: Command): void {
       process.env.MASSA_TS_DEVNET_BASE_PORT ?? "33035",
     )
     .action(
-      async (opts: { dir: string; nodes: string; t0: string; basePort: string; periodsPerCycle: string }) => {
+      async (opts: {
+        dir: string;
+        nodes: string;
+        t0: string;
+        threads: string;
+        basePort: string;
+        periodsPerCycle: string;
+      }) => {
         const num = (v: string, name: string) => {
           const n = Number(v);
           if (!Number.isInteger(n) || n < 0)
@@ -186,6 +207,7 @@ export function registerDevnet(program: Command): void {
           dir: opts.dir,
           nodes: num(opts.nodes, "nodes"),
           t0: num(opts.t0, "t0"),
+          threads: num(opts.threads, "threads"),
           basePort: num(opts.basePort, "base-port"),
           periodsPerCycle: num(opts.periodsPerCycle, "periods-per-cycle"),
         };
