@@ -80,6 +80,7 @@ console.log(`built ${N} ledger entries (3 keys each) in ${((performance.now() - 
 // 3. settle slots of 5 000 balance changes, one event-loop turn between slots (as in a node)
 const SLOTS = 15;
 const ms: number[] = [];
+const flushMs: number[] = [];
 t = performance.now();
 for (let r = 0; r < SLOTS; r++) {
   const c = new LedgerChanges();
@@ -89,6 +90,9 @@ for (let r = 0; r < SLOTS; r++) {
   const s = performance.now();
   src.settleSlot(Slot.fromIndex(slot++, T), { ledgerChanges: c });
   ms.push(performance.now() - s);
+  // settleSlot returns with the slot visible; lmdb's write thread writes and flushes its journal record
+  await src.flushed();
+  flushMs.push(performance.now() - s);
   await turn();
 }
 const settledAt = performance.now();
@@ -96,7 +100,7 @@ const backlog = src.backlog.records;
 await src.drain();
 const total = (performance.now() - t) / 1000;
 console.log(
-  `settle: 5000 balance changes on ${N} entries: median ${median(ms).toFixed(1)} ms, max ${Math.max(...ms).toFixed(1)} ms (target ≤ 50 ms; durable in the journal on return)`,
+  `settle: 5000 balance changes on ${N} entries: on disk (settleSlot, then its journal record flushed) median ${median(flushMs).toFixed(1)} ms, max ${Math.max(...flushMs).toFixed(1)} ms (target ≤ 50 ms); the call alone median ${median(ms).toFixed(1)} ms`,
 );
 console.log(
   `  background apply to the B-tree: ${backlog} of ${SLOTS} slots still queued after the last settle, drained ${(performance.now() - settledAt).toFixed(0)} ms later; sustained ${((SLOTS * 5000) / total).toFixed(0)} changes/s, ${(SLOTS / total).toFixed(1)} slots/s`,
