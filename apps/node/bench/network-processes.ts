@@ -3,6 +3,9 @@
  * box; `massa-ts load`'s engine offers transfers to node-0 (fixed rate, or `max` to find the highest it
  * sustains), then every final slot two nodes both hold must have the same final state hash (the load's own
  * finality is read on node-0). Beside the yardstick (one core's crypto.verify) measured in the same run.
+ * Also each node's CPU (`process_cpu_seconds_total` from its /metrics) idle for 10 s before the load and
+ * during it, and this process's (the generator's) during it: in cores, and in microseconds a final transfer
+ * beyond the idle cost, what bounds the rate on a machine whose cores they share.
  * Run: pnpm --filter @massa-ts/node bench:network-processes [tps|max] [seconds]   (default max 60)
  * Ends with `network: tx_per_s=N p50_ms=N p99_ms=N verify_per_s=N`; writes bench-results/network.json.
  */
@@ -26,7 +29,21 @@ try {
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline && (await finalHashes(n0!.publicApi).catch(() => new Map())).size === 0)
     await new Promise((r) => setTimeout(r, 500));
+  const cpuOf = async (n: { privateApi: string }) => {
+    const m = await (await fetch(`${n.privateApi}/metrics`)).text();
+    return Number(/^process_cpu_seconds_total (\S+)$/m.exec(m)?.[1]);
+  };
+  const cpus = () => Promise.all(cluster.nodes.map(cpuOf));
+  const IDLE_S = 10;
+  const idle0 = await cpus();
+  const idleT0 = performance.now();
+  await new Promise((r) => setTimeout(r, IDLE_S * 1000));
+  const idle1 = await cpus();
+  const idleCores = idle1.map((c, i) => (c - idle0[i]!) / ((performance.now() - idleT0) / 1000));
   const before = verifyRate(1000);
+  const load0 = await cpus();
+  const gen0 = process.cpuUsage();
+  const loadT0 = performance.now();
   const r = await runLoad({
     rpc: n0!.publicApi,
     accounts: cluster.accounts,
@@ -35,6 +52,9 @@ try {
     threads: 1,
     log,
   });
+  const loadS = (performance.now() - loadT0) / 1000;
+  const gen = process.cpuUsage(gen0);
+  const load1 = await cpus();
   const after = verifyRate(1000);
   const verify = Math.round((before + after) / 2);
   // agreement: every final slot two nodes both hold has the same hash
@@ -54,7 +74,25 @@ try {
   log(
     `yardstick: crypto.verify ${before}/s before, ${after}/s after; final ${(r.txPerS / verify).toFixed(3)}× the yardstick`,
   );
-  writeResult("network", verify, { final_tx_per_s: r.txPerS });
+  // µs a final transfer beyond each node's idle cost, over the whole load (the max search included)
+  const finals = r.final;
+  const us = (x: number) => Math.round(x * 1e6);
+  const perNode = load1.map((c, i) => us((c - load0[i]! - idleCores[i]! * loadS) / finals));
+  const genUs = us((gen.user + gen.system) / 1e6 / finals);
+  const sigUs = 1e6 / verify;
+  const total = perNode.reduce((a, b) => a + b, 0) + genUs;
+  log(
+    `CPU idle: ${idleCores.map((c) => c.toFixed(3)).join(", ")} cores (node-0..3; ${idleCores.reduce((a, b) => a + b, 0).toFixed(2)} of the machine's before any transfer)`,
+  );
+  log(
+    `CPU a final transfer beyond idle: nodes ${perNode.join(", ")} µs, the generator ${genUs} µs; ${total} µs in all = ${(total / sigUs).toFixed(1)} signatures (${sigUs.toFixed(0)} µs each)`,
+  );
+  writeResult(
+    "network",
+    verify,
+    { final_tx_per_s: r.txPerS },
+    { idle_cores: idleCores, node_us_per_tx: perNode, generator_us_per_tx: genUs },
+  );
   console.log(`network: tx_per_s=${r.txPerS} p50_ms=${r.p50Ms} p99_ms=${r.p99Ms} verify_per_s=${verify}`);
   // a node other than the one loaded reports its status (it kept up)
   await rpc(cluster.nodes[3]!.publicApi, "get_status", [{}]);
