@@ -60,6 +60,14 @@ export class Journal {
   private journaledSeq = 0;
   /** The journal's write of the newest record, until it is on disk. */
   private journaling: Promise<void> | null = null;
+  /** Records on disk whose earlier records are not all on disk yet: the apply waits for a whole prefix. */
+  private readonly journaledAhead = new Set<number>();
+  /**
+   * Resolves once a write has failed (`applyError` set). Waits race it: the flush of a failed journal
+   * transaction never resolves, and a write chained to it would wait forever.
+   */
+  private readonly failed: Promise<void>;
+  private signalFailure: () => void = () => {};
   private nextSeq = 1;
   private applying: Promise<void> | null = null;
   private applyError: Error | null = null;
@@ -76,6 +84,9 @@ export class Journal {
     this.meta = opts.meta;
     this.readOnly = opts.readOnly;
     this.maxBacklog = opts.maxBacklog;
+    this.failed = new Promise((resolve) => {
+      this.signalFailure = resolve;
+    });
     const h = this.meta.getBinary(META_HASH);
     if (h !== undefined && h.length !== STATE_HASH_SIZE) {
       this.root.close();
@@ -129,14 +140,18 @@ export class Journal {
   /**
    * Loads the journal records the state B-tree does not have yet into the pending overlay (in order), and
    * drops the ones it has (left behind when the process stopped between an apply and the journal trim).
+   * Records after a missing one are dropped too: each builds on the one before (its hash does), and a
+   * record is missing only when its write failed while a later one's succeeded.
    */
   private replayJournal(): void {
     const stale: Uint8Array[] = [];
+    let gap = false;
     for (const { key, value } of this.journal!.getRange({})) {
       const k = new Uint8Array(key as Uint8Array);
       if (k.length !== 8) throw new RangeError(`journal key ${toHex(k)} is not 8 bytes`);
       const seq = Number(new DataView(k.buffer, k.byteOffset, 8).getBigUint64(0));
-      if (seq <= this.appliedSeq) {
+      if (seq <= this.appliedSeq || gap || seq !== this.nextSeq) {
+        gap ||= seq > this.appliedSeq;
         stale.push(k);
         continue;
       }
@@ -153,7 +168,23 @@ export class Journal {
       this.nextSeq = seq + 1;
       this.journaledSeq = seq;
     }
-    if (!this.readOnly) for (const k of stale) void this.journal!.remove(Buffer.from(k));
+    if (!this.readOnly) for (const k of stale) this.trim(Buffer.from(k));
+  }
+
+  /** Removes a journal record the state no longer needs; a failed removal stops further writes. */
+  private trim(key: Buffer): void {
+    this.journal!.remove(key).catch((e: unknown) =>
+      this.fail(
+        `trimming the journal failed: ${e instanceof Error ? e.message : String(e)}; restart to retry`,
+      ),
+    );
+  }
+
+  /** Records the first failure: every later settle, flush and drain refuses with its message. */
+  private fail(message: string): void {
+    if (this.applyError) return;
+    this.applyError = new Error(message);
+    this.signalFailure();
   }
 
   /** Starts applying the records replayed at open, if any (once the rest of the open has succeeded). */
@@ -172,7 +203,7 @@ export class Journal {
    * so a batch cut by a crash is simply applied again from the journal at the next open.
    */
   private scheduleApply(): void {
-    if (this.applying || this.readOnly) return;
+    if (this.applying || this.readOnly || this.applyError) return;
     let n = 0;
     while (n < this.unapplied.length && this.unapplied[n]!.seq <= this.journaledSeq) n++;
     if (n === 0) return;
@@ -186,15 +217,23 @@ export class Journal {
     void this.meta.put(Buffer.from(META_CHANGE_ID), Buffer.from(last.slot.toKey()));
     void this.meta.put(Buffer.from(META_HASH), Buffer.from(last.hash));
     const done = this.meta.put(Buffer.from(META_APPLIED), Buffer.from(u64be(last.seq)));
+    const failed = (e: unknown) =>
+      this.fail(
+        `applying settled slots to the state failed: ${e instanceof Error ? e.message : String(e)}; the journal keeps them, restart to retry`,
+      );
     this.applying = done.then(
       () => {
         this.applying = null;
-        this.markApplied(last.seq);
-        this.scheduleApply();
+        try {
+          this.markApplied(last.seq);
+          this.scheduleApply();
+        } catch (e) {
+          failed(e);
+        }
       },
       (e: unknown) => {
         this.applying = null;
-        this.applyError = e instanceof Error ? e : new Error(String(e));
+        failed(e);
       },
     );
   }
@@ -204,7 +243,7 @@ export class Journal {
     this.appliedSeq = seq;
     this.unapplied = this.unapplied.filter((r) => r.seq > seq);
     this.pending.prune(seq);
-    for (let s = first; s <= seq; s++) void this.journal!.remove(Buffer.from(u64be(s)));
+    for (let s = first; s <= seq; s++) this.trim(Buffer.from(u64be(s)));
   }
 
   /**
@@ -214,17 +253,25 @@ export class Journal {
   private writeJournal(seq: number, key: Buffer, value: Buffer): void {
     const journal = this.journal!;
     const written = journal.put(key, value).then(() => journal.flushed);
+    const failed = (e: unknown) =>
+      this.fail(
+        `writing settled record ${seq} to the journal failed (${e instanceof Error ? e.message : String(e)}); a restart resumes from the last record on disk`,
+      );
     const p: Promise<void> = written.then(
       () => {
         if (this.journaling === p) this.journaling = null;
-        if (seq > this.journaledSeq) this.journaledSeq = seq;
-        this.scheduleApply();
+        // the apply takes only a whole prefix: never a record after one whose write failed
+        this.journaledAhead.add(seq);
+        while (this.journaledAhead.delete(this.journaledSeq + 1)) this.journaledSeq++;
+        try {
+          this.scheduleApply();
+        } catch (e) {
+          failed(e);
+        }
       },
       (e: unknown) => {
         if (this.journaling === p) this.journaling = null;
-        this.applyError ??= new Error(
-          `writing settled record ${seq} to the journal failed (${e instanceof Error ? e.message : String(e)}); a restart resumes from the last record on disk`,
-        );
+        failed(e);
       },
     );
     this.journaling = p;
@@ -235,12 +282,9 @@ export class Journal {
    * it loses none of them. Refuses, as {@link drain} does, once a write has failed.
    */
   async flushed(): Promise<void> {
-    if (this.journaling) await this.journaling;
+    if (this.journaling) await Promise.race([this.journaling, this.failed]);
     if (this.applyError) {
-      throw new FinalStateError(
-        "APPLY_FAILED",
-        `the settled slots could not be written: ${this.applyError.message}`,
-      );
+      throw new FinalStateError("APPLY_FAILED", this.applyError.message);
     }
   }
 
@@ -248,15 +292,14 @@ export class Journal {
   async drain(): Promise<void> {
     while (!this.applyError && (this.unapplied.length > 0 || this.applying || this.journaling)) {
       if (!this.applying) this.scheduleApply();
-      if (this.applying) await this.applying;
-      else if (this.journaling) await this.journaling;
+      if (this.applying) await Promise.race([this.applying, this.failed]);
+      else if (this.journaling) await Promise.race([this.journaling, this.failed]);
       else break; // read-only: nothing is applied
     }
     if (this.applyError) {
-      throw new FinalStateError(
-        "APPLY_FAILED",
-        `applying settled slots to the state failed: ${this.applyError.message}; the journal keeps them, restart to retry`,
-      );
+      // an apply already queued ends before the caller closes the environments (its commit settles it)
+      if (this.applying) await this.applying;
+      throw new FinalStateError("APPLY_FAILED", this.applyError.message);
     }
   }
 

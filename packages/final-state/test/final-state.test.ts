@@ -4,8 +4,9 @@ import { join } from "node:path";
 import { entryHash, FinalState, FinalStateError, loadStateHasher, StateHash } from "@massa-ts/final-state";
 import { entryHashReference } from "@massa-ts/final-state/testing";
 import { LedgerChanges } from "@massa-ts/ledger";
-import { Address, Amount, OperationId, Slot, toHex } from "@massa-ts/models";
+import { Address, Amount, OperationId, Slot, toHex, u64be } from "@massa-ts/models";
 import fc from "fast-check";
+import { open } from "lmdb";
 import { afterAll, describe, expect, it, vi } from "vitest";
 
 const dir = mkdtempSync(join(tmpdir(), "massa-ts-final-state-"));
@@ -254,6 +255,40 @@ describe("journal and background apply", () => {
     settleRange(replay, 0, 12);
     expect(toHex(again.stateHash.bytes)).toBe(toHex(replay.stateHash.bytes));
     await Promise.all([again.close(), replay.close()]);
+  });
+
+  it("records after a missing one are dropped at open: each builds on the one before", async () => {
+    const path = fresh();
+    const fs = await FinalState.open({ path, chainId: 77n, threadCount: T });
+    settleRange(fs, 0, 4);
+    await fs.flushed();
+    const hashAt3 = toHex(fs.stateHash.bytes);
+    await fs.close(); // drained: records 1..4 applied and trimmed
+    // A journal whose record 5 was lost (its write failed) while 6 and 7 were written: written by hand.
+    const jr = open({ path: join(path, "journal"), maxDbs: 2 });
+    const j = jr.openDB<Uint8Array, Uint8Array>({
+      name: "journal",
+      keyEncoding: "binary",
+      encoding: "binary",
+    });
+    for (const seq of [6, 7]) {
+      const value = new Uint8Array(9 + 512);
+      value.set(Slot.fromIndex(seq - 1, T).toKey());
+      await j.put(Buffer.from(u64be(seq)), Buffer.from(value));
+    }
+    await jr.close();
+    const again = await FinalState.open({ path, chainId: 77n, threadCount: T });
+    expect(again.lastFinalSlot?.index(T)).toBe(3);
+    expect(again.backlog.records).toBe(0);
+    expect(toHex(again.stateHash.bytes)).toBe(hashAt3);
+    settleRange(again, 4, 5); // settling goes on from slot 4, as record 5
+    await again.close();
+    const check = open({ path: join(path, "journal"), maxDbs: 2 });
+    const left = [
+      ...check.openDB({ name: "journal", keyEncoding: "binary", encoding: "binary" }).getKeys({}),
+    ];
+    expect(left).toEqual([]); // the dropped records were removed, the new one applied and trimmed
+    await check.close();
   });
 
   it("a record that fails half-way rolls the overlay back: reads and hash as before", async () => {
