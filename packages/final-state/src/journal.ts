@@ -283,9 +283,12 @@ export class Journal {
    */
   async flushed(): Promise<void> {
     if (this.journaling) await Promise.race([this.journaling, this.failed]);
-    if (this.applyError) {
-      throw new FinalStateError("APPLY_FAILED", this.applyError.message);
-    }
+    this.refuseIfFailed();
+  }
+
+  /** Throws the first failure recorded (a write, an apply or a trim), if any. */
+  private refuseIfFailed(): void {
+    if (this.applyError) throw new FinalStateError("APPLY_FAILED", this.applyError.message);
   }
 
   /** Waits until every settled record is in the journal and in the state B-tree (the backlog is empty). */
@@ -299,7 +302,7 @@ export class Journal {
     if (this.applyError) {
       // an apply already queued ends before the caller closes the environments (its commit settles it)
       if (this.applying) await this.applying;
-      throw new FinalStateError("APPLY_FAILED", this.applyError.message);
+      this.refuseIfFailed();
     }
   }
 
