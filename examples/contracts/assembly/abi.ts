@@ -3,7 +3,6 @@
 // our memory, the test computes what Massa's rules give).
 import { Args, stringToBytes } from "@massalabs/as-types";
 import {
-  Address,
   balance,
   balanceOf,
   Context,

@@ -17,8 +17,8 @@ export function writeLoop(_: StaticArray<u8>): void {
 /** Reads one storage entry until the gas runs out. */
 export function readLoop(_: StaticArray<u8>): void {
   Storage.set("k", "value");
-  let n: i32 = 0;
-  while (true) n += Storage.get("k").length;
+  let _n: i32 = 0;
+  while (true) _n += Storage.get("k").length;
 }
 
 /** Pure computation until the gas runs out. */

@@ -27,6 +27,7 @@ export function slash(ctx: SlotContext, a: Address): Amount {
     if (due === 0n) break;
     const s = slots.get(k)!;
     const current = v.credit(s, a).nano;
+    // biome-ignore lint/complexity/useMathMinMax: bigints (Math.min takes numbers)
     const take = current < due ? current : due;
     if (take === 0n) continue;
     layer.credits.set(k, [s, a, Amount.fromNano(current - take)]);

@@ -70,7 +70,7 @@ export class BootstrapStream {
       const merged = new Map<string, Uint8Array | null>();
       for (const h of this.changeHistory) {
         if (Slot.compare(h.slot, cursor.slot) <= 0) continue;
-        for (const [k, v] of h.writes.records()) merged.set(toHex(k), v && v.slice());
+        for (const [k, v] of h.writes.records()) merged.set(toHex(k), v === null ? null : v.slice());
       }
       const bound = cursor.finished ? undefined : cursor.lastKey ? toHex(cursor.lastKey) : "";
       for (const [k, v] of [...merged].sort(([a], [b]) => (a < b ? -1 : 1))) {

@@ -20,7 +20,6 @@ const IV = [
   0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
 ] as const;
 const MSG_PERMUTATION = [2, 6, 3, 10, 7, 0, 4, 13, 1, 11, 12, 5, 9, 14, 15, 8] as const;
-const CHUNK_START = 1;
 const CHUNK_END = 2;
 const ROOT = 8;
 /** Largest input hashed by the kernel: one chunk. */
@@ -119,7 +118,7 @@ const chainBlocks: number[] = [
   WasmType.void,
   ...[...get(L_BLK), ...i32(1), add, ...get(L_NBLOCKS), Op.i32_ge_u, Op.br_if, 1],
   ...loadMessage,
-  ...[...get(L_BLK), Op.i32_eqz, ...set(L_FLAGS)], // CHUNK_START on the first block
+  ...[...get(L_BLK), Op.i32_eqz, ...set(L_FLAGS)], // CHUNK_START (1) on the first block: i32.eqz of its index
   ...compress(i32(0)),
   ...Array.from({ length: 8 }, (_, i) => [...get(V(i)), ...get(V(8 + i)), xor, ...set(CV(i))]).flat(),
   ...[...get(L_BLK), ...i32(1), add, ...set(L_BLK)],

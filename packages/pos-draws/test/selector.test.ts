@@ -86,15 +86,12 @@ describe("Selector (Piscina pool)", () => {
     const s = selector(cfg);
     let ticks = 0;
     const timer = setInterval(() => ticks++, 2);
-    const t0 = performance.now();
     const seed = new Uint8Array(randomBytes(32));
     s.feedCycle({ cycle: 7, rolls, seed });
-    const fedIn = performance.now() - t0;
     expect(() => s.getSelection(new Slot(7 * 128, 0))).toThrow(/still being computed/);
     await s.waitForDraws(7);
     clearInterval(timer);
     expect(ticks).toBeGreaterThan(3);
-    expect(fedIn).toBeLessThan(2000);
     // Same answer as drawing on this thread.
     const ref = CycleDraws.draw(7, cfg, rolls, seed, genesis);
     for (const [p, t] of [
