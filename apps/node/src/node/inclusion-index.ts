@@ -1,5 +1,5 @@
 // Which block includes which operation, as far as this node knows (for get_operations' in_blocks).
-import { type BlockId, BoundedMap, type OperationId, type SignedOperation } from "@massa-ts/models";
+import { type BlockId, BoundedMap, fromHex, OperationId, type SignedOperation } from "@massa-ts/models";
 
 /** Positions in a block a reference can hold (Massa's blocks hold at most 5 000 operations). */
 const POSITIONS = 2 ** 21;
@@ -19,7 +19,10 @@ export class InclusionIndex {
    */
   private readonly blockIds: BoundedMap<number, string>;
   private nextRecord = 0;
-  /** Sender address key → ids (text) of its included operations: the last 100 000 over all senders. */
+  /**
+   * Sender address key → keys (hex) of its included operations: the last 100 000 over all senders. The text
+   * form is printed only when asked for (a relayed operation's id has none yet, and base58 is costly).
+   */
   private readonly bySender: SenderIndex;
 
   /** `max`: operations indexed, ids by sender kept, blocks remembered (each at most). */
@@ -40,7 +43,7 @@ export class InclusionIndex {
       const ref = record * POSITIONS + position;
       const cur = this.blocks.get(op.id.key);
       if (cur === undefined) {
-        this.bySender.add(op.creatorAddress.key, op.id.toString());
+        this.bySender.add(op.creatorAddress.key, op.id.key);
         this.blocks.set(op.id.key, ref);
         continue;
       }
@@ -55,7 +58,7 @@ export class InclusionIndex {
 
   /** Ids of the included operations `sender` created (the last 1 000 this node saw), oldest first. */
   sentBy(sender: { key: string }): readonly string[] {
-    return this.bySender.last(sender.key, 1000);
+    return this.bySender.last(sender.key, 1000).map((k) => new OperationId(fromHex(k)).toString());
   }
 
   /** Blocks in which an operation was included (by this node's knowledge). */
