@@ -20,7 +20,10 @@ export interface OneNode {
   readonly config: NodeConfig;
   readonly running: RunningNode;
   readonly node: MassaNode;
-  /** A raw peer connected to the node, named (its node key derives from the name). */
+  /**
+   * A raw peer connected to the node, named (its node key derives from the name). It asks for every
+   * operation announced to it, so the node's relayed operations reach `onMessage` as `operations`.
+   */
   peer(name: string, onMessage?: (m: Message) => void, opts?: Partial<NetworkOptions>): Network;
   /** Stops the peers and the node, removes the directory. */
   stop(): Promise<void>;
@@ -63,7 +66,11 @@ export async function startOneNode(
           threadCount: config.thread_count,
           endorsementCount: config.endorsement_count,
         },
-        ...(onMessage ? { onMessage: (_p, m) => onMessage(m) } : {}),
+        onMessage: (p, m) => {
+          // as a node does, it asks for the operations announced to it (they then arrive as `operations`)
+          if (m.type === "opAnnounce") p.send({ type: "askOperations", ids: m.ids });
+          onMessage?.(m);
+        },
         ...opts,
       });
       nets.push(n);

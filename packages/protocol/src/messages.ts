@@ -16,7 +16,7 @@ import {
 } from "@massa-ts/models";
 
 /** Wire protocol version; peers with another one are refused at the handshake. */
-export const PROTOCOL_VERSION = 5;
+export const PROTOCOL_VERSION = 6;
 
 /** Most items in one list message (operations, endorsements). */
 export const MAX_LIST_ITEMS = 5000;
@@ -84,7 +84,14 @@ export type Message =
   /** An announced block's operation ids, in block order (after its `header`): fetch only what you lack. */
   | { type: "blockOpIds"; blockId: BlockId; ids: OperationId[] }
   /** The operations of a block this node lacks; answered with a (partial) `blockOps`. */
-  | { type: "askOps"; blockId: BlockId; ids: OperationId[] };
+  | { type: "askOps"; blockId: BlockId; ids: OperationId[] }
+  /**
+   * Operations the sender holds in its pool (ids only): a peer asks for those it lacks with
+   * `askOperations`, so an operation's bytes cross each link at most once instead of once from every peer.
+   */
+  | { type: "opAnnounce"; ids: OperationId[] }
+  /** Announced operations this node lacks; answered with `operations` (those the sender still holds). */
+  | { type: "askOperations"; ids: OperationId[] };
 
 const TYPES = [
   "hello",
@@ -102,6 +109,8 @@ const TYPES = [
   "graph",
   "blockOpIds",
   "askOps",
+  "opAnnounce",
+  "askOperations",
 ] as const;
 
 /** Longest key or value in a bootstrap part (a datastore value is at most 10 MB; parts stay far below). */
@@ -197,6 +206,11 @@ export function encodeMessage(m: Message): Uint8Array {
     case "blockOpIds":
     case "askOps":
       m.blockId.serialize(w);
+      w.varint(m.ids.length);
+      for (const id of m.ids) id.serialize(w);
+      break;
+    case "opAnnounce":
+    case "askOperations":
       w.varint(m.ids.length);
       for (const id of m.ids) id.serialize(w);
       break;
@@ -368,6 +382,12 @@ export function decodeMessage(
       const n = r.readVarintNumber(`${t}.ids.count`, MAX_LIST_ITEMS);
       const ids = Array.from({ length: n }, (_, i) => OperationId.deserialize(r, `${t}.ids[${i}]`));
       m = { type: t, blockId, ids };
+      break;
+    }
+    case "opAnnounce":
+    case "askOperations": {
+      const n = r.readVarintNumber(`${t}.ids.count`, MAX_LIST_ITEMS);
+      m = { type: t, ids: Array.from({ length: n }, (_, i) => OperationId.deserialize(r, `${t}.ids[${i}]`)) };
       break;
     }
     case "graph": {

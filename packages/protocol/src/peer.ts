@@ -45,6 +45,11 @@ export class Peer {
   private resumeTimer: NodeJS.Timeout | undefined;
   private throttledCount = 0;
 
+  /** True once the connection is closed (nothing more is sent or received). */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   constructor(
     private readonly net: Network,
     readonly socket: Socket,

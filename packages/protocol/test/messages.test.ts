@@ -27,6 +27,27 @@ describe("messages", () => {
     }
   });
 
+  it("opAnnounce and askOperations: type byte, varint count, each id as version 0 and its 32-byte hash", () => {
+    for (const [type, typeByte] of [
+      ["opAnnounce", 15],
+      ["askOperations", 16],
+    ] as const) {
+      const ids = ops.map((o) => o.id);
+      const bytes = encodeMessage({ type, ids });
+      // worked by hand: 1 type byte, count 3 (one varint byte), 3 × (0x00 ‖ hash)
+      const want = [typeByte, 3, ...ids.flatMap((id) => [0, ...id.hash])];
+      expect([...bytes]).toEqual(want);
+      const back = decodeMessage(bytes, 77n) as Extract<Message, { type: typeof type }>;
+      expect(back.type).toBe(type);
+      expect(back.ids.map((i) => i.toString())).toEqual(ids.map((i) => i.toString()));
+      // more ids than a list may hold (5 000): refused before any is read
+      expect(() => decodeMessage(Uint8Array.of(typeByte, 0x89, 0x27), 77n)).toThrow(/ids\.count/);
+      expect(() => decodeMessage(bytes.subarray(0, bytes.length - 1), 77n)).toThrow(
+        new RegExp(`${type}\\.ids\\[2\\]`),
+      );
+    }
+  });
+
   it("bootstrapPart carries the server's record total", () => {
     const m: Message = {
       type: "bootstrapPart",

@@ -347,6 +347,7 @@ export class MassaNode {
     s.judgements.settle();
     s.factory.endorseNext(slot);
     s.endorsements.drop(slot);
+    s.relay.retryAsks();
     if (slot.thread === 0) {
       // nothing execution has not settled leaves the graph or the disk (it may lag behind finality)
       const settled = this.execution.finalSlot.period;

@@ -28,6 +28,12 @@ export function dispatch(h: PeerHandlers, peer: Peer, m: Message): void {
     case "operations":
       h.relay.onOperations(peer, m.operations);
       return;
+    case "opAnnounce":
+      h.relay.onAnnounce(peer, m.ids);
+      return;
+    case "askOperations":
+      h.relay.onAskOperations(peer, m.ids);
+      return;
     case "endorsements":
       h.relay.onEndorsements(peer, m.endorsements);
       return;

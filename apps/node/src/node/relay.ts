@@ -1,13 +1,23 @@
 // Gossip of operations and endorsements: what was seen, per-peer budgets, signature checks in the worker
-// pool, pooling, and relaying what is new to the other peers.
+// pool, pooling, and relaying what is new to the other peers. Operations travel as Massa's do: announced by
+// id to the peers not known to hold them, fetched by the peers that lack them (one body per link, not one
+// from every peer); endorsements are pushed whole (a few a slot).
 import {
   type Address,
+  BoundedMap,
   BoundedSet,
   bytesEqual,
+  type OperationId,
   type SignedEndorsement,
   type SignedOperation,
 } from "@massa-ts/models";
-import { type Network, operationBatches, type Peer, type SignatureVerifier } from "@massa-ts/protocol";
+import {
+  MAX_LIST_ITEMS,
+  type Network,
+  operationBatches,
+  type Peer,
+  type SignatureVerifier,
+} from "@massa-ts/protocol";
 import type { Logger } from "pino";
 import type { Clock } from "./clock.js";
 import type { EndorsementPool } from "./endorsement-pool.js";
@@ -29,6 +39,23 @@ export interface RelayDeps {
   stopped(): boolean;
 }
 
+/** An announced operation asked of a peer: when, of whom, and who else announced it (to ask next). */
+interface Ask {
+  readonly id: OperationId;
+  at: number;
+  from: Peer;
+  readonly others: Peer[];
+}
+
+/** Operation ids remembered per peer as held by it (announced, sent or asked by it, or announced to it). */
+const KNOWN_PER_PEER = 50_000;
+/** Operations asked and not arrived yet, at most (the oldest forgotten first). */
+const MAX_ASKED = 100_000;
+/** An asked operation not received within this is asked of the next peer that announced it. */
+export const ASK_TIMEOUT_MS = 1000;
+/** Other announcers remembered per asked operation. */
+const MAX_ANNOUNCERS = 3;
+
 export class Relay {
   /**
    * Ids seen, nothing is relayed twice: operations by their id's key (the operation's own string, no copy
@@ -42,8 +69,18 @@ export class Relay {
   private readonly verifying = new Map<string, Uint8Array>();
   /** Per-peer budget (token bucket). */
   private readonly budget = new WeakMap<Peer, { tokens: number; at: number }>();
+  /** Per-peer budget for the ids it announces (the same rate; an id costs no check, only a question). */
+  private readonly announceBudget = new WeakMap<Peer, { tokens: number; at: number }>();
+  /** Per-peer budget for the operations it asks of us (the same rate: each answer is bytes we send). */
+  private readonly answerBudget = new WeakMap<Peer, { tokens: number; at: number }>();
+  /** Operation id keys each peer is known to hold: nothing is announced to a peer that has it. */
+  private readonly known = new WeakMap<Peer, BoundedSet<string>>();
+  /** Operations asked of a peer and not arrived yet (id key → the ask), oldest first. */
+  private readonly asked = new BoundedMap<string, Ask>(MAX_ASKED);
   /** Items dropped because the verifier was saturated, logged at most once per second. */
   private readonly dropped = { operations: 0, endorsements: 0, loggedAt: 0 };
+  /** Announcement and fetch counters (for the metrics and the tests). */
+  readonly gossip = { announced: 0, asked: 0, answered: 0, reasked: 0 };
 
   constructor(private readonly d: RelayDeps) {}
 
@@ -62,7 +99,9 @@ export class Relay {
    * for volume: an honest relayer passing on a flood it received is no attacker).
    */
   onOperations(peer: Peer, all: readonly SignedOperation[]): void {
-    const ops = this.withinBudget(peer, "operations", all);
+    const known = this.knownBy(peer);
+    for (const op of all) known.add(op.id.key);
+    const ops = this.withinBudget(this.budget, peer, "operations", all);
     // not seen, and not the very bytes already being verified (a copy with another signature is checked)
     const todo = ops.filter((op) => {
       if (this.seen.has(op.id.key)) return false;
@@ -81,16 +120,115 @@ export class Relay {
 
   /** A peer's `endorsements` message: the same budget as operations (each costs a signature check). */
   onEndorsements(peer: Peer, all: readonly SignedEndorsement[]): void {
-    const es = this.withinBudget(peer, "endorsements", all);
+    const es = this.withinBudget(this.budget, peer, "endorsements", all);
     const todo = es.filter((e) => !this.seenChain.has(`e${e.id.key}`));
     if (todo.length > 0) void this.verifyAndPoolEndorsements(peer, todo);
   }
 
-  /** Operations accepted by the API go to the peers too. */
+  /** Operations accepted by the API are announced to the peers too. */
   broadcastOperations(ops: readonly SignedOperation[]): void {
     for (const op of ops) this.firstSeenOperation(op);
-    for (const batch of operationBatches(ops))
-      this.d.network()?.broadcast({ type: "operations", operations: batch });
+    this.announce(ops);
+  }
+
+  /**
+   * A peer's `opAnnounce`: it holds these. Those this node has not seen, is not checking and has not asked
+   * of anyone are asked of it now; one already asked of another peer notes this one to ask next if the
+   * first does not answer in time. Beyond the peer's budget the rest is ignored (an id is only a hint).
+   */
+  onAnnounce(peer: Peer, all: readonly OperationId[]): void {
+    const ids = this.withinBudget(this.announceBudget, peer, "operations", all, false);
+    const known = this.knownBy(peer);
+    const now = this.d.clock.now();
+    const want: OperationId[] = [];
+    for (const id of ids) {
+      const key = id.key;
+      known.add(key);
+      if (this.seen.has(key) || this.verifying.has(key)) continue;
+      const ask = this.asked.get(key);
+      if (ask === undefined) {
+        this.asked.set(key, { id, at: now, from: peer, others: [] });
+        want.push(id);
+      } else if (ask.from !== peer && ask.others.length < MAX_ANNOUNCERS && !ask.others.includes(peer)) {
+        ask.others.push(peer);
+      }
+    }
+    if (want.length === 0) return;
+    this.gossip.asked += want.length;
+    peer.send({ type: "askOperations", ids: want });
+  }
+
+  /**
+   * A peer's `askOperations`: the operations of those ids this node holds in its pool, sent to it in
+   * `operations` messages (each within a frame). Beyond the peer's budget the rest is not answered.
+   */
+  onAskOperations(peer: Peer, all: readonly OperationId[]): void {
+    const ids = this.withinBudget(this.answerBudget, peer, "operations", all, false);
+    const known = this.knownBy(peer);
+    const found: SignedOperation[] = [];
+    for (const id of ids) {
+      known.add(id.key);
+      const op = this.d.pool.get(id);
+      if (op) found.push(op);
+    }
+    this.gossip.answered += found.length;
+    for (const batch of operationBatches(found)) peer.send({ type: "operations", operations: batch });
+  }
+
+  /**
+   * Asks again, of the next peer that announced it, every operation asked more than {@link ASK_TIMEOUT_MS}
+   * ago and still not received (its first announcer may have dropped it, or lied); an operation nobody else
+   * announced is forgotten (a block that includes it brings it). Called on every slot tick.
+   */
+  retryAsks(): void {
+    const now = this.d.clock.now();
+    const expired: Ask[] = [];
+    for (const ask of this.asked.values()) {
+      if (now - ask.at < ASK_TIMEOUT_MS) break; // oldest first: the rest are younger
+      expired.push(ask);
+    }
+    const byPeer = new Map<Peer, OperationId[]>();
+    for (const ask of expired) {
+      const key = ask.id.key;
+      this.asked.delete(key);
+      if (this.seen.has(key) || this.verifying.has(key)) continue;
+      let next = ask.others.shift();
+      while (next?.isClosed) next = ask.others.shift();
+      if (next === undefined) continue;
+      ask.from = next;
+      ask.at = now;
+      this.asked.set(key, ask);
+      const list = byPeer.get(next);
+      if (list) list.push(ask.id);
+      else byPeer.set(next, [ask.id]);
+    }
+    for (const [peer, ids] of byPeer) {
+      this.gossip.reasked += ids.length;
+      for (let i = 0; i < ids.length; i += MAX_LIST_ITEMS)
+        peer.send({ type: "askOperations", ids: ids.slice(i, i + MAX_LIST_ITEMS) });
+    }
+  }
+
+  /** Announces operations (their ids) to every peer not known to hold them, but `except`. */
+  private announce(ops: readonly SignedOperation[], except?: Peer): void {
+    const peers = this.d.network()?.connected ?? [];
+    for (const peer of peers) {
+      if (peer === except) continue;
+      const known = this.knownBy(peer);
+      const ids: OperationId[] = [];
+      for (const op of ops) if (known.add(op.id.key)) ids.push(op.id);
+      this.gossip.announced += ids.length;
+      for (let i = 0; i < ids.length; i += MAX_LIST_ITEMS)
+        peer.send({ type: "opAnnounce", ids: ids.slice(i, i + MAX_LIST_ITEMS) });
+    }
+  }
+
+  private knownBy(peer: Peer): BoundedSet<string> {
+    const k = this.known.get(peer);
+    if (k) return k;
+    const fresh = new BoundedSet<string>(KNOWN_PER_PEER);
+    this.known.set(peer, fresh);
+    return fresh;
   }
 
   /**
@@ -98,19 +236,21 @@ export class Relay {
    * and counted.
    */
   private withinBudget<T>(
+    budgets: WeakMap<Peer, { tokens: number; at: number }>,
     peer: Peer,
     what: "operations" | "endorsements",
     items: readonly T[],
+    count = true,
   ): readonly T[] {
     const rate = this.d.maxPerSecond;
     const now = this.d.clock.now();
-    const b = this.budget.get(peer) ?? { tokens: 2 * rate, at: now };
+    const b = budgets.get(peer) ?? { tokens: 2 * rate, at: now };
     b.tokens = Math.min(2 * rate, b.tokens + ((now - b.at) * rate) / 1000);
     b.at = now;
-    this.budget.set(peer, b);
+    budgets.set(peer, b);
     const n = Math.min(items.length, Math.floor(b.tokens));
     b.tokens -= n;
-    if (n < items.length) {
+    if (n < items.length && count) {
       this.throttled += items.length - n;
       this.noteDropped(what, items.length - n, `above ${rate} per second from one peer`);
     }
@@ -148,8 +288,7 @@ export class Relay {
         // and of the current period may differ from ours
       }
     }
-    for (const batch of operationBatches(fresh))
-      this.d.network()?.broadcast({ type: "operations", operations: batch }, peer);
+    this.announce(fresh, peer);
   }
 
   /**

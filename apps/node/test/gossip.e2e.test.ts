@@ -1,0 +1,135 @@
+// Operations between peers as Massa's travel: announced by id, fetched by the peers that lack them. A node
+// asks an announcer for what it has not seen, announces what it pools to the peers not known to hold it (so
+// never back to the peer it came from), answers asks from its pool, asks the next announcer when the first
+// does not answer in time, and bounds what one peer's announcements can make it ask. Raw peers on real TCP.
+import { randomBytes } from "node:crypto";
+import { OperationId, SecretKey, type SignedOperation } from "@massa-ts/models";
+import { transferToNewAddress } from "@massa-ts/models/testing";
+import type { Message, Network } from "@massa-ts/protocol";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { ASK_TIMEOUT_MS } from "../src/node/relay.ts";
+import { type OneNode, startOneNode } from "./one-node.ts";
+import { until } from "./wait.ts";
+
+const RATE = 500;
+let one: OneNode;
+let sender: SecretKey;
+afterAll(() => one?.stop());
+
+beforeAll(async () => {
+  // a low budget, so that a flood can exceed it many times over in a few messages
+  one = await startOneNode("gossip", (c) => ({
+    ...c,
+    network: { ...c.network, max_operations_per_second: RATE },
+  }));
+  sender = SecretKey.fromString(one.devnet.accounts[1]!.secretKey);
+  await until(() => (one.node.currentSlot?.period ?? 0) >= 2, "period 2", 8000);
+}, 30_000);
+
+/** A raw peer that records every message and answers nothing by itself (unless `answer` says how). */
+async function rawPeer(
+  name: string,
+  answer?: (net: Network, m: Message) => void,
+): Promise<{ net: Network; got: Message[] }> {
+  const got: Message[] = [];
+  const net: Network = one.peer(name, undefined, {
+    onMessage: (_p, m) => {
+      got.push(m);
+      answer?.(net, m);
+    },
+  });
+  await until(() => net.connected.length === 1, `${name}'s connection`, 8000);
+  return { net, got };
+}
+
+const idsIn = (got: Message[], type: "opAnnounce" | "askOperations") =>
+  got.flatMap((m) => (m.type === type ? m.ids.map((i) => i.key) : []));
+const opsIn = (got: Message[]) => got.flatMap((m) => (m.type === "operations" ? m.operations : []));
+const transfer = () => transferToNewAddress(sender, one.node.currentSlot!.period + 9, 77n);
+
+it("an announced operation is asked of its announcer, then announced to the other peers (never back) and sent once to each that asks", async () => {
+  const op = transfer();
+  const a = await rawPeer("announcer");
+  const b = await rawPeer("listener", (net, m) => {
+    if (m.type === "opAnnounce") net.broadcast({ type: "askOperations", ids: m.ids });
+  });
+  a.net.broadcast({ type: "opAnnounce", ids: [op.id] });
+  await until(() => idsIn(a.got, "askOperations").includes(op.id.key), "the node asking the announcer", 8000);
+  a.net.broadcast({ type: "operations", operations: [op] });
+  await until(() => one.node.pool.has(op.id), "the operation pooled", 8000);
+  await until(
+    () => opsIn(b.got).some((o) => o.id.equals(op.id)),
+    "the operation fetched by the listener",
+    8000,
+  );
+  // the listener heard of it once and got its bytes once; the announcer is not told of what it sent
+  expect(idsIn(b.got, "opAnnounce").filter((k) => k === op.id.key)).toHaveLength(1);
+  expect(opsIn(b.got).filter((o) => o.id.equals(op.id))).toHaveLength(1);
+  expect(idsIn(a.got, "opAnnounce")).not.toContain(op.id.key);
+  expect(opsIn(a.got).some((o) => o.id.equals(op.id))).toBe(false);
+  // an operation the node already holds is not asked for again
+  const asks = idsIn(a.got, "askOperations").length;
+  b.net.broadcast({ type: "opAnnounce", ids: [op.id] });
+  const later = transfer();
+  b.net.broadcast({ type: "opAnnounce", ids: [later.id] }); // the same link, after it: a marker
+  await until(() => idsIn(b.got, "askOperations").includes(later.id.key), "the marker asked", 8000);
+  expect(idsIn(b.got, "askOperations")).not.toContain(op.id.key);
+  expect(idsIn(a.got, "askOperations")).toHaveLength(asks);
+});
+
+it("an announcer that never sends the operation: after the ask's timeout the next announcer is asked, and the silent one is not banned", async () => {
+  const op = transfer();
+  const silent = await rawPeer("silent");
+  let askedAt = 0;
+  const second = await rawPeer("second", (net, m) => {
+    if (m.type !== "askOperations") return;
+    askedAt = Date.now();
+    const ops = m.ids.filter((i) => i.equals(op.id)).map(() => op);
+    if (ops.length > 0) net.broadcast({ type: "operations", operations: ops });
+  });
+  silent.net.broadcast({ type: "opAnnounce", ids: [op.id] });
+  await until(() => idsIn(silent.got, "askOperations").includes(op.id.key), "the first ask", 8000);
+  const firstAsk = Date.now();
+  second.net.broadcast({ type: "opAnnounce", ids: [op.id] });
+  await until(() => one.node.pool.has(op.id), "the operation, from the second announcer", 8000);
+  expect(idsIn(second.got, "askOperations").filter((k) => k === op.id.key)).toHaveLength(1);
+  // not asked of both at once: the second is asked only once the first ask has timed out
+  expect(askedAt - firstAsk).toBeGreaterThanOrEqual(ASK_TIMEOUT_MS - 50);
+  expect(silent.net.connected).toHaveLength(1);
+  expect(idsIn(silent.got, "askOperations").filter((k) => k === op.id.key)).toHaveLength(1);
+});
+
+it("asks are answered from the pool: what the node does not hold is left out, and the asker is not banned", async () => {
+  const pooled: SignedOperation = transfer();
+  const { net: feeder } = await rawPeer("feeder");
+  feeder.broadcast({ type: "operations", operations: [pooled] });
+  await until(() => one.node.pool.has(pooled.id), "the operation pooled", 8000);
+  const asker = await rawPeer("asker");
+  const unknown = new OperationId(new Uint8Array(randomBytes(32)));
+  asker.net.broadcast({ type: "askOperations", ids: [unknown, pooled.id] });
+  await until(() => opsIn(asker.got).length > 0, "the answer", 8000);
+  expect(opsIn(asker.got).map((o) => o.id.key)).toEqual([pooled.id.key]);
+  expect(asker.net.connected).toHaveLength(1);
+});
+
+it("one peer's announcements make the node ask at most its budget (twice its rate, then its rate a second), unbanned", async () => {
+  const flood = await rawPeer("announcer-flood");
+  const ids = Array.from({ length: 20 * RATE }, () => new OperationId(new Uint8Array(randomBytes(32))));
+  const t0 = Date.now();
+  for (let i = 0; i < ids.length; i += 5000)
+    flood.net.broadcast({ type: "opAnnounce", ids: ids.slice(i, i + 5000) });
+  await until(() => idsIn(flood.got, "askOperations").length >= 2 * RATE, "the asks within the burst", 8000);
+  // the node still fetches from an honest announcer (each peer has its own budget)
+  const marker = transfer();
+  const honest = await rawPeer("announcer-honest");
+  honest.net.broadcast({ type: "opAnnounce", ids: [marker.id] });
+  await until(
+    () => idsIn(honest.got, "askOperations").includes(marker.id.key),
+    "the honest announcement asked",
+    8000,
+  );
+  // the bucket starts full (2 × RATE) and refills at RATE a second, from a time after t0
+  const bound = 2 * RATE + Math.ceil((RATE * (Date.now() - t0)) / 1000);
+  expect(idsIn(flood.got, "askOperations").length).toBeLessThanOrEqual(bound);
+  expect(flood.net.connected).toHaveLength(1);
+});
