@@ -5,7 +5,8 @@
  * finality is read on node-0). Beside the yardstick (one core's crypto.verify) measured in the same run.
  * Also each node's CPU (`process_cpu_seconds_total` from its /metrics) idle for 10 s before the load and
  * during it, and this process's (the generator's) during it: in cores, and in microseconds a final transfer
- * beyond the idle cost, what bounds the rate on a machine whose cores they share.
+ * beyond the idle cost, what bounds the rate on a machine whose cores they share; and the bytes each node
+ * sent to and received from its peers, a final transfer.
  * Run: pnpm --filter @massa-ts/node bench:network-processes [tps|max] [seconds]   (default max 60)
  * Ends with `network: tx_per_s=N p50_ms=N p99_ms=N verify_per_s=N`; writes bench-results/network.json.
  */
@@ -29,11 +30,19 @@ try {
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline && (await finalHashes(n0!.publicApi).catch(() => new Map())).size === 0)
     await new Promise((r) => setTimeout(r, 500));
-  const cpuOf = async (n: { privateApi: string }) => {
+  const metricOf = async (n: { privateApi: string }, name: string) => {
     const m = await (await fetch(`${n.privateApi}/metrics`)).text();
-    return Number(/^process_cpu_seconds_total (\S+)$/m.exec(m)?.[1]);
+    return Number(new RegExp(`^${name} (\\S+)$`, "m").exec(m)?.[1]);
   };
-  const cpus = () => Promise.all(cluster.nodes.map(cpuOf));
+  const cpus = () => Promise.all(cluster.nodes.map((n) => metricOf(n, "process_cpu_seconds_total")));
+  const traffic = () =>
+    Promise.all(
+      cluster.nodes.map(
+        async (n) =>
+          (await metricOf(n, "massa_ts_p2p_sent_bytes_total")) +
+          (await metricOf(n, "massa_ts_p2p_received_bytes_total")),
+      ),
+    );
   const IDLE_S = 10;
   const idle0 = await cpus();
   const idleT0 = performance.now();
@@ -42,6 +51,7 @@ try {
   const idleCores = idle1.map((c, i) => (c - idle0[i]!) / ((performance.now() - idleT0) / 1000));
   const before = verifyRate(1000);
   const load0 = await cpus();
+  const bytes0 = await traffic();
   const gen0 = process.cpuUsage();
   const loadT0 = performance.now();
   const r = await runLoad({
@@ -55,6 +65,7 @@ try {
   const loadS = (performance.now() - loadT0) / 1000;
   const gen = process.cpuUsage(gen0);
   const load1 = await cpus();
+  const bytes1 = await traffic();
   const after = verifyRate(1000);
   const verify = Math.round((before + after) / 2);
   // agreement: every final slot two nodes both hold has the same hash
@@ -87,11 +98,18 @@ try {
   log(
     `CPU a final transfer beyond idle: nodes ${perNode.join(", ")} µs, the generator ${genUs} µs; ${total} µs in all = ${(total / sigUs).toFixed(1)} signatures (${sigUs.toFixed(0)} µs each)`,
   );
+  const perNodeBytes = bytes1.map((b, i) => Math.round((b - bytes0[i]!) / finals));
+  log(`p2p bytes a final transfer (sent + received, each node): ${perNodeBytes.join(", ")}`);
   writeResult(
     "network",
     verify,
     { final_tx_per_s: r.txPerS },
-    { idle_cores: idleCores, node_us_per_tx: perNode, generator_us_per_tx: genUs },
+    {
+      idle_cores: idleCores,
+      node_us_per_tx: perNode,
+      generator_us_per_tx: genUs,
+      node_p2p_bytes_per_tx: perNodeBytes,
+    },
   );
   console.log(`network: tx_per_s=${r.txPerS} p50_ms=${r.p50Ms} p99_ms=${r.p99Ms} verify_per_s=${verify}`);
   // a node other than the one loaded reports its status (it kept up)

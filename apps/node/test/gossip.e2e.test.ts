@@ -1,7 +1,8 @@
-// Operations between peers as Massa's travel: announced by id, fetched by the peers that lack them. A node
-// asks an announcer for what it has not seen, announces what it pools to the peers not known to hold it (so
-// never back to the peer it came from), answers asks from its pool, asks the next announcer when the first
-// does not answer in time, and bounds what one peer's announcements can make it ask. Raw peers on real TCP.
+// Relayed operations between peers as Massa's travel: announced by id, fetched by the peers that lack them.
+// A node asks an announcer for what it has not seen, announces what it pools to the peers not known to hold
+// it (so never back to the peer it came from), answers asks from its pool, asks the next announcer when the
+// first does not answer in time, and bounds what one peer's announcements can make it ask; what its own API
+// takes goes whole. Raw peers on real TCP.
 import { randomBytes } from "node:crypto";
 import { OperationId, SecretKey, type SignedOperation } from "@massa-ts/models";
 import { transferToNewAddress } from "@massa-ts/models/testing";
@@ -9,6 +10,7 @@ import type { Message, Network } from "@massa-ts/protocol";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { ASK_TIMEOUT_MS } from "../src/node/relay.ts";
 import { type OneNode, startOneNode } from "./one-node.ts";
+import { rpc } from "./rpc-helper.ts";
 import { until } from "./wait.ts";
 
 const RATE = 500;
@@ -99,6 +101,15 @@ it("an announcer that never sends the operation: after the ask's timeout the nex
   expect(idsIn(silent.got, "askOperations").filter((k) => k === op.id.key)).toHaveLength(1);
 });
 
+it("an operation submitted to the API goes whole to the peers, unasked (none can hold it yet), and is not announced", async () => {
+  const op = transfer();
+  const p = await rawPeer("api-watcher");
+  await rpc(one.running.publicUrl, "send_operations", [[op.toSendOperationsInput()]]);
+  await until(() => opsIn(p.got).some((o) => o.id.equals(op.id)), "the operation pushed to the peer", 8000);
+  expect(idsIn(p.got, "opAnnounce")).not.toContain(op.id.key);
+  expect(p.got.some((m) => m.type === "askOperations")).toBe(false);
+});
+
 it("asks are answered from the pool: what the node does not hold is left out, and the asker is not banned", async () => {
   const pooled: SignedOperation = transfer();
   const { net: feeder } = await rawPeer("feeder");
@@ -110,6 +121,21 @@ it("asks are answered from the pool: what the node does not hold is left out, an
   await until(() => opsIn(asker.got).length > 0, "the answer", 8000);
   expect(opsIn(asker.got).map((o) => o.id.key)).toEqual([pooled.id.key]);
   expect(asker.net.connected).toHaveLength(1);
+});
+
+it("/metrics counts the ids asked and the bytes exchanged with peers", async () => {
+  const metric = async (re: RegExp) =>
+    Number(re.exec(await (await fetch(`${one.running.privateUrl}/metrics`)).text())?.[1] ?? Number.NaN);
+  const asked = () => metric(/^massa_ts_operation_gossip_total\{kind="asked"\} (\d+)$/m);
+  const received = () => metric(/^massa_ts_p2p_received_bytes_total (\d+)$/m);
+  const [asked0, received0] = [await asked(), await received()];
+  const op = transfer();
+  const a = await rawPeer("metrics-announcer");
+  a.net.broadcast({ type: "opAnnounce", ids: [op.id] });
+  await until(() => idsIn(a.got, "askOperations").includes(op.id.key), "the ask", 8000);
+  expect((await asked()) - asked0).toBe(1);
+  // at least this peer's handshake and announcement (Node's own count of what its socket wrote)
+  expect((await received()) - received0).toBeGreaterThanOrEqual(a.net.connected[0]!.socket.bytesWritten);
 });
 
 it("one peer's announcements make the node ask at most its budget (twice its rate, then its rate a second), unbanned", async () => {

@@ -60,6 +60,8 @@ export class Network {
   readonly maxPeersPerIp: number;
   readonly blockLimits: BlockLimits;
   private readonly peers = new Set<Peer>();
+  /** Bytes sent and received on every connection since the start (frames with their headers, sealed). */
+  readonly traffic = { sent: 0, received: 0 };
   /** Bans by node key and by IP, and the peers whitelist (the private API reads and changes them). */
   readonly bans: BanList;
   private server: Server | undefined;

@@ -121,6 +121,7 @@ export class Peer {
     this.socket.cork();
     this.socket.write(out.head);
     this.socket.write(out.body);
+    this.net.traffic.sent += out.head.length + out.body.length;
     this.socket.uncork();
     return true;
   }
@@ -141,6 +142,7 @@ export class Peer {
    * (joining per chunk copies a 4 MiB frame sent in 1 KB segments ~4 000 times).
    */
   private onData(d: Buffer): void {
+    this.net.traffic.received += d.length;
     this.lastSeen = Date.now();
     this.chunks.push(d);
     this.pending += d.length;

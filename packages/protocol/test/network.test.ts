@@ -51,6 +51,30 @@ async function raw(port: number): Promise<{ s: Socket; closed: Promise<void> }> 
 }
 
 describe("network", () => {
+  it("counts the bytes of every frame sent and received, as the sockets do", async () => {
+    const a = net("a");
+    const b = net("b");
+    const port = await a.n.listen("127.0.0.1", 0);
+    b.n.connect(`127.0.0.1:${port}`);
+    await until(() => a.n.connected.length === 1 && b.n.connected.length === 1);
+    const op = SignedOperation.sign(
+      { fee: Amount.ZERO, expirePeriod: 10, payload: { type: "RollBuy", rollCount: 1n } },
+      key("sender"),
+      77n,
+    );
+    a.n.broadcast({ type: "operations", operations: [op] });
+    b.n.broadcast({ type: "opAnnounce", ids: [op.id] });
+    await until(() => a.got.length > 0 && b.got.length > 0);
+    const sa = a.n.connected[0]!.socket;
+    const sb = b.n.connected[0]!.socket;
+    // Node's own socket counters: what one side wrote is what the other read, handshake included
+    await until(() => a.n.traffic.received === sb.bytesWritten && b.n.traffic.received === sa.bytesWritten);
+    expect(a.n.traffic.sent).toBe(sa.bytesWritten);
+    expect(b.n.traffic.sent).toBe(sb.bytesWritten);
+    expect(a.n.traffic.received).toBe(sa.bytesRead);
+    expect(a.n.traffic.sent).toBeGreaterThan(op.serializedSize);
+  });
+
   it("two nodes handshake, prove their keys and exchange operations", async () => {
     const a = net("a");
     const b = net("b");

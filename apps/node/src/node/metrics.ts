@@ -59,6 +59,34 @@ export class NodeMetrics {
           if (s !== undefined) this.set({ thread }, s);
       },
     });
+    new Counter({
+      name: "massa_ts_p2p_sent_bytes_total",
+      help: "bytes sent to peers since the start (frames, sealed, with their headers)",
+      registers,
+      collect() {
+        this.reset();
+        this.inc(metrics.p2pTraffic?.().sent ?? 0);
+      },
+    });
+    new Counter({
+      name: "massa_ts_p2p_received_bytes_total",
+      help: "bytes received from peers since the start",
+      registers,
+      collect() {
+        this.reset();
+        this.inc(metrics.p2pTraffic?.().received ?? 0);
+      },
+    });
+    new Counter({
+      name: "massa_ts_operation_gossip_total",
+      help: "operation ids announced to peers, asked of peers, operations sent in answer to asks, ids asked again of another announcer",
+      labelNames: ["kind"],
+      registers,
+      collect() {
+        this.reset();
+        for (const [kind, n] of Object.entries(metrics.operationGossip?.() ?? {})) this.inc({ kind }, n);
+      },
+    });
     new Gauge({
       name: "massa_ts_execution_heap_used_bytes",
       help: "the execution thread's used JavaScript heap after its last tick (nodejs_heap_* count the main thread's)",
@@ -68,6 +96,12 @@ export class NodeMetrics {
       },
     });
   }
+
+  /** The relay's operation gossip counters since the start (announced, asked, answered, reasked). */
+  operationGossip: (() => Readonly<Record<string, number>>) | undefined;
+
+  /** Bytes sent to and received from peers since the start (undefined before the network starts). */
+  p2pTraffic: (() => { sent: number; received: number }) | undefined;
 
   /** The execution thread's used heap, bytes (the process gauges count the main thread's only). */
   executionHeap: (() => number) | undefined;

@@ -207,6 +207,8 @@ export class MassaNode {
       },
     });
     this.services = this.wire(m);
+    this.metrics.p2pTraffic = () => this.network?.traffic ?? { sent: 0, received: 0 };
+    this.metrics.operationGossip = () => this.services?.relay.gossip ?? {};
     this.metrics.threadBusy = () => ({
       main: performance.eventLoopUtilization().active,
       execution: this.execution.busyMs,
