@@ -1,3 +1,6 @@
+// The peer messages and their codec: the union of message shapes, their type bytes (TYPES), one encoder and
+// one strict decoder with the bounds each list and value may reach. Over 400 lines: the union, TYPES and the
+// two switches must name the same messages in the same order, which is checked best side by side.
 import {
   BlockId,
   type BlockLimits,
