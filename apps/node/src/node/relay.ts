@@ -173,15 +173,18 @@ export class Relay {
   }
 
   /**
-   * A peer's `askOperations`: the operations of those ids this node holds in its pool, sent to it in
-   * `operations` messages (each within a frame). Beyond the peer's budget the rest is not answered.
+   * A peer's `askOperations`: the operations of those ids this node holds in its pool, each once, sent to
+   * it in `operations` messages (each within a frame). Beyond the peer's budget the rest is not answered.
    */
   onAskOperations(peer: Peer, all: readonly OperationId[]): void {
     const ids = this.withinBudget(this.answerBudget, peer, "operations", all, false);
     const known = this.knownBy(peer);
     const found: SignedOperation[] = [];
+    const answered = new Set<string>(); // each once, whatever the ask repeats
     for (const id of ids) {
       known.add(id.key);
+      if (answered.has(id.key)) continue;
+      answered.add(id.key);
       const op = this.d.pool.get(id);
       if (op) found.push(op);
     }
