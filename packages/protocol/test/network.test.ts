@@ -34,6 +34,19 @@ const until = async (cond: () => boolean, ms = 5000) => {
   }
 };
 
+/** `a` listening and `b` dialing it, both past the handshake (each proved its key). */
+async function connectedPair(
+  aOpts: Partial<ConstructorParameters<typeof Network>[0]> = {},
+  bOpts: Partial<ConstructorParameters<typeof Network>[0]> = {},
+) {
+  const a = net("a", aOpts);
+  const b = net("b", bOpts);
+  const port = await a.n.listen("127.0.0.1", 0);
+  b.n.connect(`127.0.0.1:${port}`);
+  await until(() => a.n.connected.length === 1 && b.n.connected.length === 1);
+  return { a, b };
+}
+
 function frame(body: Uint8Array, len = body.length): Buffer {
   const h = Buffer.alloc(4);
   h.writeUInt32BE(len);
@@ -52,11 +65,7 @@ async function raw(port: number): Promise<{ s: Socket; closed: Promise<void> }> 
 
 describe("network", () => {
   it("counts the bytes of every frame sent and received, as the sockets do", async () => {
-    const a = net("a");
-    const b = net("b");
-    const port = await a.n.listen("127.0.0.1", 0);
-    b.n.connect(`127.0.0.1:${port}`);
-    await until(() => a.n.connected.length === 1 && b.n.connected.length === 1);
+    const { a, b } = await connectedPair();
     const op = SignedOperation.sign(
       { fee: Amount.ZERO, expirePeriod: 10, payload: { type: "RollBuy", rollCount: 1n } },
       key("sender"),
@@ -76,11 +85,7 @@ describe("network", () => {
   });
 
   it("two nodes handshake, prove their keys and exchange operations", async () => {
-    const a = net("a");
-    const b = net("b");
-    const port = await a.n.listen("127.0.0.1", 0);
-    b.n.connect(`127.0.0.1:${port}`);
-    await until(() => a.n.connected.length === 1 && b.n.connected.length === 1);
+    const { a, b } = await connectedPair();
     expect(a.n.connected[0]!.publicKey!.equals(key("b").publicKey)).toBe(true);
     const op = SignedOperation.sign(
       { fee: Amount.fromMas("0.01"), expirePeriod: 9, payload: { type: "RollBuy", rollCount: 2n } },
@@ -356,11 +361,7 @@ describe("network", () => {
   });
 
   it("a flood of messages above the rate limit: the sender is throttled, never banned; every message arrives, in order", async () => {
-    const a = net("a", { maxMessagesPerSecond: 100 });
-    const b = net("b");
-    const port = await a.n.listen("127.0.0.1", 0);
-    b.n.connect(`127.0.0.1:${port}`);
-    await until(() => a.n.connected.length === 1 && b.n.connected.length === 1); // both sides proved
+    const { a, b } = await connectedPair({ maxMessagesPerSecond: 100 }); // both sides proved
     const peer = b.n.connected[0]!;
     // 400 messages at once against 100 per second with a burst of 200: the second half waits ~2 s
     const ids = Array.from({ length: 400 }, (_, i) => new BlockId(blake3(te.encode(`flood-${i}`))));
@@ -390,11 +391,7 @@ describe("network", () => {
   });
 
   it("a frame arriving in 1 KB segments is reassembled in linear time (each byte joined about once)", async () => {
-    const a = net("a");
-    const b = net("b");
-    const port = await a.n.listen("127.0.0.1", 0);
-    b.n.connect(`127.0.0.1:${port}`);
-    await until(() => a.n.connected.length === 1 && b.n.connected.length === 1);
+    const { a, b } = await connectedPair();
     const op = SignedOperation.sign(
       {
         fee: Amount.ZERO,
