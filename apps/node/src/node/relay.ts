@@ -167,9 +167,8 @@ export class Relay {
         ask.others.push(peer);
       }
     }
-    if (want.length === 0) return;
     this.gossip.asked += want.length;
-    peer.send({ type: "askOperations", ids: want });
+    this.sendIds(peer, "askOperations", want);
   }
 
   /**
@@ -221,8 +220,7 @@ export class Relay {
     }
     for (const [peer, ids] of byPeer) {
       this.gossip.reasked += ids.length;
-      for (let i = 0; i < ids.length; i += MAX_LIST_ITEMS)
-        peer.send({ type: "askOperations", ids: ids.slice(i, i + MAX_LIST_ITEMS) });
+      this.sendIds(peer, "askOperations", ids);
     }
   }
 
@@ -235,9 +233,14 @@ export class Relay {
       const ids: OperationId[] = [];
       for (const op of ops) if (known.add(op.id.key)) ids.push(op.id);
       this.gossip.announced += ids.length;
-      for (let i = 0; i < ids.length; i += MAX_LIST_ITEMS)
-        peer.send({ type: "opAnnounce", ids: ids.slice(i, i + MAX_LIST_ITEMS) });
+      this.sendIds(peer, "opAnnounce", ids);
     }
+  }
+
+  /** Sends ids in messages of at most {@link MAX_LIST_ITEMS} (none when there are none). */
+  private sendIds(peer: Peer, type: "opAnnounce" | "askOperations", ids: readonly OperationId[]): void {
+    for (let i = 0; i < ids.length; i += MAX_LIST_ITEMS)
+      peer.send({ type, ids: ids.slice(i, i + MAX_LIST_ITEMS) });
   }
 
   private knownBy(peer: Peer): BoundedSet<string> {
