@@ -30,18 +30,19 @@ try {
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline && (await finalHashes(n0!.publicApi).catch(() => new Map())).size === 0)
     await new Promise((r) => setTimeout(r, 500));
-  const metricOf = async (n: { privateApi: string }, name: string) => {
+  /** One scrape of a node's /metrics: a reader of its values by name. */
+  const scrape = async (n: { privateApi: string }) => {
     const m = await (await fetch(`${n.privateApi}/metrics`)).text();
-    return Number(new RegExp(`^${name} (\\S+)$`, "m").exec(m)?.[1]);
+    return (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(m)?.[1]);
   };
-  const cpus = () => Promise.all(cluster.nodes.map((n) => metricOf(n, "process_cpu_seconds_total")));
+  const cpus = () =>
+    Promise.all(cluster.nodes.map(async (n) => (await scrape(n))("process_cpu_seconds_total")));
   const traffic = () =>
     Promise.all(
-      cluster.nodes.map(
-        async (n) =>
-          (await metricOf(n, "massa_ts_p2p_sent_bytes_total")) +
-          (await metricOf(n, "massa_ts_p2p_received_bytes_total")),
-      ),
+      cluster.nodes.map(async (n) => {
+        const read = await scrape(n);
+        return read("massa_ts_p2p_sent_bytes_total") + read("massa_ts_p2p_received_bytes_total");
+      }),
     );
   const IDLE_S = 10;
   const idle0 = await cpus();
