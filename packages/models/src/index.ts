@@ -15,6 +15,7 @@ export {
 } from "./block.js";
 export { BoundedMap, BoundedSet } from "./bounded.js";
 export { bytesEqual, compareBytes, concatBytes, fromHex, toHex, toLatin1, u32le, u64be } from "./bytes.js";
+export { ED25519_BACKEND, ed25519Fallbacks } from "./ed25519.js";
 export {
   deserializeEndorsementContent,
   type EndorsementContent,

@@ -1,25 +1,24 @@
 /**
  * Piscina task: verifies a batch of Ed25519 signatures off the main thread. Inputs are packed columns
  * (32-byte public keys, 32-byte messages, 64-byte signatures); the answer is one byte per item (1 = valid).
- * Uses only `node:crypto`, so a worker starts fast and holds little.
+ * libsodium checks first, OpenSSL decides what it refuses (`@massa-ts/models/ed25519`); the worker loads
+ * nothing else, so it starts fast and holds little.
  */
-import { createPublicKey, type KeyObject, verify } from "node:crypto";
+
+import type { KeyObject } from "node:crypto";
+import { ed25519KeyObject, verifyEd25519 } from "@massa-ts/models/ed25519";
 import type { VerifyTask } from "./verify-types.js";
 
-const SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
+/** OpenSSL's key objects, for the signatures libsodium refuses (rare: only bad ones), by raw key (hex). */
 const keys = new Map<string, KeyObject | null>();
 
 function keyObject(raw: Buffer): KeyObject | null {
   const k = raw.toString("hex");
   let o = keys.get(k);
   if (o === undefined) {
-    try {
-      o = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: "der", type: "spki" });
-    } catch {
-      o = null; // not a point on the curve: every signature by it is invalid
-    }
-    // full (20 000 distinct keys): start again rather than evict one by one (a Map's oldest key is found
-    // by walking past every entry deleted before it)
+    o = ed25519KeyObject(raw); // null: not a point on the curve, every signature by it is invalid
+    // full: start again rather than evict one by one (a Map's oldest key is found by walking past every
+    // entry deleted before it)
     if (keys.size >= 20_000) keys.clear();
     keys.set(k, o);
   }
@@ -33,11 +32,12 @@ export default function verifyTask(task: VerifyTask): Uint8Array {
   const msg = Buffer.from(task.messages.buffer, task.messages.byteOffset, task.messages.byteLength);
   const sig = Buffer.from(task.signatures.buffer, task.signatures.byteOffset, task.signatures.byteLength);
   for (let i = 0; i < n; i++) {
-    const key = keyObject(pk.subarray(i * 32, i * 32 + 32));
-    out[i] =
-      key !== null && verify(null, msg.subarray(i * 32, i * 32 + 32), key, sig.subarray(i * 64, i * 64 + 64))
-        ? 1
-        : 0;
+    const key = pk.subarray(i * 32, i * 32 + 32);
+    out[i] = verifyEd25519(key, msg.subarray(i * 32, i * 32 + 32), sig.subarray(i * 64, i * 64 + 64), () =>
+      keyObject(key),
+    )
+      ? 1
+      : 0;
   }
   return out;
 }
