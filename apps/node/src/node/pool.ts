@@ -3,6 +3,7 @@
 // 400 lines: one structure whose indexes (pool order per thread, per sender, held spending, operations
 // taken since the last prune) must change together.
 import { type Address, Amount, MassaTsError, type OperationId, type SignedOperation } from "@massa-ts/models";
+import { comparePoolOrder, PoolOrder, poolPosition } from "./pool-order.js";
 
 /** Why an operation was refused: `send_operations` answers with an error code chosen from it. */
 export type PoolRefusal =
@@ -100,11 +101,11 @@ export class OperationPool {
   private readonly ops = new Map<string, SignedOperation>();
   private heldBytes = 0;
   /**
-   * The same operations per sender thread (what a block of that thread selects from), each list sorted in
-   * pool order: fee (highest first), then id; binary-search insert and delete. The pool's whole order is
-   * their merge (the cheapest held: the last of one of them), so it is not kept apart.
+   * The same operations per sender thread (what a block of that thread selects from), each in pool order:
+   * fee (highest first), then id ({@link PoolOrder}). The pool's whole order is their merge (the cheapest
+   * held: the last of one of them), so it is not kept apart.
    */
-  private byThread: SignedOperation[][] = [];
+  private byThread: PoolOrder[] = [];
   /** The same again, per sender address key, in the same order. */
   private bySender = new Map<string, SignedOperation[]>();
   /** Held operations executed in a candidate slot at the last prune: their spending is in the balance. */
@@ -244,10 +245,9 @@ export class OperationPool {
     for (const o of leave) this.remove(o);
     this.ops.set(op.id.key, op);
     this.heldBytes += size;
-    const tl = this.threadList(op);
-    tl.splice(position(tl, op), 0, op);
+    this.threadList(op).insert(op);
     const list = this.bySender.get(op.creatorAddress.key);
-    if (list) list.splice(position(list, op), 0, op);
+    if (list) list.splice(poolPosition(list, op), 0, op);
     else this.bySender.set(op.creatorAddress.key, [op]);
     this.spend(op, 1n);
     if (this.fresh && this.fresh.size >= this.opts.maxOperations) this.fresh = null;
@@ -308,7 +308,7 @@ export class OperationPool {
       placed = true;
     };
     for (const held of this.bySender.get(sender.key) ?? []) {
-      if (!placed && compare(op, held) < 0) place();
+      if (!placed && comparePoolOrder(op, held) < 0) place();
       if (this.candidateExecuted.has(held.id.key)) continue;
       const c = maxSpending(held, funds.rollPrice);
       if (left.lt(c)) {
@@ -325,33 +325,41 @@ export class OperationPool {
    * Undefined once all are walked.
    */
   private cheapestFirst(skip: ReadonlySet<SignedOperation>): () => SignedOperation | undefined {
-    const lists = this.byThread;
-    const at = lists.map((l) => (l ? l.length - 1 : -1));
+    const walks = this.byThread.map((l) => l?.backwards());
+    // each thread's current end (undefined: to read from its walk; null: walked)
+    const ends: (SignedOperation | null | undefined)[] = walks.map(() => undefined);
     return () => {
       let best = -1;
-      for (let t = 0; t < lists.length; t++) {
-        const l = lists[t];
-        if (!l) continue;
-        while (at[t]! >= 0 && skip.has(l[at[t]!]!)) at[t]!--;
-        if (at[t]! >= 0 && (best < 0 || compare(l[at[t]!]!, lists[best]![at[best]!]!) > 0)) best = t;
+      for (let t = 0; t < walks.length; t++) {
+        const walk = walks[t];
+        if (!walk) continue;
+        let end = ends[t];
+        while (end === undefined || (end !== null && skip.has(end))) {
+          const n = walk.next();
+          end = n.done ? null : n.value;
+        }
+        ends[t] = end;
+        if (end !== null && (best < 0 || comparePoolOrder(end, ends[best]!) > 0)) best = t;
       }
-      return best < 0 ? undefined : lists[best]![at[best]!--];
+      if (best < 0) return undefined;
+      const op = ends[best]!;
+      ends[best] = undefined;
+      return op;
     };
   }
 
   /** Removes one held operation. */
   private remove(op: SignedOperation): void {
-    const tl = this.threadList(op);
-    tl.splice(position(tl, op), 1);
+    this.threadList(op).delete(op);
     this.detach(op);
   }
 
   /** The operations of `op`'s sender thread, in pool order. */
-  private threadList(op: SignedOperation): SignedOperation[] {
+  private threadList(op: SignedOperation): PoolOrder {
     const t = op.senderThread(this.opts.threadCount);
     let l = this.byThread[t];
     if (!l) {
-      l = [];
+      l = new PoolOrder();
       this.byThread[t] = l;
     }
     return l;
@@ -360,12 +368,9 @@ export class OperationPool {
   /** Removes `removed` from the per-thread orders (one pass when they are many). */
   private unorder(removed: ReadonlySet<SignedOperation>): void {
     if (removed.size > 32) {
-      this.byThread = this.byThread.map((l) => l.filter((op) => !removed.has(op)));
+      for (const l of this.byThread) l?.filter((op) => !removed.has(op));
     } else {
-      for (const op of removed) {
-        const tl = this.threadList(op);
-        tl.splice(position(tl, op), 1);
-      }
+      for (const op of removed) this.threadList(op).delete(op);
     }
   }
 
@@ -377,7 +382,7 @@ export class OperationPool {
     this.candidateExecuted.delete(op.id.key);
     const key = op.creatorAddress.key;
     const list = this.bySender.get(key)!;
-    list.splice(position(list, op), 1);
+    list.splice(poolPosition(list, op), 1);
     if (list.length === 0) this.bySender.delete(key);
   }
 
@@ -501,8 +506,8 @@ export class OperationPool {
     this.heldSpending = new Map();
     // thread by thread, each in pool order: a sender's operations are all in one thread, so each sender is
     // walked in pool order (what paying them one by one needs; senders do not share balances)
-    this.byThread = this.byThread.map((l) =>
-      (l ?? []).filter((op) => {
+    for (const l of this.byThread)
+      l?.filter((op) => {
         if (!this.keeps(op, currentPeriod, status, paid)) {
           this.ops.delete(op.id.key);
           this.heldBytes -= op.serializedSize;
@@ -514,8 +519,7 @@ export class OperationPool {
         else this.bySender.set(key, [op]);
         if (!this.candidateExecuted.has(op.id.key)) this.spend(op, 1n);
         return true;
-      }),
-    );
+      });
   }
 
   /**
@@ -566,22 +570,4 @@ export class OperationPool {
       return true;
     };
   }
-}
-
-/** Pool order: fee, highest first, then operation id. */
-function compare(a: SignedOperation, b: SignedOperation): number {
-  const c = b.content.fee.compare(a.content.fee);
-  return c !== 0 ? c : a.id.key < b.id.key ? -1 : a.id.key > b.id.key ? 1 : 0;
-}
-
-/** Index of the first operation of `list` (in pool order) that sorts at or after `op`. */
-function position(list: readonly SignedOperation[], op: SignedOperation): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (compare(list[mid]!, op) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
