@@ -1,10 +1,12 @@
 // Batch signature verification in a real Piscina pool: valid and forged signatures are told apart in order,
 // inline and in workers alike; the operation cache skips a second check only for the same signature bytes;
 // the queue bound refuses work with a typed error instead of growing.
+import { createPublicKey, verify as cryptoVerify } from "node:crypto";
 import {
   Amount,
   BlockId,
   blake3,
+  PublicKey,
   SecretKey,
   Signature,
   SignedEndorsement,
@@ -65,6 +67,29 @@ describe("SignatureVerifier", () => {
     // a batch below the threshold stays on the calling thread
     expect(await pooled.verify(items.slice(0, 5))).toEqual(expected.slice(0, 5));
     expect(pooled.stats.inline).toBe(5);
+  });
+
+  it("in the workers too, gives OpenSSL's verdicts: a small-order key's forgery (libsodium refuses it) passes", async () => {
+    // the identity point as a key, R the identity, S = 0: [S]B − [h]A = R for any message. OpenSSL (and
+    // Massa's ed25519-dalek `verify`) accept it; the verifier must agree with crypto.verify, the reference.
+    const identity = Uint8Array.from([1, ...new Array(31).fill(0)]);
+    const forged = Uint8Array.from([1, ...new Array(63).fill(0)]);
+    const spki = Buffer.concat([Buffer.from("302a300506032b6570032100", "hex"), identity]);
+    const openssl = (msg: Uint8Array, sig: Uint8Array) =>
+      cryptoVerify(null, msg, createPublicKey({ key: spki, format: "der", type: "spki" }), sig);
+    const creator = PublicKey.fromBytes(Uint8Array.from([0, ...identity]));
+    const items = Array.from({ length: 40 }, (_, i) => {
+      const message = blake3(te.encode(`small-order-${i}`));
+      // every other one altered in S: refused by both
+      const sig = forged.slice();
+      if (i % 2 === 1) sig[40] = 1;
+      return { creator, message, signature: new Signature(sig) };
+    });
+    const want = items.map((it) => openssl(it.message, it.signature.raw));
+    expect(want.filter(Boolean).length).toBe(20);
+    const pooled = make({ threads: 2, chunk: 8 });
+    expect(await pooled.verify(items)).toEqual(want);
+    expect(pooled.stats.pooled).toBe(40);
   });
 
   it("with coalesce, small batches of one turn go to the workers together, each answered in order", async () => {

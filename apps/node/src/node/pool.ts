@@ -229,8 +229,9 @@ export class OperationPool {
     let count = this.ops.size - leave.size;
     let bytes = this.heldBytes;
     for (const o of leave) bytes -= o.serializedSize;
-    const nextCheapest = this.cheapestFirst(leave);
+    let nextCheapest: (() => SignedOperation | undefined) | undefined;
     while (count >= this.opts.maxOperations || bytes + size > this.opts.maxBytes) {
+      nextCheapest ??= this.cheapestFirst(leave);
       const cheapest = nextCheapest();
       if (!cheapest?.content.fee.lt(fee)) {
         throw new PoolError(
