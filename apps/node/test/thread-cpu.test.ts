@@ -32,6 +32,9 @@ describe.runIf(process.platform === "linux")("thread CPU time", () => {
     const w = new Worker(
       `const { parentPort } = require("node:worker_threads");
        const { readlinkSync } = require("node:fs");
+       // alive until terminated: with no listener left after its work, the thread would exit before the
+       // test reads its CPU time (seen once on a loaded machine: NaN)
+       setInterval(() => {}, 60000);
        parentPort.postMessage(Number(readlinkSync("/proc/thread-self").split("/").pop()));
        parentPort.once("message", () => {
          const s = process.cpuUsage(); let x = 0;
