@@ -79,17 +79,23 @@ export class PoolOrder {
     return true;
   }
 
-  /** Keeps the operations `keep` says to, in one pass (order kept). */
+  /** Keeps the operations `keep` says to, in one pass (order kept), in chunks half full again. */
   filter(keep: (op: SignedOperation) => boolean): void {
     const kept: SignedOperation[][] = [];
+    let current: SignedOperation[] = [];
     let count = 0;
     for (const chunk of this.chunks) {
-      const c = chunk.filter(keep);
-      if (c.length > 0) {
-        kept.push(c);
-        count += c.length;
+      for (const op of chunk) {
+        if (!keep(op)) continue;
+        current.push(op);
+        count++;
+        if (current.length === CHUNK_MAX >> 1) {
+          kept.push(current);
+          current = [];
+        }
       }
     }
+    if (current.length > 0) kept.push(current);
     this.chunks = kept;
     this.count = count;
   }
