@@ -7,20 +7,11 @@ import { Address, Amount, blake3, SecretKey, SignedOperation } from "@massa-ts/m
 import { prng } from "@massa-ts/models/testing";
 import { describe, expect, it } from "vitest";
 import { OperationPool } from "../src/node/pool.ts";
+import { poolRule } from "./pool-rule.ts";
 
 const CHAIN = 77n;
 const T = 4;
 const te = new TextEncoder();
-
-/** Pool order: fee, highest first, then id (Massa's pool keeps the best fees). */
-const poolOrder = (a: SignedOperation, b: SignedOperation) =>
-  a.content.fee.nano !== b.content.fee.nano
-    ? a.content.fee.nano > b.content.fee.nano
-      ? -1
-      : 1
-    : a.id.key < b.id.key
-      ? -1
-      : 1;
 
 describe("pool eviction", () => {
   it("evicts the cheapest held operations across every thread, exactly as the rule on one sorted list", () => {
@@ -77,7 +68,7 @@ describe("pool eviction", () => {
         CHAIN,
       );
       // the rule on one sorted list
-      const sorted = [...held].sort(poolOrder);
+      const sorted = [...held].sort(poolRule);
       let count = sorted.length;
       let bytes = sorted.reduce((s, o) => s + o.serializedSize, 0);
       const leave: SignedOperation[] = [];
@@ -115,7 +106,7 @@ describe("pool eviction", () => {
     // and each thread's selection is still in pool order
     for (let t = 0; t < T; t++) {
       const sel = pool.select(12, t, 1000, 10_000_000, () => false);
-      expect(sel).toEqual(held.filter((o) => o.senderThread(T) === t).sort(poolOrder));
+      expect(sel).toEqual(held.filter((o) => o.senderThread(T) === t).sort(poolRule));
     }
   });
 });

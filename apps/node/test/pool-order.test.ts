@@ -5,18 +5,9 @@ import { Amount, blake3, SecretKey, SignedOperation } from "@massa-ts/models";
 import { prng } from "@massa-ts/models/testing";
 import { describe, expect, it } from "vitest";
 import { PoolOrder } from "../src/node/pool-order.ts";
+import { poolRule } from "./pool-rule.ts";
 
 const te = new TextEncoder();
-
-/** The rule, written apart from the code under test. */
-const byRule = (a: SignedOperation, b: SignedOperation) =>
-  a.content.fee.nano !== b.content.fee.nano
-    ? a.content.fee.nano > b.content.fee.nano
-      ? -1
-      : 1
-    : a.id.key < b.id.key
-      ? -1
-      : 1;
 
 describe("pool order", () => {
   it("holds what a sorted list holds, in its order, through inserts, deletes and filters", () => {
@@ -39,7 +30,7 @@ describe("pool order", () => {
     const order = new PoolOrder();
     let held: SignedOperation[] = [];
     const check = () => {
-      const sorted = [...held].sort(byRule);
+      const sorted = [...held].sort(poolRule);
       expect(order.size).toBe(sorted.length);
       expect([...order].map((o) => o.id.key)).toEqual(sorted.map((o) => o.id.key));
       expect([...order.backwards()].map((o) => o.id.key)).toEqual(sorted.reverse().map((o) => o.id.key));
@@ -64,7 +55,7 @@ describe("pool order", () => {
     order.filter((o) => keep.has(o));
     held = held.filter((o) => keep.has(o));
     check();
-    for (const o of [...held].sort(byRule).slice(0, Math.floor(held.length / 2))) {
+    for (const o of [...held].sort(poolRule).slice(0, Math.floor(held.length / 2))) {
       expect(order.delete(o)).toBe(true);
       held.splice(held.indexOf(o), 1);
     }

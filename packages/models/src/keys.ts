@@ -8,7 +8,7 @@ import {
 import { Address } from "./address.js";
 import { BoundedMap } from "./bounded.js";
 import { concatBytes, toLatin1 } from "./bytes.js";
-import { sodiumSigner, verifyEd25519 } from "./ed25519.js";
+import { ed25519KeyObject, sodiumSigner, verifyEd25519 } from "./ed25519.js";
 import { DecodeError } from "./errors.js";
 import { blake3, decodeBs58Check, encodeBs58Check } from "./hash.js";
 import type { ByteReader, ByteWriter } from "./reader.js";
@@ -19,7 +19,6 @@ export const PUBLIC_KEY_SIZE = 33;
 export const SECRET_KEY_SIZE = 33;
 export const SIGNATURE_SIZE = 65;
 
-const SPKI_PREFIX = Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00]);
 const PKCS8_PREFIX = Uint8Array.from([
   0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
 ]);
@@ -40,7 +39,8 @@ function cachedKeyObject(raw: Uint8Array): KeyObject {
   const k = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString("hex");
   let o = keyObjectCache.get(k);
   if (!o) {
-    o = createPublicKey({ key: Buffer.from(concatBytes(SPKI_PREFIX, raw)), format: "der", type: "spki" });
+    o = ed25519KeyObject(raw) ?? undefined;
+    if (!o) throw new DecodeError("public key", "not a point OpenSSL accepts as an Ed25519 key");
     keyObjectCache.set(k, o);
   }
   return o;
