@@ -2,9 +2,9 @@
 // sender's thread, in pool order (fee, highest first, then operation id), as many as the newcomer needs
 // room for (count and bytes), or refuses it and changes nothing. The reference here is that rule applied to
 // a plain list sorted by it, not the pool's per-thread lists. Seeded: the seed is printed, and
-// POOL_SEED=N replays a run.
+// SEED=N replays a run.
 import { Address, Amount, blake3, SecretKey, SignedOperation } from "@massa-ts/models";
-import { prng } from "@massa-ts/models/testing";
+import { seededRandom } from "@massa-ts/models/testing";
 import { describe, expect, it } from "vitest";
 import { OperationPool } from "../src/node/pool.ts";
 import { poolRule } from "./pool-rule.ts";
@@ -15,9 +15,7 @@ const te = new TextEncoder();
 
 describe("pool eviction", () => {
   it("evicts the cheapest held operations across every thread, exactly as the rule on one sorted list", () => {
-    const seed = Number(process.env.POOL_SEED ?? Math.floor(Math.random() * 2 ** 31));
-    console.log(`pool eviction seed ${seed} (POOL_SEED=${seed} replays it)`);
-    const rand = prng(seed);
+    const rand = seededRandom("pool eviction");
     // senders in every thread; two payloads of different sizes, so a newcomer may need several to leave
     const keys = Array.from({ length: 24 }, (_, i) => new SecretKey(blake3(te.encode(`evict-${i}`))));
     const threads = new Set(keys.map((k) => Address.fromPublicKey(k.publicKey).thread(T)));

@@ -1,8 +1,8 @@
 // A thread's pool order as sorted chunks: after any mix of inserts, deletes and filters it walks exactly
 // the operations a plain list sorted by the rule holds (fee, highest first, then operation id), both ways,
-// across many chunk splits and emptied chunks. Seeded: the seed is printed, POOL_SEED=N replays a run.
+// across many chunk splits and emptied chunks. Seeded: the seed is printed, SEED=N replays a run.
 import { Amount, blake3, SecretKey, SignedOperation } from "@massa-ts/models";
-import { prng } from "@massa-ts/models/testing";
+import { seededRandom } from "@massa-ts/models/testing";
 import { describe, expect, it } from "vitest";
 import { PoolOrder } from "../src/node/pool-order.ts";
 import { poolRule } from "./pool-rule.ts";
@@ -11,9 +11,7 @@ const te = new TextEncoder();
 
 describe("pool order", () => {
   it("holds what a sorted list holds, in its order, through inserts, deletes and filters", () => {
-    const seed = Number(process.env.POOL_SEED ?? Math.floor(Math.random() * 2 ** 31));
-    console.log(`pool order seed ${seed} (POOL_SEED=${seed} replays it)`);
-    const rand = prng(seed);
+    const rand = seededRandom("pool order");
     const key = new SecretKey(blake3(te.encode("pool-order")));
     const ops = Array.from({ length: 3000 }, (_, n) =>
       SignedOperation.sign(

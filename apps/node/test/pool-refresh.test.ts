@@ -2,9 +2,9 @@
 // come out differently. This test drives two pools with the same operations, balances and execution
 // statuses over a random history and checks the incremental prune leaves exactly what walking every sender
 // leaves (the rule, worked by hand in pool.test.ts, is the reference). Seeded: the seed is printed, and
-// POOL_SEED=N replays a run.
+// SEED=N replays a run.
 import { Address, Amount, blake3, type OperationId, SecretKey, SignedOperation } from "@massa-ts/models";
-import { prng } from "@massa-ts/models/testing";
+import { seededRandom } from "@massa-ts/models/testing";
 import { describe, expect, it } from "vitest";
 import { type HeldStatus, OperationPool, type PoolOptions } from "../src/node/pool.ts";
 
@@ -14,9 +14,7 @@ const te = new TextEncoder();
 
 describe("pool refresh", () => {
   it("pruning only the senders that changed leaves what pruning every sender leaves", () => {
-    const seed = Number(process.env.POOL_SEED ?? Math.floor(Math.random() * 2 ** 31));
-    console.log(`pool refresh seed ${seed} (POOL_SEED=${seed} replays it)`);
-    const rand = prng(seed);
+    const rand = seededRandom("pool refresh");
     const pick = <X>(xs: readonly X[]): X => xs[Math.floor(rand() * xs.length)]!;
 
     const senders = Array.from({ length: 8 }, (_, i) => new SecretKey(blake3(te.encode(`refresh-${i}`))));

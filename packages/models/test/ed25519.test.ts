@@ -7,6 +7,7 @@ import {
   verify as opensslVerify,
   randomBytes,
 } from "node:crypto";
+import { seededRandom } from "@massa-ts/models/testing";
 import { describe, expect, it } from "vitest";
 import { ED25519_BACKEND, ed25519Fallbacks, PublicKey, SecretKey, Signature } from "../src/index.js";
 
@@ -73,13 +74,8 @@ describe("Ed25519", () => {
   });
 
   it("signs what OpenSSL signs and agrees with its verdict on altered signatures, messages and keys", () => {
-    const seed = Number(process.env.TEST_SEED ?? Date.now() % 1_000_000);
-    console.log(`ed25519 agreement seed=${seed}`);
-    let state = seed;
-    const rand = () => {
-      state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0;
-      return state;
-    };
+    const random = seededRandom("ed25519 agreement");
+    const rand = () => Math.floor(random() * 2 ** 32);
     for (let i = 0; i < 200; i++) {
       const seedBytes = Uint8Array.from({ length: 32 }, () => rand() & 0xff);
       const msg = Uint8Array.from({ length: 32 }, () => rand() & 0xff);
