@@ -1,6 +1,7 @@
 // Ed25519 checks and signatures: libsodium where its binary loads, Node's OpenSSL to decide what it refuses.
 import { createPublicKey, type KeyObject, verify as nodeVerify } from "node:crypto";
 import { createRequire } from "node:module";
+import { BoundedMap } from "./bounded.js";
 
 /**
  * The part of sodium-native (libsodium's bindings, prebuilt for the usual platforms) used here. On this
@@ -29,13 +30,26 @@ export const ED25519_BACKEND: "libsodium" | "openssl" = sodium ? "libsodium" : "
 
 const SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
 
-/** Node's KeyObject for a raw 32-byte Ed25519 public key; null if it is not a point OpenSSL accepts. */
+/**
+ * Node's KeyObjects by raw public key (hex), null for a key OpenSSL cannot load: building one costs about a
+ * verification, and they are needed again for every signature of the same key libsodium refuses (or, without
+ * libsodium, for every signature). Bounded, oldest first out.
+ */
+const keyObjects = new BoundedMap<string, KeyObject | null>(20_000);
+
+/** Node's KeyObject for a raw 32-byte Ed25519 public key (cached); null if it is not a point OpenSSL accepts. */
 export function ed25519KeyObject(raw: Uint8Array): KeyObject | null {
-  try {
-    return createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: "der", type: "spki" });
-  } catch {
-    return null;
+  const k = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString("hex");
+  let o = keyObjects.get(k);
+  if (o === undefined) {
+    try {
+      o = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: "der", type: "spki" });
+    } catch {
+      o = null; // not a point on the curve: every signature by it is invalid
+    }
+    keyObjects.set(k, o);
   }
+  return o;
 }
 
 /** Signatures libsodium refused that OpenSSL then decided (this thread), and how many it accepted. */
@@ -43,8 +57,7 @@ export const ed25519Fallbacks = { checked: 0, accepted: 0 };
 
 /**
  * Whether `signature` (64 bytes) by `publicKey` (32 bytes) over `message` is valid, exactly as OpenSSL's
- * Ed25519 (`crypto.verify`) decides; `keyObject` gives the key's KeyObject (cached by the caller), null for a
- * key OpenSSL cannot load.
+ * Ed25519 (`crypto.verify`) decides.
  *
  * libsodium accepts a subset of what OpenSSL accepts: both require S < L, hash `R ‖ A ‖ M` with SHA-512 and
  * compare the encoding of [S]B − [h]A with R, and libsodium also refuses small-order or non-canonical keys
@@ -52,15 +65,10 @@ export const ed25519Fallbacks = { checked: 0, accepted: 0 };
  * accepts). So a signature libsodium accepts is valid, and one it refuses goes to OpenSSL: every node
  * accepts the same signatures whichever library its platform has, at libsodium's speed for honest ones.
  */
-export function verifyEd25519(
-  publicKey: Uint8Array,
-  message: Uint8Array,
-  signature: Uint8Array,
-  keyObject: () => KeyObject | null,
-): boolean {
+export function verifyEd25519(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   if (sodium?.crypto_sign_verify_detached(signature, message, publicKey)) return true;
   if (sodium) ed25519Fallbacks.checked++;
-  const key = keyObject();
+  const key = ed25519KeyObject(publicKey);
   const ok = key !== null && nodeVerify(null, message, key, signature);
   if (ok && sodium) ed25519Fallbacks.accepted++;
   return ok;

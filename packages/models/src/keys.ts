@@ -23,28 +23,10 @@ const PKCS8_PREFIX = Uint8Array.from([
   0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
 ]);
 
-/**
- * Bounded cache of Node KeyObjects by raw public key (hex). Building a KeyObject costs about as much as a
- * verification, and the same senders sign many operations, so decoders that make a fresh PublicKey per
- * message still verify at full speed. Oldest entries are evicted first.
- */
-const KEY_OBJECT_CACHE_SIZE = 8192;
-const keyObjectCache = new BoundedMap<string, KeyObject>(KEY_OBJECT_CACHE_SIZE);
 /** Public keys parsed from text, by text. */
 const parsedKeys = new BoundedMap<string, PublicKey>(10_000);
 /** The same by the key's 33 bytes read as latin1 (operations decoded from peers, blocks, the execution thread's input). */
 const decodedKeys = new BoundedMap<string, PublicKey>(10_000);
-
-function cachedKeyObject(raw: Uint8Array): KeyObject {
-  const k = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString("hex");
-  let o = keyObjectCache.get(k);
-  if (!o) {
-    o = ed25519KeyObject(raw) ?? undefined;
-    if (!o) throw new DecodeError("public key", "not a point OpenSSL accepts as an Ed25519 key");
-    keyObjectCache.set(k, o);
-  }
-  return o;
-}
 
 /** An Ed25519 signature (`varint(0) ‖ 64 bytes`), text form bs58check without prefix. */
 export class Signature {
@@ -170,7 +152,9 @@ export class PublicKey {
   toKeyObject(): KeyObject {
     if (!this.keyObject) {
       try {
-        this.keyObject = cachedKeyObject(this.raw);
+        const o = ed25519KeyObject(this.raw);
+        if (!o) throw new DecodeError("public key", "not a point OpenSSL accepts as an Ed25519 key");
+        this.keyObject = o;
       } catch (e) {
         throw new DecodeError("public key", "not a valid Ed25519 public key", { cause: e });
       }
@@ -180,13 +164,7 @@ export class PublicKey {
 
   /** Verifies an Ed25519 signature over `message` (in Massa, always a 32-byte hash). */
   verify(message: Uint8Array, signature: Signature): boolean {
-    return verifyEd25519(this.raw, message, signature.raw, () => {
-      try {
-        return this.toKeyObject();
-      } catch {
-        return null;
-      }
-    });
+    return verifyEd25519(this.raw, message, signature.raw);
   }
 
   equals(other: PublicKey): boolean {

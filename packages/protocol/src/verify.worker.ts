@@ -4,26 +4,8 @@
  * libsodium checks first, OpenSSL decides what it refuses (`@massa-ts/models/ed25519`); the worker loads
  * nothing else, so it starts fast and holds little.
  */
-
-import type { KeyObject } from "node:crypto";
-import { ed25519KeyObject, verifyEd25519 } from "@massa-ts/models/ed25519";
+import { verifyEd25519 } from "@massa-ts/models/ed25519";
 import type { VerifyTask } from "./verify-types.js";
-
-/** OpenSSL's key objects, for the signatures libsodium refuses (rare: only bad ones), by raw key (hex). */
-const keys = new Map<string, KeyObject | null>();
-
-function keyObject(raw: Buffer): KeyObject | null {
-  const k = raw.toString("hex");
-  let o = keys.get(k);
-  if (o === undefined) {
-    o = ed25519KeyObject(raw); // null: not a point on the curve, every signature by it is invalid
-    // full: start again rather than evict one by one (a Map's oldest key is found by walking past every
-    // entry deleted before it)
-    if (keys.size >= 20_000) keys.clear();
-    keys.set(k, o);
-  }
-  return o;
-}
 
 export default function verifyTask(task: VerifyTask): Uint8Array {
   const n = task.count;
@@ -32,12 +14,12 @@ export default function verifyTask(task: VerifyTask): Uint8Array {
   const msg = Buffer.from(task.messages.buffer, task.messages.byteOffset, task.messages.byteLength);
   const sig = Buffer.from(task.signatures.buffer, task.signatures.byteOffset, task.signatures.byteLength);
   for (let i = 0; i < n; i++) {
-    const key = pk.subarray(i * 32, i * 32 + 32);
-    out[i] = verifyEd25519(key, msg.subarray(i * 32, i * 32 + 32), sig.subarray(i * 64, i * 64 + 64), () =>
-      keyObject(key),
-    )
-      ? 1
-      : 0;
+    const ok = verifyEd25519(
+      pk.subarray(i * 32, i * 32 + 32),
+      msg.subarray(i * 32, i * 32 + 32),
+      sig.subarray(i * 64, i * 64 + 64),
+    );
+    out[i] = ok ? 1 : 0;
   }
   return out;
 }
