@@ -60,9 +60,37 @@ const DECODE_LIMBS = new Uint32Array(64);
 
 /** The bytes of base58 `text`, or null when a character is not in the alphabet. */
 export function base58Decode(text: string): Uint8Array | null {
+  const limbs = readDigits(text);
+  if (limbs === null) return null;
+  const out = new Uint8Array(decodedLength);
+  writeBytes(limbs, out);
+  return out;
+}
+
+/**
+ * Decodes base58 `text` into the start of `out`: its length, or -1 when a character is not in the
+ * alphabet, -2 when `out` is too short. For callers that keep only part of the bytes (a base58check's
+ * payload without its checksum and version): a new array of more than 64 bytes lives off the V8 heap, an
+ * allocation of its own for the collector to track, and a signature's text decodes to 69.
+ */
+export function base58DecodeInto(text: string, out: Uint8Array): number {
+  const limbs = readDigits(text);
+  if (limbs === null) return -1;
+  if (decodedLength > out.length) return -2;
+  out.fill(0, 0, decodedZeros);
+  writeBytes(limbs, out);
+  return decodedLength;
+}
+
+/** What {@link readDigits} read last: the text's leading "1"s, the top non-zero limb, the byte length. */
+let decodedZeros = 0;
+let decodedTop = -1;
+let decodedLength = 0;
+
+/** The number `text` writes, as 16-bit limbs (least significant first); null on a bad character. */
+function readDigits(text: string): Uint32Array | null {
   let zeros = 0;
   while (zeros < text.length && text.charCodeAt(zeros) === 49 /* "1" */) zeros++;
-  // the number as 16-bit limbs, least significant first
   // at most 0.733 bytes a digit: 16-bit limbs enough for the whole text
   const need = ((text.length - zeros) * 0.74 + 2) >> 1 || 1;
   const limbs = need <= DECODE_LIMBS.length ? DECODE_LIMBS : new Uint32Array(need);
@@ -90,15 +118,19 @@ export function base58Decode(text: string): Uint8Array | null {
       carry = Math.floor(carry / 65536);
     }
   }
-  // big-endian bytes without the number's leading zero bytes, after the text's leading zeros
   let top = used - 1;
   while (top >= 0 && limbs[top] === 0) top--;
-  const numberBytes = top < 0 ? 0 : 2 * top + (limbs[top]! > 0xff ? 2 : 1);
-  const out = new Uint8Array(zeros + numberBytes);
-  let at = out.length - 1;
-  for (let j = 0; j <= top; j++) {
+  decodedZeros = zeros;
+  decodedTop = top;
+  decodedLength = zeros + (top < 0 ? 0 : 2 * top + (limbs[top]! > 0xff ? 2 : 1));
+  return limbs;
+}
+
+/** Big-endian bytes of the number read last, without its leading zero bytes, after the text's zeros. */
+function writeBytes(limbs: Uint32Array, out: Uint8Array): void {
+  let at = decodedLength - 1;
+  for (let j = 0; j <= decodedTop; j++) {
     out[at--] = limbs[j]! & 0xff;
-    if (at >= zeros) out[at--] = limbs[j]! >> 8;
+    if (at >= decodedZeros) out[at--] = limbs[j]! >> 8;
   }
-  return out;
 }

@@ -1,6 +1,6 @@
 import { blake3 as nobleBlake3 } from "@noble/hashes/blake3.js";
 import { createBLAKE3, type IHasher } from "hash-wasm";
-import { base58Decode, base58Encode } from "./base58.js";
+import { base58DecodeInto, base58Encode } from "./base58.js";
 import { blake3Short } from "./blake3-kernel.js";
 import { DecodeError } from "./errors.js";
 import { doubleSha256Head } from "./sha256.js";
@@ -72,17 +72,30 @@ export function encodeBs58Check(payload: Uint8Array): string {
 }
 
 export function decodeBs58Check(text: string, field: string): Uint8Array {
+  return decodeBs58CheckView(text, field).slice();
+}
+
+/** Scratch of {@link decodeBs58CheckView}: a base58 text of up to 200 characters is at most 200 bytes. */
+const DECODED = new Uint8Array(200);
+
+/**
+ * The payload of base58check `text` (checksum checked) as a view of a scratch array, valid until the next
+ * call: for callers that copy the part they keep (a signature's 64 bytes without the version) and so make
+ * one small array on the V8 heap instead of two of more than 64 bytes off it.
+ */
+export function decodeBs58CheckView(text: string, field: string): Uint8Array {
   if (typeof text !== "string" || text.length === 0 || text.length > 200)
     throw new DecodeError(field, "bad base58check length");
-  const b = base58Decode(text);
-  if (b === null)
-    throw new DecodeError(field, "invalid base58check (a character outside the base58 alphabet)");
-  if (b.length < 4) throw new DecodeError(field, "invalid base58check (shorter than its checksum)");
-  const payload = b.subarray(0, b.length - 4);
+  const n = base58DecodeInto(text, DECODED);
+  if (n === -2) throw new DecodeError(field, "bad base58check length");
+  if (n < 0) throw new DecodeError(field, "invalid base58check (a character outside the base58 alphabet)");
+  if (n < 4) throw new DecodeError(field, "invalid base58check (shorter than its checksum)");
+  const payload = DECODED.subarray(0, n - 4);
   const at = payload.length;
+  const b = DECODED;
   const sum = ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
   if (sum !== doubleSha256Head(payload)) throw new DecodeError(field, "invalid base58check (bad checksum)");
-  return payload.slice();
+  return payload;
 }
 
 /** Text form of a plain hash (e.g. `operation_merkle_root` in JSON): base58check of the 32 bytes. */

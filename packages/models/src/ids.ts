@@ -1,6 +1,6 @@
 import { bytesEqual, concatBytes, toHex } from "./bytes.js";
 import { DecodeError } from "./errors.js";
-import { decodeBs58Check, encodeBs58Check } from "./hash.js";
+import { decodeBs58CheckView, encodeBs58Check } from "./hash.js";
 import type { ByteReader, ByteWriter } from "./reader.js";
 
 /** Id version (the varint before the hash in binary and text forms). */
@@ -69,7 +69,7 @@ abstract class HashId {
 function parseId(text: string, prefix: string, field: string): Uint8Array {
   if (typeof text !== "string" || !text.startsWith(prefix))
     throw new DecodeError(field, `must start with "${prefix}"`);
-  const payload = decodeBs58Check(text.slice(prefix.length), field);
+  const payload = decodeBs58CheckView(text.slice(prefix.length), field);
   if (payload.length !== 33 || payload[0] !== ID_VERSION)
     throw new DecodeError(field, "bad id payload (expected version 0 and 32 bytes)");
   return payload.slice(1);

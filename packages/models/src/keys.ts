@@ -10,7 +10,7 @@ import { BoundedMap } from "./bounded.js";
 import { concatBytes, toLatin1 } from "./bytes.js";
 import { ed25519KeyObject, sodiumSigner, verifyEd25519 } from "./ed25519.js";
 import { DecodeError } from "./errors.js";
-import { blake3, decodeBs58Check, encodeBs58Check } from "./hash.js";
+import { blake3, decodeBs58Check, decodeBs58CheckView, encodeBs58Check } from "./hash.js";
 import type { ByteReader, ByteWriter } from "./reader.js";
 
 /** Key and signature format version (the leading varint of every key). Massa uses 0. */
@@ -55,7 +55,12 @@ export class Signature {
   static fromString(text: string, field = "signature"): Signature {
     // the text is not kept: every operation submitted would hold its 94 characters for as long as it lives,
     // for answers that seldom ask for it (printing it again gives the same text: base58check is canonical)
-    return Signature.fromBytes(decodeBs58Check(text, field), field);
+    const bytes = decodeBs58CheckView(text, field);
+    if (bytes.length !== SIGNATURE_SIZE)
+      throw new DecodeError(field, `expected ${SIGNATURE_SIZE} bytes, got ${bytes.length}`);
+    if (bytes[0] !== KEY_VERSION) throw new DecodeError(field, `unsupported signature version ${bytes[0]}`);
+    // the 64 raw bytes copied out of the decoder's scratch: one array, on the V8 heap
+    return new Signature(bytes.slice(1));
   }
   serialize(w: ByteWriter): void {
     w.u8(KEY_VERSION).bytes(this.raw);

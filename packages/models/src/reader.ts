@@ -37,13 +37,46 @@ export class ByteReader {
     return out;
   }
   readVarint(field: string, max: bigint = U64_MAX): bigint {
-    const { value, length } = decodeVarint(this.bytes, this.offset, field, max);
-    this.offset += length;
+    const n = this.shortVarint(field);
+    if (n < 0) {
+      const { value, length } = decodeVarint(this.bytes, this.offset, field, max);
+      this.offset += length;
+      return value;
+    }
+    const value = BigInt(n);
+    if (value > max) throw new DecodeError(field, `value ${value} exceeds the maximum ${max}`);
     return value;
   }
   /** A varint that must fit in a JS safe integer (periods, counts, lengths). */
   readVarintNumber(field: string, max: number = Number.MAX_SAFE_INTEGER): number {
-    return Number(this.readVarint(field, BigInt(max)));
+    const n = this.shortVarint(field);
+    if (n < 0) return Number(this.readVarint(field, BigInt(max)));
+    if (n > max) throw new DecodeError(field, `value ${n} exceeds the maximum ${max}`);
+    return n;
+  }
+  /**
+   * A varint of at most 7 bytes (49 bits: periods, counts, lengths, most amounts) read in plain numbers,
+   * the offset moved past it; -1, nothing moved, when it is longer (`decodeVarint` reads those). The same
+   * checks and errors as `decodeVarint`, without its BigInt and result object per field (four of each in
+   * every submitted transfer).
+   */
+  private shortVarint(field: string): number {
+    const b = this.bytes;
+    const o = this.offset;
+    let n = 0;
+    let mul = 1;
+    for (let i = 0; i < 7; i++) {
+      if (o + i >= b.length) throw new DecodeError(field, "truncated varint");
+      const x = b[o + i]!;
+      n += (x & 0x7f) * mul;
+      if ((x & 0x80) === 0) {
+        if (x === 0 && i > 0) throw new DecodeError(field, "non-minimal varint");
+        this.offset = o + i + 1;
+        return n;
+      }
+      mul *= 0x80;
+    }
+    return -1;
   }
   /** `varint u64 length ‖ bytes`, with the length bounded by `maxLength`. */
   readLengthPrefixed(field: string, maxLength: number): Uint8Array {

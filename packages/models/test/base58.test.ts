@@ -1,8 +1,8 @@
 import * as nodeCrypto from "node:crypto";
-import { decodeBs58Check, encodeBs58Check } from "@massa-ts/models";
+import { decodeBs58Check, encodeBs58Check, OperationId, Signature } from "@massa-ts/models";
 import { base58, createBase58check } from "@scure/base";
 import { describe, expect, it } from "vitest";
-import { base58Decode, base58Encode } from "../src/base58.ts";
+import { base58Decode, base58DecodeInto, base58Encode } from "../src/base58.ts";
 
 // @scure/base (an independent implementation) is the oracle
 const sha256 = (d: Uint8Array) => nodeCrypto.createHash("sha256").update(d).digest();
@@ -47,6 +47,40 @@ describe("base58", () => {
           expect(decodeBs58Check(checked, "t")).toEqual(b);
         }
       }
+  });
+
+  it("decodes into a caller's array: the leading zeros written over what it held, -2 when it is too short", () => {
+    const out = new Uint8Array(8).fill(0xee);
+    expect(base58DecodeInto("11z", out)).toBe(3);
+    expect(out).toEqual(Uint8Array.of(0, 0, 57, 0xee, 0xee, 0xee, 0xee, 0xee));
+    expect(base58DecodeInto("0OIl", out)).toBe(-1);
+    const text = base58.encode(Uint8Array.of(0, 1, 2, 3, 4, 5, 6, 7, 8));
+    expect(base58DecodeInto(text, out)).toBe(-2);
+    expect(base58DecodeInto(text, new Uint8Array(9))).toBe(9);
+    // 200 "1"s are 200 zero bytes: within the 200-character bound, so the checksum decides
+    expect(() => decodeBs58Check("1".repeat(200), "t")).toThrow(/bad checksum/);
+    expect(() => decodeBs58Check("1".repeat(201), "t")).toThrow(/bad base58check length/);
+  });
+
+  it("reads signatures and ids out of the decoder's scratch array into arrays of their own", () => {
+    const raw = Uint8Array.from({ length: 64 }, (_, i) => (i * 37 + 5) & 0xff);
+    const first = Signature.fromString(scureCheck.encode(Uint8Array.of(0, ...raw)));
+    const second = Signature.fromString(scureCheck.encode(Uint8Array.of(0, ...raw.map((b) => b ^ 0xff))));
+    expect(first.raw).toEqual(raw); // not overwritten by the second decode
+    expect(second.raw).toEqual(raw.map((b) => b ^ 0xff));
+    expect(() => Signature.fromString(scureCheck.encode(Uint8Array.of(1, ...raw)))).toThrow(
+      /signature: unsupported signature version 1/,
+    );
+    expect(() => Signature.fromString(scureCheck.encode(Uint8Array.of(0, ...raw.subarray(1))))).toThrow(
+      /signature: expected 65 bytes, got 64/,
+    );
+    const hash = raw.subarray(0, 32);
+    const id = OperationId.fromString(`O${scureCheck.encode(Uint8Array.of(0, ...hash))}`);
+    Signature.fromString(scureCheck.encode(Uint8Array.of(0, ...raw.map((b) => b ^ 0xff))));
+    expect(id.hash).toEqual(hash);
+    expect(() => OperationId.fromString(`O${scureCheck.encode(Uint8Array.of(1, ...hash))}`)).toThrow(
+      /bad id payload/,
+    );
   });
 
   it("refuses a bad checksum and characters outside the alphabet with a DecodeError naming the field", () => {

@@ -82,6 +82,40 @@ describe("primitives", () => {
     new ByteReader(large).readBytes(4, "y")[0] = 7;
     expect(large[0]).toBe(7);
   });
+  it("ByteReader reads LEB128 varints on both sides of its 7-byte number path (values worked by hand)", () => {
+    const read = (bytes: number[], max?: bigint) => {
+      const r = new ByteReader(Uint8Array.from([...bytes, 0xaa]));
+      const v = r.readVarint("v", max);
+      expect(r.offset, `offset after ${bytes}`).toBe(bytes.length);
+      return v;
+    };
+    expect(read([0])).toBe(0n);
+    expect(read([0x7f])).toBe(127n);
+    expect(read([0x80, 0x01])).toBe(128n);
+    expect(read([0xe5, 0x8e, 0x26])).toBe(624_485n);
+    // 2^49 - 1: seven bytes, the longest read in numbers; 2^49: eight, read as a BigInt
+    expect(read([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f])).toBe(2n ** 49n - 1n);
+    expect(read([0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01])).toBe(2n ** 49n);
+    expect(read([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01])).toBe(2n ** 64n - 1n);
+    const fails = (bytes: number[], message: RegExp, max?: bigint) =>
+      expect(() => new ByteReader(Uint8Array.from(bytes)).readVarint("v", max)).toThrow(message);
+    fails([0x80, 0x00], /v: non-minimal varint/);
+    fails([0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00], /v: non-minimal varint/);
+    fails([0x80, 0x80], /v: truncated varint/);
+    fails([0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80], /v: truncated varint/);
+    fails([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01], /longer than 10 bytes/);
+    fails([0x81, 0x01], /v: value 129 exceeds the maximum 128/, 128n);
+    fails([0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01], /exceeds the maximum 1000/, 1000n);
+    // as a number: within the bound, above it, and above 2^53 through the BigInt path
+    const r = new ByteReader(Uint8Array.of(0xac, 0x02, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01));
+    expect(r.readVarintNumber("n", 300)).toBe(300);
+    expect(() => r.readVarintNumber("m")).toThrow(
+      /m: value 72057594037927936 exceeds the maximum 9007199254740991/,
+    );
+    expect(() => new ByteReader(Uint8Array.of(0xad, 0x02)).readVarintNumber("k", 300)).toThrow(
+      /k: value 301 exceeds the maximum 300/,
+    );
+  });
   it("blake3 matches the published vector", () => {
     expect(toHex(blake3(new TextEncoder().encode("abc")))).toBe(
       "6437b3ac38465133ffb63b75273a8db548c558465d79db03fd359c6cd5bd9d85",
