@@ -186,10 +186,10 @@ export function publicMethods(
     const inputs = param(params, "send_operations");
     const period = lastSlot().period;
     const ops: SignedOperation[] = [];
-    for (const [i, input] of inputs.entries()) {
+    for (let i = 0; i < inputs.length; i++) {
       let op: SignedOperation;
       try {
-        op = parseSendOperationInput(input, node.chainId);
+        op = parseSendOperationInput(inputs[i], node.chainId);
       } catch (e) {
         throw new RpcError(RpcCode.models, `operation ${i}: ${(e as DecodeError).message}`);
       }

@@ -5,6 +5,9 @@
 import { type Address, Amount, MassaTsError, type OperationId, type SignedOperation } from "@massa-ts/models";
 import { comparePoolOrder, PoolOrder, poolPosition } from "./pool-order.js";
 
+/** No operations (shared: never written to). */
+const NONE: readonly SignedOperation[] = [];
+
 /** Why an operation was refused: `send_operations` answers with an error code chosen from it. */
 export type PoolRefusal =
   | "chain"
@@ -211,11 +214,13 @@ export class OperationPool {
       throw new PoolError("signature", `operation ${op.id} has a bad signature`);
     if (this.ops.has(op.id.key)) return;
     // nothing changes until every check passed: what leaves is gathered first
-    const leave = new Set(this.opts.funds ? this.unpaidWith(op, this.opts.funds) : []);
-    const mine = this.bySender.get(op.creatorAddress.key) ?? [];
-    if (mine.length - leave.size >= this.maxPerSender) {
+    // what leaves: usually nothing, and then no set is made (one per operation admitted)
+    const unpaid = this.opts.funds ? this.unpaidWith(op, this.opts.funds) : NONE;
+    let leave: Set<SignedOperation> | undefined = unpaid.length > 0 ? new Set(unpaid) : undefined;
+    const mine = this.bySender.get(op.creatorAddress.key) ?? NONE;
+    if (mine.length - (leave?.size ?? 0) >= this.maxPerSender) {
       let j = mine.length - 1;
-      while (j >= 0 && leave.has(mine[j]!)) j--;
+      while (j >= 0 && leave?.has(mine[j]!)) j--;
       const cheapest = mine[j];
       if (!cheapest?.content.fee.lt(fee)) {
         throw new PoolError(
@@ -223,27 +228,31 @@ export class OperationPool {
           `sender ${op.creatorAddress} already has ${this.maxPerSender} operations in the pool, the most one sender may have, and operation ${op.id} pays no more than the cheapest of them (fee ${fee})`,
         );
       }
+      leave ??= new Set();
       leave.add(cheapest);
     }
     // full (in count or bytes): the cheapest leave if the newcomer pays more than each of them, else refused
-    let count = this.ops.size - leave.size;
+    let count = this.ops.size - (leave?.size ?? 0);
     let bytes = this.heldBytes;
-    for (const o of leave) bytes -= o.serializedSize;
-    let nextCheapest: (() => SignedOperation | undefined) | undefined;
-    while (count >= this.opts.maxOperations || bytes + size > this.opts.maxBytes) {
-      nextCheapest ??= this.cheapestFirst(leave);
-      const cheapest = nextCheapest();
-      if (!cheapest?.content.fee.lt(fee)) {
-        throw new PoolError(
-          "full",
-          `the pool is full (${this.opts.maxOperations} operations, ${this.opts.maxBytes} bytes) and fee ${fee} is too low to enter`,
-        );
+    for (const o of leave ?? NONE) bytes -= o.serializedSize;
+    if (count >= this.opts.maxOperations || bytes + size > this.opts.maxBytes) {
+      leave ??= new Set();
+      const full = leave;
+      const nextCheapest = this.cheapestFirst(full);
+      while (count >= this.opts.maxOperations || bytes + size > this.opts.maxBytes) {
+        const cheapest = nextCheapest();
+        if (!cheapest?.content.fee.lt(fee)) {
+          throw new PoolError(
+            "full",
+            `the pool is full (${this.opts.maxOperations} operations, ${this.opts.maxBytes} bytes) and fee ${fee} is too low to enter`,
+          );
+        }
+        full.add(cheapest);
+        count--;
+        bytes -= cheapest.serializedSize;
       }
-      leave.add(cheapest);
-      count--;
-      bytes -= cheapest.serializedSize;
     }
-    for (const o of leave) this.remove(o);
+    for (const o of leave ?? NONE) this.remove(o);
     this.ops.set(op.id.key, op);
     this.heldBytes += size;
     this.threadList(op).insert(op);
@@ -275,10 +284,10 @@ export class OperationPool {
    * newcomer among them, are paid for one after the other from its candidate balance. Throws if the newcomer
    * is not paid for; returns the sender's cheaper ones it leaves unpaid (they leave the pool).
    */
-  private unpaidWith(op: SignedOperation, funds: SenderFunds): SignedOperation[] {
+  private unpaidWith(op: SignedOperation, funds: SenderFunds): readonly SignedOperation[] {
     const sender = op.creatorAddress;
     const balance = funds.balance(sender);
-    if (balance === null) return [];
+    if (balance === null) return NONE;
     const cost = maxSpending(op, funds.rollPrice);
     if (balance === undefined) {
       throw new PoolError(
@@ -294,7 +303,7 @@ export class OperationPool {
     }
     // the common case: the balance pays for every held operation and this one (no order to walk)
     const held = this.heldSpending.get(sender.key) ?? 0n;
-    if (balance.nano >= held + cost.nano) return [];
+    if (balance.nano >= held + cost.nano) return NONE;
     let left = balance;
     let placed = false;
     const unpaid: SignedOperation[] = [];
