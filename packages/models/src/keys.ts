@@ -55,12 +55,8 @@ export class Signature {
   static fromString(text: string, field = "signature"): Signature {
     // the text is not kept: every operation submitted would hold its 94 characters for as long as it lives,
     // for answers that seldom ask for it (printing it again gives the same text: base58check is canonical)
-    const bytes = decodeBs58CheckView(text, field);
-    if (bytes.length !== SIGNATURE_SIZE)
-      throw new DecodeError(field, `expected ${SIGNATURE_SIZE} bytes, got ${bytes.length}`);
-    if (bytes[0] !== KEY_VERSION) throw new DecodeError(field, `unsupported signature version ${bytes[0]}`);
-    // the 64 raw bytes copied out of the decoder's scratch: one array, on the V8 heap
-    return new Signature(bytes.slice(1));
+    // read out of the decoder's scratch array: `fromBytes` copies the 64 raw bytes, one array on the V8 heap
+    return Signature.fromBytes(decodeBs58CheckView(text, field), field);
   }
   serialize(w: ByteWriter): void {
     w.u8(KEY_VERSION).bytes(this.raw);
