@@ -38,11 +38,7 @@ export class ByteReader {
   }
   readVarint(field: string, max: bigint = U64_MAX): bigint {
     const n = this.shortVarint(field);
-    if (n < 0) {
-      const { value, length } = decodeVarint(this.bytes, this.offset, field, max);
-      this.offset += length;
-      return value;
-    }
+    if (n < 0) return this.longVarint(field, max);
     const value = BigInt(n);
     if (value > max) throw new DecodeError(field, `value ${value} exceeds the maximum ${max}`);
     return value;
@@ -50,7 +46,7 @@ export class ByteReader {
   /** A varint that must fit in a JS safe integer (periods, counts, lengths). */
   readVarintNumber(field: string, max: number = Number.MAX_SAFE_INTEGER): number {
     const n = this.shortVarint(field);
-    if (n < 0) return Number(this.readVarint(field, BigInt(max)));
+    if (n < 0) return Number(this.longVarint(field, BigInt(max)));
     if (n > max) throw new DecodeError(field, `value ${n} exceeds the maximum ${max}`);
     return n;
   }
@@ -77,6 +73,12 @@ export class ByteReader {
       mul *= 0x80;
     }
     return -1;
+  }
+  /** A varint {@link shortVarint} left (8 to 10 bytes), through `decodeVarint`'s BigInt path. */
+  private longVarint(field: string, max: bigint): bigint {
+    const { value, length } = decodeVarint(this.bytes, this.offset, field, max);
+    this.offset += length;
+    return value;
   }
   /** `varint u64 length ‖ bytes`, with the length bounded by `maxLength`. */
   readLengthPrefixed(field: string, maxLength: number): Uint8Array {

@@ -237,8 +237,7 @@ export class OperationPool {
     for (const o of leave ?? NONE) bytes -= o.serializedSize;
     if (count >= this.opts.maxOperations || bytes + size > this.opts.maxBytes) {
       leave ??= new Set();
-      const full = leave;
-      const nextCheapest = this.cheapestFirst(full);
+      const nextCheapest = this.cheapestFirst(leave);
       while (count >= this.opts.maxOperations || bytes + size > this.opts.maxBytes) {
         const cheapest = nextCheapest();
         if (!cheapest?.content.fee.lt(fee)) {
@@ -247,7 +246,7 @@ export class OperationPool {
             `the pool is full (${this.opts.maxOperations} operations, ${this.opts.maxBytes} bytes) and fee ${fee} is too low to enter`,
           );
         }
-        full.add(cheapest);
+        leave.add(cheapest);
         count--;
         bytes -= cheapest.serializedSize;
       }
